@@ -1,0 +1,36 @@
+"""equidiag: exact, fast group-equivariant linear layers from combinatorial diagrams.
+
+The symbolic core lives in :mod:`equidiag.algebra` (diagrams, bases, dimensions); the torch
+layers in :mod:`equidiag.layers`. The most used names are re-exported here.
+
+Examples
+--------
+>>> import equidiag as ed
+>>> G = ed.SymmetricGroup(5)
+>>> ed.dimension(G, 2, 2), len(ed.equivariant_basis(G, 2, 2))
+(15, 15)
+"""
+
+from . import algebra, testing
+from .algebra import (
+    SymmetricGroup,
+    clear_caches,
+    dimension,
+    equivariant_basis,
+    spanning_set,
+)
+from .errors import EquidiagError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "EquidiagError",
+    "SymmetricGroup",
+    "__version__",
+    "algebra",
+    "clear_caches",
+    "dimension",
+    "equivariant_basis",
+    "spanning_set",
+    "testing",
+]

@@ -1,0 +1,384 @@
+"""Spanning sets, bases and dimensions of spaces of equivariant linear maps.
+
+For a group ``G`` acting on ``R^n``, ``Hom_G((R^n)^{⊗k}, (R^n)^{⊗l})`` is spanned by the matrices
+of diagrams. For ``S_n`` there are two bases (Pearce-Crump, arXiv:2212.08648; Benkart and
+Halverson, arXiv:1709.07751):
+
+* the **diagram basis** ``{D_pi : |pi| <= n}``, whose elements factor into Kronecker products and
+  are cheap to apply;
+* the **orbit basis** ``{X_pi : |pi| <= n}``, the indicators of ``S_n``-orbits of index tuples
+  (Maron et al.'s basis, arXiv:1812.09902).
+
+They are related by ``D_pi = sum_{theta >= pi} X_theta`` and, by Möbius inversion,
+``X_pi = sum_{theta >= pi} mu(pi, theta) D_theta``, for every ``n``. All ``B(l + k)`` diagrams
+span, but they are independent only when ``n >= l + k``; the bases above keep the diagrams with at
+most ``n`` blocks, which is a basis for every ``n`` (math specification §2.3).
+
+:func:`dimension` never looks at diagrams: it evaluates an independent formula (for ``S_n`` the
+Stirling sum ``sum_{t <= n} S(l + k, t)``), which the tests compare against ranks.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+import sympy
+
+from ..errors import (
+    EquidiagValueError,
+    check_choice,
+    check_nonnegative_int,
+    check_size,
+)
+from ._diagrams import PartitionDiagram
+from ._groups import Group, check_group
+from ._partitions import coarsenings
+
+__all__ = ["EquivariantBasis", "SpanningSet", "clear_caches", "dimension", "equivariant_basis",
+           "spanning_set"]
+
+logger = logging.getLogger(__name__)
+
+
+def _check_orders(in_order: int, out_order: int) -> tuple[int, int]:
+    return (check_nonnegative_int("in_order", in_order),
+            check_nonnegative_int("out_order", out_order))
+
+
+def dimension(group: Group, in_order: int, out_order: int, *, n: int | None = None) -> int:
+    """Return ``dim Hom_G((R^n)^{⊗k}, (R^n)^{⊗l})`` by a formula independent of the diagrams.
+
+    Parameters
+    ----------
+    group : Group
+        The symmetry group.
+    in_order, out_order : int
+        ``k`` and ``l``.
+    n : int, optional
+        The degree, required when the group leaves it unspecified.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    EquidiagValueError
+        For negative or non-integer orders, or a missing or contradictory ``n``.
+
+    Examples
+    --------
+    >>> import equidiag as ed
+    >>> [ed.dimension(ed.SymmetricGroup(n), 2, 2) for n in (1, 2, 3, 4, 5)]
+    [1, 8, 14, 15, 15]
+    >>> ed.dimension(ed.SymmetricGroup(), 1, 1, n=7)
+    2
+    """
+    group = check_group(group)
+    k, l = _check_orders(in_order, out_order)
+    return group._dimension(group.require_degree(n), k + l)
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_elements(group: Group, k: int, l: int, n: int | None, kind: str) -> tuple:
+    logger.debug("building %s elements of %s for %d -> %d at n=%s", kind, group, k, l, n)
+    if kind == "spanning":
+        return group._spanning_elements(k, l, n)
+    return group._basis_elements(k, l, n, kind)
+
+
+def clear_caches() -> None:
+    """Empty every cache of equidiag (spanning sets, bases and compiled plans).
+
+    Examples
+    --------
+    >>> import equidiag as ed
+    >>> ed.clear_caches()
+    """
+    _cached_elements.cache_clear()
+    for hook in _CLEAR_HOOKS:
+        hook()
+
+
+_CLEAR_HOOKS: list = []
+
+
+class SpanningSet(Sequence):
+    """A sequence of diagrams whose matrices span an equivariant space (maybe redundantly).
+
+    Returned by :func:`spanning_set`; :class:`EquivariantBasis` extends it with a guarantee of
+    linear independence and a change of basis.
+
+    Attributes
+    ----------
+    group : Group
+        The symmetry group.
+    in_order, out_order : int
+        ``k`` and ``l``.
+    degree : int or None
+        ``n`` if fixed (by the group or at construction), else ``None``.
+    """
+
+    _label = "SpanningSet"
+
+    def __init__(self, group: Group, in_order: int, out_order: int, elements: tuple,
+                 degree: int | None) -> None:
+        self.group = group
+        self.in_order = in_order
+        self.out_order = out_order
+        self.degree = degree
+        self._elements = elements
+
+    def __len__(self) -> int:
+        return len(self._elements)
+
+    def __getitem__(self, index):
+        return self._elements[index]
+
+    def __iter__(self) -> Iterator:
+        return iter(self._elements)
+
+    def __eq__(self, other: object) -> bool:
+        return (type(other) is type(self) and self._key() == other._key())
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def _key(self) -> tuple:
+        return (self.group, self.in_order, self.out_order, self.degree, self._elements)
+
+    def _describe(self) -> str:
+        return f"{self.group}, {self.in_order}→{self.out_order}"
+
+    def __repr__(self) -> str:
+        return f"{self._label}({self._describe()}, size={len(self)})"
+
+    def _n(self, n: int | None) -> int:
+        if self.degree is not None and n is not None and n != self.degree:
+            msg = f"n={n} contradicts this set's degree n={self.degree}"
+            raise EquidiagValueError(msg)
+        return self.group.require_degree(self.degree if n is None else n)
+
+    def to_dense(self, n: int | None = None, dtype=np.float64) -> np.ndarray:
+        """Return the matrices stacked densely, shape ``(len(self), n^l, n^k)``.
+
+        Raises
+        ------
+        SizeLimitError
+            If the stacked array exceeds the size limit.
+        """
+        n = self._n(n)
+        check_size(f"{len(self)} dense {n}^{self.out_order} x {n}^{self.in_order} matrices",
+                   len(self) * n ** (self.in_order + self.out_order), "use to_sparse")
+        out = np.zeros((len(self), n**self.out_order, n**self.in_order), dtype=dtype)
+        for i, element in enumerate(self):
+            coo = element.matrix(n, "sparse", dtype).tocoo()
+            out[i, coo.row, coo.col] = coo.data
+        return out
+
+    def to_sparse(self, n: int | None = None, dtype=np.float64) -> sp.csr_matrix:
+        """Return a sparse matrix of shape ``(len(self), n^(l+k))``: row ``i`` is element ``i``
+        flattened row-major (``M.reshape(-1)``)."""
+        n = self._n(n)
+        width = n**self.in_order
+        rows, cols, vals = [], [], []
+        for i, element in enumerate(self):
+            coo = element.matrix(n, "sparse", dtype).tocoo()
+            rows.append(np.full(coo.nnz, i))
+            cols.append(coo.row.astype(np.int64) * width + coo.col)
+            vals.append(coo.data)
+        shape = (len(self), n ** (self.in_order + self.out_order))
+        if not rows:
+            return sp.csr_matrix(shape, dtype=dtype)
+        return sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows),
+                              np.concatenate(cols))), shape=shape)
+
+    def to_sympy(self, n: int | None = None) -> sympy.ImmutableSparseMatrix:
+        """Return the exact integer matrix of shape ``(len(self), n^(l+k))`` (rows as in
+        :meth:`to_sparse`)."""
+        coo = self.to_sparse(n, dtype=np.int64).tocoo()
+        data = {(int(r), int(c)): sympy.Integer(int(v))
+                for r, c, v in zip(coo.row, coo.col, coo.data)}
+        return sympy.ImmutableSparseMatrix(coo.shape[0], coo.shape[1], data)
+
+
+class EquivariantBasis(SpanningSet):
+    """A linearly independent set of diagrams spanning an equivariant space.
+
+    Returned by :func:`equivariant_basis`; ``len(basis)`` is the dimension of the space.
+
+    Attributes
+    ----------
+    group : Group
+    in_order, out_order : int
+    kind : {"diagram", "orbit"}
+    degree : int or None
+        ``n``; ``None`` for a size-agnostic group, in which case the basis is the one valid for
+        every ``n >= l + k``.
+    """
+
+    _label = "EquivariantBasis"
+
+    def __init__(self, group: Group, in_order: int, out_order: int, elements: tuple,
+                 degree: int | None, kind: str) -> None:
+        super().__init__(group, in_order, out_order, elements, degree)
+        self.kind = kind
+
+    def _key(self) -> tuple:
+        return (*super()._key(), self.kind)
+
+    def _describe(self) -> str:
+        return f"{super()._describe()}, {self.kind}"
+
+    def __repr__(self) -> str:
+        return f"EquivariantBasis({self._describe()}, dim={len(self)})"
+
+    def change_of_basis(self, kind: str) -> np.ndarray:
+        """Return the exact integer matrix ``T`` with ``self[i] = sum_j T[i, j] other[j]``.
+
+        ``other`` is the basis of kind ``kind`` for the same group, orders and degree.
+
+        Parameters
+        ----------
+        kind : {"diagram", "orbit"}
+
+        Returns
+        -------
+        numpy.ndarray of int64, shape ``(len(self), len(other))``
+
+        Examples
+        --------
+        >>> import equidiag as ed
+        >>> B = ed.equivariant_basis(ed.SymmetricGroup(3), 1, 1, kind="orbit")
+        >>> B.change_of_basis("diagram")
+        array([[ 1,  0],
+               [-1,  1]])
+        """
+        kind = check_choice("kind", kind, self.group.basis_kinds)
+        other = equivariant_basis(self.group, self.in_order, self.out_order, kind=kind,
+                                  n=self.degree)
+        index = {_diagram_of(e): j for j, e in enumerate(other)}
+        out = np.zeros((len(self), len(other)), dtype=np.int64)
+        for i, element in enumerate(self):
+            for coefficient, diagram in _as_other_kind(element, self.kind, kind):
+                if diagram in index:
+                    out[i, index[diagram]] += coefficient
+        return out
+
+    def convert_coefficients(self, coefficients: np.ndarray, kind: str) -> np.ndarray:
+        """Convert coefficients in this basis to the basis of kind ``kind`` (same map).
+
+        If ``f = sum_i w[i] self[i]`` then ``f = sum_j c[j] other[j]`` with
+        ``c = change_of_basis(kind).T @ w``; trailing axes of ``coefficients`` are carried along.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import equidiag as ed
+        >>> B = ed.equivariant_basis(ed.SymmetricGroup(3), 1, 1, kind="orbit")
+        >>> B.convert_coefficients(np.array([2.0, 5.0]), "diagram")
+        array([-3.,  5.])
+        """
+        coefficients = np.asarray(coefficients)
+        if coefficients.shape[:1] != (len(self),):
+            msg = (f"coefficients must have leading dimension {len(self)} (the basis size), "
+                   f"got shape {coefficients.shape}")
+            raise EquidiagValueError(msg)
+        return np.tensordot(self.change_of_basis(kind).T, coefficients, axes=1)
+
+
+def _diagram_of(element):
+    return getattr(element, "diagram", element)
+
+
+def _as_other_kind(element, source: str, target: str):
+    """Yield ``(coefficient, diagram)`` expressing ``element`` in the basis of kind ``target``."""
+    if source == target:
+        yield 1, _diagram_of(element)
+    elif source == "orbit":  # X_pi = sum mu(pi, theta) D_theta
+        yield from element.expand()
+    else:  # D_pi = sum_{theta >= pi} X_theta
+        for theta in coarsenings(element.rgs):
+            yield 1, PartitionDiagram._from_canonical(element.in_order, element.out_order, theta)
+
+
+def spanning_set(group: Group, in_order: int, out_order: int, *,
+                 n: int | None = None) -> SpanningSet:
+    """Return the paper's spanning set of ``Hom_G((R^n)^{⊗k}, (R^n)^{⊗l})``.
+
+    For ``S_n`` this is every ``(k, l)``-partition diagram, ``B(l + k)`` of them, in canonical
+    order; it is a basis only when ``n >= l + k``.
+
+    Parameters
+    ----------
+    group : Group
+    in_order, out_order : int
+        ``k`` and ``l``.
+    n : int, optional
+        Fix the degree of a size-agnostic group (used by the ``to_*`` methods).
+
+    Returns
+    -------
+    SpanningSet
+
+    Examples
+    --------
+    >>> import equidiag as ed
+    >>> S = ed.spanning_set(ed.SymmetricGroup(2), 1, 1)
+    >>> S
+    SpanningSet(S2, 1→1, size=2)
+    >>> list(S)
+    [PartitionDiagram("1,1'"), PartitionDiagram("1|1'")]
+    """
+    group = check_group(group)
+    k, l = _check_orders(in_order, out_order)
+    degree = group.with_degree(n).degree
+    return SpanningSet(group, k, l, _cached_elements(group, k, l, degree, "spanning"), degree)
+
+
+def equivariant_basis(group: Group, in_order: int, out_order: int, *, kind: str | None = None,
+                      n: int | None = None) -> EquivariantBasis:
+    """Return a basis of ``Hom_G((R^n)^{⊗k}, (R^n)^{⊗l})`` made of diagrams.
+
+    Parameters
+    ----------
+    group : Group
+    in_order, out_order : int
+        ``k`` and ``l``.
+    kind : {"diagram", "orbit"}, optional
+        ``"diagram"`` (the default): ``D_pi`` with ``|pi| <= n``; ``"orbit"`` (``S_n`` only):
+        ``X_pi`` with ``|pi| <= n``.
+    n : int, optional
+        Fix the degree of a size-agnostic group. Without any ``n``, the basis is the one valid
+        for every ``n >= l + k`` (all diagrams).
+
+    Returns
+    -------
+    EquivariantBasis
+        Linearly independent; ``len`` equals :func:`dimension` at that ``n``.
+
+    Raises
+    ------
+    EquidiagValueError
+        For an unknown ``kind``, bad orders, or a contradictory ``n``.
+
+    Examples
+    --------
+    >>> import equidiag as ed
+    >>> B = ed.equivariant_basis(ed.SymmetricGroup(5), 2, 2, kind="orbit")
+    >>> B
+    EquivariantBasis(S5, 2→2, orbit, dim=15)
+    >>> B.to_dense().shape
+    (15, 25, 25)
+    """
+    group = check_group(group)
+    k, l = _check_orders(in_order, out_order)
+    kind = check_choice("kind", group.basis_kinds[0] if kind is None else kind,
+                        group.basis_kinds)
+    degree = group.with_degree(n).degree
+    elements = _cached_elements(group, k, l, degree, kind)
+    return EquivariantBasis(group, k, l, elements, degree, kind)

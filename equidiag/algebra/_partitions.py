@@ -1,0 +1,252 @@
+"""Set partitions, their counts and the Möbius function of the partition lattice.
+
+A set partition of ``{0, ..., m-1}`` is stored canonically as its *restricted growth string*
+(RGS): a tuple ``a`` with ``a[0] == 0`` and ``a[i] <= 1 + max(a[:i])``; point ``i`` lies in block
+``a[i]``, so blocks are numbered by their smallest element. Enumeration is lexicographic in the
+RGS, the canonical order fixed by the equidiag math specification (§1.3).
+
+Counts use the Bell numbers ``B(m)`` and the Stirling numbers of the second kind ``S(m, t)``
+(``S(m, t) = t S(m-1, t) + S(m-1, t-1)``), computed exactly.
+
+The Möbius function of the lattice of set partitions ordered by refinement is
+``mu(pi, theta) = prod_B (-1)^(b_B - 1) (b_B - 1)!`` over the blocks ``B`` of ``theta``, where
+``b_B`` is the number of blocks of ``pi`` inside ``B`` (see Benkart and Halverson, *Partition
+algebras and the invariant theory of the symmetric group*, arXiv:1709.07751).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Iterator, Sequence
+
+from ..errors import EquidiagValueError, check_nonnegative_int
+
+__all__ = [
+    "bell_number",
+    "blocks_of",
+    "coarsenings",
+    "is_coarser",
+    "mobius",
+    "num_blocks",
+    "rgs_from_blocks",
+    "set_partitions",
+    "stirling2",
+]
+
+RGS = tuple[int, ...]
+
+
+@functools.cache
+def stirling2(m: int, t: int) -> int:
+    """Return the Stirling number of the second kind ``S(m, t)``.
+
+    Parameters
+    ----------
+    m : int
+        Size of the set, ``m >= 0``.
+    t : int
+        Number of blocks, ``t >= 0``.
+
+    Returns
+    -------
+    int
+        The number of set partitions of an ``m``-set into exactly ``t`` non-empty blocks.
+
+    Examples
+    --------
+    >>> from equidiag.algebra import stirling2
+    >>> [stirling2(4, t) for t in range(5)]
+    [0, 1, 7, 6, 1]
+    """
+    m = check_nonnegative_int("m", m)
+    t = check_nonnegative_int("t", t)
+    if m == 0 or t == 0:
+        return int(m == t)
+    if t > m:
+        return 0
+    # iterate over m to keep the recursion depth bounded
+    row = [1] + [0] * t  # S(0, .)
+    for size in range(1, m + 1):
+        new = [0] * (t + 1)
+        for blocks in range(1, min(size, t) + 1):
+            new[blocks] = blocks * row[blocks] + row[blocks - 1]
+        row = new
+    return row[t]
+
+
+def bell_number(m: int, max_blocks: int | None = None) -> int:
+    """Return the number of set partitions of an ``m``-set, optionally with at most ``max_blocks``.
+
+    Parameters
+    ----------
+    m : int
+        Size of the set, ``m >= 0``.
+    max_blocks : int, optional
+        Count only partitions with at most this many blocks.
+
+    Returns
+    -------
+    int
+        ``B(m)``, or ``sum(S(m, t) for t <= max_blocks)``.
+
+    Examples
+    --------
+    >>> from equidiag.algebra import bell_number
+    >>> [bell_number(m) for m in range(8)]
+    [1, 1, 2, 5, 15, 52, 203, 877]
+    >>> bell_number(4, max_blocks=2)
+    8
+    """
+    m = check_nonnegative_int("m", m)
+    top = m if max_blocks is None else min(m, check_nonnegative_int("max_blocks", max_blocks))
+    return sum(stirling2(m, t) for t in range(top + 1))
+
+
+def set_partitions(m: int, *, max_blocks: int | None = None) -> Iterator[RGS]:
+    """Yield the set partitions of ``{0, ..., m-1}`` as restricted growth strings.
+
+    Parameters
+    ----------
+    m : int
+        Size of the set, ``m >= 0``.
+    max_blocks : int, optional
+        Yield only partitions with at most this many blocks.
+
+    Yields
+    ------
+    tuple of int
+        Restricted growth strings in lexicographic order. ``m = 0`` yields one empty tuple.
+
+    Examples
+    --------
+    >>> from equidiag.algebra import set_partitions
+    >>> list(set_partitions(3))
+    [(0, 0, 0), (0, 0, 1), (0, 1, 0), (0, 1, 1), (0, 1, 2)]
+    """
+    m = check_nonnegative_int("m", m)
+    cap = m if max_blocks is None else check_nonnegative_int("max_blocks", max_blocks)
+    if m == 0:
+        yield ()
+        return
+    if cap == 0:
+        return
+    a = [0] * m
+    top = [0] * m  # top[i] = max(a[:i+1])
+    while True:
+        yield tuple(a)
+        # find the rightmost position that can be incremented
+        i = m - 1
+        while i > 0 and (a[i] > top[i - 1] or a[i] + 1 >= cap):
+            i -= 1
+        if i == 0:
+            return
+        a[i] += 1
+        top[i] = max(top[i - 1], a[i])
+        for j in range(i + 1, m):
+            a[j] = 0
+            top[j] = top[i]
+
+
+def num_blocks(rgs: RGS) -> int:
+    """Return the number of blocks of a partition given by its RGS."""
+    return max(rgs) + 1 if rgs else 0
+
+
+def blocks_of(rgs: RGS) -> tuple[tuple[int, ...], ...]:
+    """Return the blocks of an RGS as sorted tuples, ordered by their smallest element.
+
+    Examples
+    --------
+    >>> from equidiag.algebra import blocks_of
+    >>> blocks_of((0, 1, 0, 2))
+    ((0, 2), (1,), (3,))
+    """
+    out: list[list[int]] = [[] for _ in range(num_blocks(rgs))]
+    for point, block in enumerate(rgs):
+        out[block].append(point)
+    return tuple(tuple(b) for b in out)
+
+
+def rgs_from_blocks(blocks: Sequence[Sequence[int]], m: int) -> RGS:
+    """Return the canonical RGS of the partition of ``{0..m-1}`` with the given blocks.
+
+    Raises
+    ------
+    EquidiagValueError
+        If the blocks are empty, overlap, or do not cover ``{0, ..., m-1}`` exactly.
+    """
+    label = [-1] * m
+    for index, block in enumerate(blocks):
+        if len(block) == 0:
+            msg = f"blocks must be non-empty; got an empty block in {list(map(list, blocks))}"
+            raise EquidiagValueError(msg)
+        for point in block:
+            if not 0 <= point < m:
+                msg = f"point {point} is outside 0..{m - 1} in blocks {list(map(list, blocks))}"
+                raise EquidiagValueError(msg)
+            if label[point] != -1:
+                msg = f"point {point} lies in two blocks of {list(map(list, blocks))}"
+                raise EquidiagValueError(msg)
+            label[point] = index
+    missing = [p for p in range(m) if label[p] == -1]
+    if missing:
+        msg = (
+            f"points {missing} lie in no block of {list(map(list, blocks))}; "
+            f"blocks must cover 0..{m - 1}"
+        )
+        raise EquidiagValueError(msg)
+    return canonical_rgs(label)
+
+
+def canonical_rgs(labels: Sequence[object]) -> RGS:
+    """Relabel any block labelling (one hashable label per point) into the canonical RGS."""
+    seen: dict[object, int] = {}
+    return tuple(seen.setdefault(lab, len(seen)) for lab in labels)
+
+
+def is_coarser(theta: RGS, pi: RGS) -> bool:
+    """Return whether ``theta >= pi``: every block of ``pi`` lies inside a block of ``theta``."""
+    image: dict[int, int] = {}
+    return all(image.setdefault(p, t) == t for p, t in zip(pi, theta))
+
+
+def coarsenings(pi: RGS) -> Iterator[RGS]:
+    """Yield every partition ``theta >= pi`` (including ``pi``), as canonical RGS.
+
+    A coarsening merges blocks of ``pi``, so coarsenings are set partitions of the blocks of ``pi``.
+
+    Examples
+    --------
+    >>> from equidiag.algebra._partitions import coarsenings
+    >>> sorted(coarsenings((0, 1, 0)))
+    [(0, 0, 0), (0, 1, 0)]
+    """
+    for merge in set_partitions(num_blocks(pi)):
+        yield canonical_rgs([merge[b] for b in pi])
+
+
+def mobius(pi: RGS, theta: RGS) -> int:
+    """Return the Möbius function ``mu(pi, theta)`` of the partition lattice (0 unless theta >= pi).
+
+    Examples
+    --------
+    >>> from equidiag.algebra import mobius
+    >>> mobius((0, 1, 2), (0, 0, 0))
+    2
+    >>> mobius((0, 1, 2), (0, 0, 1))
+    -1
+    """
+    if len(pi) != len(theta):
+        msg = f"pi and theta must partition the same set; got sizes {len(pi)} and {len(theta)}"
+        raise EquidiagValueError(msg)
+    if not is_coarser(theta, pi):
+        return 0
+    inside = [set() for _ in range(num_blocks(theta))]
+    for p, t in zip(pi, theta):
+        inside[t].add(p)
+    result = 1
+    for blocks in inside:
+        b = len(blocks)
+        result *= (-1) ** (b - 1) * math.factorial(b - 1)
+    return result

@@ -1,0 +1,108 @@
+"""The ``equidiag`` command line: dimensions, spanning sets and bases, and a demo.
+
+Examples
+--------
+.. code-block:: console
+
+    $ python -m equidiag info S3 2 2 --kind orbit
+    $ python -m equidiag demo
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Sequence
+
+import numpy as np
+
+from .algebra import SymmetricGroup, dimension, equivariant_basis, spanning_set
+from .algebra._groups import Group
+from .errors import EquidiagError, EquidiagValueError
+from .testing import equivariance_error
+
+__all__ = ["main", "parse_group"]
+
+
+def _group_classes() -> dict[str, type[Group]]:
+    found: dict[str, type[Group]] = {}
+    stack = list(Group.__subclasses__())
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        if cls.symbol:
+            found[cls.symbol] = cls
+    return found
+
+
+def parse_group(text: str) -> Group:
+    """Parse a group name such as ``"S5"`` (or ``"S"`` for any n) into a :class:`Group`.
+
+    Examples
+    --------
+    >>> from equidiag.cli import parse_group
+    >>> parse_group("S4")
+    SymmetricGroup(4)
+    """
+    classes = _group_classes()
+    match = re.fullmatch(r"\s*([A-Za-z]+)\s*(\d*)\s*", text)
+    if not match or match.group(1) not in classes:
+        msg = f"unknown group {text!r}; valid names are {sorted(classes)} followed by n, e.g. S5"
+        raise EquidiagValueError(msg)
+    cls = classes[match.group(1)]
+    return cls(int(match.group(2))) if match.group(2) else cls()
+
+
+def _info(args: argparse.Namespace) -> None:
+    group = parse_group(args.group)
+    n = group.require_degree(args.n)
+    dim = dimension(group, args.in_order, args.out_order, n=n)
+    elements = (spanning_set(group, args.in_order, args.out_order, n=n) if args.spanning
+                else equivariant_basis(group, args.in_order, args.out_order, kind=args.kind, n=n))
+    print(f"{group.with_degree(n)}: Hom from order {args.in_order} to order {args.out_order}")
+    print(f"dimension: {dim}")
+    print(f"{elements!r}")
+    for i, element in enumerate(elements):
+        print(f"  {i:4d}  {element!r}")
+
+
+def _demo(args: argparse.Namespace) -> None:
+    print("equidiag demo: S_n-equivariant maps (R^n)^{⊗k} -> (R^n)^{⊗l} from partition diagrams")
+    print(f"{'group':>6} {'k->l':>5} {'dimension':>9} {'basis':>6} {'rank':>5} "
+          f"{'max equivariance error':>23}")
+    for n, k, l in [(2, 2, 2), (3, 2, 2), (5, 2, 2), (3, 1, 2), (4, 3, 1), (3, 3, 3)]:
+        group = SymmetricGroup(n)
+        basis = equivariant_basis(group, k, l, kind=args.kind)
+        dense = basis.to_dense()
+        rank = np.linalg.matrix_rank(dense.reshape(len(basis), -1))
+        error = max(equivariance_error(m, group, k, l, rng=0)[0] for m in dense)
+        print(f"{group!s:>6} {k}->{l:<2} {dimension(group, k, l):>9} {len(basis):>6} "
+              f"{rank:>5} {error:>23.1e}")
+    print("\nThe 1 -> 1 diagram basis of S_4:")
+    for element in equivariant_basis(SymmetricGroup(4), 1, 1):
+        print(f"  {element!r}: einsum {element.to_einsum()}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    parser = argparse.ArgumentParser(prog="equidiag", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    info = sub.add_parser("info", help="dimension and basis (or spanning set) of a Hom space")
+    info.add_argument("group", help="group name, e.g. S5 (or S with --n)")
+    info.add_argument("in_order", type=int, help="input order k")
+    info.add_argument("out_order", type=int, help="output order l")
+    info.add_argument("--n", type=int, default=None, help="degree, for a group given without n")
+    info.add_argument("--kind", default=None, help="basis kind: diagram (default) or orbit")
+    info.add_argument("--spanning", action="store_true", help="print the spanning set instead")
+    info.set_defaults(run=_info)
+    demo = sub.add_parser("demo", help="print dimensions and bases and verify equivariance")
+    demo.add_argument("--kind", default="diagram", help="basis kind: diagram or orbit")
+    demo.set_defaults(run=_demo)
+    args = parser.parse_args(argv)
+    try:
+        args.run(args)
+    except EquidiagError as err:
+        print(f"equidiag: error: {err}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,144 @@
+"""Exceptions raised by equidiag.
+
+Every exception derives from :class:`EquidiagError`, and each subclass also derives from the
+matching builtin (``ValueError``, ``TypeError``, ...), so ``except ValueError`` keeps working.
+Messages name the argument, the value received and what would have been valid.
+
+Examples
+--------
+>>> import equidiag as ed
+>>> try:
+...     ed.SymmetricGroup(0)
+... except ed.EquidiagError as err:
+...     print(err)
+n must be a positive integer, got 0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from numbers import Integral
+
+__all__ = [
+    "EmptyBasisError",
+    "EquidiagError",
+    "EquidiagTypeError",
+    "EquidiagValueError",
+    "InvalidDiagramError",
+    "ShapeError",
+    "SizeLimitError",
+    "UnsupportedGroupError",
+]
+
+
+class EquidiagError(Exception):
+    """Base class of every error raised on purpose by equidiag."""
+
+
+class EquidiagValueError(EquidiagError, ValueError):
+    """An argument has the right type but a value that is not valid."""
+
+
+class EquidiagTypeError(EquidiagError, TypeError):
+    """An argument has a type that is not accepted."""
+
+
+class InvalidDiagramError(EquidiagValueError):
+    """A diagram is malformed, or two diagrams do not fit together."""
+
+
+class ShapeError(EquidiagValueError):
+    """A tensor does not have the shape a layer or basis expects."""
+
+
+class SizeLimitError(EquidiagValueError):
+    """A dense object would exceed the materialisation limit (see :func:`size_limit`)."""
+
+
+class EmptyBasisError(EquidiagValueError):
+    """An operation needs at least one basis element, but the space is zero-dimensional."""
+
+
+class UnsupportedGroupError(EquidiagError, NotImplementedError):
+    """The requested operation is not available for this group."""
+
+
+# --------------------------------------------------------------------------- validation helpers
+_SIZE_LIMIT = [2**28]
+
+
+def size_limit() -> int:
+    """Return the largest number of entries any dense object may have (default ``2**28``).
+
+    Examples
+    --------
+    >>> from equidiag.errors import size_limit
+    >>> size_limit()
+    268435456
+    """
+    return _SIZE_LIMIT[0]
+
+
+def set_size_limit(entries: int) -> int:
+    """Set the materialisation limit and return the previous value.
+
+    Parameters
+    ----------
+    entries : int
+        New limit on the number of entries of any dense array, at least 1.
+
+    Returns
+    -------
+    int
+        The previous limit, so that it can be restored.
+
+    Examples
+    --------
+    >>> from equidiag.errors import set_size_limit
+    >>> old = set_size_limit(1000)
+    >>> _ = set_size_limit(old)
+    """
+    old = _SIZE_LIMIT[0]
+    _SIZE_LIMIT[0] = check_positive_int("entries", entries)
+    return old
+
+
+def check_size(what: str, entries: int, cheaper: str = "") -> None:
+    """Raise :class:`SizeLimitError` if ``entries`` exceeds :func:`size_limit`."""
+    if entries > _SIZE_LIMIT[0]:
+        hint = f"; {cheaper}" if cheaper else ""
+        msg = (
+            f"{what} would have {entries:,} entries, over the size limit of "
+            f"{_SIZE_LIMIT[0]:,} (equidiag.errors.set_size_limit raises it){hint}"
+        )
+        raise SizeLimitError(msg)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, Integral) and not isinstance(value, bool)
+
+
+def check_nonnegative_int(name: str, value: object) -> int:
+    """Return ``value`` as an int, or raise naming ``name`` if it is not an integer >= 0."""
+    if not _is_int(value) or value < 0:
+        msg = f"{name} must be a non-negative integer, got {value!r}"
+        raise EquidiagValueError(msg)
+    return int(value)
+
+
+def check_positive_int(name: str, value: object) -> int:
+    """Return ``value`` as an int, or raise naming ``name`` if it is not an integer >= 1."""
+    if not _is_int(value) or value < 1:
+        msg = f"{name} must be a positive integer, got {value!r}"
+        raise EquidiagValueError(msg)
+    return int(value)
+
+
+def check_choice(name: str, value: object, valid: Iterable[object]) -> object:
+    """Return ``value`` if it is one of ``valid``, else raise listing the valid options."""
+    valid = tuple(valid)
+    if value not in valid:
+        options = ", ".join(repr(v) for v in valid)
+        msg = f"{name} must be one of {options}; got {value!r}"
+        raise EquidiagValueError(msg)
+    return value

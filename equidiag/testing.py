@@ -1,0 +1,222 @@
+"""Check equivariance of matrices, functions and torch modules under random group elements.
+
+``f`` is equivariant when ``f(rho_k(g) x) == rho_l(g) f(x)`` for every group element ``g``, where
+``rho_k(g) = g^{⊗k}`` acts on the last ``k`` axes of a tensor. These helpers test that for the
+group's generators and for random elements drawn with ``group.sample``, and report the worst
+element, so that users can test their own models with the checker the test suite uses.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+import numpy as np
+import scipy.sparse as sp
+
+from .algebra._groups import Group, as_rng, check_group
+from .errors import EquidiagTypeError, check_nonnegative_int, check_positive_int, check_size
+
+__all__ = ["act", "assert_equivariant", "equivariance_error"]
+
+
+def act(g, x, order: int):
+    """Apply ``g^{⊗order}`` to the last ``order`` axes of ``x`` (numpy or torch).
+
+    Parameters
+    ----------
+    g : array of shape ``(n, n)``
+        A group element (numpy array or torch tensor of the same framework as ``x``).
+    x : array of shape ``(..., n, ..., n)``
+        ``order`` trailing axes of size ``n``.
+    order : int
+        Number of trailing axes acted on.
+
+    Returns
+    -------
+    array
+        ``y[..., i_1..i_k] = sum_j g[i_1, j_1] ... g[i_k, j_k] x[..., j_1..j_k]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from equidiag.testing import act
+    >>> g = np.array([[0.0, 1.0], [1.0, 0.0]])
+    >>> act(g, np.array([[1.0, 2.0], [3.0, 4.0]]), 2)
+    array([[4., 3.],
+           [2., 1.]])
+    """
+    for axis in range(order):
+        position = x.ndim - order + axis
+        x = _moveaxis(_matmul_last(_moveaxis(x, position, -1), g), -1, position)
+    return x
+
+
+def _moveaxis(x, source: int, destination: int):
+    return x.movedim(source, destination) if hasattr(x, "movedim") else np.moveaxis(
+        x, source, destination)
+
+
+def _matmul_last(x, g):
+    return x @ g.T
+
+
+def _as_matrix_function(matrix, in_order: int, out_order: int, n: int) -> Callable:
+    if sp.issparse(matrix):
+        check_size("the dense form of the matrix under test", matrix.shape[0] * matrix.shape[1])
+        matrix = matrix.toarray()
+    matrix = np.asarray(matrix, dtype=np.float64)
+    expected = (n**out_order, n**in_order)
+    if matrix.shape != expected:
+        msg = f"expected a matrix of shape {expected} for n={n}, got {matrix.shape}"
+        raise EquidiagTypeError(msg)
+
+    def apply(x):
+        flat = x.reshape((*x.shape[:x.ndim - in_order], -1))
+        return (flat @ matrix.T).reshape(x.shape[: x.ndim - in_order] + (n,) * out_order)
+
+    return apply
+
+
+def _torch_module(fn) -> bool:
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(fn, torch.nn.Module)
+
+
+def equivariance_error(
+    fn,
+    group: Group,
+    in_order: int,
+    out_order: int,
+    *,
+    n: int | None = None,
+    n_samples: int = 8,
+    in_channels: int | None = None,
+    batch: int = 2,
+    rng: object = None,
+) -> tuple[float, np.ndarray]:
+    """Return the largest equivariance error of ``fn`` and the group element attaining it.
+
+    Parameters
+    ----------
+    fn : array, sparse matrix, callable or torch.nn.Module
+        A ``n^l x n^k`` matrix; a callable taking numpy arrays of shape
+        ``(batch, [in_channels,] n, ..., n)``; or a torch module, which receives float tensors
+        of its parameters' dtype (float64 if it has none).
+    group : Group
+        The group; its generators and ``n_samples`` random elements are tested.
+    in_order, out_order : int
+        ``k`` and ``l``.
+    n : int, optional
+        The degree, if the group leaves it unspecified.
+    n_samples : int
+        Number of random elements besides the generators.
+    in_channels : int, optional
+        Channel axis size of the input; defaults to ``fn.in_channels`` if present, else none.
+    batch : int
+        Number of random inputs.
+    rng : None, int or numpy.random.Generator
+        Source of randomness.
+
+    Returns
+    -------
+    error : float
+        ``max |fn(g x) - g fn(x)| / max(1, max |fn(x)|)`` over the tested elements.
+    worst : numpy.ndarray
+        The ``n x n`` element with the largest error.
+
+    Examples
+    --------
+    >>> import equidiag as ed
+    >>> from equidiag.testing import equivariance_error
+    >>> G = ed.SymmetricGroup(4)
+    >>> M = ed.equivariant_basis(G, 1, 2)[3].matrix(4)
+    >>> error, worst = equivariance_error(M, G, 1, 2, rng=0)
+    >>> error
+    0.0
+    """
+    group = check_group(group)
+    k = check_nonnegative_int("in_order", in_order)
+    l = check_nonnegative_int("out_order", out_order)
+    n = group.require_degree(n)
+    group = group.with_degree(n)
+    gen = as_rng(rng)
+    elements = list(group.generators()) + [group.sample(gen)
+                                           for _ in range(check_nonnegative_int("n_samples",
+                                                                                n_samples))]
+    if in_channels is None:
+        in_channels = getattr(fn, "in_channels", None)
+    channel_shape = () if in_channels is None else (check_positive_int("in_channels",
+                                                                       in_channels),)
+    x = gen.standard_normal((check_positive_int("batch", batch), *channel_shape) + (n,) * k)
+    if _torch_module(fn):
+        import torch
+
+        params = list(fn.parameters())
+        dtype = params[0].dtype if params else torch.float64
+        device = params[0].device if params else None
+
+        def convert(a):
+            return torch.as_tensor(a, dtype=dtype, device=device)
+
+        def call(a):
+            with torch.no_grad():
+                return fn(a).detach().cpu().double().numpy()
+    else:
+        if not callable(fn):
+            fn = _as_matrix_function(fn, k, l, n)
+
+        def convert(a):
+            return a
+
+        def call(a):
+            return np.asarray(fn(a), dtype=np.float64)
+
+    fx = call(convert(x))
+    scale = max(1.0, float(np.abs(fx).max(initial=0.0)))
+    worst, worst_error = elements[0], -1.0
+    for g in elements:
+        error = float(np.abs(call(convert(act(g, x, k))) - act(g, fx, l)).max(initial=0.0))
+        if error / scale > worst_error:
+            worst, worst_error = g, error / scale
+    return worst_error, worst
+
+
+def assert_equivariant(
+    fn,
+    group: Group,
+    in_order: int,
+    out_order: int,
+    *,
+    atol: float = 1e-9,
+    **kwargs,
+) -> None:
+    """Raise ``AssertionError`` naming the worst group element if ``fn`` is not equivariant.
+
+    Parameters
+    ----------
+    fn, group, in_order, out_order
+        As in :func:`equivariance_error`.
+    atol : float
+        Largest relative error accepted (use about ``1e-4`` for float32 modules).
+    **kwargs
+        Passed to :func:`equivariance_error`.
+
+    Raises
+    ------
+    AssertionError
+        If the error exceeds ``atol``.
+
+    Examples
+    --------
+    >>> import equidiag as ed
+    >>> from equidiag.testing import assert_equivariant
+    >>> G = ed.SymmetricGroup(3)
+    >>> for M in ed.equivariant_basis(G, 2, 1).to_dense():
+    ...     assert_equivariant(M, G, 2, 1)
+    """
+    error, worst = equivariance_error(fn, group, in_order, out_order, **kwargs)
+    if error > atol:
+        msg = (f"not equivariant under {group}: relative error {error:.3g} > atol={atol:g} "
+               f"for the group element\n{np.array2string(worst, precision=4)}")
+        raise AssertionError(msg)

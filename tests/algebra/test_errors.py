@@ -1,0 +1,106 @@
+"""Bad input raises an EquidiagError subclass naming the argument, its value and what is valid."""
+
+import numpy as np
+import pytest
+
+import equidiag as ed
+from equidiag.algebra import PartitionDiagram, TensorNetwork
+from equidiag.errors import (
+    EquidiagTypeError,
+    EquidiagValueError,
+    InvalidDiagramError,
+    SizeLimitError,
+)
+
+
+@pytest.mark.parametrize("bad", [-1, 2.5, "2", None])
+def test_bad_orders(bad):
+    with pytest.raises(EquidiagValueError, match=f"in_order must be a non-negative integer, got {bad!r}"):
+        ed.equivariant_basis(ed.SymmetricGroup(3), bad, 1)
+    with pytest.raises(ValueError, match="out_order"):
+        ed.dimension(ed.SymmetricGroup(3), 1, bad)
+
+
+@pytest.mark.parametrize("bad", [0, -3, 2.0, "4"])
+def test_bad_degree(bad):
+    with pytest.raises(EquidiagValueError, match=f"n must be a positive integer, got {bad!r}"):
+        ed.SymmetricGroup(bad)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("1|3", r"points \[1\] lie in no block"),
+        ("1,1|1'", "lies in two blocks"),
+        ("1,x", "cannot parse vertex 'x'"),
+        ("0|1'", "cannot parse vertex '0'"),
+        ("1,,1'", "cannot parse vertex ''"),
+    ],
+)
+def test_malformed_diagrams(text, message):
+    with pytest.raises(InvalidDiagramError, match=message):
+        PartitionDiagram(text)
+
+
+def test_blocks_must_cover_exactly_the_vertices():
+    with pytest.raises(InvalidDiagramError, match=r"outside 0\.\.2"):
+        PartitionDiagram([[0, 1], [3]], in_order=1, out_order=2)
+    with pytest.raises(InvalidDiagramError, match="in_order and out_order are required"):
+        PartitionDiagram([[0, 1]])
+    with pytest.raises(InvalidDiagramError, match="out_order=3 does not match"):
+        PartitionDiagram("1,2|1'", out_order=3)
+
+
+def test_mismatched_orders_in_composition():
+    upper, lower = PartitionDiagram("1,1'"), PartitionDiagram("1,2|1'")
+    with pytest.raises(InvalidDiagramError, match="out_order=2 but the upper diagram"):
+        upper.compose(lower)
+
+
+def test_unknown_kind_lists_valid_kinds():
+    with pytest.raises(EquidiagValueError, match=r"kind must be one of 'diagram', 'orbit'; got 'fancy'"):
+        ed.equivariant_basis(ed.SymmetricGroup(3), 1, 1, kind="fancy")
+    with pytest.raises(EquidiagValueError, match="format must be one of"):
+        PartitionDiagram("1,1'").matrix(2, format="csr")
+
+
+def test_dense_requests_past_the_size_limit(small_size_limit):
+    d = PartitionDiagram("1,2|1'|2'")
+    with pytest.raises(SizeLimitError, match=r"over the size limit of 10,000.*use to_sparse"):
+        d.matrix(11, "dense")  # 11^4 = 14,641 entries
+    assert d.matrix(11).nnz == 11**3  # the sparse route still works
+    with pytest.raises(SizeLimitError, match="dense"):
+        ed.equivariant_basis(ed.SymmetricGroup(11), 2, 2).to_dense()
+
+
+def test_sparse_evaluation_also_respects_the_limit(small_size_limit):
+    with pytest.raises(SizeLimitError, match="evaluating"):
+        TensorNetwork(in_sub=(0, 1, 2), out_sub=(3, 4)).to_sparse(10)
+
+
+def test_sampler_rejects_wrong_rng_type():
+    with pytest.raises(EquidiagTypeError, match="RandomState"):
+        ed.SymmetricGroup(3).sample(np.random.RandomState(0))
+
+
+def test_group_must_be_a_group():
+    with pytest.raises(EquidiagTypeError, match="group must be an equidiag Group"):
+        ed.dimension("S3", 1, 1)
+
+
+def test_contradictory_degree():
+    with pytest.raises(EquidiagValueError, match="n=4 contradicts the group S3"):
+        ed.equivariant_basis(ed.SymmetricGroup(3), 1, 1, n=4)
+
+
+def test_errors_are_also_builtin_exceptions():
+    assert issubclass(InvalidDiagramError, ValueError)
+    assert issubclass(EquidiagTypeError, TypeError)
+    assert issubclass(SizeLimitError, ed.EquidiagError)
+
+
+def test_diagrams_and_groups_are_immutable():
+    with pytest.raises(AttributeError, match="immutable"):
+        PartitionDiagram("1,1'").rgs = (0, 1)
+    with pytest.raises(AttributeError, match="immutable"):
+        ed.SymmetricGroup(3)._degree = 4

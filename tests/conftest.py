@@ -1,0 +1,23 @@
+import numpy as np
+import pytest
+
+from equidiag.errors import set_size_limit
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    """Seed numpy's and torch's global generators for every test."""
+    np.random.seed(0)  # noqa: NPY002 (seeds code under test that uses the legacy API)
+    try:
+        import torch
+    except ImportError:  # the algebra tests do not need torch
+        return
+    torch.manual_seed(0)
+
+
+@pytest.fixture
+def small_size_limit():
+    """Temporarily lower the materialisation limit to 10,000 entries."""
+    old = set_size_limit(10_000)
+    yield 10_000
+    set_size_limit(old)

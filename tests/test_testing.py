@@ -1,0 +1,42 @@
+import numpy as np
+import pytest
+
+import equidiag as ed
+from equidiag.testing import act, assert_equivariant, equivariance_error
+
+
+def test_act_matches_the_kronecker_power():
+    rng = np.random.default_rng(1)
+    g = rng.standard_normal((3, 3))
+    x = rng.standard_normal((2, 3, 3))
+    np.testing.assert_allclose(act(g, x, 2).reshape(2, 9), x.reshape(2, 9) @ np.kron(g, g).T)
+
+
+def test_detects_a_non_equivariant_matrix_and_names_the_element():
+    G = ed.SymmetricGroup(3)
+    M = np.diag([1.0, 2.0, 3.0])
+    error, worst = equivariance_error(M, G, 1, 1, rng=0)
+    assert error > 0.1
+    assert worst.shape == (3, 3)
+    with pytest.raises(AssertionError, match="not equivariant under S3"):
+        assert_equivariant(M, G, 1, 1, rng=0)
+
+
+def test_accepts_callables_with_channels():
+    G = ed.SymmetricGroup(4)
+
+    def f(x):  # (batch, channels, n) -> (batch, n, n): outer product of channel sums
+        s = x.sum(axis=1)
+        return s[:, :, None] * s[:, None, :]
+
+    assert_equivariant(f, G, 1, 2, in_channels=3, rng=0)
+
+
+def test_zero_order_maps_are_checked_too():
+    G = ed.SymmetricGroup(3)
+    assert_equivariant(lambda x: x.sum(axis=(-1, -2)), G, 2, 0, rng=0)
+
+
+def test_wrong_matrix_shape_is_reported():
+    with pytest.raises(ed.EquidiagError, match=r"expected a matrix of shape \(9, 3\)"):
+        equivariance_error(np.zeros((3, 3)), ed.SymmetricGroup(3), 1, 2)
