@@ -11,7 +11,7 @@ Examples
 (15, 15)
 """
 
-from . import algebra, testing
+from . import algebra, layers, testing
 from .algebra import (
     SymmetricGroup,
     clear_caches,
@@ -20,17 +20,21 @@ from .algebra import (
     spanning_set,
 )
 from .errors import EquidiagError
+from .layers import EquivariantLinear, MixedOrderLinear
 
 __version__ = "0.1.0"
 
 __all__ = [
     "EquidiagError",
+    "EquivariantLinear",
+    "MixedOrderLinear",
     "SymmetricGroup",
     "__version__",
     "algebra",
     "clear_caches",
     "dimension",
     "equivariant_basis",
+    "layers",
     "spanning_set",
     "testing",
 ]

@@ -1,0 +1,72 @@
+"""Index-notation text for tensor networks: what a layer computes, written out.
+
+Output axes are named ``i, j, k, ...`` by position; a letter repeated among the outputs gives a
+Kronecker delta; summed letters are named from ``p, q, r, ...``. Factors print as ``ε`` and ``Ω``.
+"""
+
+from __future__ import annotations
+
+from ._networks import TensorNetwork
+
+__all__ = ["network_formula"]
+
+_OUTPUT_NAMES = "ijklmn"
+_SUMMED_NAMES = "pqrstuvwabcdefgh"
+_SYMBOLS = {"epsilon": ("ε", r"\varepsilon"), "omega": ("Ω", r"\Omega")}
+
+
+def _sub(names: list[str], latex: bool) -> str:
+    text = "".join(names)
+    if latex:
+        return "_{" + text + "}"
+    return "_" + text if text else ""
+
+
+def network_formula(network: TensorNetwork, coefficient: str, *, latex: bool = False,
+                    distinct: bool = False) -> str:
+    """Return one term ``coefficient · (M x)_{i...}`` of a layer, in index notation.
+
+    Parameters
+    ----------
+    network : TensorNetwork
+        The term's einsum program.
+    coefficient : str
+        The weight symbol, e.g. ``"w_1"``.
+    latex : bool
+        Return LaTeX instead of plain text.
+    distinct : bool
+        Mark the sum as running over distinct block values (orbit basis elements).
+
+    Examples
+    --------
+    >>> from equidiag.algebra import PartitionDiagram
+    >>> from equidiag.algebra._formula import network_formula
+    >>> network_formula(PartitionDiagram("1|1'").network(), "w_2")
+    'w_2 Σ_p x_p'
+    >>> network_formula(PartitionDiagram("1,2|1'").network(), "w", latex=True)
+    'w \\\\delta_{ij} \\\\sum_{p} x_{p}'
+    """
+    names: dict[int, str] = {}
+    deltas = []
+    for axis, letter in enumerate(network.out_sub):
+        if letter in names:
+            deltas.append((names[letter], _OUTPUT_NAMES[axis]))
+        else:
+            names[letter] = _OUTPUT_NAMES[axis] if axis < len(_OUTPUT_NAMES) else f"i{axis}"
+    summed = [a for a in network.letters if a not in names]
+    for i, letter in enumerate(summed):
+        names[letter] = _SUMMED_NAMES[i] if i < len(_SUMMED_NAMES) else f"p{i}"
+    parts = [coefficient]
+    delta = r"\delta" if latex else "δ"
+    parts += [f"{delta}{_sub([a, b], latex)}" for a, b in deltas]
+    if summed:
+        sigma = r"\sum" if latex else "Σ"
+        label = ",".join(names[a] for a in summed)
+        if distinct:
+            label += r" \neq" if latex else "≠"
+        parts.append(f"{sigma}{_sub([label], latex)}")
+    for factor in network.factors:
+        symbol = _SYMBOLS[factor.kind][1 if latex else 0]
+        parts.append(f"{symbol}{_sub([names[a] for a in factor.letters], latex)}")
+    parts.append("x" + _sub([names[a] for a in network.in_sub], latex))
+    return " ".join(parts)

@@ -1,0 +1,17 @@
+"""Torch layers: compiled matrix-free plans and equivariant modules.
+
+This subpackage imports torch; :mod:`equidiag.algebra` never does.
+"""
+
+from . import functional
+from ._plan import ContractionPlan, compile_plan, register_plan_strategy
+from .linear import EquivariantLinear, MixedOrderLinear
+
+__all__ = [
+    "ContractionPlan",
+    "EquivariantLinear",
+    "MixedOrderLinear",
+    "compile_plan",
+    "functional",
+    "register_plan_strategy",
+]

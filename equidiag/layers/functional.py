@@ -1,0 +1,120 @@
+"""Pure, differentiable application of a compiled :class:`ContractionPlan`.
+
+Examples
+--------
+>>> import torch
+>>> import equidiag as ed
+>>> from equidiag.layers import compile_plan
+>>> from equidiag.layers.functional import equivariant_linear
+>>> plan = compile_plan(ed.equivariant_basis(ed.SymmetricGroup(), 1, 1))
+>>> x = torch.ones(2, 3, 5)                     # batch 2, 3 channels, n = 5
+>>> weight = torch.zeros(2, 4, 3)               # 2 diagrams, 4 <- 3 channels
+>>> weight[1] = 1.0                             # only the "sum and broadcast" diagram
+>>> equivariant_linear(x, weight, plan)[0, 0]
+tensor([15., 15., 15., 15., 15.])
+"""
+
+from __future__ import annotations
+
+import torch
+
+from ..errors import EquidiagTypeError, EquidiagValueError, ShapeError
+from ._plan import ContractionPlan, execute
+
+__all__ = ["equivariant_linear", "infer_degree", "invariant_tensor"]
+
+
+def infer_degree(x: torch.Tensor, in_order: int, in_channels: int, n: int | None = None) -> int:
+    """Check ``x`` has shape ``(..., in_channels) + (n,) * in_order`` and return ``n``.
+
+    Raises
+    ------
+    ShapeError
+        If the trailing axes are missing or unequal, or the channel axis has the wrong size.
+    EquidiagTypeError
+        If ``x`` is not a floating-point tensor.
+    """
+    if not isinstance(x, torch.Tensor):
+        msg = f"x must be a torch.Tensor, got {type(x).__name__}"
+        raise EquidiagTypeError(msg)
+    if not x.is_floating_point():
+        msg = f"x must have a floating-point dtype, got {x.dtype}"
+        raise EquidiagTypeError(msg)
+    shape = tuple(x.shape)
+    expected = f"(..., {in_channels}{', n' * in_order})"
+    if len(shape) < in_order + 1:
+        msg = (f"expected input of shape {expected} with in_order={in_order} trailing axes, "
+               f"got {shape}")
+        raise ShapeError(msg)
+    trailing = shape[len(shape) - in_order:]
+    if len(set(trailing)) > 1:
+        msg = f"the last {in_order} axes must have equal size n; expected {expected}, got {shape}"
+        raise ShapeError(msg)
+    if shape[-in_order - 1] != in_channels:
+        msg = (f"expected {in_channels} channels at axis {-in_order - 1}: input of shape "
+               f"{expected}, got {shape}")
+        raise ShapeError(msg)
+    if trailing:
+        if n is not None and trailing[0] != n:
+            msg = f"expected n={n} (the group's degree) on the last axes, got {shape}"
+            raise ShapeError(msg)
+        return trailing[0]
+    if n is None:
+        msg = "in_order=0 input does not determine n; pass n explicitly or fix the group's degree"
+        raise EquidiagValueError(msg)
+    return n
+
+
+def invariant_tensor(weight: torch.Tensor, plan: ContractionPlan, n: int) -> torch.Tensor:
+    """Return ``sum_d weight[d, o] M_d`` for a ``0 -> l`` plan, shape ``(c_out,) + (n,) * l``."""
+    ones = weight.new_ones((1, 1))
+    return execute(plan, ones, plan.network_weights(weight[:, :, None], n), n)[0]
+
+
+def equivariant_linear(
+    x: torch.Tensor,
+    weight: torch.Tensor,
+    plan: ContractionPlan,
+    bias: torch.Tensor | None = None,
+    bias_plan: ContractionPlan | None = None,
+    *,
+    n: int | None = None,
+) -> torch.Tensor:
+    """Apply ``y[..., o] = sum_e sum_c weight[e, o, c] (M_e x[..., c]) + bias``.
+
+    Parameters
+    ----------
+    x : torch.Tensor
+        Input of shape ``(*batch, c_in) + (n,) * k``.
+    weight : torch.Tensor
+        Shape ``(plan.num_elements, c_out, c_in)``.
+    plan : ContractionPlan
+        The compiled ``k -> l`` spanning set.
+    bias : torch.Tensor, optional
+        Shape ``(bias_plan.num_elements, c_out)``: coefficients of the invariant ``0 -> l`` part.
+    bias_plan : ContractionPlan, optional
+        Required with ``bias``.
+    n : int, optional
+        The degree; checked against ``x``, and required when ``k = 0``.
+
+    Returns
+    -------
+    torch.Tensor
+        Shape ``(*batch, c_out) + (n,) * l``.
+    """
+    if weight.ndim != 3 or weight.shape[0] != plan.num_elements:
+        msg = (f"weight must have shape ({plan.num_elements}, c_out, c_in), "
+               f"got {tuple(weight.shape)}")
+        raise ShapeError(msg)
+    k, l = plan.in_order, plan.out_order
+    c_out, c_in = weight.shape[1], weight.shape[2]
+    n = infer_degree(x, k, c_in, n)
+    batch = x.shape[: x.ndim - k - 1]
+    flat = x.reshape((-1, c_in) + (n,) * k)
+    out = execute(plan, flat, plan.network_weights(weight, n), n)
+    if bias is not None:
+        if bias_plan is None:
+            msg = "bias needs bias_plan, the compiled 0 -> out_order spanning set"
+            raise EquidiagValueError(msg)
+        out = out + invariant_tensor(bias, bias_plan, n)
+    return out.reshape((*batch, c_out) + (n,) * l)

@@ -1,0 +1,330 @@
+"""Equivariant linear layers as ``torch.nn.Module``: :class:`EquivariantLinear` and
+:class:`MixedOrderLinear`.
+
+A layer from order ``k`` to order ``l`` with ``c_in`` and ``c_out`` channels computes
+
+.. math:: y[b, o] = \\sum_e \\sum_c W[e, o, c] \\, (M_e x[b, c]) + \\sum_f \\beta[f, o] \\, B_f
+
+where ``M_e`` runs over a basis (or, for a size-agnostic group, the spanning set) of
+``Hom_G((R^n)^{⊗k}, (R^n)^{⊗l})`` and ``B_f`` over the invariant tensors of order ``l`` (the
+``0 -> l`` maps applied to 1). The maps are applied through a compiled
+:class:`~equidiag.layers.ContractionPlan`, never as ``n^l x n^k`` matrices. The layers follow
+``torch.nn.Linear``'s conventions (``reset_parameters``, ``extra_repr``, ``device``/``dtype``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from ..algebra import equivariant_basis
+from ..algebra._formula import network_formula
+from ..algebra._groups import Group, check_group
+from ..errors import (
+    EquidiagTypeError,
+    EquidiagValueError,
+    ShapeError,
+    check_choice,
+    check_nonnegative_int,
+    check_positive_int,
+)
+from ._plan import compile_plan, dense_matrix
+from .functional import equivariant_linear, invariant_tensor
+
+__all__ = ["EquivariantLinear", "MixedOrderLinear"]
+
+_DEFAULT_INIT_DEGREE = 8
+
+
+def _layer_elements(group: Group, in_order: int, out_order: int, basis: str) -> tuple:
+    return tuple(equivariant_basis(group, in_order, out_order, kind=basis))
+
+
+class EquivariantLinear(nn.Module):
+    """A ``G``-equivariant linear layer from order-``k`` to order-``l`` tensors with channels.
+
+    Parameters
+    ----------
+    group : Group
+        The symmetry group, e.g. ``SymmetricGroup(5)``; with ``SymmetricGroup()`` the layer runs
+        on any ``n`` (using the full spanning set).
+    in_order, out_order : int
+        ``k`` and ``l``.
+    in_channels, out_channels : int
+        Channel counts.
+    bias : bool
+        Add a learnable invariant ``0 -> l`` term per output channel (for ``l = 0`` an ordinary
+        bias; for ``l = 2`` and ``S_n``, a constant on the diagonal plus a constant everywhere).
+    basis : {"diagram", "orbit"}
+        Which basis the weights are coefficients of (``"orbit"`` is the basis of Maron et al.).
+    normalize : {None, "mean"}
+        ``"mean"`` replaces each sum over a free index by a mean, so weights transfer across n.
+    strategy : {"auto", "factored", "dense"}
+        Execution strategy of the plan (``"dense"`` materialises the matrix: for reference).
+    init_degree : int, optional
+        The ``n`` at which :meth:`reset_parameters` calibrates the variance when the group
+        leaves ``n`` unspecified (default 8); ignored for a group of fixed degree.
+    device, dtype
+        Factory arguments for the parameters.
+
+    Attributes
+    ----------
+    weight : torch.nn.Parameter
+        Shape ``(n_basis, out_channels, in_channels)``.
+    bias : torch.nn.Parameter or None
+        Shape ``(n_invariants, out_channels)``.
+    plan : ContractionPlan
+        The compiled spanning set (rebuilt, never pickled).
+
+    Raises
+    ------
+    EquidiagValueError
+        For bad orders, channel counts, basis, normalisation or strategy.
+
+    Notes
+    -----
+    Input ``x`` has shape ``(*batch, in_channels) + (n,) * in_order``; the output
+    ``(*batch, out_channels) + (n,) * out_order``. If the space of maps is zero-dimensional
+    (possible for other groups, e.g. odd total order for O(n)), the layer is the zero map (plus
+    its bias).
+
+    Examples
+    --------
+    >>> import torch
+    >>> import equidiag as ed
+    >>> layer = ed.EquivariantLinear(ed.SymmetricGroup(5), 2, 2, in_channels=3, out_channels=4)
+    >>> layer
+    EquivariantLinear(group=S5, in_order=2, out_order=2, in_channels=3, out_channels=4, basis=diagram, basis_dim=15, bias=True)
+    >>> layer(torch.randn(10, 3, 5, 5)).shape
+    torch.Size([10, 4, 5, 5])
+    >>> print(ed.EquivariantLinear(ed.SymmetricGroup(), 1, 1, 1, 1, bias=False).formula())
+    y_i = w_1 x_i + w_2 Σ_p x_p
+    """
+
+    in_order: int
+    out_order: int
+    in_channels: int
+    out_channels: int
+    weight: torch.Tensor
+
+    def __init__(self, group: Group, in_order: int, out_order: int, in_channels: int,
+                 out_channels: int, bias: bool = True, *, basis: str = "diagram",
+                 normalize: str | None = None, strategy: str = "auto",
+                 init_degree: int | None = None, device=None, dtype=None) -> None:
+        factory_kwargs = {"device": device, "dtype": dtype}
+        super().__init__()
+        self.group = check_group(group)
+        self.in_order = check_nonnegative_int("in_order", in_order)
+        self.out_order = check_nonnegative_int("out_order", out_order)
+        self.in_channels = check_positive_int("in_channels", in_channels)
+        self.out_channels = check_positive_int("out_channels", out_channels)
+        self.basis = check_choice("basis", basis, group.basis_kinds)
+        self.normalize = check_choice("normalize", normalize, (None, "mean"))
+        self.strategy = strategy
+        self.init_degree = (_DEFAULT_INIT_DEGREE if init_degree is None
+                            else check_positive_int("init_degree", init_degree))
+        self._compile(bias)
+        self.weight = nn.Parameter(torch.empty(
+            (self.plan.num_elements, out_channels, in_channels), **factory_kwargs))
+        if bias:
+            self.bias = nn.Parameter(torch.empty(
+                (self.bias_plan.num_elements, out_channels), **factory_kwargs))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def _compile(self, bias: bool) -> None:
+        elements = _layer_elements(self.group, self.in_order, self.out_order, self.basis)
+        self.plan = compile_plan(elements, normalize=self.normalize, strategy=self.strategy)
+        self.bias_plan = None
+        if bias:
+            self.bias_plan = compile_plan(
+                _layer_elements(self.group, 0, self.out_order, self.basis),
+                strategy=self.strategy)
+
+    # ------------------------------------------------------------------ torch.nn protocol
+    def reset_parameters(self) -> None:
+        """Initialise for unit output variance on unit-variance input; zero the bias.
+
+        Each basis element ``M_e`` gets an independent normal coefficient of variance
+        ``1 / (in_channels · N · q_e)``, where ``q_e = ||M_e||_F^2 / n^l`` is its mean squared
+        row norm (after ``normalize``) and ``N`` the number of non-vanishing elements. Then every
+        element contributes equally and the output variance, averaged over positions, is 1.
+        The norms are taken at the group's degree, or at ``init_degree`` for a size-agnostic
+        group.
+        """
+        n = self.group.degree or self.init_degree
+        q = []
+        for element, summed in zip(self.plan_elements(), self.plan.summed):
+            factor = 1.0 if self.normalize is None else float(n) ** (-2 * summed)
+            q.append(element.squared_norm(n) * factor / n**self.out_order)
+        alive = sum(1 for value in q if value > 0)
+        std = torch.tensor([1.0 / math.sqrt(self.in_channels * alive * value) if value > 0
+                            else 0.0 for value in q])
+        with torch.no_grad():
+            self.weight.normal_()
+            self.weight.mul_(std.to(self.weight)[:, None, None])
+            if self.bias is not None:
+                self.bias.zero_()
+
+    def extra_repr(self) -> str:
+        """Return the constructor summary shown by ``repr``."""
+        text = (f"group={self.group}, in_order={self.in_order}, out_order={self.out_order}, "
+                f"in_channels={self.in_channels}, out_channels={self.out_channels}, "
+                f"basis={self.basis}, basis_dim={self.plan.num_elements}, "
+                f"bias={self.bias is not None}")
+        if self.normalize is not None:
+            text += f", normalize={self.normalize}"
+        if self.strategy != "auto":
+            text += f", strategy={self.strategy}"
+        return text
+
+    def forward(self, x: torch.Tensor, n: int | None = None) -> torch.Tensor:
+        """Apply the layer to ``x`` of shape ``(*batch, in_channels) + (n,) * in_order``.
+
+        ``n`` is read from ``x``; pass it only when ``in_order == 0`` and the group leaves it
+        unspecified.
+        """
+        return equivariant_linear(x, self.weight, self.plan, self.bias, self.bias_plan,
+                                  n=self.group.degree if n is None else self._check_n(n))
+
+    def _check_n(self, n: int) -> int:
+        return self.group.require_degree(n)
+
+    # ------------------------------------------------------------------ export, text
+    def to_dense_linear(self, n: int | None = None) -> nn.Linear:
+        """Return a plain ``torch.nn.Linear`` on flattened tensors with identical outputs.
+
+        The input ``(*batch, in_channels) + (n,) * k`` flattens to
+        ``(*batch, in_channels * n**k)`` (row-major), and likewise the output.
+
+        Raises
+        ------
+        SizeLimitError
+            If the dense matrix exceeds the size limit.
+        """
+        n = self.group.require_degree(n)
+        with torch.no_grad():
+            matrix = dense_matrix(self.plan, self.plan.network_weights(self.weight, n), n)
+            linear = nn.Linear(matrix.shape[1], matrix.shape[0], bias=self.bias is not None,
+                               device=self.weight.device, dtype=self.weight.dtype)
+            linear.weight.copy_(matrix)
+            if self.bias is not None:
+                linear.bias.copy_(invariant_tensor(self.bias, self.bias_plan, n).reshape(-1))
+        return linear
+
+    def plan_elements(self) -> tuple:
+        """Return the basis (or spanning) elements whose coefficients ``weight`` holds."""
+        return _layer_elements(self.group, self.in_order, self.out_order, self.basis)
+
+    def formula(self, latex: bool = False) -> str:
+        """Return the map in index notation, one term per basis element (channels implicit).
+
+        Each ``w_e`` is an ``out_channels x in_channels`` matrix acting on the channel axis; for
+        the orbit basis, ``Σ_{...≠}`` sums over values distinct from each other and from the
+        output indices, and distinct blocks of output indices take distinct values.
+
+        Parameters
+        ----------
+        latex : bool
+            Return LaTeX instead of plain text.
+        """
+        lhs_names = "ijklmn"[: self.out_order]
+        lhs = ("y_{" + lhs_names + "}" if latex else
+               "y" + ("_" + lhs_names if lhs_names else ""))
+        terms = []
+        for e, element in enumerate(self.plan_elements(), start=1):
+            diagram = getattr(element, "diagram", element)
+            symbol = f"w_{{{e}}}" if latex else f"w_{e}"
+            terms.append(network_formula(diagram.network(), symbol, latex=latex,
+                                         distinct=diagram is not element))
+        return f"{lhs} = " + (" + ".join(terms) if terms else "0")
+
+    # ------------------------------------------------------------------ pickling
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("plan", None)
+        state.pop("bias_plan", None)
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._compile(self._parameters.get("bias") is not None)
+
+
+class MixedOrderLinear(nn.Module):
+    """An equivariant linear map between direct sums of tensor orders, with channels.
+
+    Maps ``{order: tensor}`` to ``{order: tensor}``: output order ``l`` is the sum over input
+    orders ``k`` of an :class:`EquivariantLinear` block ``k -> l`` (one bias per output order).
+
+    Parameters
+    ----------
+    group : Group
+    in_channels, out_channels : dict of int to int
+        Channels per order, e.g. ``{0: 4, 1: 8, 2: 8}``.
+    bias : bool
+        One invariant bias per output order.
+    **kwargs
+        ``basis``, ``normalize``, ``strategy``, ``init_degree``, ``device``, ``dtype``, passed
+        to every block.
+
+    Examples
+    --------
+    >>> import torch
+    >>> import equidiag as ed
+    >>> layer = ed.MixedOrderLinear(ed.SymmetricGroup(), {0: 2, 1: 3}, {1: 4, 2: 5})
+    >>> out = layer({0: torch.randn(7, 2), 1: torch.randn(7, 3, 6)})
+    >>> {order: tuple(t.shape) for order, t in out.items()}
+    {1: (7, 4, 6), 2: (7, 5, 6, 6)}
+    """
+
+    def __init__(self, group: Group, in_channels: dict[int, int], out_channels: dict[int, int],
+                 bias: bool = True, **kwargs) -> None:
+        super().__init__()
+        self.in_channels = _check_channels("in_channels", in_channels)
+        self.out_channels = _check_channels("out_channels", out_channels)
+        self.blocks = nn.ModuleDict()
+        for l, c_out in self.out_channels.items():
+            for i, (k, c_in) in enumerate(self.in_channels.items()):
+                self.blocks[f"{k}_to_{l}"] = EquivariantLinear(
+                    group, k, l, c_in, c_out, bias=bias and i == 0, **kwargs)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Initialise every block, scaled so the summed output has unit variance."""
+        share = 1.0 / math.sqrt(len(self.in_channels))
+        for block in self.blocks.values():
+            block.reset_parameters()
+            with torch.no_grad():
+                block.weight.mul_(share)
+
+    def forward(self, x: dict[int, torch.Tensor]) -> dict[int, torch.Tensor]:
+        """Apply the layer to ``{order: tensor}`` holding every input order."""
+        if not isinstance(x, dict) or set(x) != set(self.in_channels):
+            got = sorted(x) if isinstance(x, dict) else type(x).__name__
+            msg = f"expected a dict with input orders {sorted(self.in_channels)}, got {got}"
+            raise ShapeError(msg)
+        n = _common_degree(x)
+        out = {}
+        for l in self.out_channels:
+            out[l] = sum(self.blocks[f"{k}_to_{l}"](x[k], n=n) for k in self.in_channels)
+        return out
+
+
+def _check_channels(name: str, channels: object) -> dict[int, int]:
+    if not isinstance(channels, dict) or not channels:
+        msg = f"{name} must be a non-empty dict {{order: channels}}, got {channels!r}"
+        raise EquidiagTypeError(msg)
+    return {check_nonnegative_int(f"{name} order", k): check_positive_int(f"{name}[{k}]", c)
+            for k, c in sorted(channels.items())}
+
+
+def _common_degree(x: dict[int, torch.Tensor]) -> int | None:
+    sizes = {int(t.shape[-1]) for k, t in x.items() if k > 0 and t.ndim > 0}
+    if len(sizes) > 1:
+        msg = f"all inputs must share n on their trailing axes, got sizes {sorted(sizes)}"
+        raise EquidiagValueError(msg)
+    return sizes.pop() if sizes else None
