@@ -63,10 +63,10 @@ def main():
     print(f"{'case':<14}{'dim':>6}{'equidiag (s)':>14}{'numeric null space (s)':>24}{'ratio':>9}")
     for n, k, l, baseline in [(3, 2, 2, True), (4, 2, 2, True), (5, 2, 2, True),
                               (3, 3, 3, True), (8, 3, 3, False), (12, 2, 2, False)]:
-        ours = best_of(lambda: build_sparse_basis(n, k, l))
+        ours = best_of(lambda n=n, k=k, l=l: build_sparse_basis(n, k, l))
         dim = len(ed.equivariant_basis(ed.SymmetricGroup(n), k, l))
         if baseline:
-            theirs = best_of(lambda: numeric_solver_basis(n, k, l), repeats=1)
+            theirs = best_of(lambda n=n, k=k, l=l: numeric_solver_basis(n, k, l), repeats=1)
             assert numeric_solver_basis(n, k, l).shape[1] == dim
             extra = f"{theirs:>24.3f}{theirs / ours:>8.0f}x"
         else:

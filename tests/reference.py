@@ -80,3 +80,21 @@ def permute_tensor_exact(matrix: np.ndarray, perm, in_order: int, out_order: int
     t = matrix.reshape((n,) * (in_order + out_order))
     inverse = np.argsort(perm)
     return t[np.ix_(*([inverse] * (in_order + out_order)))].reshape(matrix.shape)
+
+
+def dense_layer_reference(elements, weight, x, n, normalize=None, summed=None):
+    """y[b, o] = sum_e sum_c W[e, o, c] (M_e x[b, c]) with the algebra's dense matrices (numpy).
+
+    ``summed[e]`` (number of summed letters) is needed for ``normalize="mean"``.
+    """
+    weight = np.asarray(weight, dtype=np.float64)
+    x = np.asarray(x, dtype=np.float64)
+    batch, c_in = x.shape[0], x.shape[1]
+    flat = x.reshape(batch, c_in, -1)
+    out = 0.0
+    for e, element in enumerate(elements):
+        matrix = element.matrix(n, "dense")
+        if normalize == "mean":
+            matrix = matrix * float(n) ** (-summed[e])
+        out = out + np.einsum("oc,ij,bcj->boi", weight[e], matrix, flat)
+    return np.asarray(out)

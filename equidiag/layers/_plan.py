@@ -363,7 +363,7 @@ def compile_plan(elements: Sequence, *, normalize: str | None = None, share: boo
     >>> print(plan.summary(n=100, in_channels=8, out_channels=8))  # doctest: +NORMALIZE_WHITESPACE
     ContractionPlan(1→1, strategy='factored', elements=2, networks=2, input_patterns=2,
     output_patterns=2)
-      per sample at n=100, c_in=8, c_out=8: ~4,036 flops, largest intermediate 800 entries
+      per sample at n=100, c_in=8, c_out=8: ~16,128 flops, largest intermediate 800 entries
       dense route: ~1,280,000 flops, W has 640,000 entries
     """
     strategy = check_choice("strategy", strategy, ("auto", *_PLAN_STRATEGIES))

@@ -1,0 +1,123 @@
+"""The compiled plan against the dense reference, for every strategy, forward and backward."""
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+
+import equidiag as ed
+from equidiag.algebra import TensorNetwork
+from equidiag.errors import EquidiagValueError, SizeLimitError
+from equidiag.layers import compile_plan
+from equidiag.layers.functional import equivariant_linear
+from tests.reference import dense_layer_reference
+
+CASES = [(k, m - k) for m in range(6) for k in range(m + 1)]
+
+
+def run(plan, weight, x, n=None):
+    return equivariant_linear(x, weight, plan, n=n).detach().numpy()
+
+
+@pytest.mark.parametrize(("k", "l"), CASES, ids=[f"{k}to{l}" for k, l in CASES])
+@pytest.mark.parametrize("basis", ["diagram", "orbit"])
+@pytest.mark.parametrize("n", [2, 3])
+def test_factored_matches_dense_reference_float64(k, l, basis, n):
+    elements = ed.equivariant_basis(ed.SymmetricGroup(), k, l, kind=basis)
+    weight = torch.randn(len(elements), 3, 2, dtype=torch.float64)
+    x = torch.randn((4, 2) + (n,) * k, dtype=torch.float64)
+    expected = dense_layer_reference(elements, weight, x, n).reshape((4, 3) + (n,) * l)
+    for plan in (compile_plan(elements), compile_plan(elements, share=False),
+                 compile_plan(elements, strategy="dense")):
+        np.testing.assert_allclose(run(plan, weight, x, n), expected, atol=1e-10, rtol=0)
+
+
+@pytest.mark.parametrize(("k", "l"), [(2, 2), (1, 3), (3, 1), (3, 2)])
+def test_factored_matches_dense_float32(k, l):
+    elements = ed.equivariant_basis(ed.SymmetricGroup(), k, l)
+    weight = torch.randn(len(elements), 3, 2)
+    x = torch.randn((4, 2) + (4,) * k)
+    expected = dense_layer_reference(elements, weight, x, 4).reshape((4, 3) + (4,) * l)
+    factored = run(compile_plan(elements), weight, x)
+    dense = run(compile_plan(elements, strategy="dense"), weight, x)
+    scale = np.abs(expected).max()
+    assert np.abs(factored - expected).max() <= 1e-5 * scale
+    assert np.abs(dense - factored).max() <= 1e-5 * scale
+
+
+@pytest.mark.parametrize(("k", "l", "basis"), [(2, 2, "diagram"), (1, 2, "orbit"), (2, 1, "diagram"),
+                                               (0, 2, "diagram"), (2, 0, "orbit")])
+@pytest.mark.parametrize("strategy", ["factored", "dense"])
+def test_gradcheck(k, l, basis, strategy):
+    elements = ed.equivariant_basis(ed.SymmetricGroup(), k, l, kind=basis)
+    plan = compile_plan(elements, strategy=strategy)
+    weight = torch.randn(len(elements), 2, 2, dtype=torch.float64, requires_grad=True)
+    x = torch.randn((2, 2) + (3,) * k, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda x, w: equivariant_linear(x, w, plan, n=3),
+                                    (x, weight))
+
+
+def test_backward_matches_between_strategies():
+    elements = ed.equivariant_basis(ed.SymmetricGroup(), 2, 2)
+    grads = []
+    for strategy in ("factored", "dense"):
+        weight = torch.randn(15, 3, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+        weight.requires_grad_(True)
+        x = torch.randn(4, 2, 5, 5, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
+        x.requires_grad_(True)
+        out = equivariant_linear(x, weight, compile_plan(elements, strategy=strategy))
+        (out * torch.linspace(-1, 1, out.numel(), dtype=torch.float64).reshape(out.shape)).sum().backward()
+        grads.append((x.grad, weight.grad))
+    torch.testing.assert_close(grads[0][0], grads[1][0], atol=1e-10, rtol=0)
+    torch.testing.assert_close(grads[0][1], grads[1][1], atol=1e-10, rtol=0)
+
+
+def test_sharing_reduces_patterns_for_2_to_2():
+    plan = compile_plan(ed.equivariant_basis(ed.SymmetricGroup(), 2, 2))
+    unshared = compile_plan(ed.equivariant_basis(ed.SymmetricGroup(), 2, 2), share=False)
+    # bottom halves: x, diag, row sums, column sums, trace, total sum
+    assert len(plan.input_steps) == 6
+    assert len(unshared.input_steps) == len(unshared.output_steps) == 15
+    assert len(plan.output_steps) < 15
+
+
+def test_compilation_is_cached_and_summary_compares_with_dense():
+    elements = tuple(ed.equivariant_basis(ed.SymmetricGroup(), 3, 3))
+    assert compile_plan(elements) is compile_plan(elements)
+    cost = compile_plan(elements).cost(32, 16, 16)
+    assert cost["flops"] * 100 < cost["dense_flops"]
+    assert "input_patterns=" in repr(compile_plan(elements))
+    assert "dense route" in compile_plan(elements).summary(32, 16, 16)
+
+
+def test_plans_accept_raw_networks():
+    net = TensorNetwork(in_sub=(1, 1), out_sub=(0,))  # trace, broadcast over the output
+    x = torch.randn(1, 1, 3, 3, dtype=torch.float64)
+    out = equivariant_linear(x, torch.ones(1, 1, 1, dtype=torch.float64), compile_plan([net]))
+    torch.testing.assert_close(out[0, 0], torch.diagonal(x[0, 0]).sum().expand(3))
+
+
+def test_bad_strategy_and_normalize_and_mixed_orders():
+    elements = ed.equivariant_basis(ed.SymmetricGroup(), 1, 1)
+    with pytest.raises(EquidiagValueError, match="strategy must be one of 'auto', 'factored', 'dense'"):
+        compile_plan(elements, strategy="fast")
+    with pytest.raises(EquidiagValueError, match="normalize must be one of"):
+        compile_plan(elements, normalize="sum")
+    with pytest.raises(EquidiagValueError, match="same"):
+        compile_plan([*elements, *ed.equivariant_basis(ed.SymmetricGroup(), 1, 2)])
+
+
+def test_plans_are_never_pickled():
+    with pytest.raises(TypeError, match="never pickled"):
+        pickle.dumps(compile_plan(ed.equivariant_basis(ed.SymmetricGroup(), 1, 1)))
+
+
+def test_dense_strategy_refuses_past_the_size_limit(small_size_limit):
+    plan = compile_plan(ed.equivariant_basis(ed.SymmetricGroup(), 2, 2), strategy="dense")
+    x = torch.randn(1, 1, 11, 11)
+    with pytest.raises(SizeLimitError, match="strategy='factored'"):
+        equivariant_linear(x, torch.randn(15, 1, 1), plan)
+    # the factored plan still runs
+    factored = compile_plan(ed.equivariant_basis(ed.SymmetricGroup(), 2, 2))
+    assert equivariant_linear(x, torch.randn(15, 1, 1), factored).shape == (1, 1, 11, 11)
