@@ -184,7 +184,7 @@ def test_bad_input_is_reported_with_expected_and_actual():
         layer(torch.randn(2, 2, 4, 4))
     with pytest.raises(ShapeError, match=r"expected n=4 \(the group's degree\)"):
         layer(torch.randn(2, 3, 5, 5))
-    with pytest.raises(EquidiagTypeError, match="floating-point dtype, got torch.int64"):
+    with pytest.raises(EquidiagTypeError, match=r"floating-point dtype, got torch\.int64"):
         layer(torch.ones(2, 3, 4, 4, dtype=torch.int64))
     with pytest.raises(EquidiagValueError, match="strategy must be one of"):
         ed.EquivariantLinear(ed.SymmetricGroup(4), 2, 2, 3, 5, strategy="magic")
