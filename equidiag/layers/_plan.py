@@ -217,6 +217,18 @@ class ContractionPlan:
             coefficients.shape[0] == coefficients.shape[1]
             and bool((coefficients == np.eye(len(coefficients), dtype=np.int64)).all()))
         self._cache: dict = {}
+        # channel mixing: output steps fed by one diagram are mixed together per input step
+        # (one product with stacked weights); the others concatenate their inputs. An identity
+        # output step is mixed on its own: its product becomes the output buffer.
+        self.owns_output = bool(output_steps) and output_steps[0].is_identity and (
+            output_steps[0].width == out_order) and len(output_steps[0].terms) == 1
+        single: dict[int, list[int]] = {}
+        for s, step in enumerate(output_steps):
+            if len(step.terms) == 1 and not (s == 0 and self.owns_output):
+                single.setdefault(step.terms[0][1], []).append(s)
+        self.stacked_mixes = tuple((i, tuple(ids)) for i, ids in single.items())
+        self.concatenated_mixes = tuple(s for s, step in enumerate(output_steps)
+                                        if len(step.terms) > 1)
 
     @property
     def num_elements(self) -> int:
@@ -293,14 +305,14 @@ def _build_constant(plan: ContractionPlan, name: tuple, n: int, device, dtype) -
     if what == "factor":
         _, kind, order = name
         return torch.as_tensor(factor_tensor(kind, n, order), dtype=dtype, device=device)
-    if what == "positions":  # flat output index of every assignment of the distinct letters
-        step = plan.output_steps[name[1]]
-        grids = torch.meshgrid(*[torch.arange(n, device=device)] * len(step.axes),
-                               indexing="ij")
-        flat = torch.zeros((), dtype=torch.int64, device=device)
-        for letter in step.out_sub:
-            flat = flat * n + grids[letter]
-        return flat.reshape(-1)
+    if what == "diagonal_indices":  # per output axis, the index of each diagonal entry written
+        pieces = []
+        for step in plan.output_steps:
+            if step.is_diagonal:
+                grids = torch.meshgrid(*[torch.arange(n, device=device)] * len(step.axes),
+                                       indexing="ij")
+                pieces.append(torch.stack([grids[a].reshape(-1) for a in step.out_sub]))
+        return tuple(torch.cat(pieces, dim=1)[:, None, None, :])
     if what == "mean":
         return torch.tensor([float(n) ** -s for s in plan.summed], dtype=dtype, device=device)
     if what == "coefficients":
@@ -416,6 +428,43 @@ _CLEAR_HOOKS.append(_compile.cache_clear)
 
 
 # ------------------------------------------------------------------------------ strategies
+def _mix(weight: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+    """Channel mixing ``(c_out, c_in) x (B, c_in, N) -> (B, c_out, N)`` as a batched product
+    (``torch.matmul`` would fold the batch into rows and copy both operands)."""
+    return torch.bmm(weight.expand(u.shape[0], -1, -1), u)
+
+
+def _mix_all(plan: ContractionPlan, us: list[torch.Tensor],
+             weight: torch.Tensor) -> list[torch.Tensor]:
+    """Channel-mix every output step: one product per shared input, or per concatenation."""
+    c_out, c_in = weight.shape[1], weight.shape[2]
+    mixed: list = [None] * len(plan.output_steps)
+    if plan.owns_output:
+        (net, input_index), = plan.output_steps[0].terms
+        mixed[0] = _mix(weight[net], us[input_index])
+    for input_index, step_ids in plan.stacked_mixes:
+        nets = [plan.output_steps[s].terms[0][0] for s in step_ids]
+        z = _mix(weight[nets].reshape(len(nets) * c_out, c_in), us[input_index])
+        for j, s in enumerate(step_ids):
+            mixed[s] = z[:, j * c_out:(j + 1) * c_out]
+    for s in plan.concatenated_mixes:
+        terms = plan.output_steps[s].terms
+        nets = [j for j, _ in terms]
+        stacked = weight[nets].transpose(0, 1).reshape(c_out, len(nets) * c_in)
+        mixed[s] = _mix(stacked, torch.cat([us[i] for _, i in terms], dim=1))
+    return mixed
+
+
+def _arrange(z: torch.Tensor, axes: tuple[int, ...]) -> torch.Tensor:
+    """View ``z`` (batch, channel, letters...) with one axis per output letter, in order;
+    broadcast letters (``-1`` in ``axes``) become size-1 axes. No data is copied."""
+    term = z.permute(0, 1, *[2 + a for a in axes if a >= 0])
+    for position, a in enumerate(axes):
+        if a < 0:
+            term = term.unsqueeze(2 + position)
+    return term
+
+
 def _run_factored(plan: ContractionPlan, x: torch.Tensor, weight: torch.Tensor,
                   n: int) -> torch.Tensor:
     """Execute the shared three-step program; ``x`` is ``(B, c_in) + (n,)*k``."""
@@ -431,36 +480,33 @@ def _run_factored(plan: ContractionPlan, x: torch.Tensor, weight: torch.Tensor,
         factors = [plan.constant(("factor", kind, order), n, dev, dt)
                    for kind, order in step.factors]
         us.append(torch.einsum(step.equation, x, *factors).reshape(batch, c_in, -1))
-    out = None
+    mixed = _mix_all(plan, us, weight)
+    shape = (batch, c_out) + (n,) * l
+    out, diagonal = None, []
     for s, step in enumerate(plan.output_steps):
-        nets = [j for j, _ in step.terms]
-        if len(nets) == 1:
-            z = torch.matmul(weight[nets[0]], us[step.terms[0][1]])
-        else:
-            mixed = weight[nets].transpose(0, 1).reshape(c_out, len(nets) * c_in)
-            z = torch.matmul(mixed, torch.cat([us[i] for _, i in step.terms], dim=1))
-        z = z.reshape((batch, c_out) + (n,) * step.width)
+        z = mixed[s].reshape((batch, c_out) + (n,) * step.width)
         if step.equation is not None:
             factors = [plan.constant(("factor", kind, order), n, dev, dt)
                        for kind, order in step.factors]
             z = torch.einsum(step.equation, z, *factors)
-        if out is None and step.is_identity and step.width == l:
-            out = z
-            continue
-        if out is None:
-            out = x.new_zeros((batch, c_out) + (n,) * l)
+        term = _arrange(z, step.axes)
+        # in-place writes go to `out` itself, never through a view of it: autograd would
+        # otherwise copy the whole output for every write
         if step.is_diagonal:
-            full = z.permute(0, 1, *[2 + a for a in step.axes if a >= 0])
-            full = full.reshape((batch, c_out, *tuple(n if a >= 0 else 1 for a in step.axes)))
-            full = full.expand((batch, c_out) + (n,) * len(step.axes))
-            positions = plan.constant(("positions", s), n, dev, torch.int64)
-            out.view(batch, c_out, -1).index_add_(2, positions, full.reshape(batch, c_out, -1))
+            diagonal.append(term.expand((batch, c_out) + (n,) * len(step.axes))
+                            .reshape(batch, c_out, -1))
+        elif out is None:
+            out = term if s == 0 and plan.owns_output else term.expand(shape).clone(
+                memory_format=torch.contiguous_format)
         else:
-            term = z.permute(0, 1, *[2 + a for a in step.axes if a >= 0])
-            term = term.reshape((batch, c_out, *tuple(n if a >= 0 else 1 for a in step.axes)))
             out.add_(term)
     if out is None:
-        out = x.new_zeros((batch, c_out) + (n,) * l)
+        out = x.new_zeros(shape)
+    if diagonal:
+        axes = plan.constant(("diagonal_indices",), n, dev, torch.int64)
+        rows = torch.arange(batch, device=dev)[:, None, None]
+        channels = torch.arange(c_out, device=dev)[None, :, None]
+        out.index_put_((rows, channels, *axes), torch.cat(diagonal, dim=2), accumulate=True)
     return out
 
 

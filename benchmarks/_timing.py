@@ -1,0 +1,48 @@
+"""Shared helpers for the benchmark scripts: timing, peak memory and the machine description."""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+
+import torch
+
+
+def machine() -> str:
+    """CPU model, core count and library versions."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next(line.split(":", 1)[1].strip() for line in f if "model name" in line)
+    except (OSError, StopIteration):
+        model = platform.machine()
+    return (f"{model}, {os.cpu_count()} cores, torch {torch.__version__}, "
+            f"{torch.get_num_threads()} threads, python {platform.python_version()}")
+
+
+def best_time(fn, repeats: int = 5, warmup: int = 1, budget: float = 10.0) -> float:
+    """Best wall time of ``fn()`` over ``repeats`` runs (fewer if they exceed ``budget`` s)."""
+    for _ in range(warmup):
+        fn()
+    best, spent = float("inf"), 0.0
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        elapsed = time.perf_counter() - start
+        best, spent = min(best, elapsed), spent + elapsed
+        if spent > budget:
+            break
+    return best
+
+
+def peak_memory(fn) -> int:
+    """Peak bytes allocated by torch on the CPU while running ``fn()`` (from the profiler)."""
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU],
+                                profile_memory=True) as prof:
+        fn()
+    events = sorted(prof.events(), key=lambda e: e.time_range.start)
+    current = peak = 0
+    for event in events:
+        current += event.self_cpu_memory_usage
+        peak = max(peak, current)
+    return peak
