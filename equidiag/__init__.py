@@ -13,7 +13,10 @@ Examples
 
 from . import algebra, layers, testing
 from .algebra import (
+    OrthogonalGroup,
+    SpecialOrthogonalGroup,
     SymmetricGroup,
+    SymplecticGroup,
     clear_caches,
     dimension,
     equivariant_basis,
@@ -28,7 +31,10 @@ __all__ = [
     "EquidiagError",
     "EquivariantLinear",
     "MixedOrderLinear",
+    "OrthogonalGroup",
+    "SpecialOrthogonalGroup",
     "SymmetricGroup",
+    "SymplecticGroup",
     "__version__",
     "algebra",
     "clear_caches",

@@ -34,7 +34,7 @@ from ..errors import (
     check_nonnegative_int,
     check_size,
 )
-from ._diagrams import PartitionDiagram
+from ._diagrams import PartitionDiagram, stack_sparse
 from ._groups import Group, check_group
 from ._partitions import coarsenings
 
@@ -184,18 +184,9 @@ class SpanningSet(Sequence):
         """Return a sparse matrix of shape ``(len(self), n^(l+k))``: row ``i`` is element ``i``
         flattened row-major (``M.reshape(-1)``)."""
         n = self._n(n)
-        width = n**self.in_order
-        rows, cols, vals = [], [], []
-        for i, element in enumerate(self):
-            coo = element.matrix(n, "sparse", dtype).tocoo()
-            rows.append(np.full(coo.nnz, i))
-            cols.append(coo.row.astype(np.int64) * width + coo.col)
-            vals.append(coo.data)
-        shape = (len(self), n ** (self.in_order + self.out_order))
-        if not rows:
-            return sp.csr_matrix(shape, dtype=dtype)
-        return sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows),
-                              np.concatenate(cols))), shape=shape)
+        if not self._elements:
+            return sp.csr_matrix((0, n ** (self.in_order + self.out_order)), dtype=dtype)
+        return stack_sparse(self._elements, n, dtype)
 
     def to_sympy(self, n: int | None = None) -> sympy.ImmutableSparseMatrix:
         """Return the exact integer matrix of shape ``(len(self), n^(l+k))`` (rows as in

@@ -131,6 +131,26 @@ def matrix_in_format(network_terms, n: int, format: str, dtype):
     return out
 
 
+def stack_sparse(elements: Sequence, n: int, dtype=np.float64) -> sp.csr_matrix:
+    """Stack the matrices of ``elements`` at ``n`` as the rows of a sparse matrix.
+
+    Row ``i`` is element ``i``'s ``n^l x n^k`` matrix flattened row-major; all elements must
+    share their orders.
+    """
+    if not elements:
+        return sp.csr_matrix((0, 1), dtype=dtype)
+    k, l = elements[0].in_order, elements[0].out_order
+    width = n**k
+    rows, cols, vals = [], [], []
+    for i, element in enumerate(elements):
+        coo = element.matrix(n, "sparse", dtype).tocoo()
+        rows.append(np.full(coo.nnz, i))
+        cols.append(coo.row.astype(np.int64) * width + coo.col)
+        vals.append(coo.data)
+    return sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                         shape=(len(elements), n ** (k + l)))
+
+
 class _UnionFind:
     def __init__(self, size: int) -> None:
         self.parent = list(range(size))

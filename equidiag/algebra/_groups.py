@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from functools import reduce
 
 import numpy as np
+import scipy.linalg
 
 from ..errors import (
     EquidiagTypeError,
@@ -25,10 +26,26 @@ from ..errors import (
     check_positive_int,
     check_size,
 )
-from ._diagrams import OrbitBasisElement, partition_diagrams
+from ._brauer import (
+    SymplecticDiagram,
+    brauer_diagrams,
+    brauer_grood_diagrams,
+)
+from ._diagrams import OrbitBasisElement, partition_diagrams, stack_sparse
 from ._partitions import stirling2
+from ._rank import independent_rows
+from ._young import conjugate, integer_partitions, num_standard_tableaux
 
-__all__ = ["Group", "SymmetricGroup", "as_rng", "permutation_matrix"]
+__all__ = [
+    "Group",
+    "OrthogonalGroup",
+    "SpecialOrthogonalGroup",
+    "SymmetricGroup",
+    "SymplecticGroup",
+    "as_rng",
+    "permutation_matrix",
+    "symplectic_form",
+]
 
 
 def as_rng(rng: object = None) -> np.random.Generator:
@@ -167,6 +184,13 @@ class Group(ABC):
             raise EquidiagValueError(msg)
         return degree
 
+    def invariant_form(self) -> np.ndarray:
+        """Return the ``n x n`` matrix ``B`` of an invariant bilinear form, ``g^T B g = B``.
+
+        The identity for permutation and orthogonal groups; ``Omega`` for ``Sp(n)``.
+        """
+        return np.eye(self.require_degree())
+
     @abstractmethod
     def generators(self) -> list[np.ndarray]:
         """Return a generating set as ``n x n`` float64 arrays."""
@@ -268,6 +292,242 @@ class SymmetricGroup(Group):
         if kind == "orbit":
             return tuple(OrbitBasisElement(d) for d in diagrams)
         return diagrams
+
+
+def symplectic_form(n: int) -> np.ndarray:
+    """Return ``Omega = diag([[0, 1], [-1, 0]], ...)`` of size ``n`` (even), interleaved basis.
+
+    Examples
+    --------
+    >>> from equidiag.algebra import symplectic_form
+    >>> symplectic_form(4).astype(int)
+    array([[ 0,  1,  0,  0],
+           [-1,  0,  0,  0],
+           [ 0,  0,  0,  1],
+           [ 0,  0, -1,  0]])
+    """
+    n = check_positive_int("n", n)
+    if n % 2:
+        msg = f"the symplectic form needs an even n, got {n}"
+        raise EquidiagValueError(msg)
+    return np.kron(np.eye(n // 2), np.array([[0.0, 1.0], [-1.0, 0.0]]))
+
+
+def _haar_orthogonal(n: int, rng: np.random.Generator) -> np.ndarray:
+    """Haar-random orthogonal matrix: QR of a Gaussian, column signs fixed by diag(R)."""
+    q, r = np.linalg.qr(rng.standard_normal((n, n)))
+    return q * np.sign(np.diag(r))
+
+
+def _so_basis(n: int) -> list[np.ndarray]:
+    basis = []
+    for i in range(n):
+        for j in range(i + 1, n):
+            x = np.zeros((n, n))
+            x[i, j], x[j, i] = 1.0, -1.0
+            basis.append(x)
+    return basis
+
+
+def _even_partition_dimension(n: int, m: int) -> int:
+    """sum of f^lambda over lambda |- m with all parts even and at most n parts (O(n))."""
+    return sum(num_standard_tableaux(lam) for lam in integer_partitions(m)
+               if len(lam) <= n and all(part % 2 == 0 for part in lam))
+
+
+class _LieGroup(Group):
+    """Shared behaviour of the continuous groups: a Lie algebra basis and its exponentials."""
+
+    @abstractmethod
+    def lie_algebra_basis(self) -> list[np.ndarray]:
+        """Return a basis of the Lie algebra as ``n x n`` arrays."""
+
+    def generators(self) -> list[np.ndarray]:
+        """Return ``expm(X)`` for each Lie algebra basis element ``X`` (they generate a dense
+        subgroup of the identity component)."""
+        n = self.require_degree()
+        return [scipy.linalg.expm(x) for x in self.lie_algebra_basis()] or [np.eye(n)]
+
+    @abstractmethod
+    def _is_basis(self, k: int, l: int, n: int) -> bool:
+        """Whether the whole spanning set is linearly independent at ``n``."""
+
+    def _basis_elements(self, k: int, l: int, n: int | None, kind: str) -> tuple:
+        spanning = self._spanning_elements(k, l, n)
+        if n is None or self._is_basis(k, l, n):
+            return spanning
+        return _select_basis(spanning, n, self._dimension(n, k + l))
+
+
+class OrthogonalGroup(_LieGroup):
+    """The orthogonal group ``O(n)`` acting on ``R^n``.
+
+    Its equivariant maps are spanned by Brauer diagrams (Pearce-Crump, arXiv:2212.08630);
+    they form a basis iff ``2n >= l + k``, and a basis is selected by exact rank otherwise.
+
+    Parameters
+    ----------
+    n : int, optional
+        The degree; leave it out for layers that run on any ``n``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import equidiag as ed
+    >>> g = ed.OrthogonalGroup(3).sample(0)
+    >>> bool(np.allclose(g.T @ g, np.eye(3)))
+    True
+    >>> [ed.dimension(ed.OrthogonalGroup(3), m, 0) for m in range(0, 9, 2)]
+    [1, 1, 3, 15, 91]
+    """
+
+    symbol = "O"
+
+    def lie_algebra_basis(self) -> list[np.ndarray]:
+        """Return the antisymmetric matrices ``E_ij - E_ji``, ``i < j``."""
+        return _so_basis(self.require_degree())
+
+    def generators(self) -> list[np.ndarray]:
+        """Return the reflection ``diag(-1, 1, ..., 1)`` and ``expm`` of the so(n) basis."""
+        reflection = np.eye(self.require_degree())
+        reflection[0, 0] = -1.0
+        return [reflection, *super().generators()]
+
+    def sample(self, rng: object = None) -> np.ndarray:
+        """Return a Haar-random orthogonal matrix."""
+        return _haar_orthogonal(self.require_degree(), as_rng(rng))
+
+    def _dimension(self, n: int, m: int) -> int:
+        return _even_partition_dimension(n, m)
+
+    def _spanning_elements(self, k: int, l: int, n: int | None) -> tuple:
+        return tuple(brauer_diagrams(k, l))
+
+    def _is_basis(self, k: int, l: int, n: int) -> bool:
+        return 2 * n >= k + l
+
+
+class SpecialOrthogonalGroup(_LieGroup):
+    """The special orthogonal group ``SO(n)`` acting on ``R^n`` (``n`` required).
+
+    Spanned by the Brauer diagrams and the ``(l+k)\\n``-diagrams
+    (:class:`~equidiag.algebra.BrauerGroodDiagram`, with the Levi-Civita symbol).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import equidiag as ed
+    >>> G = ed.SpecialOrthogonalGroup(3)
+    >>> bool(np.isclose(np.linalg.det(G.sample(0)), 1.0))
+    True
+    >>> ed.dimension(G, 2, 3), list(ed.equivariant_basis(G, 2, 1))
+    (6, [BrauerGroodDiagram("[1,1',2']")])
+    """
+
+    symbol = "SO"
+
+    def __init__(self, n: int) -> None:
+        super().__init__(n)
+
+    def lie_algebra_basis(self) -> list[np.ndarray]:
+        """Return the antisymmetric matrices ``E_ij - E_ji``, ``i < j``."""
+        return _so_basis(self.require_degree())
+
+    def sample(self, rng: object = None) -> np.ndarray:
+        """Return a Haar-random rotation (an orthogonal matrix of determinant 1)."""
+        g = _haar_orthogonal(self.require_degree(), as_rng(rng))
+        if np.linalg.det(g) < 0:
+            g[:, 0] = -g[:, 0]
+        return g
+
+    def _dimension(self, n: int, m: int) -> int:
+        extra = sum(num_standard_tableaux(lam) for lam in integer_partitions(m)
+                    if len(lam) == n and all(part % 2 == 1 for part in lam))
+        return _even_partition_dimension(n, m) + extra
+
+    def _spanning_elements(self, k: int, l: int, n: int | None) -> tuple:
+        return tuple(brauer_diagrams(k, l)) + tuple(brauer_grood_diagrams(k, l, self.degree))
+
+    def _is_basis(self, k: int, l: int, n: int) -> bool:
+        m = k + l
+        has_grood = m >= n and (m - n) % 2 == 0
+        return 2 * n >= m and (m == n or not has_grood)
+
+
+class SymplecticGroup(_LieGroup):
+    """The symplectic group ``Sp(n)``, ``n`` even, preserving ``Omega`` (interleaved basis).
+
+    Spanned by Brauer diagrams read with ``Omega``
+    (:class:`~equidiag.algebra.SymplecticDiagram`); a basis iff ``n >= l + k``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import equidiag as ed
+    >>> G = ed.SymplecticGroup(4)
+    >>> g, omega = G.sample(0), G.form
+    >>> bool(np.allclose(g.T @ omega @ g, omega))
+    True
+    >>> [ed.dimension(ed.SymplecticGroup(2), m, 0) for m in range(0, 9, 2)]
+    [1, 1, 2, 5, 14]
+    """
+
+    symbol = "Sp"
+
+    def __init__(self, n: int) -> None:
+        super().__init__(n)
+        if n % 2:
+            msg = f"Sp(n) needs an even n, got n={n}"
+            raise EquidiagValueError(msg)
+
+    @property
+    def form(self) -> np.ndarray:
+        """The symplectic form ``Omega`` (``g^T Omega g = Omega`` for every element g)."""
+        return symplectic_form(self.require_degree())
+
+    def invariant_form(self) -> np.ndarray:
+        """Return ``Omega``."""
+        return self.form
+
+    def lie_algebra_basis(self) -> list[np.ndarray]:
+        """Return ``Omega S`` for ``S`` running over a basis of the symmetric matrices."""
+        n = self.require_degree()
+        basis = []
+        for i in range(n):
+            for j in range(i, n):
+                s = np.zeros((n, n))
+                s[i, j] = s[j, i] = 1.0
+                basis.append(self.form @ s)
+        return basis
+
+    def sample(self, rng: object = None) -> np.ndarray:
+        """Return a product of three ``expm(Omega S)`` for random symmetric ``S``."""
+        gen = as_rng(rng)
+        n = self.require_degree()
+        g = np.eye(n)
+        for _ in range(3):
+            s = gen.standard_normal((n, n)) * 0.5
+            g = g @ scipy.linalg.expm(self.form @ (s + s.T))
+        return g
+
+    def _dimension(self, n: int, m: int) -> int:
+        return sum(num_standard_tableaux(lam) for lam in integer_partitions(m)
+                   if len(lam) <= n and all(c % 2 == 0 for c in conjugate(lam)))
+
+    def _spanning_elements(self, k: int, l: int, n: int | None) -> tuple:
+        return tuple(SymplecticDiagram._from_canonical(k, l, d.rgs)
+                     for d in brauer_diagrams(k, l))
+
+    def _is_basis(self, k: int, l: int, n: int) -> bool:
+        return n >= k + l
+
+
+def _select_basis(spanning: tuple, n: int, dimension: int) -> tuple:
+    """The first maximal independent subset of ``spanning`` at ``n``, by exact rank."""
+    if dimension == 0:
+        return ()
+    rows = stack_sparse(spanning, n, dtype=np.int64)
+    return tuple(spanning[i] for i in independent_rows(rows, dimension))
 
 
 def check_group(group: object) -> Group:

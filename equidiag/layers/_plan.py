@@ -338,7 +338,8 @@ def _element_terms(element) -> tuple[tuple[tuple[int, TensorNetwork], ...], int]
     raise EquidiagValueError(msg)
 
 
-def compile_plan(elements: Sequence, *, normalize: str | None = None, share: bool = True,
+def compile_plan(elements: Sequence, *, orders: tuple[int, int] | None = None,
+                 normalize: str | None = None, share: bool = True,
                  strategy: str = "auto") -> ContractionPlan:
     """Compile spanning elements (diagrams or tensor networks) into a :class:`ContractionPlan`.
 
@@ -348,7 +349,11 @@ def compile_plan(elements: Sequence, *, normalize: str | None = None, share: boo
     ----------
     elements : sequence of TensorNetwork or diagrams
         All with the same orders. A diagram contributes its ``terms()`` (an orbit basis element,
-        for example, its Möbius expansion into partition diagrams).
+        for example, its Möbius expansion into partition diagrams). May be empty (a zero map).
+    orders : (int, int), optional
+        ``(in_order, out_order)``; taken from the elements (or their ``in_order`` and
+        ``out_order`` attributes, as on an :class:`~equidiag.EquivariantBasis`) if omitted, and
+        required for an empty plain sequence.
     normalize : {None, "mean"}
         ``"mean"`` divides each element by ``n`` per summed letter, so that sums become means
         and weights transfer across ``n``.
@@ -380,20 +385,27 @@ def compile_plan(elements: Sequence, *, normalize: str | None = None, share: boo
     """
     strategy = check_choice("strategy", strategy, ("auto", *_PLAN_STRATEGIES))
     check_choice("normalize", normalize, (None, "mean"))
-    return _compile(tuple(elements), normalize, bool(share),
+    if orders is None and hasattr(elements, "in_order"):
+        orders = (elements.in_order, elements.out_order)
+    if orders is None and len(elements) > 0:
+        orders = (elements[0].in_order, elements[0].out_order)
+    if orders is None:
+        msg = "cannot infer the orders of an empty spanning set; pass orders=(in_order, out_order)"
+        raise EquidiagValueError(msg)
+    return _compile(tuple(elements), tuple(orders), normalize, bool(share),
                     "factored" if strategy == "auto" else strategy)
 
 
 @functools.lru_cache(maxsize=128)
-def _compile(elements: tuple, normalize, share: bool, strategy: str) -> ContractionPlan:
+def _compile(elements: tuple, orders: tuple[int, int], normalize, share: bool,
+             strategy: str) -> ContractionPlan:
+    k, l = orders
     expanded = [_element_terms(e) for e in elements]
-    orders = {(net.in_order, net.out_order) for terms, _ in expanded for _, net in terms}
-    if len(orders) > 1:
-        msg = f"all elements must have the same (in_order, out_order); got {sorted(orders)}"
+    found = {(net.in_order, net.out_order) for terms, _ in expanded for _, net in terms}
+    if found - {orders}:
+        msg = (f"all elements must have the same orders {orders} (in_order, out_order); "
+               f"got {sorted(found)}")
         raise EquidiagValueError(msg)
-    k, l = orders.pop() if orders else (None, None)
-    if k is None and elements:
-        k, l = elements[0].in_order, elements[0].out_order
     index: dict[TensorNetwork, int] = {}
     for terms, _ in expanded:
         for _, net in terms:
@@ -420,7 +432,7 @@ def _compile(elements: tuple, normalize, share: bool, strategy: str) -> Contract
     output_steps.sort(key=lambda step: not (step.is_identity and step.width == l))
     output_steps = tuple(output_steps)
     summed = tuple(s for _, s in expanded)
-    return ContractionPlan(k or 0, l or 0, networks, coefficients, summed, normalize,
+    return ContractionPlan(k, l, networks, coefficients, summed, normalize,
                            strategy, input_steps, output_steps)
 
 

@@ -136,13 +136,13 @@ class EquivariantLinear(nn.Module):
         self.reset_parameters()
 
     def _compile(self, bias: bool) -> None:
-        elements = _layer_elements(self.group, self.in_order, self.out_order, self.basis)
-        self.plan = compile_plan(elements, normalize=self.normalize, strategy=self.strategy)
+        self.plan = compile_plan(self.plan_elements(), orders=(self.in_order, self.out_order),
+                                 normalize=self.normalize, strategy=self.strategy)
         self.bias_plan = None
         if bias:
             self.bias_plan = compile_plan(
                 _layer_elements(self.group, 0, self.out_order, self.basis),
-                strategy=self.strategy)
+                orders=(0, self.out_order), strategy=self.strategy)
 
     # ------------------------------------------------------------------ torch.nn protocol
     def reset_parameters(self) -> None:
