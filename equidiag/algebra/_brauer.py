@@ -202,7 +202,7 @@ class SymplecticDiagram(BrauerDiagram):
     >>> d.matrix(2, "dense").astype(int).ravel()
     array([ 0,  1, -1,  0])
     >>> d.to_einsum()
-    'ab,ab->'
+    ',ab->ab'
     """
 
     __slots__ = ()
@@ -263,7 +263,7 @@ class SymplecticDiagram(BrauerDiagram):
         >>> from equidiag.algebra import SymplecticDiagram
         >>> cap, cup = SymplecticDiagram("1',2'"), SymplecticDiagram("1,2")
         >>> cap.compose(cup)
-        Composition(diagram=SymplecticDiagram(""), loops=1, sign=-1)
+        Composition(diagram=SymplecticDiagram(""), loops=1, sign=1)
         """
         self._check_composable(other)
         rgs, loops = stack_rgs(self.rgs, self.out_order, other.rgs, other.out_order)
