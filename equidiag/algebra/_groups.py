@@ -506,7 +506,7 @@ class SymplecticGroup(_LieGroup):
         n = self.require_degree()
         g = np.eye(n)
         for _ in range(3):
-            s = gen.standard_normal((n, n)) * 0.5
+            s = gen.standard_normal((n, n)) * 0.25
             g = g @ scipy.linalg.expm(self.form @ (s + s.T))
         return g
 

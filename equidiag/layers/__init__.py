@@ -6,10 +6,13 @@ This subpackage imports torch; :mod:`equidiag.algebra` never does.
 from . import functional
 from ._plan import ContractionPlan, compile_plan, register_plan_strategy
 from .linear import EquivariantLinear, MixedOrderLinear
+from .nonlinear import GatedNonlinearity, InvariantPooling
 
 __all__ = [
     "ContractionPlan",
     "EquivariantLinear",
+    "GatedNonlinearity",
+    "InvariantPooling",
     "MixedOrderLinear",
     "compile_plan",
     "functional",

@@ -1,0 +1,149 @@
+"""Equivariant nonlinearities and pooling for groups where pointwise ones break equivariance.
+
+A pointwise nonlinearity commutes with permutation matrices (``S_n``) but not with rotations or
+symplectic matrices. For any group with an invariant bilinear form ``B`` (``g^T B g = B``: the
+identity for ``S_n``, ``O(n)`` and ``SO(n)``; ``Omega`` for ``Sp(n)``), the *Gram matrix* of the
+channels of an order-``k`` feature,
+
+.. math:: Q[c, d] = \\frac{1}{n^k} \\langle x_c, B^{\\otimes k} x_d \\rangle,
+
+is invariant. :class:`GatedNonlinearity` scales each channel by a sigmoid of a learned linear
+function of ``Q`` (a *gate*, as in gated equivariant networks), which keeps equivariance
+exactly; :class:`InvariantPooling` returns ``Q`` itself as invariant features.
+
+For ``Sp(n)`` and odd ``k``, ``Q`` is antisymmetric (``Q[c, c] = 0``), so gates then need at
+least two channels to see any signal.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..algebra._groups import Group, check_group
+from ..errors import ShapeError, check_nonnegative_int, check_positive_int
+from ..testing import act
+
+__all__ = ["GatedNonlinearity", "InvariantPooling", "gram_invariants"]
+
+
+def gram_invariants(x: torch.Tensor, form: torch.Tensor, order: int) -> torch.Tensor:
+    """Return ``Q[..., c, d] = <x_c, form^{⊗order} x_d> / n^order`` for ``x`` of shape
+    ``(..., channels) + (n,) * order``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from equidiag.layers.nonlinear import gram_invariants
+    >>> x = torch.tensor([[[3.0, 4.0]]])          # one sample, one channel, a vector in R^2
+    >>> gram_invariants(x, torch.eye(2), 1)
+    tensor([[[12.5000]]])
+    """
+    n = form.shape[0]
+    transformed = act(form, x, order)
+    flat = x.reshape(*x.shape[: x.ndim - order], -1)
+    other = transformed.reshape(flat.shape)
+    return torch.einsum("...ci,...di->...cd", flat, other) / n**order
+
+
+def _check_features(x: torch.Tensor, order: int, channels: int, n: int | None) -> None:
+    shape = tuple(x.shape)
+    expected = f"(..., {channels}{', n' * order})"
+    trailing = shape[len(shape) - order:] if order else ()
+    if (len(shape) < order + 1 or shape[-order - 1] != channels or len(set(trailing)) > 1
+            or (n is not None and trailing and trailing[0] != n)):
+        msg = f"expected input of shape {expected}{'' if n is None else f' with n={n}'}, got {shape}"
+        raise ShapeError(msg)
+
+
+class _GramModule(nn.Module):
+    def __init__(self, group: Group, order: int, channels: int) -> None:
+        super().__init__()
+        self.group = check_group(group)
+        self.order = check_nonnegative_int("order", order)
+        self.channels = check_positive_int("channels", channels)
+        self._forms: dict = {}
+
+    def _invariants(self, x: torch.Tensor) -> torch.Tensor:
+        _check_features(x, self.order, self.channels, self.group.degree)
+        n = x.shape[-1] if self.order else 1
+        key = (n, x.device, x.dtype)
+        if key not in self._forms:
+            form = self.group.with_degree(n).invariant_form() if self.order else [[1.0]]
+            self._forms[key] = torch.as_tensor(form, dtype=x.dtype, device=x.device)
+        return gram_invariants(x, self._forms[key], self.order)
+
+    def extra_repr(self) -> str:
+        return f"group={self.group}, order={self.order}, channels={self.channels}"
+
+
+class GatedNonlinearity(_GramModule):
+    """Gate each channel of an order-``k`` feature by a sigmoid of invariant scalars.
+
+    ``y_c = x_c * sigmoid(sum_{a, b} A[c, a, b] Q[a, b] + b_c)`` with ``Q`` the invariant Gram
+    matrix of the channels (see the module docstring). Equivariant for every group with an
+    invariant form (``S_n``, ``O(n)``, ``SO(n)``, ``Sp(n)``). For ``order = 0`` it applies
+    ``scalar_activation`` pointwise instead.
+
+    Parameters
+    ----------
+    group : Group
+    order : int
+        Order ``k`` of the features.
+    channels : int
+        Number of channels.
+    scalar_activation : callable
+        Used for ``order = 0`` (default SiLU).
+    device, dtype
+        Factory arguments.
+
+    Examples
+    --------
+    >>> import torch
+    >>> import equidiag as ed
+    >>> from equidiag.layers import GatedNonlinearity
+    >>> G = ed.OrthogonalGroup(3)
+    >>> gate = GatedNonlinearity(G, order=1, channels=4, dtype=torch.float64)
+    >>> ed.testing.assert_equivariant(gate, G, 1, 1, rng=0)
+    """
+
+    def __init__(self, group: Group, order: int, channels: int, *, scalar_activation=F.silu,
+                 device=None, dtype=None) -> None:
+        super().__init__(group, order, channels)
+        self.in_channels = channels
+        self.scalar_activation = scalar_activation
+        self.gate = nn.Linear(channels * channels, channels, device=device, dtype=dtype)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Apply the gates to ``x`` of shape ``(*batch, channels) + (n,) * order``."""
+        if self.order == 0:
+            _check_features(x, 0, self.channels, None)
+            return self.scalar_activation(x)
+        gram = self._invariants(x)
+        gates = torch.sigmoid(self.gate(gram.flatten(-2)))
+        return x * gates.reshape(gates.shape + (1,) * self.order)
+
+
+class InvariantPooling(_GramModule):
+    """Pool an order-``k`` feature to invariant scalars: the flattened channel Gram matrix.
+
+    Output shape ``(*batch, channels * channels)``; for ``order = 0`` the input is returned
+    unchanged (it is already invariant), with shape ``(*batch, channels)``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> import equidiag as ed
+    >>> from equidiag.layers import InvariantPooling
+    >>> pool = InvariantPooling(ed.SymplecticGroup(4), order=2, channels=3)
+    >>> pool(torch.randn(5, 3, 4, 4)).shape
+    torch.Size([5, 9])
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Return the invariants of ``x`` of shape ``(*batch, channels) + (n,) * order``."""
+        if self.order == 0:
+            _check_features(x, 0, self.channels, None)
+            return x
+        return self._invariants(x).flatten(-2)

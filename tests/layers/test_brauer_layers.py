@@ -1,0 +1,135 @@
+"""Layers for O(n), SO(n), Sp(n): the shared plan against dense matrices, equivariance,
+gated nonlinearities and invariant pooling."""
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+import equidiag as ed
+from equidiag.layers import GatedNonlinearity, InvariantPooling, compile_plan
+from equidiag.layers.functional import equivariant_linear
+from equidiag.testing import act, assert_equivariant
+from tests.reference import dense_layer_reference
+
+GROUPS = [ed.OrthogonalGroup(3), ed.SpecialOrthogonalGroup(2), ed.SpecialOrthogonalGroup(3),
+          ed.SpecialOrthogonalGroup(4), ed.SymplecticGroup(2), ed.SymplecticGroup(4)]
+ORDERS = [(1, 1), (2, 2), (1, 2), (2, 1), (3, 1), (0, 3), (3, 3), (1, 3), (2, 0)]
+
+
+@pytest.mark.parametrize("G", GROUPS, ids=str)
+@pytest.mark.parametrize(("k", "l"), ORDERS, ids=[f"{k}to{l}" for k, l in ORDERS])
+def test_factored_plan_matches_dense_matrices_forward_and_backward(G, k, l):
+    n = G.degree
+    elements = ed.spanning_set(G, k, l)
+    if n ** (k + l) > 5000:
+        pytest.skip(f"dense reference of {n}^{k + l} entries is too large for this grid")
+    if len(elements) == 0:
+        assert ed.dimension(G, k, l) == 0
+        return
+    plans = [compile_plan(elements), compile_plan(elements, strategy="dense")]
+    weight = torch.randn(len(elements), 3, 2, dtype=torch.float64, requires_grad=True)
+    x = torch.randn((4, 2) + (n,) * k, dtype=torch.float64, requires_grad=True)
+    expected = dense_layer_reference(elements, weight.detach(), x.detach(), n)
+    grads = []
+    for plan in plans:
+        out = equivariant_linear(x, weight, plan, n=n)
+        np.testing.assert_allclose(out.detach().numpy().reshape(expected.shape), expected,
+                                   atol=1e-10, rtol=0)
+        cotangent = torch.linspace(-1, 1, out.numel(), dtype=torch.float64).reshape(out.shape)
+        grads.append(torch.autograd.grad((out * cotangent).sum(), (x, weight)))
+    for a, b in zip(*grads):
+        torch.testing.assert_close(a, b, atol=1e-10, rtol=0)
+
+
+@pytest.mark.parametrize(("G", "k", "l"), [(ed.SpecialOrthogonalGroup(3), 2, 1),
+                                           (ed.SymplecticGroup(4), 2, 2),
+                                           (ed.SpecialOrthogonalGroup(2), 1, 1)], ids=str)
+def test_gradcheck_with_factors(G, k, l):
+    plan = compile_plan(ed.spanning_set(G, k, l))
+    weight = torch.randn(plan.num_elements, 2, 2, dtype=torch.float64, requires_grad=True)
+    x = torch.randn((2, 2) + (G.degree,) * k, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda x, w: equivariant_linear(x, w, plan), (x, weight))
+
+
+@pytest.mark.parametrize("G", [*GROUPS, ed.OrthogonalGroup(1), ed.OrthogonalGroup(5)], ids=str)
+@pytest.mark.parametrize(("k", "l"), [(1, 1), (2, 2), (2, 1), (0, 2), (3, 1)])
+def test_layers_are_equivariant(G, k, l):
+    layer = ed.EquivariantLinear(G, k, l, 3, 2, dtype=torch.float64)
+    with torch.no_grad():
+        layer.bias.normal_()
+    assert_equivariant(layer, G, k, l, rng=0)
+
+
+def test_the_so3_cross_product_layer():
+    layer = ed.EquivariantLinear(ed.SpecialOrthogonalGroup(3), 2, 1, 1, 1, bias=False,
+                                 dtype=torch.float64)
+    assert layer.formula() == "y_i = w_1 Σ_p,q ε_ipq x_pq"
+    with torch.no_grad():
+        layer.weight.fill_(1.0)
+    a, b = torch.randn(3, dtype=torch.float64), torch.randn(3, dtype=torch.float64)
+    torch.testing.assert_close(layer(torch.outer(a, b)[None, None])[0, 0], torch.linalg.cross(a, b))
+
+
+def test_an_empty_space_gives_the_zero_map_plus_bias():
+    G = ed.OrthogonalGroup(3)
+    layer = ed.EquivariantLinear(G, 1, 2, 2, 3, dtype=torch.float64)
+    assert layer.weight.shape == (0, 3, 2)
+    assert layer.bias.shape == (1, 3)
+    with torch.no_grad():
+        layer.bias.fill_(2.0)
+    out = layer(torch.randn(4, 2, 3, dtype=torch.float64))
+    torch.testing.assert_close(out, 2.0 * torch.eye(3, dtype=torch.float64).expand(4, 3, 3, 3))
+    pool = ed.EquivariantLinear(G, 1, 0, 2, 3, dtype=torch.float64)  # odd order: no invariant
+    assert pool.weight.shape == (0, 3, 2)
+    assert pool.bias.shape == (1, 3)
+    torch.testing.assert_close(pool(torch.randn(4, 2, 3, dtype=torch.float64)),
+                               torch.zeros(4, 3, dtype=torch.float64))
+
+
+@pytest.mark.parametrize("G", [ed.OrthogonalGroup(3), ed.SpecialOrthogonalGroup(3),
+                               ed.SymplecticGroup(4), ed.SymmetricGroup(4)], ids=str)
+@pytest.mark.parametrize("order", [0, 1, 2, 3])
+def test_gates_and_pooling_are_equivariant(G, order):
+    gate = GatedNonlinearity(G, order, 3, dtype=torch.float64)
+    assert_equivariant(gate, G, order, order, rng=1)
+    pool = InvariantPooling(G, order, 3)
+    x = torch.randn((5, 3) + (G.degree,) * order, dtype=torch.float64)
+    g = torch.as_tensor(G.sample(2))
+    torch.testing.assert_close(pool(act(g, x, order)), pool(x))
+    assert pool(x).shape == (5, 9 if order else 3)
+
+
+def test_gates_are_not_trivial():
+    G = ed.OrthogonalGroup(3)
+    gate = GatedNonlinearity(G, 1, 2, dtype=torch.float64)
+    x = torch.randn(4, 2, 3, dtype=torch.float64)
+    ratio = gate(x) / x
+    assert ratio.std() > 0
+    assert (ratio > 0).all()
+    assert (ratio < 1).all()
+
+
+@pytest.mark.parametrize("G", [ed.OrthogonalGroup(3), ed.SpecialOrthogonalGroup(3),
+                               ed.SymplecticGroup(4)], ids=str)
+def test_a_small_network_is_equivariant(G):
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.first = ed.EquivariantLinear(G, 2, 2, 2, 4, dtype=torch.float64)
+            self.gate = GatedNonlinearity(G, 2, 4, dtype=torch.float64)
+            self.second = ed.EquivariantLinear(G, 2, 1 if G.symbol == "SO" else 2, 4, 3,
+                                               dtype=torch.float64)
+            self.in_channels = 2
+
+        def forward(self, x):
+            return self.second(self.gate(self.first(x)))
+
+    net = Net()
+    assert_equivariant(net, G, 2, 1 if G.symbol == "SO" else 2, rng=3)
+
+
+def test_gate_rejects_bad_shapes():
+    gate = GatedNonlinearity(ed.OrthogonalGroup(3), 1, 2)
+    with pytest.raises(ed.EquidiagError, match=r"expected input of shape \(\.\.\., 2, n\) with n=3"):
+        gate(torch.randn(4, 2, 4))
