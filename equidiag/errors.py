@@ -28,6 +28,8 @@ __all__ = [
     "ShapeError",
     "SizeLimitError",
     "UnsupportedGroupError",
+    "set_size_limit",
+    "size_limit",
 ]
 
 

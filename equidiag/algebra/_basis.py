@@ -152,7 +152,7 @@ class SpanningSet(Sequence):
         return (self.group, self.in_order, self.out_order, self.degree, self._elements)
 
     def _describe(self) -> str:
-        return f"{self.group}, {self.in_order}→{self.out_order}"
+        return f"{self.group.with_degree(self.degree)}, {self.in_order}→{self.out_order}"
 
     def __repr__(self) -> str:
         return f"{self._label}({self._describe()}, size={len(self)})"

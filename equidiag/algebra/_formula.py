@@ -23,7 +23,7 @@ def _sub(names: list[str], latex: bool) -> str:
 
 
 def network_formula(network: TensorNetwork, coefficient: str, *, latex: bool = False,
-                    distinct: bool = False) -> str:
+                    distinct: bool = False, mean: bool = False) -> str:
     """Return one term ``coefficient · (M x)_{i...}`` of a layer, in index notation.
 
     Parameters
@@ -36,6 +36,8 @@ def network_formula(network: TensorNetwork, coefficient: str, *, latex: bool = F
         Return LaTeX instead of plain text.
     distinct : bool
         Mark the sum as running over distinct block values (orbit basis elements).
+    mean : bool
+        Write each sum as a mean (``normalize="mean"`` layers divide by ``n`` per summed index).
 
     Examples
     --------
@@ -60,7 +62,8 @@ def network_formula(network: TensorNetwork, coefficient: str, *, latex: bool = F
     delta = r"\delta" if latex else "δ"
     parts += [f"{delta}{_sub([a, b], latex)}" for a, b in deltas]
     if summed:
-        sigma = r"\sum" if latex else "Σ"
+        sigma = (r"\operatorname{mean}" if latex else "mean") if mean else (
+            r"\sum" if latex else "Σ")
         label = ",".join(names[a] for a in summed)
         if distinct:
             label += r" \neq" if latex else "≠"

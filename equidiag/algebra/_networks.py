@@ -255,7 +255,7 @@ class TensorNetwork:
         check_size(
             f"the dense {n}^{self.out_order} x {n}^{self.in_order} matrix",
             n ** (self.out_order + self.in_order),
-            "use to_sparse, or a layer's factored strategy",
+            "use the sparse format, or a layer's factored strategy",
         )
         rows, cols, values = self.entries(n)
         out = np.zeros((n**self.out_order, n**self.in_order), dtype=dtype)

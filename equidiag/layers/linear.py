@@ -224,7 +224,8 @@ class EquivariantLinear(nn.Module):
 
         Each ``w_e`` is an ``out_channels x in_channels`` matrix acting on the channel axis; for
         the orbit basis, ``Σ_{...≠}`` sums over values distinct from each other and from the
-        output indices, and distinct blocks of output indices take distinct values.
+        output indices, and distinct blocks of output indices take distinct values. With
+        ``normalize="mean"`` sums print as ``mean`` (a sum divided by ``n`` per index).
 
         Parameters
         ----------
@@ -239,7 +240,8 @@ class EquivariantLinear(nn.Module):
             diagram = getattr(element, "diagram", element)
             symbol = f"w_{{{e}}}" if latex else f"w_{e}"
             terms.append(network_formula(diagram.network(), symbol, latex=latex,
-                                         distinct=diagram is not element))
+                                         distinct=diagram is not element,
+                                         mean=self.normalize == "mean"))
         return f"{lhs} = " + (" + ".join(terms) if terms else "0")
 
     # ------------------------------------------------------------------ pickling

@@ -102,8 +102,8 @@ def test_dimension_tables_of_the_specification():
          5: [1, 0, 3, 0, 15, 0, 105]}
     so = {2: [2, 0, 6, 0, 20, 0, 70], 3: [1, 1, 3, 6, 15, 36, 91], 4: [1, 0, 4, 0, 25, 0, 196],
           5: [1, 0, 3, 1, 15, 15, 105]}
-    for n in o:
-        assert [ed.dimension(ed.OrthogonalGroup(n), m, 0) for m in range(2, 9)] == o[n]
+    for n, row in o.items():
+        assert [ed.dimension(ed.OrthogonalGroup(n), m, 0) for m in range(2, 9)] == row
         assert [ed.dimension(ed.SpecialOrthogonalGroup(n), m, 0) for m in range(2, 9)] == so[n]
     sp = {2: [1, 2, 5, 14], 4: [1, 3, 14, 84], 6: [1, 3, 15, 104], 8: [1, 3, 15, 105]}
     for n, row in sp.items():

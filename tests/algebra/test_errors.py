@@ -66,7 +66,7 @@ def test_unknown_kind_lists_valid_kinds():
 
 def test_dense_requests_past_the_size_limit(small_size_limit):
     d = PartitionDiagram("1,2|1'|2'")
-    with pytest.raises(SizeLimitError, match=r"over the size limit of 10,000.*use to_sparse"):
+    with pytest.raises(SizeLimitError, match=r"over the size limit of 10,000.*use the sparse format"):
         d.matrix(11, "dense")  # 11^4 = 14,641 entries
     assert d.matrix(11).nnz == 11**3  # the sparse route still works
     with pytest.raises(SizeLimitError, match="dense"):
