@@ -15,11 +15,10 @@ import time
 
 import numpy as np
 import scipy.linalg
-
-import equidiag as ed
+from _timing import machine
 from bench_layers import measure, print_table
 
-from _timing import machine
+import equidiag as ed
 
 
 def lie_null_space(group, k, l):

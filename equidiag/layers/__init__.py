@@ -4,7 +4,8 @@ This subpackage imports torch; :mod:`equidiag.algebra` never does.
 """
 
 from . import functional
-from ._plan import ContractionPlan, compile_plan, register_plan_strategy
+from ._execute import register_plan_strategy
+from ._plan import ContractionPlan, compile_plan
 from .linear import EquivariantLinear, MixedOrderLinear
 from .nonlinear import GatedNonlinearity, InvariantPooling
 

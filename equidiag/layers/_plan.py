@@ -18,19 +18,15 @@ Group Equivariant Neural Network Layers*, arXiv:2304.14165) and Godfrey et al. (
 of permutation equivariant layers with the partition algebra*, arXiv:2303.06208), written as
 einsum programs; the plan is independent of ``n``, which is read from the input at run time.
 
-Strategies, chosen by name (see :func:`register_plan_strategy`):
-
-* ``"factored"`` (also ``"auto"``): the shared three-step execution above;
-* ``"dense"``: materialise ``W`` (an ``(c_out n^l) x (c_in n^k)`` matrix) and multiply, as a
-  reference; it refuses past the size limit.
+The plan's steps are defined in :mod:`equidiag.layers._steps` and executed, by the strategy
+named at compile time, in :mod:`equidiag.layers._execute` (``"auto"``, ``"factored"``,
+``"dense"``, or one added with :func:`~equidiag.layers.register_plan_strategy`).
 """
 
 from __future__ import annotations
 
 import functools
-import itertools
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -39,132 +35,11 @@ from ..algebra import TensorNetwork
 from ..algebra._basis import _CLEAR_HOOKS
 from ..algebra._networks import factor_tensor
 from ..errors import EquidiagValueError, check_choice, check_size
+from ._execute import PLAN_STRATEGIES
+from ._steps import InputStep, OutputStep, split_network
 
-__all__ = ["ContractionPlan", "compile_plan", "register_plan_strategy"]
+__all__ = ["ContractionPlan", "compile_plan"]
 
-_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-
-# ------------------------------------------------------------------------------ plan pieces
-@dataclass(frozen=True)
-class InputStep:
-    """One distinct input-side reduction: ``u = einsum(equation, x, *factors)``.
-
-    ``equation`` uses an ellipsis for the batch and channel axes; ``factors`` lists the
-    ``(kind, order)`` of each constant operand; ``width`` is the number of letters kept.
-    """
-
-    equation: str
-    factors: tuple[tuple[str, int], ...]
-    width: int
-    letters_read: int
-
-    @property
-    def is_identity(self) -> bool:
-        """Whether the step returns its input unchanged."""
-        lhs, rhs = self.equation.split("->")
-        return not self.factors and lhs == rhs
-
-
-@dataclass(frozen=True)
-class OutputStep:
-    """One distinct output-side pattern and the diagrams that feed it.
-
-    ``terms`` pairs each contributing network index with its input step index. After mixing,
-    ``z`` (letters ``width``) is contracted by ``equation`` with output-only ``factors`` into the
-    letters ``kept`` of the output; ``axes`` gives, for each distinct output letter in order of
-    first appearance, its axis in that result or ``-1`` for a broadcast letter; ``out_sub`` maps
-    each output axis to a distinct output letter.
-    """
-
-    terms: tuple[tuple[int, int], ...]
-    width: int
-    equation: str | None
-    factors: tuple[tuple[str, int], ...]
-    axes: tuple[int, ...]
-    out_sub: tuple[int, ...]
-
-    @property
-    def is_diagonal(self) -> bool:
-        """Whether the pattern writes onto a generalised diagonal (a repeated output letter)."""
-        return len(self.axes) < len(self.out_sub)
-
-    @property
-    def is_identity(self) -> bool:
-        """Whether the mixed tensor is the output itself (no diagonal, broadcast or permutation)."""
-        return (self.equation is None and not self.is_diagonal
-                and self.axes == tuple(range(len(self.axes))))
-
-
-def _split(network: TensorNetwork):
-    """Split a network into its input side and output side (see the module docstring)."""
-    letters = network.letters
-    parent = {a: a for a in letters}
-
-    def find(a):
-        while parent[a] != a:
-            a = parent[a]
-        return a
-
-    for f in network.factors:
-        for a in f.letters[1:]:
-            parent[find(a)] = find(f.letters[0])
-    touches_in = {find(a) for a in network.in_sub}
-    touches_out = {find(a) for a in network.out_sub}
-    out_factors = tuple(f for f in network.factors
-                        if find(f.letters[0]) in touches_out - touches_in)
-    in_factors = tuple(f for f in network.factors if f not in out_factors)
-    kept = [a for a in dict.fromkeys(itertools.chain(network.in_sub,
-                                                     *(f.letters for f in in_factors)))
-            if a in set(network.out_sub)]
-    return in_factors, kept, out_factors
-
-
-def _input_key(network: TensorNetwork, in_factors, kept) -> tuple:
-    order = dict.fromkeys(itertools.chain(network.in_sub, *(f.letters for f in in_factors)))
-    rename = {a: i for i, a in enumerate(order)}
-    return (tuple(rename[a] for a in network.in_sub),
-            tuple((f.kind, tuple(rename[a] for a in f.letters)) for f in in_factors),
-            tuple(rename[a] for a in kept))
-
-
-def _output_key(network: TensorNetwork, kept, out_factors) -> tuple:
-    order = dict.fromkeys(itertools.chain(kept, *(f.letters for f in out_factors),
-                                          network.out_sub))
-    rename = {a: i for i, a in enumerate(order)}
-    return (len(kept),
-            tuple((f.kind, tuple(rename[a] for a in f.letters)) for f in out_factors),
-            tuple(rename[a] for a in network.out_sub))
-
-
-def _make_input_step(key) -> InputStep:
-    in_sub, factors, kept = key
-    operands = ["..." + "".join(_CHARS[a] for a in in_sub)]
-    operands += ["".join(_CHARS[a] for a in letters) for _, letters in factors]
-    equation = ",".join(operands) + "->..." + "".join(_CHARS[a] for a in kept)
-    letters_read = len(set(in_sub).union(*(set(letters) for _, letters in factors)))
-    return InputStep(equation, tuple((kind, len(letters)) for kind, letters in factors),
-                     len(kept), letters_read)
-
-
-def _make_output_step(key, terms) -> OutputStep:
-    width, factors, out_sub = key
-    distinct = tuple(dict.fromkeys(out_sub))
-    produced = set(range(width)).union(*(set(letters) for _, letters in factors))
-    kept = [a for a in distinct if a in produced]
-    equation = None
-    if factors:
-        operands = ["..." + "".join(_CHARS[a] for a in range(width))]
-        operands += ["".join(_CHARS[a] for a in letters) for _, letters in factors]
-        equation = ",".join(operands) + "->..." + "".join(_CHARS[a] for a in kept)
-        source = kept
-    else:
-        source = list(range(width))
-    axes = tuple(source.index(a) if a in kept else -1 for a in distinct)
-    rename = {a: i for i, a in enumerate(distinct)}
-    return OutputStep(tuple(terms), width, equation,
-                      tuple((kind, len(letters)) for kind, letters in factors), axes,
-                      tuple(rename[a] for a in out_sub))
 
 
 # ------------------------------------------------------------------------------ the plan
@@ -218,13 +93,10 @@ class ContractionPlan:
             and bool((coefficients == np.eye(len(coefficients), dtype=np.int64)).all()))
         self._cache: dict = {}
         # channel mixing: output steps fed by one diagram are mixed together per input step
-        # (one product with stacked weights); the others concatenate their inputs. An identity
-        # output step is mixed on its own: its product becomes the output buffer.
-        self.owns_output = bool(output_steps) and output_steps[0].is_identity and (
-            output_steps[0].width == out_order) and len(output_steps[0].terms) == 1
+        # (one product with stacked weights); the others concatenate their inputs
         single: dict[int, list[int]] = {}
         for s, step in enumerate(output_steps):
-            if len(step.terms) == 1 and not (s == 0 and self.owns_output):
+            if len(step.terms) == 1:
                 single.setdefault(step.terms[0][1], []).append(s)
         self.stacked_mixes = tuple((i, tuple(ids)) for i, ids in single.items())
         self.concatenated_mixes = tuple(s for s, step in enumerate(output_steps)
@@ -267,14 +139,14 @@ class ContractionPlan:
             ``flops``, ``largest_intermediate`` (entries), ``dense_flops``, ``dense_largest``.
         """
         k, l = self.in_order, self.out_order
-        flops = sum(in_channels * n**step.letters_read for step in self.input_steps)
+        flops = sum(in_channels * n**step.reduction.letters_read for step in self.input_steps)
         largest = max([in_channels * n**k, out_channels * n**l]
-                      + [in_channels * n**s.width for s in self.input_steps])
+                      + [in_channels * n**s.reduction.width for s in self.input_steps])
         for step in self.output_steps:
-            width = n**step.width
+            width = n**step.embedding.width
             flops += 2 * out_channels * len(step.terms) * in_channels * width
             largest = max(largest, len(step.terms) * in_channels * width)
-            flops += out_channels * n ** len(step.axes)
+            flops += out_channels * n ** len(step.embedding.axes)
         return {
             "flops": flops,
             "largest_intermediate": largest,
@@ -305,14 +177,19 @@ def _build_constant(plan: ContractionPlan, name: tuple, n: int, device, dtype) -
     if what == "factor":
         _, kind, order = name
         return torch.as_tensor(factor_tensor(kind, n, order), dtype=dtype, device=device)
-    if what == "diagonal_indices":  # per output axis, the index of each diagonal entry written
+    if what == "diagonal_positions":  # flat target index of each diagonal entry written
+        _, side, ids = name
         pieces = []
-        for step in plan.output_steps:
-            if step.is_diagonal:
-                grids = torch.meshgrid(*[torch.arange(n, device=device)] * len(step.axes),
-                                       indexing="ij")
-                pieces.append(torch.stack([grids[a].reshape(-1) for a in step.out_sub]))
-        return tuple(torch.cat(pieces, dim=1)[:, None, None, :])
+        for i in ids:
+            embedding = (plan.input_steps[i].adjoint if side == "input"
+                         else plan.output_steps[i].embedding)
+            grids = torch.meshgrid(*[torch.arange(n, device=device)] * len(embedding.axes),
+                                   indexing="ij")
+            flat = torch.zeros((), dtype=torch.int64, device=device)
+            for letter in embedding.target:
+                flat = flat * n + grids[letter]
+            pieces.append(flat.reshape(-1))
+        return torch.cat(pieces)
     if what == "mean":
         return torch.tensor([float(n) ** -s for s in plan.summed], dtype=dtype, device=device)
     if what == "coefficients":
@@ -378,12 +255,12 @@ def compile_plan(elements: Sequence, *, orders: tuple[int, int] | None = None,
     >>> from equidiag.layers import compile_plan
     >>> plan = compile_plan(ed.equivariant_basis(ed.SymmetricGroup(), 1, 1))
     >>> print(plan.summary(n=100, in_channels=8, out_channels=8))  # doctest: +NORMALIZE_WHITESPACE
-    ContractionPlan(1→1, strategy='factored', elements=2, networks=2, input_patterns=2,
+    ContractionPlan(1→1, strategy='auto', elements=2, networks=2, input_patterns=2,
     output_patterns=2)
       per sample at n=100, c_in=8, c_out=8: ~16,128 flops, largest intermediate 800 entries
       dense route: ~1,280,000 flops, W has 640,000 entries
     """
-    strategy = check_choice("strategy", strategy, ("auto", *_PLAN_STRATEGIES))
+    strategy = check_choice("strategy", strategy, tuple(PLAN_STRATEGIES))
     check_choice("normalize", normalize, (None, "mean"))
     if orders is None and hasattr(elements, "in_order"):
         orders = (elements.in_order, elements.out_order)
@@ -392,8 +269,7 @@ def compile_plan(elements: Sequence, *, orders: tuple[int, int] | None = None,
     if orders is None:
         msg = "cannot infer the orders of an empty spanning set; pass orders=(in_order, out_order)"
         raise EquidiagValueError(msg)
-    return _compile(tuple(elements), tuple(orders), normalize, bool(share),
-                    "factored" if strategy == "auto" else strategy)
+    return _compile(tuple(elements), tuple(orders), normalize, bool(share), strategy)
 
 
 @functools.lru_cache(maxsize=128)
@@ -418,18 +294,17 @@ def _compile(elements: tuple, orders: tuple[int, int], normalize, share: bool,
     inputs: dict = {}
     outputs: dict = {}
     for j, net in enumerate(networks):
-        in_factors, kept, out_factors = _split(net)
-        in_key = _input_key(net, in_factors, kept)
-        out_key = _output_key(net, kept, out_factors)
-        if not share:
+        in_key, out_key = split_network(net)
+        if not share:  # one step per network: the baseline without sharing
             in_key, out_key = (j, in_key), (j, out_key)
         i = inputs.setdefault(in_key, len(inputs))
         outputs.setdefault(out_key, []).append((j, i))
-    input_steps = tuple(_make_input_step(key[1] if not share else key) for key in inputs)
-    output_steps = [_make_output_step(key[1] if not share else key, terms)
+    input_steps = tuple(InputStep.build(key if share else key[1]) for key in inputs)
+    output_steps = [OutputStep.build(key if share else key[1], terms)
                     for key, terms in outputs.items()]
-    # an identity pattern (if any) runs first: its mixed tensor becomes the output buffer
-    output_steps.sort(key=lambda step: not (step.is_identity and step.width == l))
+    # full-size patterns without diagonals first: the first two are summed into the output
+    output_steps.sort(key=lambda step: not (step.embedding.is_identity
+                                            and step.embedding.width == l))
     output_steps = tuple(output_steps)
     summed = tuple(s for _, s in expanded)
     return ContractionPlan(k, l, networks, coefficients, summed, normalize,
@@ -438,139 +313,4 @@ def _compile(elements: tuple, orders: tuple[int, int], normalize, share: bool,
 
 _CLEAR_HOOKS.append(_compile.cache_clear)
 
-
-# ------------------------------------------------------------------------------ strategies
-def _mix(weight: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
-    """Channel mixing ``(c_out, c_in) x (B, c_in, N) -> (B, c_out, N)`` as a batched product
-    (``torch.matmul`` would fold the batch into rows and copy both operands)."""
-    return torch.bmm(weight.expand(u.shape[0], -1, -1), u)
-
-
-def _mix_all(plan: ContractionPlan, us: list[torch.Tensor],
-             weight: torch.Tensor) -> list[torch.Tensor]:
-    """Channel-mix every output step: one product per shared input, or per concatenation."""
-    c_out, c_in = weight.shape[1], weight.shape[2]
-    mixed: list = [None] * len(plan.output_steps)
-    if plan.owns_output:
-        (net, input_index), = plan.output_steps[0].terms
-        mixed[0] = _mix(weight[net], us[input_index])
-    for input_index, step_ids in plan.stacked_mixes:
-        nets = [plan.output_steps[s].terms[0][0] for s in step_ids]
-        z = _mix(weight[nets].reshape(len(nets) * c_out, c_in), us[input_index])
-        for j, s in enumerate(step_ids):
-            mixed[s] = z[:, j * c_out:(j + 1) * c_out]
-    for s in plan.concatenated_mixes:
-        terms = plan.output_steps[s].terms
-        nets = [j for j, _ in terms]
-        stacked = weight[nets].transpose(0, 1).reshape(c_out, len(nets) * c_in)
-        mixed[s] = _mix(stacked, torch.cat([us[i] for _, i in terms], dim=1))
-    return mixed
-
-
-def _arrange(z: torch.Tensor, axes: tuple[int, ...]) -> torch.Tensor:
-    """View ``z`` (batch, channel, letters...) with one axis per output letter, in order;
-    broadcast letters (``-1`` in ``axes``) become size-1 axes. No data is copied."""
-    term = z.permute(0, 1, *[2 + a for a in axes if a >= 0])
-    for position, a in enumerate(axes):
-        if a < 0:
-            term = term.unsqueeze(2 + position)
-    return term
-
-
-def _run_factored(plan: ContractionPlan, x: torch.Tensor, weight: torch.Tensor,
-                  n: int) -> torch.Tensor:
-    """Execute the shared three-step program; ``x`` is ``(B, c_in) + (n,)*k``."""
-    batch, c_in = x.shape[0], x.shape[1]
-    c_out = weight.shape[1]
-    l = plan.out_order
-    dev, dt = x.device, x.dtype
-    us = []
-    for step in plan.input_steps:
-        if step.is_identity:
-            us.append(x.reshape(batch, c_in, -1))
-            continue
-        factors = [plan.constant(("factor", kind, order), n, dev, dt)
-                   for kind, order in step.factors]
-        us.append(torch.einsum(step.equation, x, *factors).reshape(batch, c_in, -1))
-    mixed = _mix_all(plan, us, weight)
-    shape = (batch, c_out) + (n,) * l
-    out, diagonal = None, []
-    for s, step in enumerate(plan.output_steps):
-        z = mixed[s].reshape((batch, c_out) + (n,) * step.width)
-        if step.equation is not None:
-            factors = [plan.constant(("factor", kind, order), n, dev, dt)
-                       for kind, order in step.factors]
-            z = torch.einsum(step.equation, z, *factors)
-        term = _arrange(z, step.axes)
-        # in-place writes go to `out` itself, never through a view of it: autograd would
-        # otherwise copy the whole output for every write
-        if step.is_diagonal:
-            diagonal.append(term.expand((batch, c_out) + (n,) * len(step.axes))
-                            .reshape(batch, c_out, -1))
-        elif out is None:
-            out = term if s == 0 and plan.owns_output else term.expand(shape).clone(
-                memory_format=torch.contiguous_format)
-        else:
-            out.add_(term)
-    if out is None:
-        out = x.new_zeros(shape)
-    if diagonal:
-        axes = plan.constant(("diagonal_indices",), n, dev, torch.int64)
-        rows = torch.arange(batch, device=dev)[:, None, None]
-        channels = torch.arange(c_out, device=dev)[None, :, None]
-        out.index_put_((rows, channels, *axes), torch.cat(diagonal, dim=2), accumulate=True)
-    return out
-
-
-def dense_matrix(plan: ContractionPlan, network_weight: torch.Tensor, n: int) -> torch.Tensor:
-    """Return the ``(c_out n^l) x (c_in n^k)`` layer matrix (channels-first, row-major).
-
-    Raises
-    ------
-    SizeLimitError
-        If the matrix, or the stacked diagram matrices, exceed the size limit.
-    """
-    c_out, c_in = network_weight.shape[1], network_weight.shape[2]
-    k, l = plan.in_order, plan.out_order
-    check_size(f"the dense {c_out}·{n}^{l} x {c_in}·{n}^{k} layer matrix",
-               c_out * c_in * n ** (k + l), "use strategy='factored'")
-    mats = plan.constant(("dense",), n, network_weight.device, network_weight.dtype)
-    return torch.einsum("doc,dij->oicj", network_weight, mats).reshape(c_out * n**l,
-                                                                       c_in * n**k)
-
-
-def _run_dense(plan: ContractionPlan, x: torch.Tensor, weight: torch.Tensor,
-               n: int) -> torch.Tensor:
-    """Materialise ``W`` (checked against the size limit) and multiply."""
-    big = dense_matrix(plan, weight, n)
-    out = x.reshape(x.shape[0], -1) @ big.T
-    return out.reshape((x.shape[0], weight.shape[1]) + (n,) * plan.out_order)
-
-
-_PLAN_STRATEGIES: dict[str, Callable] = {"factored": _run_factored, "dense": _run_dense}
-
-
-def register_plan_strategy(name: str, fn: Callable) -> None:
-    """Register an execution strategy ``fn(plan, x, network_weight, n) -> out``.
-
-    ``x`` has shape ``(B, c_in) + (n,) * k``, ``network_weight`` ``(n_networks, c_out, c_in)``
-    and the result ``(B, c_out) + (n,) * l``.
-
-    Examples
-    --------
-    >>> from equidiag.layers import register_plan_strategy
-    >>> from equidiag.layers._plan import _PLAN_STRATEGIES, _run_dense
-    >>> register_plan_strategy("my_dense", _run_dense)
-    >>> _ = _PLAN_STRATEGIES.pop("my_dense")
-    """
-    if not isinstance(name, str) or not name or name == "auto":
-        msg = f"a strategy name must be a non-empty string other than 'auto', got {name!r}"
-        raise EquidiagValueError(msg)
-    _PLAN_STRATEGIES[name] = fn
-
-
-def execute(plan: ContractionPlan, x: torch.Tensor, network_weight: torch.Tensor,
-            n: int) -> torch.Tensor:
-    """Run ``plan`` on ``x`` (``(B, c_in) + (n,)*k``) with per-network weights."""
-    return _PLAN_STRATEGIES[plan.strategy](plan, x, network_weight, n)
 

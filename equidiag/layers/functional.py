@@ -19,7 +19,8 @@ from __future__ import annotations
 import torch
 
 from ..errors import EquidiagTypeError, EquidiagValueError, ShapeError
-from ._plan import ContractionPlan, execute
+from ._execute import execute
+from ._plan import ContractionPlan
 
 __all__ = ["equivariant_linear", "infer_degree", "invariant_tensor"]
 

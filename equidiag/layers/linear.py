@@ -30,7 +30,8 @@ from ..errors import (
     check_nonnegative_int,
     check_positive_int,
 )
-from ._plan import compile_plan, dense_matrix
+from ._execute import dense_matrix
+from ._plan import compile_plan
 from .functional import equivariant_linear, invariant_tensor
 
 __all__ = ["EquivariantLinear", "MixedOrderLinear"]

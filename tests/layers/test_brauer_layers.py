@@ -27,7 +27,7 @@ def test_factored_plan_matches_dense_matrices_forward_and_backward(G, k, l):
     if len(elements) == 0:
         assert ed.dimension(G, k, l) == 0
         return
-    plans = [compile_plan(elements), compile_plan(elements, strategy="dense")]
+    plans = [compile_plan(elements, strategy="factored"), compile_plan(elements, strategy="dense")]
     weight = torch.randn(len(elements), 3, 2, dtype=torch.float64, requires_grad=True)
     x = torch.randn((4, 2) + (n,) * k, dtype=torch.float64, requires_grad=True)
     expected = dense_layer_reference(elements, weight.detach(), x.detach(), n)
@@ -46,7 +46,7 @@ def test_factored_plan_matches_dense_matrices_forward_and_backward(G, k, l):
                                            (ed.SymplecticGroup(4), 2, 2),
                                            (ed.SpecialOrthogonalGroup(2), 1, 1)], ids=str)
 def test_gradcheck_with_factors(G, k, l):
-    plan = compile_plan(ed.spanning_set(G, k, l))
+    plan = compile_plan(ed.spanning_set(G, k, l), strategy="factored")
     weight = torch.randn(plan.num_elements, 2, 2, dtype=torch.float64, requires_grad=True)
     x = torch.randn((2, 2) + (G.degree,) * k, dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(lambda x, w: equivariant_linear(x, w, plan), (x, weight))
@@ -54,8 +54,9 @@ def test_gradcheck_with_factors(G, k, l):
 
 @pytest.mark.parametrize("G", [*GROUPS, ed.OrthogonalGroup(1), ed.OrthogonalGroup(5)], ids=str)
 @pytest.mark.parametrize(("k", "l"), [(1, 1), (2, 2), (2, 1), (0, 2), (3, 1)])
-def test_layers_are_equivariant(G, k, l):
-    layer = ed.EquivariantLinear(G, k, l, 3, 2, dtype=torch.float64)
+@pytest.mark.parametrize("strategy", ["factored", "auto"])
+def test_layers_are_equivariant(G, k, l, strategy):
+    layer = ed.EquivariantLinear(G, k, l, 3, 2, dtype=torch.float64, strategy=strategy)
     with torch.no_grad():
         layer.bias.normal_()
     assert_equivariant(layer, G, k, l, rng=0)

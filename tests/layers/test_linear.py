@@ -28,9 +28,10 @@ def tolerance(dtype):
 
 @pytest.mark.parametrize(("n", "k", "l", "basis"), LAYER_CASES,
                          ids=[f"S{n}-{k}to{l}-{b}" for n, k, l, b in LAYER_CASES])
-def test_layer_is_equivariant_and_matches_the_reference(n, k, l, basis, dtype):
+@pytest.mark.parametrize("strategy", ["factored", "auto"])
+def test_layer_is_equivariant_and_matches_the_reference(n, k, l, basis, dtype, strategy):
     G = ed.SymmetricGroup(n)
-    layer = ed.EquivariantLinear(G, k, l, 3, 2, basis=basis, dtype=dtype)
+    layer = ed.EquivariantLinear(G, k, l, 3, 2, basis=basis, dtype=dtype, strategy=strategy)
     with torch.no_grad():
         layer.bias.normal_()
     assert_equivariant(layer, G, k, l, atol=tolerance(dtype), rng=0)

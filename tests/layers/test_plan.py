@@ -28,8 +28,9 @@ def test_factored_matches_dense_reference_float64(k, l, basis, n):
     weight = torch.randn(len(elements), 3, 2, dtype=torch.float64)
     x = torch.randn((4, 2) + (n,) * k, dtype=torch.float64)
     expected = dense_layer_reference(elements, weight, x, n).reshape((4, 3) + (n,) * l)
-    for plan in (compile_plan(elements), compile_plan(elements, share=False),
-                 compile_plan(elements, strategy="dense")):
+    for plan in (compile_plan(elements, strategy="factored"),
+                 compile_plan(elements, share=False, strategy="factored"),
+                 compile_plan(elements, strategy="dense"), compile_plan(elements)):
         np.testing.assert_allclose(run(plan, weight, x, n), expected, atol=1e-10, rtol=0)
 
 
@@ -39,7 +40,7 @@ def test_factored_matches_dense_float32(k, l):
     weight = torch.randn(len(elements), 3, 2)
     x = torch.randn((4, 2) + (4,) * k)
     expected = dense_layer_reference(elements, weight, x, 4).reshape((4, 3) + (4,) * l)
-    factored = run(compile_plan(elements), weight, x)
+    factored = run(compile_plan(elements, strategy="factored"), weight, x)
     dense = run(compile_plan(elements, strategy="dense"), weight, x)
     scale = np.abs(expected).max()
     assert np.abs(factored - expected).max() <= 1e-5 * scale
@@ -48,7 +49,7 @@ def test_factored_matches_dense_float32(k, l):
 
 @pytest.mark.parametrize(("k", "l", "basis"), [(2, 2, "diagram"), (1, 2, "orbit"), (2, 1, "diagram"),
                                                (0, 2, "diagram"), (2, 0, "orbit")])
-@pytest.mark.parametrize("strategy", ["factored", "dense"])
+@pytest.mark.parametrize("strategy", ["factored", "dense", "auto"])
 def test_gradcheck(k, l, basis, strategy):
     elements = ed.equivariant_basis(ed.SymmetricGroup(), k, l, kind=basis)
     plan = compile_plan(elements, strategy=strategy)

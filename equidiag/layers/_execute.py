@@ -1,0 +1,230 @@
+"""Running a :class:`~equidiag.layers.ContractionPlan` in torch.
+
+Strategies (looked up by name in :data:`PLAN_STRATEGIES`):
+
+* ``"factored"``: input reductions, batched channel mixing, output embeddings. The two outer
+  stages are :class:`torch.autograd.Function` s whose backward passes run the adjoint steps
+  (an embedding for each reduction and a reduction for each embedding), so the gradient is
+  accumulated into one buffer instead of autograd summing one full-size tensor per diagram;
+* ``"dense"``: materialise the ``(c_out n^l) x (c_in n^k)`` matrix and multiply;
+* ``"auto"`` (the default): ``"dense"`` when that matrix is tiny (at most
+  :data:`AUTO_DENSE_ENTRIES` entries), where it beats the per-step overhead, else
+  ``"factored"``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import torch
+
+from ..errors import EquidiagValueError, check_size, size_limit
+from ._steps import Embedding, Reduction
+
+__all__ = ["AUTO_DENSE_ENTRIES", "PLAN_STRATEGIES", "dense_matrix", "execute",
+           "register_plan_strategy"]
+
+#: the ``"auto"`` strategy multiplies densely up to this many matrix entries
+AUTO_DENSE_ENTRIES = 2**18
+
+
+def _factors(plan, specs, n: int, like: torch.Tensor) -> list[torch.Tensor]:
+    return [plan.constant(("factor", kind, order), n, like.device, like.dtype)
+            for kind, order in specs]
+
+
+def reduce_all(plan, reductions: Sequence[Reduction], t: torch.Tensor,
+               n: int) -> list[torch.Tensor]:
+    """Apply each reduction to ``t`` (``(B, C) + (n,)*order``); results are ``(B, C, n^w)``."""
+    batch, channels = t.shape[0], t.shape[1]
+    out = []
+    for reduction in reductions:
+        if reduction.is_identity:
+            out.append(t.reshape(batch, channels, -1))
+        else:
+            u = torch.einsum(reduction.equation, t, *_factors(plan, reduction.factors, n, t))
+            out.append(u.reshape(batch, channels, -1))
+    return out
+
+
+def _arrange(z: torch.Tensor, axes: tuple[int, ...]) -> torch.Tensor:
+    """View ``z`` (batch, channel, letters...) with one axis per target letter, in order;
+    broadcast letters (``-1`` in ``axes``) become size-1 axes. No data is copied."""
+    term = z.permute(0, 1, *[2 + a for a in axes if a >= 0])
+    for position, a in enumerate(axes):
+        if a < 0:
+            term = term.unsqueeze(2 + position)
+    return term
+
+
+def embed_all(plan, embeddings: Sequence[Embedding], zs: Sequence[torch.Tensor | None],
+              shape: tuple[int, ...], n: int, side: str) -> torch.Tensor:
+    """Return the sum of every ``z`` embedded into a new tensor of ``shape``.
+
+    ``zs[i]`` is ``(B, C, n^width)`` (or ``None`` to skip). Terms without a diagonal are added
+    with broadcasting, the first full-size one fused with the second; diagonal terms are
+    written with one ``index_add_``. ``side`` names the step list (``"input"`` or
+    ``"output"``) for the cached diagonal positions. Runs with autograd off (inside the
+    stages' forward and backward).
+    """
+    batch, channels = shape[0], shape[1]
+    out, pending, diagonal, diagonal_ids = None, None, [], []
+    for i, (embedding, z) in enumerate(zip(embeddings, zs)):
+        if z is None:
+            continue
+        z = z.reshape((batch, channels) + (n,) * embedding.width)
+        if embedding.equation is not None:
+            z = torch.einsum(embedding.equation, z, *_factors(plan, embedding.factors, n, z))
+        term = _arrange(z, embedding.axes)
+        if embedding.is_diagonal:
+            full = term.expand((batch, channels) + (n,) * len(embedding.axes))
+            diagonal.append(full.reshape(batch, channels, -1))
+            diagonal_ids.append(i)
+        elif out is None and pending is None and term.shape == shape:
+            pending = term  # added to the next term without an extra copy
+        elif out is None and pending is not None:
+            out = pending + term
+        elif out is None:
+            out = term.expand(shape).clone(memory_format=torch.contiguous_format)
+        else:
+            out.add_(term)
+    if out is None:
+        first = next(z for z in zs if z is not None)
+        out = (pending.clone(memory_format=torch.contiguous_format) if pending is not None
+               else first.new_zeros(shape))
+    if diagonal:  # inside an autograd.Function: writing through a view costs nothing extra
+        positions = plan.constant(("diagonal_positions", side, tuple(diagonal_ids)), n,
+                                  out.device, torch.int64)
+        out.view(batch, channels, -1).index_add_(2, positions, torch.cat(diagonal, dim=2))
+    return out
+
+
+class _InputStage(torch.autograd.Function):
+    """``x -> (u_1, ..., u_r)``: every distinct input reduction; backward embeds the gradients."""
+
+    @staticmethod
+    def forward(ctx, x, plan, n):
+        ctx.plan, ctx.n, ctx.shape = plan, n, tuple(x.shape)
+        return tuple(reduce_all(plan, [s.reduction for s in plan.input_steps], x, n))
+
+    @staticmethod
+    def backward(ctx, *grads):
+        plan = ctx.plan
+        grad = embed_all(plan, [s.adjoint for s in plan.input_steps], grads, ctx.shape, ctx.n,
+                         "input")
+        return grad, None, None
+
+
+class _OutputStage(torch.autograd.Function):
+    """``(z_1, ..., z_s) -> y``: every output embedding; backward reduces the gradient."""
+
+    @staticmethod
+    def forward(ctx, plan, n, shape, *zs):
+        ctx.plan, ctx.n = plan, n
+        return embed_all(plan, [s.embedding for s in plan.output_steps], zs, shape, n,
+                         "output")
+
+    @staticmethod
+    def backward(ctx, grad):
+        plan = ctx.plan
+        grads = reduce_all(plan, [s.adjoint for s in plan.output_steps], grad, ctx.n)
+        return (None, None, None, *grads)
+
+
+def _mix(weight: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+    """Channel mixing ``(c_out, c_in) x (B, c_in, N) -> (B, c_out, N)`` as a batched product
+    (``torch.matmul`` would fold the batch into rows and copy both operands)."""
+    return torch.bmm(weight.expand(u.shape[0], -1, -1), u)
+
+
+def _mix_all(plan, us: Sequence[torch.Tensor], weight: torch.Tensor) -> list[torch.Tensor]:
+    """Channel-mix every output step: one product per shared input, or per concatenation."""
+    c_out, c_in = weight.shape[1], weight.shape[2]
+    mixed: list = [None] * len(plan.output_steps)
+    for input_index, step_ids in plan.stacked_mixes:
+        nets = [plan.output_steps[s].terms[0][0] for s in step_ids]
+        z = _mix(weight[nets].reshape(len(nets) * c_out, c_in), us[input_index])
+        # split, not slicing: its backward is one concatenation, not a zero-filled copy per slice
+        for s, piece in zip(step_ids, z.split(c_out, dim=1)):
+            mixed[s] = piece
+    for s in plan.concatenated_mixes:
+        terms = plan.output_steps[s].terms
+        nets = [j for j, _ in terms]
+        stacked = weight[nets].transpose(0, 1).reshape(c_out, len(nets) * c_in)
+        mixed[s] = _mix(stacked, torch.cat([us[i] for _, i in terms], dim=1))
+    return mixed
+
+
+def _run_factored(plan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.Tensor:
+    """The shared three-step program; ``x`` is ``(B, c_in) + (n,)*k``."""
+    shape = (x.shape[0], weight.shape[1]) + (n,) * plan.out_order
+    if not plan.output_steps:  # a zero-dimensional space: the zero map (kept in the graph)
+        return x.new_zeros(shape) + 0 * weight.sum()
+    us = _InputStage.apply(x, plan, n)
+    return _OutputStage.apply(plan, n, shape, *_mix_all(plan, us, weight))
+
+
+def dense_matrix(plan, network_weight: torch.Tensor, n: int) -> torch.Tensor:
+    """Return the ``(c_out n^l) x (c_in n^k)`` layer matrix (channels-first, row-major).
+
+    Raises
+    ------
+    SizeLimitError
+        If the matrix, or the stacked diagram matrices, exceed the size limit.
+    """
+    c_out, c_in = network_weight.shape[1], network_weight.shape[2]
+    k, l = plan.in_order, plan.out_order
+    check_size(f"the dense {c_out}·{n}^{l} x {c_in}·{n}^{k} layer matrix",
+               c_out * c_in * n ** (k + l), "use strategy='factored'")
+    mats = plan.constant(("dense",), n, network_weight.device, network_weight.dtype)
+    return torch.einsum("doc,dij->oicj", network_weight, mats).reshape(c_out * n**l,
+                                                                       c_in * n**k)
+
+
+def _run_dense(plan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.Tensor:
+    """Materialise ``W`` (checked against the size limit) and multiply."""
+    big = dense_matrix(plan, weight, n)
+    out = x.reshape(x.shape[0], -1) @ big.T
+    return out.reshape((x.shape[0], weight.shape[1]) + (n,) * plan.out_order)
+
+
+def _run_auto(plan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.Tensor:
+    """Dense for tiny matrices, factored otherwise."""
+    size = n ** (plan.in_order + plan.out_order)
+    entries = weight.shape[1] * weight.shape[2] * size
+    if max(entries, len(plan.networks) * size) <= min(AUTO_DENSE_ENTRIES, size_limit()):
+        return _run_dense(plan, x, weight, n)
+    return _run_factored(plan, x, weight, n)
+
+
+PLAN_STRATEGIES: dict[str, Callable] = {"auto": _run_auto, "factored": _run_factored,
+                                        "dense": _run_dense}
+
+
+def register_plan_strategy(name: str, fn: Callable) -> None:
+    """Register an execution strategy ``fn(plan, x, network_weight, n) -> out``.
+
+    ``x`` has shape ``(B, c_in) + (n,) * k``, ``network_weight`` ``(n_networks, c_out, c_in)``
+    and the result ``(B, c_out) + (n,) * l``.
+
+    Raises
+    ------
+    EquidiagValueError
+        If ``name`` is not a non-empty string, or is ``"auto"``.
+
+    Examples
+    --------
+    >>> from equidiag.layers import register_plan_strategy
+    >>> from equidiag.layers._execute import PLAN_STRATEGIES, _run_dense
+    >>> register_plan_strategy("my_dense", _run_dense)
+    >>> _ = PLAN_STRATEGIES.pop("my_dense")
+    """
+    if not isinstance(name, str) or not name or name == "auto":
+        msg = f"a strategy name must be a non-empty string other than 'auto', got {name!r}"
+        raise EquidiagValueError(msg)
+    PLAN_STRATEGIES[name] = fn
+
+
+def execute(plan, x: torch.Tensor, network_weight: torch.Tensor, n: int) -> torch.Tensor:
+    """Run ``plan`` on ``x`` (``(B, c_in) + (n,)*k``) with per-network weights."""
+    return PLAN_STRATEGIES[plan.strategy](plan, x, network_weight, n)
