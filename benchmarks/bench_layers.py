@@ -5,11 +5,13 @@ Run:  python benchmarks/bench_layers.py [--quick]
 Forward and forward+backward, float32, batch 16, 16 -> 16 channels. Columns (times in ms, and
 ratios baseline / equidiag, all measured in this process):
 
-* ``equidiag``: the factored plan (``strategy="auto"``);
+* ``equidiag``: the layer's default plan (``strategy="auto"``: dense for matrices of at most
+  2^18 entries, else factored);
+* ``factored``: the factored plan, whatever the size;
 * ``dense``: the dense strategy (``W`` materialised); where ``W`` exceeds the size limit, the
   time of one channel pair's dense matrix product, times ``c_in * c_out`` (marked ``~``);
 * ``maron``: a hand-written 2 -> 2 layer from Maron et al.'s 15 operations (2 -> 2 only);
-* ``unshared``: the same plan without cross-diagram sharing (one diagram at a time);
+* ``unshared``: the factored plan without cross-diagram sharing (one diagram at a time);
 * ``floor``: a pointwise channel mix ``F.linear`` over the channel axis with 2 x c_out outputs.
 """
 
@@ -64,7 +66,8 @@ def measure(k, l, n, quick, group=None):
     w = layer.weight
     plans = {
         "equidiag": layer.plan,
-        "unshared": compile_plan(layer.plan_elements(), share=False),
+        "factored": compile_plan(layer.plan_elements(), strategy="factored"),
+        "unshared": compile_plan(layer.plan_elements(), share=False, strategy="factored"),
         "dense": compile_plan(layer.plan_elements(), strategy="dense"),
     }
     floor_w = torch.randn(2 * C, C, requires_grad=True)
@@ -114,14 +117,14 @@ def main():
 
 def print_table(rows):
     """Print a markdown table of ``(label, measure(...))`` rows."""
-    print("| case | pass | equidiag | dense | maron | unshared | floor | equidiag/floor "
-          "| peak mem / (in+out) |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| case | pass | equidiag | factored | dense | maron | unshared | floor | "
+          "equidiag/floor | peak mem / (in+out) |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for label, (results, extrapolated, memory) in rows:
         ours = results["equidiag"]
         for p, name_of_pass in enumerate(("fwd", "fwd+bwd")):
             cells = [f"{ours[p] * 1e3:.3f}"]
-            for name in ("dense", "maron", "unshared", "floor"):
+            for name in ("factored", "dense", "maron", "unshared", "floor"):
                 if name not in results:
                     cells.append("–")
                     continue

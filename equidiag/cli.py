@@ -17,7 +17,15 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .algebra import SymmetricGroup, dimension, equivariant_basis, spanning_set
+from .algebra import (
+    OrthogonalGroup,
+    SpecialOrthogonalGroup,
+    SymmetricGroup,
+    SymplecticGroup,
+    dimension,
+    equivariant_basis,
+    spanning_set,
+)
 from .algebra._groups import Group
 from .errors import EquidiagError, EquidiagValueError
 from .testing import equivariance_error
@@ -68,19 +76,26 @@ def _info(args: argparse.Namespace) -> None:
 
 
 def _demo(args: argparse.Namespace) -> None:
-    print("equidiag demo: S_n-equivariant maps (R^n)^{⊗k} -> (R^n)^{⊗l} from partition diagrams")
-    print(f"{'group':>6} {'k->l':>5} {'dimension':>9} {'basis':>6} {'rank':>5} "
+    print("equidiag demo: equivariant maps (R^n)^{⊗k} -> (R^n)^{⊗l} from diagrams")
+    print(f"{'group':>6} {'k->l':>5} {'dimension':>9} {'spanning':>8} {'basis':>6} {'rank':>5} "
           f"{'max equivariance error':>23}")
-    for n, k, l in [(2, 2, 2), (3, 2, 2), (5, 2, 2), (3, 1, 2), (4, 3, 1), (3, 3, 3)]:
-        group = SymmetricGroup(n)
-        basis = equivariant_basis(group, k, l, kind=args.kind)
+    cases = [(SymmetricGroup(n), k, l) for n, k, l in
+             [(2, 2, 2), (3, 2, 2), (5, 2, 2), (3, 1, 2), (4, 3, 1), (3, 3, 3)]]
+    cases += [(OrthogonalGroup(3), 2, 2), (OrthogonalGroup(2), 3, 3),
+              (SpecialOrthogonalGroup(3), 2, 1), (SpecialOrthogonalGroup(3), 2, 3),
+              (SpecialOrthogonalGroup(4), 3, 3), (SymplecticGroup(2), 3, 3),
+              (SymplecticGroup(4), 2, 2)]
+    for group, k, l in cases:
+        kind = args.kind if args.kind in group.basis_kinds else group.basis_kinds[0]
+        basis = equivariant_basis(group, k, l, kind=kind)
         dense = basis.to_dense()
-        rank = np.linalg.matrix_rank(dense.reshape(len(basis), -1))
+        rank = np.linalg.matrix_rank(dense.reshape(len(basis), -1)) if len(basis) else 0
         error = max(equivariance_error(m, group, k, l, rng=0)[0] for m in dense)
-        print(f"{group!s:>6} {k}->{l:<2} {dimension(group, k, l):>9} {len(basis):>6} "
-              f"{rank:>5} {error:>23.1e}")
-    print("\nThe 1 -> 1 diagram basis of S_4:")
-    for element in equivariant_basis(SymmetricGroup(4), 1, 1):
+        print(f"{group!s:>6} {k}->{l:<2} {dimension(group, k, l):>9} "
+              f"{len(spanning_set(group, k, l)):>8} {len(basis):>6} {rank:>5} {error:>23.1e}")
+    print("\nThe 1 -> 1 diagram basis of S_4, and the SO(3) map 2 -> 1 (the cross product):")
+    for element in [*equivariant_basis(SymmetricGroup(4), 1, 1),
+                    *equivariant_basis(SpecialOrthogonalGroup(3), 2, 1)]:
         print(f"  {element!r}: einsum {element.to_einsum()}")
 
 
