@@ -9,24 +9,12 @@ cases where its n^(l+k) x n^(l+k) system fits in memory.
 
 from __future__ import annotations
 
-import os
-import platform
-import time
-
 import numpy as np
 import scipy.linalg
+from _timing import best_time, machine
 
 import equidiag as ed
 from equidiag.algebra import bell_number, partition_diagrams
-
-
-def best_of(fn, repeats=3):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def numeric_solver_basis(n, k, l):
@@ -44,29 +32,20 @@ def build_sparse_basis(n, k, l):
     return [element.matrix(n) for element in basis]
 
 
-def machine() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            model = next(line.split(":", 1)[1].strip() for line in f if "model name" in line)
-    except (OSError, StopIteration):
-        model = platform.machine()
-    return f"{model}, {os.cpu_count()} cores, python {platform.python_version()}"
-
-
 def main():
     print(f"machine: {machine()}")
-    t = best_of(lambda: sum(1 for _ in partition_diagrams(5, 5)))
+    t = best_time(lambda: sum(1 for _ in partition_diagrams(5, 5)))
     print(f"enumerate all {bell_number(10):,} partition diagrams of k+l=10: {t:.3f} s (target < 1 s)")
-    t = best_of(lambda: [bell_number(m) for m in range(31)])
+    t = best_time(lambda: [bell_number(m) for m in range(31)])
     print(f"count partition diagrams for every k+l <= 30: {t * 1e3:.3f} ms")
     print()
     print(f"{'case':<14}{'dim':>6}{'equidiag (s)':>14}{'numeric null space (s)':>24}{'ratio':>9}")
     for n, k, l, baseline in [(3, 2, 2, True), (4, 2, 2, True), (5, 2, 2, True),
                               (3, 3, 3, True), (8, 3, 3, False), (12, 2, 2, False)]:
-        ours = best_of(lambda n=n, k=k, l=l: build_sparse_basis(n, k, l))
+        ours = best_time(lambda n=n, k=k, l=l: build_sparse_basis(n, k, l))
         dim = len(ed.equivariant_basis(ed.SymmetricGroup(n), k, l))
         if baseline:
-            theirs = best_of(lambda n=n, k=k, l=l: numeric_solver_basis(n, k, l), repeats=1)
+            theirs = best_time(lambda n=n, k=k, l=l: numeric_solver_basis(n, k, l), repeats=1, warmup=0)
             assert numeric_solver_basis(n, k, l).shape[1] == dim
             extra = f"{theirs:>24.3f}{theirs / ours:>8.0f}x"
         else:

@@ -189,10 +189,8 @@ class EquivariantLinear(nn.Module):
         unspecified.
         """
         return equivariant_linear(x, self.weight, self.plan, self.bias, self.bias_plan,
-                                  n=self.group.degree if n is None else self._check_n(n))
-
-    def _check_n(self, n: int) -> int:
-        return self.group.require_degree(n)
+                                  n=self.group.degree if n is None else
+                                  self.group.require_degree(n))
 
     # ------------------------------------------------------------------ export, text
     def to_dense_linear(self, n: int | None = None) -> nn.Linear:
