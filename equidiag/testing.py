@@ -188,7 +188,7 @@ def assert_equivariant(
     in_order: int,
     out_order: int,
     *,
-    atol: float = 1e-9,
+    atol: float | None = None,
     **kwargs,
 ) -> None:
     """Raise ``AssertionError`` naming the worst group element if ``fn`` is not equivariant.
@@ -197,8 +197,9 @@ def assert_equivariant(
     ----------
     fn, group, in_order, out_order
         As in :func:`equivariance_error`.
-    atol : float
-        Largest relative error accepted (use about ``1e-4`` for float32 modules).
+    atol : float, optional
+        Largest relative error accepted. Default: ``1e-4`` for a torch module with float32 (or
+        lower precision) parameters, else ``1e-9``.
     **kwargs
         Passed to :func:`equivariance_error`.
 
@@ -214,9 +215,21 @@ def assert_equivariant(
     >>> G = ed.SymmetricGroup(3)
     >>> for M in ed.equivariant_basis(G, 2, 1).to_dense():
     ...     assert_equivariant(M, G, 2, 1)
+    >>> assert_equivariant(ed.EquivariantLinear(G, 2, 1, 4, 4), G, 2, 1)  # float32: atol 1e-4
     """
+    if atol is None:
+        atol = 1e-4 if _low_precision_module(fn) else 1e-9
     error, worst = equivariance_error(fn, group, in_order, out_order, **kwargs)
     if error > atol:
         msg = (f"not equivariant under {group}: relative error {error:.3g} > atol={atol:g} "
                f"for the group element\n{np.array2string(worst, precision=4)}")
         raise AssertionError(msg)
+
+
+def _low_precision_module(fn) -> bool:
+    if not _torch_module(fn):
+        return False
+    import torch
+
+    return any(p.dtype in (torch.float32, torch.float16, torch.bfloat16)
+               for p in fn.parameters())

@@ -20,6 +20,7 @@ Run:  python examples/train_inertia_tensor.py      (about 10 s on 2 CPU cores)
 
 from __future__ import annotations
 
+import argparse
 import time
 
 import torch
@@ -56,6 +57,9 @@ class InertiaNet(nn.Module):
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=2000, help="training steps")
+    args = parser.parse_args()
     torch.manual_seed(0)
     G = ed.OrthogonalGroup(3)
     model = InertiaNet(G)
@@ -64,7 +68,7 @@ def main() -> None:
     optimiser = torch.optim.Adam(model.parameters(), lr=1e-2)
     schedule = torch.optim.lr_scheduler.StepLR(optimiser, step_size=800, gamma=0.3)
     start = time.perf_counter()
-    for step in range(2000):
+    for step in range(args.steps):
         x, y = point_clouds(128, generator)
         loss = nn.functional.mse_loss(model(x), y)
         optimiser.zero_grad()

@@ -31,7 +31,7 @@ def groups():
 
 
 GRID = [(G, k, m - k) for G in groups() for m in range(7) for k in range(m + 1)
-        if G.degree ** m <= 5**6 and k <= m - k]
+        if G.degree ** m <= 5**6]
 
 
 def gid(case):

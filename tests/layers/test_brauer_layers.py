@@ -134,3 +134,11 @@ def test_gate_rejects_bad_shapes():
     gate = GatedNonlinearity(ed.OrthogonalGroup(3), 1, 2)
     with pytest.raises(ed.EquidiagError, match=r"expected input of shape \(\.\.\., 2, n\) with n=3"):
         gate(torch.randn(4, 2, 4))
+
+
+def test_size_agnostic_orthogonal_layer_runs_on_any_n():
+    layer = ed.EquivariantLinear(ed.OrthogonalGroup(), 2, 2, 2, 3, dtype=torch.float64)
+    assert layer.weight.shape[0] == 3  # the Brauer diagrams, a basis for every n >= 2
+    for n in (2, 3, 5):
+        assert_equivariant(layer, ed.OrthogonalGroup(n), 2, 2, rng=n)
+    assert ed.dimension(ed.OrthogonalGroup(), 3, 3, n=2) == 10

@@ -1,0 +1,31 @@
+"""The example scripts run end to end (with few training steps) and report what they promise."""
+
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+EXAMPLES = pathlib.Path(__file__).resolve().parents[1] / "examples"
+
+
+def run(name: str, *args: str) -> str:
+    result = subprocess.run([sys.executable, str(EXAMPLES / name), *args], capture_output=True,
+                            text=True, check=True, timeout=300)
+    return result.stdout
+
+
+@pytest.mark.slow
+def test_triangle_density_example():
+    out = run("train_triangle_density.py", "--steps", "40")
+    assert "test n=20: mean absolute error" in out
+    gap = float(out.rsplit("relabelling: ", 1)[1])
+    assert gap < 1e-5
+
+
+@pytest.mark.slow
+def test_inertia_tensor_example():
+    out = run("train_inertia_tensor.py", "--steps", "40")
+    assert "test relative error" in out
+    error = float(out.rsplit("random O(3) elements: ", 1)[1])
+    assert error < 1e-10
