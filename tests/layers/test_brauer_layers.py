@@ -142,3 +142,17 @@ def test_size_agnostic_orthogonal_layer_runs_on_any_n():
     for n in (2, 3, 5):
         assert_equivariant(layer, ed.OrthogonalGroup(n), 2, 2, rng=n)
     assert ed.dimension(ed.OrthogonalGroup(), 3, 3, n=2) == 10
+
+
+@pytest.mark.parametrize(("G", "k", "l"), [(ed.OrthogonalGroup(3), 2, 2),
+                                           (ed.SpecialOrthogonalGroup(3), 2, 1),
+                                           (ed.SymplecticGroup(4), 2, 2),
+                                           (ed.SpecialOrthogonalGroup(4), 3, 3)], ids=str)
+def test_initialisation_gives_unit_output_variance(G, k, l):
+    variances = []
+    for seed in range(20):
+        torch.manual_seed(seed)
+        layer = ed.EquivariantLinear(G, k, l, 8, 8, dtype=torch.float64)
+        x = torch.randn((32, 8) + (G.degree,) * k, dtype=torch.float64)
+        variances.append(float(layer(x).detach().pow(2).mean()))
+    assert 0.75 < np.mean(variances) < 1.33
