@@ -113,5 +113,17 @@ def _check_api_coverage(app, env):
             type="equidiag", subtype="api")
 
 
+def _public_bases(app, name, obj, options, bases):
+    """Show the nearest public ancestor instead of a private base (``_LieGroup``, ...)."""
+    public = []
+    for base in bases:
+        while base.__name__.startswith("_") and base.__bases__:
+            base = base.__bases__[0]
+        if base not in public:
+            public.append(base)
+    bases[:] = public
+
+
 def setup(app):
     app.connect("env-check-consistency", _check_api_coverage)
+    app.connect("autodoc-process-bases", _public_bases)

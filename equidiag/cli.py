@@ -44,8 +44,8 @@ def _group_classes() -> dict[str, type[Group]]:
     return found
 
 
-def parse_group(text: str) -> Group:
-    """Parse a group name such as ``"S5"`` (or ``"S"`` for any n) into a :class:`Group`.
+def parse_group(text: str, n: int | None = None) -> Group:
+    """Parse a group name such as ``"S5"`` (or ``"S"`` with ``n``, or for any n) into a Group.
 
     Examples
     --------
@@ -59,12 +59,14 @@ def parse_group(text: str) -> Group:
         msg = f"unknown group {text!r}; valid names are {sorted(classes)} followed by n, e.g. S5"
         raise EquidiagValueError(msg)
     cls = classes[match.group(1)]
-    return cls(int(match.group(2))) if match.group(2) else cls()
+    if match.group(2):
+        return cls(int(match.group(2))).with_degree(n)
+    return cls(n)
 
 
 def _info(args: argparse.Namespace) -> None:
-    group = parse_group(args.group)
-    n = group.require_degree(args.n)
+    group = parse_group(args.group, args.n)
+    n = group.require_degree()
     dim = dimension(group, args.in_order, args.out_order, n=n)
     elements = (spanning_set(group, args.in_order, args.out_order, n=n) if args.spanning
                 else equivariant_basis(group, args.in_order, args.out_order, kind=args.kind, n=n))

@@ -14,8 +14,13 @@ They are related by ``D_pi = sum_{theta >= pi} X_theta`` and, by Möbius inversi
 span, but they are independent only when ``n >= l + k``; the bases above keep the diagrams with at
 most ``n`` blocks, which is a basis for every ``n`` (math specification §2.3).
 
+For ``O(n)``, ``SO(n)`` and ``Sp(n)`` (Pearce-Crump, arXiv:2212.08630) the spanning set is the
+Brauer-type diagrams of :mod:`equidiag.algebra._brauer`; where it is redundant (small ``n``), the
+basis is its first maximal linearly independent subset, chosen by exact rank.
+
 :func:`dimension` never looks at diagrams: it evaluates an independent formula (for ``S_n`` the
-Stirling sum ``sum_{t <= n} S(l + k, t)``), which the tests compare against ranks.
+Stirling sum ``sum_{t <= n} S(l + k, t)``; hook-length sums for the Brauer family), which the
+tests compare against ranks.
 """
 
 from __future__ import annotations
@@ -209,7 +214,7 @@ class EquivariantBasis(SpanningSet):
     kind : {"diagram", "orbit"}
     degree : int or None
         ``n``; ``None`` for a size-agnostic group, in which case the basis is the one valid for
-        every ``n >= l + k``.
+        every large enough ``n`` (see :func:`equivariant_basis`).
     """
 
     _label = "EquivariantBasis"
@@ -302,7 +307,8 @@ def spanning_set(group: Group, in_order: int, out_order: int, *,
     """Return the paper's spanning set of ``Hom_G((R^n)^{⊗k}, (R^n)^{⊗l})``.
 
     For ``S_n`` this is every ``(k, l)``-partition diagram, ``B(l + k)`` of them, in canonical
-    order; it is a basis only when ``n >= l + k``.
+    order (a basis only when ``n >= l + k``); for ``O(n)`` the Brauer diagrams; for ``SO(n)``
+    the Brauer and Brauer–Grood diagrams; for ``Sp(n)`` the symplectic diagrams.
 
     Parameters
     ----------
@@ -341,11 +347,13 @@ def equivariant_basis(group: Group, in_order: int, out_order: int, *, kind: str 
     in_order, out_order : int
         ``k`` and ``l``.
     kind : {"diagram", "orbit"}, optional
-        ``"diagram"`` (the default): ``D_pi`` with ``|pi| <= n``; ``"orbit"`` (``S_n`` only):
-        ``X_pi`` with ``|pi| <= n``.
+        ``"diagram"`` (the default): for ``S_n`` the ``D_pi`` with ``|pi| <= n``; for the Brauer
+        family the spanning set, or its first maximal independent subset (by exact rank) where
+        it is redundant. ``"orbit"`` (``S_n`` only): ``X_pi`` with ``|pi| <= n``.
     n : int, optional
         Fix the degree of a size-agnostic group. Without any ``n``, the basis is the one valid
-        for every ``n >= l + k`` (all diagrams).
+        for every large enough ``n`` (the whole spanning set: ``n >= l + k`` for ``S_n``,
+        ``2n >= l + k`` for ``O(n)``).
 
     Returns
     -------

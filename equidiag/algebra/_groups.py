@@ -426,7 +426,11 @@ class SpecialOrthogonalGroup(_LieGroup):
 
     symbol = "SO"
 
-    def __init__(self, n: int) -> None:
+    def __init__(self, n: int | None = None) -> None:
+        if n is None:
+            msg = ("SpecialOrthogonalGroup needs n (its Levi-Civita diagrams depend on it), "
+                   "e.g. SpecialOrthogonalGroup(3)")
+            raise EquidiagValueError(msg)
         super().__init__(n)
 
     def lie_algebra_basis(self) -> list[np.ndarray]:
@@ -474,7 +478,10 @@ class SymplecticGroup(_LieGroup):
 
     symbol = "Sp"
 
-    def __init__(self, n: int) -> None:
+    def __init__(self, n: int | None = None) -> None:
+        if n is None:
+            msg = "SymplecticGroup needs an even n, e.g. SymplecticGroup(4)"
+            raise EquidiagValueError(msg)
         super().__init__(n)
         if n % 2:
             msg = f"Sp(n) needs an even n, got n={n}"

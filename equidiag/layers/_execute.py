@@ -7,9 +7,9 @@ Strategies (looked up by name in :data:`PLAN_STRATEGIES`):
   (an embedding for each reduction and a reduction for each embedding), so the gradient is
   accumulated into one buffer instead of autograd summing one full-size tensor per diagram;
 * ``"dense"``: materialise the ``(c_out n^l) x (c_in n^k)`` matrix and multiply;
-* ``"auto"`` (the default): ``"dense"`` when that matrix is tiny (at most
-  :data:`AUTO_DENSE_ENTRIES` entries), where it beats the per-step overhead, else
-  ``"factored"``.
+* ``"auto"`` (the default): ``"dense"`` when both the layer matrix and the stacked diagram
+  matrices have at most :data:`AUTO_DENSE_ENTRIES` entries (and fit the size limit), where one
+  product beats the per-step overhead, else ``"factored"``.
 """
 
 from __future__ import annotations

@@ -49,8 +49,9 @@ class EquivariantLinear(nn.Module):
     Parameters
     ----------
     group : Group
-        The symmetry group, e.g. ``SymmetricGroup(5)``; with ``SymmetricGroup()`` the layer runs
-        on any ``n`` (using the full spanning set).
+        The symmetry group, e.g. ``SymmetricGroup(5)`` or ``SpecialOrthogonalGroup(3)``; with a
+        size-agnostic group (``SymmetricGroup()``, ``OrthogonalGroup()``) the layer runs on any
+        ``n`` (using the full spanning set).
     in_order, out_order : int
         ``k`` and ``l``.
     in_channels, out_channels : int
@@ -59,11 +60,15 @@ class EquivariantLinear(nn.Module):
         Add a learnable invariant ``0 -> l`` term per output channel (for ``l = 0`` an ordinary
         bias; for ``l = 2`` and ``S_n``, a constant on the diagonal plus a constant everywhere).
     basis : {"diagram", "orbit"}
-        Which basis the weights are coefficients of (``"orbit"`` is the basis of Maron et al.).
+        Which basis the weights are coefficients of (``"orbit"``, for ``S_n`` only, is the basis
+        of Maron et al.).
     normalize : {None, "mean"}
         ``"mean"`` replaces each sum over a free index by a mean, so weights transfer across n.
     strategy : {"auto", "factored", "dense"}
-        Execution strategy of the plan (``"dense"`` materialises the matrix: for reference).
+        Execution strategy of the plan: ``"factored"`` never forms the ``n^l x n^k`` matrices;
+        ``"dense"`` materialises the layer matrix (a reference, refused past the size limit);
+        ``"auto"`` uses ``"dense"`` when that matrix is tiny (at most ``2**18`` entries, see
+        :mod:`equidiag.layers._execute`) and ``"factored"`` otherwise.
     init_degree : int, optional
         The ``n`` at which :meth:`reset_parameters` calibrates the variance when the group
         leaves ``n`` unspecified (default 8); ignored for a group of fixed degree.
