@@ -43,6 +43,9 @@ __all__ = ["ContractionPlan", "compile_plan"]
 
 
 # ------------------------------------------------------------------------------ the plan
+_MAX_CONSTANTS = 256
+
+
 class ContractionPlan:
     """A compiled, ``n``-independent program applying a list of diagrams with channel mixing.
 
@@ -83,6 +86,7 @@ class ContractionPlan:
         self.out_order = out_order
         self.networks = networks
         self.coefficients = coefficients
+        coefficients.setflags(write=False)
         self.summed = summed
         self.normalize = normalize
         self.strategy = strategy
@@ -116,6 +120,8 @@ class ContractionPlan:
         """Return a cached constant tensor (factor, positions, dense matrices) for this ``n``."""
         key = (name, n, device, dtype)
         if key not in self._cache:
+            if len(self._cache) >= _MAX_CONSTANTS:  # bound the memory of a plan used at many n
+                self._cache.clear()
             self._cache[key] = _build_constant(self, name, n, device, dtype)
         return self._cache[key]
 
@@ -193,7 +199,7 @@ def _build_constant(plan: ContractionPlan, name: tuple, n: int, device, dtype) -
     if what == "mean":
         return torch.tensor([float(n) ** -s for s in plan.summed], dtype=dtype, device=device)
     if what == "coefficients":
-        return torch.as_tensor(plan.coefficients, dtype=dtype, device=device)
+        return torch.tensor(plan.coefficients, dtype=dtype, device=device)
     if what == "dense":
         size = len(plan.networks) * n ** (plan.in_order + plan.out_order)
         check_size(f"the dense matrices of {len(plan.networks)} diagrams at n={n}", size,
