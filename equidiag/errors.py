@@ -20,14 +20,12 @@ from collections.abc import Iterable
 from numbers import Integral
 
 __all__ = [
-    "EmptyBasisError",
     "EquidiagError",
     "EquidiagTypeError",
     "EquidiagValueError",
     "InvalidDiagramError",
     "ShapeError",
     "SizeLimitError",
-    "UnsupportedGroupError",
     "set_size_limit",
     "size_limit",
 ]
@@ -55,14 +53,6 @@ class ShapeError(EquidiagValueError):
 
 class SizeLimitError(EquidiagValueError):
     """A dense object would exceed the materialisation limit (see :func:`size_limit`)."""
-
-
-class EmptyBasisError(EquidiagValueError):
-    """An operation needs at least one basis element, but the space is zero-dimensional."""
-
-
-class UnsupportedGroupError(EquidiagError, NotImplementedError):
-    """The requested operation is not available for this group."""
 
 
 # --------------------------------------------------------------------------- validation helpers

@@ -35,6 +35,7 @@ import sympy
 
 from ..errors import (
     EquidiagValueError,
+    SizeLimitError,
     check_choice,
     check_nonnegative_int,
     check_size,
@@ -88,8 +89,17 @@ def dimension(group: Group, in_order: int, out_order: int, *, n: int | None = No
     return group._dimension(group.require_degree(n), k + l)
 
 
+#: spanning sets larger than this are refused rather than enumerated as Python objects
+MAX_ELEMENTS = 2**21
+
+
 @functools.lru_cache(maxsize=256)
 def _cached_elements(group: Group, k: int, l: int, n: int | None, kind: str) -> tuple:
+    count = group._spanning_count(k, l)
+    if count > MAX_ELEMENTS:
+        msg = (f"the spanning set of {group} for {k} -> {l} has {count:,} diagrams, more than "
+               f"the {MAX_ELEMENTS:,} equidiag enumerates; use smaller orders")
+        raise SizeLimitError(msg)
     logger.debug("building %s elements of %s for %d -> %d at n=%s", kind, group, k, l, n)
     if kind == "spanning":
         return group._spanning_elements(k, l, n)

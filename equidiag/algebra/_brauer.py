@@ -229,8 +229,8 @@ class SymplecticDiagram(BrauerDiagram):
 
     @property
     def num_summed(self) -> int:
-        """Number of summed letters: two per cap (bottom-row pair)."""
-        return len(self.network().summed_letters)
+        """Number of sums over a free block: one per cap (bottom-row pair), as for O(n)."""
+        return self.num_caps
 
     def crossings(self) -> int:
         """Number of crossing pairs of pairs, with the vertices placed around the boundary

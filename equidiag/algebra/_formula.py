@@ -8,11 +8,16 @@ from __future__ import annotations
 
 from ._networks import TensorNetwork
 
-__all__ = ["network_formula"]
+__all__ = ["network_formula", "output_index_names"]
 
 _OUTPUT_NAMES = "ijklmn"
 _SUMMED_NAMES = "pqrstuvwabcdefgh"
 _SYMBOLS = {"epsilon": ("ε", r"\varepsilon"), "omega": ("Ω", r"\Omega")}
+
+
+def output_index_names(order: int) -> list[str]:
+    """Names of the output indices: ``i, j, k, l, m, n``, then ``i6, i7, ...``."""
+    return [_OUTPUT_NAMES[a] if a < len(_OUTPUT_NAMES) else f"i{a}" for a in range(order)]
 
 
 def _sub(names: list[str], latex: bool) -> str:
@@ -50,11 +55,12 @@ def network_formula(network: TensorNetwork, coefficient: str, *, latex: bool = F
     """
     names: dict[int, str] = {}
     deltas = []
+    axis_names = output_index_names(network.out_order)
     for axis, letter in enumerate(network.out_sub):
         if letter in names:
-            deltas.append((names[letter], _OUTPUT_NAMES[axis]))
+            deltas.append((names[letter], axis_names[axis]))
         else:
-            names[letter] = _OUTPUT_NAMES[axis] if axis < len(_OUTPUT_NAMES) else f"i{axis}"
+            names[letter] = axis_names[axis]
     summed = [a for a in network.letters if a not in names]
     for i, letter in enumerate(summed):
         names[letter] = _SUMMED_NAMES[i] if i < len(_SUMMED_NAMES) else f"p{i}"

@@ -30,8 +30,15 @@ from ._brauer import (
     SymplecticDiagram,
     brauer_diagrams,
     brauer_grood_diagrams,
+    count_brauer_diagrams,
+    count_brauer_grood_diagrams,
 )
-from ._diagrams import OrbitBasisElement, partition_diagrams, stack_sparse
+from ._diagrams import (
+    OrbitBasisElement,
+    count_partition_diagrams,
+    partition_diagrams,
+    stack_sparse,
+)
 from ._partitions import stirling2
 from ._rank import independent_rows
 from ._young import conjugate, integer_partitions, num_standard_tableaux
@@ -231,6 +238,10 @@ class Group(ABC):
     def _basis_elements(self, k: int, l: int, n: int | None, kind: str) -> tuple:
         """A linearly independent spanning subset of kind ``kind``."""
 
+    @abstractmethod
+    def _spanning_count(self, k: int, l: int) -> int:
+        """The size of the spanning set, without enumerating it."""
+
 
 class SymmetricGroup(Group):
     """The symmetric group ``S_n`` acting on ``R^n`` by permutation matrices.
@@ -286,6 +297,9 @@ class SymmetricGroup(Group):
 
     def _spanning_elements(self, k: int, l: int, n: int | None) -> tuple:
         return tuple(partition_diagrams(k, l))
+
+    def _spanning_count(self, k: int, l: int) -> int:
+        return count_partition_diagrams(k, l)
 
     def _basis_elements(self, k: int, l: int, n: int | None, kind: str) -> tuple:
         diagrams = tuple(partition_diagrams(k, l, max_blocks=n))
@@ -403,6 +417,9 @@ class OrthogonalGroup(_LieGroup):
     def _spanning_elements(self, k: int, l: int, n: int | None) -> tuple:
         return tuple(brauer_diagrams(k, l))
 
+    def _spanning_count(self, k: int, l: int) -> int:
+        return count_brauer_diagrams(k, l)
+
     def _is_basis(self, k: int, l: int, n: int) -> bool:
         return 2 * n >= k + l
 
@@ -451,6 +468,9 @@ class SpecialOrthogonalGroup(_LieGroup):
 
     def _spanning_elements(self, k: int, l: int, n: int | None) -> tuple:
         return tuple(brauer_diagrams(k, l)) + tuple(brauer_grood_diagrams(k, l, self.degree))
+
+    def _spanning_count(self, k: int, l: int) -> int:
+        return count_brauer_diagrams(k, l) + count_brauer_grood_diagrams(k, l, self.degree)
 
     def _is_basis(self, k: int, l: int, n: int) -> bool:
         m = k + l
@@ -524,6 +544,9 @@ class SymplecticGroup(_LieGroup):
     def _spanning_elements(self, k: int, l: int, n: int | None) -> tuple:
         return tuple(SymplecticDiagram._from_canonical(k, l, d.rgs)
                      for d in brauer_diagrams(k, l))
+
+    def _spanning_count(self, k: int, l: int) -> int:
+        return count_brauer_diagrams(k, l)
 
     def _is_basis(self, k: int, l: int, n: int) -> bool:
         return n >= k + l

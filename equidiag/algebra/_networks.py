@@ -35,7 +35,8 @@ from ..errors import EquidiagValueError, check_positive_int, check_size
 
 __all__ = ["Factor", "TensorNetwork", "factor_tensor"]
 
-_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+#: the letters used to print einsum programs
+LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 # ----------------------------------------------------------------------------------- factors
@@ -208,7 +209,7 @@ class TensorNetwork:
 
         Output letters may repeat (a diagonal embedding), which ``numpy.einsum`` itself rejects.
         """
-        names = dict(zip(self.letters, _LETTERS))
+        names = dict(zip(self.letters, LETTERS))
         operands = ["".join(names[a] for a in self.in_sub)]
         operands += ["".join(names[a] for a in f.letters) for f in self.factors]
         return ",".join(operands) + "->" + "".join(names[a] for a in self.out_sub)

@@ -14,6 +14,7 @@ Strategies (looked up by name in :data:`PLAN_STRATEGIES`):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 import torch
@@ -39,11 +40,12 @@ def reduce_all(plan, reductions: Sequence[Reduction], t: torch.Tensor,
     batch, channels = t.shape[0], t.shape[1]
     out = []
     for reduction in reductions:
+        size = n**reduction.width  # explicit sizes: a reshape to -1 fails on an empty batch
         if reduction.is_identity:
-            out.append(t.reshape(batch, channels, -1))
+            out.append(t.reshape(batch, channels, size))
         else:
             u = torch.einsum(reduction.equation, t, *_factors(plan, reduction.factors, n, t))
-            out.append(u.reshape(batch, channels, -1))
+            out.append(u.reshape(batch, channels, size))
     return out
 
 
@@ -64,8 +66,8 @@ def embed_all(plan, embeddings: Sequence[Embedding], zs: Sequence[torch.Tensor |
     ``zs[i]`` is ``(B, C, n^width)`` (or ``None`` to skip). Terms without a diagonal are added
     with broadcasting, the first full-size one fused with the second; diagonal terms are
     written with one ``index_add_``. ``side`` names the step list (``"input"`` or
-    ``"output"``) for the cached diagonal positions. Runs with autograd off (inside the
-    stages' forward and backward).
+    ``"output"``) for the cached diagonal positions. Called by the stages' forward and
+    backward, where autograd does not track these operations.
     """
     batch, channels = shape[0], shape[1]
     out, pending, diagonal, diagonal_ids = None, None, [], []
@@ -78,12 +80,12 @@ def embed_all(plan, embeddings: Sequence[Embedding], zs: Sequence[torch.Tensor |
         term = _arrange(z, embedding.axes)
         if embedding.is_diagonal:
             full = term.expand((batch, channels) + (n,) * len(embedding.axes))
-            diagonal.append(full.reshape(batch, channels, -1))
+            diagonal.append(full.reshape(batch, channels, n ** len(embedding.axes)))
             diagonal_ids.append(i)
         elif out is None and pending is None and term.shape == shape:
             pending = term  # added to the next term without an extra copy
-        elif out is None and pending is not None:
-            out = pending + term
+        elif out is None and pending is not None:  # written into a contiguous buffer
+            out = torch.add(pending, term, out=pending.new_empty(shape))
         elif out is None:
             out = term.expand(shape).clone(memory_format=torch.contiguous_format)
         else:
@@ -92,10 +94,11 @@ def embed_all(plan, embeddings: Sequence[Embedding], zs: Sequence[torch.Tensor |
         first = next(z for z in zs if z is not None)
         out = (pending.clone(memory_format=torch.contiguous_format) if pending is not None
                else first.new_zeros(shape))
-    if diagonal:  # inside an autograd.Function: writing through a view costs nothing extra
+    if diagonal:  # inside the stages, autograd does not record this in-place write
         positions = plan.constant(("diagonal_positions", side, tuple(diagonal_ids)), n,
                                   out.device, torch.int64)
-        out.view(batch, channels, -1).index_add_(2, positions, torch.cat(diagonal, dim=2))
+        flat = out.view(batch, channels, math.prod(shape[2:]))
+        flat.index_add_(2, positions, torch.cat(diagonal, dim=2))
     return out
 
 
@@ -141,16 +144,16 @@ def _mix_all(plan, us: Sequence[torch.Tensor], weight: torch.Tensor) -> list[tor
     """Channel-mix every output step: one product per shared input, or per concatenation."""
     c_out, c_in = weight.shape[1], weight.shape[2]
     mixed: list = [None] * len(plan.output_steps)
-    for input_index, step_ids in plan.stacked_mixes:
-        nets = [plan.output_steps[s].terms[0][0] for s in step_ids]
-        z = _mix(weight[nets].reshape(len(nets) * c_out, c_in), us[input_index])
+    for g, (input_index, step_ids) in enumerate(plan.stacked_mixes):
+        nets = plan.constant(("stacked_networks", g), 0, weight.device, torch.int64)
+        z = _mix(weight[nets].reshape(len(step_ids) * c_out, c_in), us[input_index])
         # split, not slicing: its backward is one concatenation, not a zero-filled copy per slice
         for s, piece in zip(step_ids, z.split(c_out, dim=1)):
             mixed[s] = piece
     for s in plan.concatenated_mixes:
         terms = plan.output_steps[s].terms
-        nets = [j for j, _ in terms]
-        stacked = weight[nets].transpose(0, 1).reshape(c_out, len(nets) * c_in)
+        nets = plan.constant(("step_networks", s), 0, weight.device, torch.int64)
+        stacked = weight[nets].transpose(0, 1).reshape(c_out, len(terms) * c_in)
         mixed[s] = _mix(stacked, torch.cat([us[i] for _, i in terms], dim=1))
     return mixed
 
@@ -184,7 +187,7 @@ def dense_matrix(plan, network_weight: torch.Tensor, n: int) -> torch.Tensor:
 def _run_dense(plan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.Tensor:
     """Materialise ``W`` (checked against the size limit) and multiply."""
     big = dense_matrix(plan, weight, n)
-    out = x.reshape(x.shape[0], -1) @ big.T
+    out = x.reshape(x.shape[0], big.shape[1]) @ big.T
     return out.reshape((x.shape[0], weight.shape[1]) + (n,) * plan.out_order)
 
 

@@ -29,6 +29,7 @@ import functools
 from collections.abc import Sequence
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 
 from ..algebra import TensorNetwork
@@ -59,7 +60,7 @@ class ContractionPlan:
         ``k`` and ``l``.
     networks : tuple of TensorNetwork
         The distinct networks the plan evaluates.
-    coefficients : numpy.ndarray of int64, shape ``(n_elements, n_networks)``
+    coefficients : scipy.sparse.csr_matrix of int64, shape ``(n_elements, n_networks)``
         Element ``e`` of the compiled spanning set is ``sum_j coefficients[e, j] networks[j]``.
     summed : tuple of int
         Per element, the number of summed letters (used by ``normalize="mean"``).
@@ -86,15 +87,15 @@ class ContractionPlan:
         self.out_order = out_order
         self.networks = networks
         self.coefficients = coefficients
-        coefficients.setflags(write=False)
         self.summed = summed
         self.normalize = normalize
         self.strategy = strategy
         self.input_steps = input_steps
         self.output_steps = output_steps
+        diagonal = coefficients.diagonal() if coefficients.shape[0] == coefficients.shape[1] else 0
         self._coefficients_are_identity = (
-            coefficients.shape[0] == coefficients.shape[1]
-            and bool((coefficients == np.eye(len(coefficients), dtype=np.int64)).all()))
+            coefficients.shape[0] == coefficients.shape[1] == coefficients.nnz
+            and bool((diagonal == 1).all()))
         self._cache: dict = {}
         # channel mixing: output steps fed by one diagram are mixed together per input step
         # (one product with stacked weights); the others concatenate their inputs
@@ -117,13 +118,22 @@ class ContractionPlan:
 
     # -------------------------------------------------------------- constants per n
     def constant(self, name: tuple, n: int, device, dtype) -> torch.Tensor:
-        """Return a cached constant tensor (factor, positions, dense matrices) for this ``n``."""
+        """Return a cached constant tensor (factor, positions, dense matrices, indices) for
+        this ``n`` (``n = 0`` for constants that do not depend on it)."""
         key = (name, n, device, dtype)
-        if key not in self._cache:
+        value = self._cache.get(key)
+        if value is None:
+            # normal tensors even when first asked for under inference mode, since they are
+            # later saved for backward
+            with torch.inference_mode(False):
+                value = _build_constant(self, name, n, device, dtype)
             if len(self._cache) >= _MAX_CONSTANTS:  # bound the memory of a plan used at many n
                 self._cache.clear()
-            self._cache[key] = _build_constant(self, name, n, device, dtype)
-        return self._cache[key]
+            self._cache[key] = value
+        return value
+
+    def __deepcopy__(self, memo):
+        return self  # immutable apart from its caches: copies share it
 
     def network_weights(self, weight: torch.Tensor, n: int) -> torch.Tensor:
         """Map element weights ``(n_elements, c_out, c_in)`` to per-network weights."""
@@ -132,8 +142,11 @@ class ContractionPlan:
             weight = weight * scale[:, None, None]
         if self._coefficients_are_identity:
             return weight
-        matrix = self.constant(("coefficients",), n, weight.device, weight.dtype)
-        return torch.einsum("ej,eoc->joc", matrix, weight)
+        elements, networks, values = self.constant(("coefficients",), 0, weight.device,
+                                                   weight.dtype)
+        contributions = weight[elements] * values[:, None, None]
+        out = weight.new_zeros((len(self.networks), *weight.shape[1:]))
+        return out.index_add(0, networks, contributions)
 
     # -------------------------------------------------------------- costs
     def cost(self, n: int, in_channels: int = 1, out_channels: int = 1) -> dict[str, int]:
@@ -196,10 +209,22 @@ def _build_constant(plan: ContractionPlan, name: tuple, n: int, device, dtype) -
                 flat = flat * n + grids[letter]
             pieces.append(flat.reshape(-1))
         return torch.cat(pieces)
+    if what == "stacked_networks":  # networks mixed together from one shared input
+        _, g = name
+        _, step_ids = plan.stacked_mixes[g]
+        return torch.tensor([plan.output_steps[s].terms[0][0] for s in step_ids],
+                            dtype=torch.int64, device=device)
+    if what == "step_networks":  # networks feeding one output step through a concatenation
+        _, s = name
+        return torch.tensor([j for j, _ in plan.output_steps[s].terms], dtype=torch.int64,
+                            device=device)
     if what == "mean":
         return torch.tensor([float(n) ** -s for s in plan.summed], dtype=dtype, device=device)
-    if what == "coefficients":
-        return torch.tensor(plan.coefficients, dtype=dtype, device=device)
+    if what == "coefficients":  # the nonzeros (element, network, value), n-independent
+        coo = plan.coefficients.tocoo()
+        return (torch.tensor(coo.row, dtype=torch.int64, device=device),
+                torch.tensor(coo.col, dtype=torch.int64, device=device),
+                torch.tensor(coo.data, dtype=dtype, device=device))
     if what == "dense":
         size = len(plan.networks) * n ** (plan.in_order + plan.out_order)
         check_size(f"the dense matrices of {len(plan.networks)} diagrams at n={n}", size,
@@ -293,10 +318,13 @@ def _compile(elements: tuple, orders: tuple[int, int], normalize, share: bool,
         for _, net in terms:
             index.setdefault(net.canonical(), len(index))
     networks = tuple(index)
-    coefficients = np.zeros((len(elements), len(networks)), dtype=np.int64)
-    for e, (terms, _) in enumerate(expanded):
-        for c, net in terms:
-            coefficients[e, index[net.canonical()]] += c
+    triplets = [(e, index[net.canonical()], c) for e, (terms, _) in enumerate(expanded)
+                for c, net in terms]
+    rows, cols, values = zip(*triplets) if triplets else ((), (), ())
+    coefficients = sp.csr_matrix((np.array(values, dtype=np.int64), (rows, cols)),
+                                 shape=(len(elements), len(networks)))
+    coefficients.sum_duplicates()
+    coefficients.eliminate_zeros()
     inputs: dict = {}
     outputs: dict = {}
     for j, net in enumerate(networks):

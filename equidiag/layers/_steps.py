@@ -18,14 +18,14 @@ are shared across diagrams.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass
 
 from ..algebra import TensorNetwork
+from ..algebra._networks import LETTERS as _CHARS
 
 __all__ = ["Embedding", "InputStep", "OutputStep", "Reduction", "split_network"]
-
-_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 Factors = tuple[tuple[str, tuple[int, ...]], ...]
 
@@ -68,7 +68,7 @@ class Reduction:
         letters_read = len(set(source).union(*(set(letters) for _, letters in factors)))
         return cls(_equation(source, factors, kept), _shapes(factors), len(kept), letters_read)
 
-    @property
+    @functools.cached_property
     def is_identity(self) -> bool:
         """Whether the reduction returns its input unchanged."""
         lhs, rhs = self.equation.split("->")
@@ -106,12 +106,12 @@ class Embedding:
         rename = {a: i for i, a in enumerate(distinct)}
         return cls(width, equation, _shapes(factors), axes, tuple(rename[a] for a in target))
 
-    @property
+    @functools.cached_property
     def is_diagonal(self) -> bool:
         """Whether a target letter repeats (a write onto a generalised diagonal)."""
         return len(self.axes) < len(self.target)
 
-    @property
+    @functools.cached_property
     def is_identity(self) -> bool:
         """Whether ``z`` is the target itself (no factor, diagonal, broadcast or permutation)."""
         return (self.equation is None and not self.is_diagonal

@@ -16,6 +16,8 @@ tensor([15., 15., 15., 15., 15.])
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from ..errors import EquidiagTypeError, EquidiagValueError, ShapeError
@@ -66,6 +68,21 @@ def infer_degree(x: torch.Tensor, in_order: int, in_channels: int, n: int | None
     return n
 
 
+def _check_bias(bias: torch.Tensor, bias_plan: ContractionPlan | None, out_order: int,
+                c_out: int) -> None:
+    if bias_plan is None:
+        msg = "bias needs bias_plan, the compiled 0 -> out_order spanning set"
+        raise EquidiagValueError(msg)
+    if (bias_plan.in_order, bias_plan.out_order) != (0, out_order):
+        msg = (f"bias_plan must map order 0 to order {out_order}, got "
+               f"{bias_plan.in_order} -> {bias_plan.out_order}")
+        raise EquidiagValueError(msg)
+    if tuple(bias.shape) != (bias_plan.num_elements, c_out):
+        msg = (f"bias must have shape ({bias_plan.num_elements}, {c_out}) (invariants, c_out), "
+               f"got {tuple(bias.shape)}")
+        raise ShapeError(msg)
+
+
 def invariant_tensor(weight: torch.Tensor, plan: ContractionPlan, n: int) -> torch.Tensor:
     """Return ``sum_d weight[d, o] M_d`` for a ``0 -> l`` plan, shape ``(c_out,) + (n,) * l``."""
     ones = weight.new_ones((1, 1))
@@ -109,13 +126,16 @@ def equivariant_linear(
         raise ShapeError(msg)
     k, l = plan.in_order, plan.out_order
     c_out, c_in = weight.shape[1], weight.shape[2]
+    if n is None and k == l == 0:
+        n = 1  # a 0 -> 0 map does not depend on n
     n = infer_degree(x, k, c_in, n)
+    if x.dtype != weight.dtype:
+        msg = f"x has dtype {x.dtype} but the weights have {weight.dtype}; convert one of them"
+        raise EquidiagTypeError(msg)
     batch = x.shape[: x.ndim - k - 1]
-    flat = x.reshape((-1, c_in) + (n,) * k)
+    flat = x.reshape((math.prod(batch), c_in) + (n,) * k)
     out = execute(plan, flat, plan.network_weights(weight, n), n)
     if bias is not None:
-        if bias_plan is None:
-            msg = "bias needs bias_plan, the compiled 0 -> out_order spanning set"
-            raise EquidiagValueError(msg)
+        _check_bias(bias, bias_plan, l, c_out)
         out = out + invariant_tensor(bias, bias_plan, n)
     return out.reshape((*batch, c_out) + (n,) * l)

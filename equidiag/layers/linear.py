@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from ..algebra import equivariant_basis
-from ..algebra._formula import network_formula
+from ..algebra._formula import network_formula, output_index_names
 from ..algebra._groups import Group, check_group
 from ..errors import (
     EquidiagTypeError,
@@ -131,6 +131,12 @@ class EquivariantLinear(nn.Module):
         self.strategy = strategy
         self.init_degree = (_DEFAULT_INIT_DEGREE if init_degree is None
                             else check_positive_int("init_degree", init_degree))
+        if not isinstance(bias, bool):
+            msg = f"bias must be True or False, got {bias!r}"
+            raise EquidiagTypeError(msg)
+        if dtype is not None and not dtype.is_floating_point:
+            msg = f"dtype must be a floating-point torch dtype, got {dtype}"
+            raise EquidiagTypeError(msg)
         self._compile(bias)
         self.weight = nn.Parameter(torch.empty(
             (self.plan.num_elements, out_channels, in_channels), **factory_kwargs))
@@ -236,7 +242,7 @@ class EquivariantLinear(nn.Module):
         latex : bool
             Return LaTeX instead of plain text.
         """
-        lhs_names = "ijklmn"[: self.out_order]
+        lhs_names = "".join(output_index_names(self.out_order))
         lhs = ("y_{" + lhs_names + "}" if latex else
                "y" + ("_" + lhs_names if lhs_names else ""))
         terms = []
@@ -256,7 +262,7 @@ class EquivariantLinear(nn.Module):
         return state
 
     def __setstate__(self, state):
-        self.__dict__.update(state)
+        super().__setstate__(state)
         self._compile(self._parameters.get("bias") is not None)
 
 
@@ -307,13 +313,25 @@ class MixedOrderLinear(nn.Module):
             with torch.no_grad():
                 block.weight.mul_(share)
 
-    def forward(self, x: dict[int, torch.Tensor]) -> dict[int, torch.Tensor]:
-        """Apply the layer to ``{order: tensor}`` holding every input order."""
+    def forward(self, x: dict[int, torch.Tensor], n: int | None = None
+                ) -> dict[int, torch.Tensor]:
+        """Apply the layer to ``{order: tensor}`` holding every input order.
+
+        ``n`` is read from the inputs of positive order; pass it when there are none and the
+        group leaves it unspecified.
+        """
         if not isinstance(x, dict) or set(x) != set(self.in_channels):
             got = sorted(x) if isinstance(x, dict) else type(x).__name__
             msg = f"expected a dict with input orders {sorted(self.in_channels)}, got {got}"
             raise ShapeError(msg)
-        n = _common_degree(x)
+        if not all(isinstance(t, torch.Tensor) for t in x.values()):
+            msg = f"expected torch tensors as values, got {[type(t).__name__ for t in x.values()]}"
+            raise EquidiagTypeError(msg)
+        found = _common_degree(x)
+        if n is not None and found is not None and n != found:
+            msg = f"n={n} contradicts the inputs, whose trailing axes have size {found}"
+            raise ShapeError(msg)
+        n = found if found is not None else n
         out = {}
         for l in self.out_channels:
             out[l] = sum(self.blocks[f"{k}_to_{l}"](x[k], n=n) for k in self.in_channels)

@@ -71,7 +71,8 @@ class _GramModule(nn.Module):
         key = (n, x.device, x.dtype)
         if key not in self._forms:
             form = self.group.with_degree(n).invariant_form() if self.order else [[1.0]]
-            self._forms[key] = torch.as_tensor(form, dtype=x.dtype, device=x.device)
+            with torch.inference_mode(False):  # cached, so never an inference tensor
+                self._forms[key] = torch.as_tensor(form, dtype=x.dtype, device=x.device)
         return gram_invariants(x, self._forms[key], self.order)
 
     def extra_repr(self) -> str:

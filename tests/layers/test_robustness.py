@@ -1,0 +1,93 @@
+"""Regression tests for edge cases: backward of every pattern, inference mode, empty batches,
+checks in the functional API, order-0 mixed layers, large orders and enumeration limits."""
+
+import copy
+
+import pytest
+import torch
+
+import equidiag as ed
+from equidiag.errors import EquidiagTypeError, EquidiagValueError, ShapeError, SizeLimitError
+from equidiag.layers import compile_plan
+from equidiag.layers.functional import equivariant_linear
+
+
+@pytest.mark.parametrize(("G", "k", "l"), [(ed.SpecialOrthogonalGroup(3), 2, 3),
+                                           (ed.SpecialOrthogonalGroup(3), 3, 2),
+                                           (ed.SpecialOrthogonalGroup(4), 4, 2),
+                                           (ed.SymplecticGroup(4), 3, 3)], ids=str)
+def test_factored_backward_matches_dense_for_permuted_patterns(G, k, l):
+    grads = []
+    for strategy in ("factored", "dense"):
+        torch.manual_seed(0)
+        layer = ed.EquivariantLinear(G, k, l, 3, 2, dtype=torch.float64, strategy=strategy)
+        x = torch.randn((4, 3) + (G.degree,) * k, dtype=torch.float64, requires_grad=True)
+        out = layer(x)
+        (out * torch.linspace(-1, 1, out.numel(), dtype=torch.float64).reshape(out.shape)).sum(
+            ).backward()
+        grads.append((out.detach(), x.grad, layer.weight.grad))
+    for a, b in zip(*grads):
+        torch.testing.assert_close(a, b, atol=1e-10, rtol=0)
+
+
+def test_a_first_call_under_inference_mode_does_not_break_training():
+    for layer in (ed.EquivariantLinear(ed.SymmetricGroup(), 2, 2, 3, 4, basis="orbit",
+                                       normalize="mean"),
+                  ed.layers.GatedNonlinearity(ed.OrthogonalGroup(3), 1, 3)):
+        n = 4 if isinstance(layer, ed.EquivariantLinear) else 3
+        shape = (2, 3, n, n) if isinstance(layer, ed.EquivariantLinear) else (2, 3, n)
+        with torch.inference_mode():
+            layer(torch.randn(shape))
+        layer(torch.randn(shape)).sum().backward()
+
+
+@pytest.mark.parametrize("strategy", ["factored", "dense"])
+def test_empty_batches(strategy):
+    layer = ed.EquivariantLinear(ed.SymmetricGroup(), 2, 2, 3, 4, strategy=strategy)
+    assert layer(torch.randn(0, 3, 5, 5)).shape == (0, 4, 5, 5)
+
+
+def test_functional_checks_bias_plan_and_dtypes():
+    layer = ed.EquivariantLinear(ed.SymmetricGroup(), 2, 2, 3, 4)
+    x = torch.randn(2, 3, 4, 4)
+    with pytest.raises(ShapeError, match=r"bias must have shape \(2, 4\)"):
+        equivariant_linear(x, layer.weight, layer.plan, torch.zeros(1, 4), layer.bias_plan)
+    wrong = compile_plan(ed.equivariant_basis(ed.SymmetricGroup(), 0, 1))
+    with pytest.raises(EquidiagValueError, match="bias_plan must map order 0 to order 2"):
+        equivariant_linear(x, layer.weight, layer.plan, torch.zeros(1, 4), wrong)
+    with pytest.raises(EquidiagTypeError, match="x has dtype torch.float64"):
+        layer(x.double())
+    with pytest.raises(EquidiagTypeError, match="bias must be True or False"):
+        ed.EquivariantLinear(ed.SymmetricGroup(), 2, 2, 3, 4, bias="no")
+    with pytest.raises(EquidiagTypeError, match="floating-point torch dtype"):
+        ed.EquivariantLinear(ed.SymmetricGroup(), 2, 2, 3, 4, dtype=torch.int64)
+
+
+def test_order_zero_layers_without_a_degree():
+    scalar = ed.EquivariantLinear(ed.SymmetricGroup(), 0, 0, 2, 3)
+    assert scalar(torch.randn(5, 2)).shape == (5, 3)
+    mixed = ed.MixedOrderLinear(ed.SymmetricGroup(), {0: 2}, {0: 1, 1: 3})
+    out = mixed({0: torch.randn(5, 2)}, n=4)
+    assert out[1].shape == (5, 3, 4)
+    with pytest.raises(ShapeError, match="n=4 contradicts the inputs"):
+        ed.MixedOrderLinear(ed.SymmetricGroup(), {1: 2}, {1: 1})({1: torch.randn(5, 2, 3)}, n=4)
+
+
+def test_formula_for_large_orders():
+    text = ed.EquivariantLinear(ed.SymmetricGroup(8), 0, 7, 1, 1, bias=False).formula()
+    assert text.startswith("y_ijklmni6 = ")
+
+
+def test_enumeration_limit_is_a_clear_error():
+    with pytest.raises(SizeLimitError, match="has 4,213,597 diagrams"):
+        ed.spanning_set(ed.SymmetricGroup(), 6, 6)
+
+
+def test_large_orbit_bases_keep_sparse_coefficients():
+    plan = compile_plan(ed.equivariant_basis(ed.SymmetricGroup(), 3, 3, kind="orbit"))
+    assert plan.coefficients.shape == (203, 203) and plan.coefficients.nnz < 203 * 40
+
+
+def test_copies_share_the_plan():
+    layer = ed.EquivariantLinear(ed.SymmetricGroup(), 1, 1, 1, 1)
+    assert copy.deepcopy(layer.plan) is layer.plan
