@@ -15,7 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .algebra._groups import Group, as_rng, check_group
-from .errors import EquidiagTypeError, check_nonnegative_int, check_positive_int, check_size
+from .errors import ShapeError, check_nonnegative_int, check_positive_int, check_size
 
 __all__ = ["act", "assert_equivariant", "equivariance_error"]
 
@@ -46,6 +46,9 @@ def act(g, x, order: int):
     array([[4., 3.],
            [2., 1.]])
     """
+    if order > x.ndim:
+        msg = f"order={order} exceeds the number of axes of x, {x.ndim}"
+        raise ShapeError(msg)
     for axis in range(order):
         position = x.ndim - order + axis
         x = _moveaxis(_matmul_last(_moveaxis(x, position, -1), g), -1, position)
@@ -69,7 +72,7 @@ def _as_matrix_function(matrix, in_order: int, out_order: int, n: int) -> Callab
     expected = (n**out_order, n**in_order)
     if matrix.shape != expected:
         msg = f"expected a matrix of shape {expected} for n={n}, got {matrix.shape}"
-        raise EquidiagTypeError(msg)
+        raise ShapeError(msg)
 
     def apply(x):
         flat = x.reshape((*x.shape[:x.ndim - in_order], -1))

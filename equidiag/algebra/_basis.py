@@ -107,7 +107,9 @@ def _cached_elements(group: Group, k: int, l: int, n: int | None, kind: str) -> 
 
 
 def clear_caches() -> None:
-    """Empty every cache of equidiag (spanning sets, bases and compiled plans).
+    """Empty equidiag's caches of spanning sets, bases and compiled plans (with their constant
+    tensors on every device). Small caches of immutable tables (factor nonzeros, Stirling
+    numbers, tableau counts) are kept.
 
     Examples
     --------

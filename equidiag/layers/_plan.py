@@ -35,7 +35,13 @@ import torch
 from ..algebra import TensorNetwork
 from ..algebra._basis import _CLEAR_HOOKS
 from ..algebra._networks import factor_tensor
-from ..errors import EquidiagValueError, check_choice, check_size
+from ..errors import (
+    EquidiagTypeError,
+    EquidiagValueError,
+    check_choice,
+    check_nonnegative_int,
+    check_size,
+)
 from ._execute import PLAN_STRATEGIES
 from ._steps import InputStep, OutputStep, split_network
 
@@ -243,7 +249,7 @@ def _element_terms(element) -> tuple[tuple[tuple[int, TensorNetwork], ...], int]
     if hasattr(element, "terms"):
         return tuple(element.terms()), element.num_summed
     msg = f"cannot compile {element!r}: expected a TensorNetwork or a diagram with .terms()"
-    raise EquidiagValueError(msg)
+    raise EquidiagTypeError(msg)
 
 
 def compile_plan(elements: Sequence, *, orders: tuple[int, int] | None = None,
@@ -296,10 +302,16 @@ def compile_plan(elements: Sequence, *, orders: tuple[int, int] | None = None,
     if orders is None and hasattr(elements, "in_order"):
         orders = (elements.in_order, elements.out_order)
     if orders is None and len(elements) > 0:
-        orders = (elements[0].in_order, elements[0].out_order)
+        first = elements[0]
+        if not hasattr(first, "in_order"):
+            msg = f"cannot compile {first!r}: expected TensorNetworks or diagrams"
+            raise EquidiagTypeError(msg)
+        orders = (first.in_order, first.out_order)
     if orders is None:
         msg = "cannot infer the orders of an empty spanning set; pass orders=(in_order, out_order)"
         raise EquidiagValueError(msg)
+    orders = (check_nonnegative_int("in_order", orders[0]),
+              check_nonnegative_int("out_order", orders[1]))
     return _compile(tuple(elements), tuple(orders), normalize, bool(share), strategy)
 
 

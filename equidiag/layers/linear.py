@@ -307,11 +307,13 @@ class MixedOrderLinear(nn.Module):
 
     def reset_parameters(self) -> None:
         """Initialise every block, scaled so the summed output has unit variance."""
-        share = 1.0 / math.sqrt(len(self.in_channels))
-        for block in self.blocks.values():
-            block.reset_parameters()
-            with torch.no_grad():
-                block.weight.mul_(share)
+        for l in self.out_channels:
+            blocks = [self.blocks[f"{k}_to_{l}"] for k in self.in_channels]
+            live = sum(1 for block in blocks if block.weight.shape[0] > 0)  # not zero maps
+            for block in blocks:
+                block.reset_parameters()
+                with torch.no_grad():
+                    block.weight.mul_(1.0 / math.sqrt(max(live, 1)))
 
     def forward(self, x: dict[int, torch.Tensor], n: int | None = None
                 ) -> dict[int, torch.Tensor]:
