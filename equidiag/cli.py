@@ -75,6 +75,8 @@ def _info(args: argparse.Namespace) -> None:
     print(f"{elements!r}")
     for i, element in enumerate(elements):
         print(f"  {i:4d}  {element!r}")
+        if args.latex:
+            print(element.to_latex())
 
 
 def _demo(args: argparse.Namespace) -> None:
@@ -112,6 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     info.add_argument("--n", type=int, default=None, help="degree, for a group given without n")
     info.add_argument("--kind", default=None, help="basis kind: diagram (default) or orbit")
     info.add_argument("--spanning", action="store_true", help="print the spanning set instead")
+    info.add_argument("--latex", action="store_true", help="also print a TikZ drawing of each")
     info.set_defaults(run=_info)
     demo = sub.add_parser("demo", help="print dimensions and bases and verify equivariance")
     demo.add_argument("--kind", default="diagram", help="basis kind: diagram or orbit")

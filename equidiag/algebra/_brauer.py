@@ -46,6 +46,7 @@ from ._diagrams import (
     stack_rgs,
     vertex_name,
 )
+from ._draw import draw, to_tikz
 from ._networks import Factor, TensorNetwork
 from ._partitions import blocks_of, canonical_rgs
 
@@ -422,6 +423,14 @@ class BrauerGroodDiagram:
     def to_einsum(self) -> str:
         """Return the einsum program of :meth:`network` as a string."""
         return self.network().to_einsum()
+
+    def to_latex(self) -> str:
+        """Return TikZ source drawing the diagram (see :func:`equidiag.algebra._draw.to_tikz`)."""
+        return to_tikz(self)
+
+    def draw(self, ax=None):
+        """Draw the diagram with matplotlib (optional dependency); return the axes."""
+        return draw(self, ax)
 
     def squared_norm(self, n: int) -> int:
         """Return ``n! * n**(number of pairs)``."""

@@ -42,6 +42,7 @@ from ..errors import (
     check_nonnegative_int,
     check_positive_int,
 )
+from ._draw import draw, to_tikz
 from ._networks import TensorNetwork
 from ._partitions import (
     RGS,
@@ -358,6 +359,14 @@ class PartitionDiagram:
         """Return the einsum program of :meth:`network` as a string."""
         return self.network().to_einsum()
 
+    def to_latex(self) -> str:
+        """Return TikZ source drawing the diagram (see :func:`equidiag.algebra._draw.to_tikz`)."""
+        return to_tikz(self)
+
+    def draw(self, ax=None):
+        """Draw the diagram with matplotlib (optional dependency); return the axes."""
+        return draw(self, ax)
+
     def squared_norm(self, n: int) -> int:
         """Return the squared Frobenius norm of the matrix at ``n``, ``n ** num_blocks``."""
         return n**self.num_blocks
@@ -571,6 +580,14 @@ class OrbitBasisElement:
     def num_summed(self) -> int:
         """Number of blocks that meet only the bottom row."""
         return self.diagram.num_summed
+
+    def to_latex(self) -> str:
+        """Return TikZ source drawing the diagram, labelled ``X``."""
+        return to_tikz(self)
+
+    def draw(self, ax=None):
+        """Draw the diagram, labelled ``X``, with matplotlib; return the axes."""
+        return draw(self, ax)
 
     def expand(self) -> tuple[tuple[int, PartitionDiagram], ...]:
         """Return the Möbius expansion ``((mu(d, theta), D_theta), ...)`` over ``theta >= d``."""

@@ -1,0 +1,131 @@
+"""Pictures of diagrams: TikZ source (no dependencies) and matplotlib drawings.
+
+The layout follows the vertex convention of the package: top vertices ``1..l`` (outputs) sit at
+``(i, 1)``, bottom vertices ``1'..k'`` (inputs) at ``(j, 0)``. Within a block, vertices of the
+same row are joined by arcs that bend into the picture, and a block meeting both rows is joined
+by one straight edge between its leftmost top and leftmost bottom vertex. The free vertices of a
+Brauer–Grood diagram are joined to an ``ε`` node in the middle; a negative sign is printed in
+front. For an orbit basis element the underlying diagram is drawn and labelled ``X``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+from ..errors import EquidiagTypeError
+
+__all__ = ["draw", "to_tikz"]
+
+
+@dataclass(frozen=True)
+class _Picture:
+    top: int
+    bottom: int
+    arcs: tuple[tuple[tuple[float, float], tuple[float, float]], ...]
+    lines: tuple[tuple[tuple[float, float], tuple[float, float]], ...]
+    epsilon: tuple[float, float] | None
+    label: str
+
+
+def _position(vertex: int, out_order: int) -> tuple[float, float]:
+    return (vertex + 1.0, 1.0) if vertex < out_order else (vertex - out_order + 1.0, 0.0)
+
+
+def _picture(element) -> _Picture:
+    diagram = getattr(element, "diagram", element)
+    if not hasattr(diagram, "out_order"):
+        msg = f"cannot draw {element!r}: expected a diagram"
+        raise EquidiagTypeError(msg)
+    l, k = diagram.out_order, diagram.in_order
+    label = "X" if diagram is not element else ""
+    if hasattr(diagram, "free"):  # a Brauer–Grood diagram
+        blocks = [tuple(p) for p in diagram.pairs]
+        label = "−" if diagram.sign < 0 else ""
+        middle = ((max(l, k, 1) + 1) / 2, 0.5)
+        legs = tuple((_position(v, l), middle) for v in diagram.free)
+    else:
+        blocks, middle, legs = list(diagram.blocks), None, ()
+    arcs, lines = [], []
+    for block in blocks:
+        top = [v for v in block if v < l]
+        bottom = [v for v in block if v >= l]
+        for row in (top, bottom):
+            arcs += [(_position(a, l), _position(b, l)) for a, b in itertools.pairwise(row)]
+        if top and bottom:
+            lines.append((_position(top[0], l), _position(bottom[0], l)))
+    return _Picture(l, k, tuple(arcs), tuple(lines) + legs, middle, label)
+
+
+def to_tikz(element) -> str:
+    """Return TikZ source drawing ``element`` (a diagram or an orbit basis element).
+
+    Examples
+    --------
+    >>> from equidiag.algebra import PartitionDiagram
+    >>> print(PartitionDiagram("1,1'|2|2'").to_latex())
+    \\begin{tikzpicture}[baseline=(current bounding box.center)]
+      \\draw (1,1) -- (1,0);
+      \\foreach \\p in {(1,1),(2,1),(1,0),(2,0)} \\fill \\p circle (2pt);
+    \\end{tikzpicture}
+    """
+    picture = _picture(element)
+    lines = [r"\begin{tikzpicture}[baseline=(current bounding box.center)]"]
+    if picture.label:
+        lines.append(rf"  \node[left] at (0.4,0.5) {{${picture.label.replace('−', '-')}$}};")
+    for (x0, y0), (x1, y1) in picture.arcs:
+        bend = "-90" if y0 == 1 else "90"
+        lines.append(rf"  \draw ({x0:g},{y0:g}) to[out={bend},in={bend}] ({x1:g},{y1:g});")
+    for (x0, y0), (x1, y1) in picture.lines:
+        lines.append(rf"  \draw ({x0:g},{y0:g}) -- ({x1:g},{y1:g});")
+    if picture.epsilon is not None:
+        x, y = picture.epsilon
+        lines.append(rf"  \node[draw, fill=white] at ({x:g},{y:g}) {{$\varepsilon$}};")
+    points = [f"({i},1)" for i in range(1, picture.top + 1)]
+    points += [f"({j},0)" for j in range(1, picture.bottom + 1)]
+    if points:
+        lines.append(rf"  \foreach \p in {{{','.join(points)}}} \fill \p circle (2pt);")
+    lines.append(r"\end{tikzpicture}")
+    return "\n".join(lines)
+
+
+def draw(element, ax=None):
+    """Draw ``element`` with matplotlib (an optional dependency) and return the axes.
+
+    Parameters
+    ----------
+    element : diagram or OrbitBasisElement
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure is made if omitted.
+
+    Raises
+    ------
+    ImportError
+        If matplotlib is not installed (``pip install matplotlib``).
+    """
+    from matplotlib import pyplot as plt
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path
+
+    picture = _picture(element)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(0.8 * max(picture.top, picture.bottom, 1) + 1, 1.6))
+    for (x0, y0), (x1, y1) in picture.arcs:
+        depth = 0.35 * (1 if y0 == 0 else -1)
+        control = ((x0 + x1) / 2, y0 + depth * (1 + abs(x1 - x0) / 4))
+        path = Path([(x0, y0), control, (x1, y1)], [Path.MOVETO, Path.CURVE3, Path.CURVE3])
+        ax.add_patch(PathPatch(path, fill=False, lw=1.5))
+    for (x0, y0), (x1, y1) in picture.lines:
+        ax.plot([x0, x1], [y0, y1], color="black", lw=1.5)
+    if picture.epsilon is not None:
+        ax.text(*picture.epsilon, "ε", ha="center", va="center",
+                bbox={"boxstyle": "square", "fc": "white"})
+    ax.scatter(range(1, picture.top + 1), [1] * picture.top, color="black", zorder=3)
+    ax.scatter(range(1, picture.bottom + 1), [0] * picture.bottom, color="black", zorder=3)
+    if picture.label:
+        ax.text(0.3, 0.5, picture.label, ha="right", va="center", fontsize=14)
+    ax.set_xlim(0, max(picture.top, picture.bottom, 1) + 1)
+    ax.set_ylim(-0.3, 1.3)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return ax
