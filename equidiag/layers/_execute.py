@@ -84,8 +84,8 @@ def embed_all(plan, embeddings: Sequence[Embedding], zs: Sequence[torch.Tensor |
             diagonal_ids.append(i)
         elif out is None and pending is None and term.shape == shape:
             pending = term  # added to the next term without an extra copy
-        elif out is None and pending is not None:  # written into a contiguous buffer
-            out = torch.add(pending, term, out=pending.new_empty(shape))
+        elif out is None and pending is not None:
+            out = (pending + term).contiguous()  # a copy only if pending was a permuted view
         elif out is None:
             out = term.expand(shape).clone(memory_format=torch.contiguous_format)
         else:
@@ -105,10 +105,16 @@ def embed_all(plan, embeddings: Sequence[Embedding], zs: Sequence[torch.Tensor |
 class _InputStage(torch.autograd.Function):
     """``x -> (u_1, ..., u_r)``: every distinct input reduction; backward embeds the gradients."""
 
+    generate_vmap_rule = True  # the stage is linear and made of vmappable torch operations
+
     @staticmethod
-    def forward(ctx, x, plan, n):
-        ctx.plan, ctx.n, ctx.shape = plan, n, tuple(x.shape)
+    def forward(x, plan, n):
         return tuple(reduce_all(plan, [s.reduction for s in plan.input_steps], x, n))
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        x, plan, n = inputs
+        ctx.plan, ctx.n, ctx.shape = plan, n, tuple(x.shape)
 
     @staticmethod
     def backward(ctx, *grads):
@@ -117,21 +123,35 @@ class _InputStage(torch.autograd.Function):
                          "input")
         return grad, None, None
 
+    @staticmethod
+    def jvp(ctx, x_tangent, plan_tangent, n_tangent):
+        return _InputStage.forward(x_tangent, ctx.plan, ctx.n)
+
 
 class _OutputStage(torch.autograd.Function):
     """``(z_1, ..., z_s) -> y``: every output embedding; backward reduces the gradient."""
 
+    generate_vmap_rule = True
+
     @staticmethod
-    def forward(ctx, plan, n, shape, *zs):
-        ctx.plan, ctx.n = plan, n
+    def forward(plan, n, shape, *zs):
         return embed_all(plan, [s.embedding for s in plan.output_steps], zs, shape, n,
                          "output")
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        plan, n, shape = inputs[:3]
+        ctx.plan, ctx.n, ctx.shape = plan, n, shape
 
     @staticmethod
     def backward(ctx, grad):
         plan = ctx.plan
         grads = reduce_all(plan, [s.adjoint for s in plan.output_steps], grad, ctx.n)
         return (None, None, None, *grads)
+
+    @staticmethod
+    def jvp(ctx, plan_tangent, n_tangent, shape_tangent, *tangents):
+        return _OutputStage.forward(ctx.plan, ctx.n, ctx.shape, *tangents)
 
 
 def _mix(weight: torch.Tensor, u: torch.Tensor) -> torch.Tensor:

@@ -92,3 +92,28 @@ def test_large_orbit_bases_keep_sparse_coefficients():
 def test_copies_share_the_plan():
     layer = ed.EquivariantLinear(ed.SymmetricGroup(), 1, 1, 1, 1)
     assert copy.deepcopy(layer.plan) is layer.plan
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # raised inside torch.func
+@pytest.mark.parametrize(("G", "k", "l"), [(ed.SymmetricGroup(), 2, 2),
+                                           (ed.SpecialOrthogonalGroup(3), 2, 3)], ids=str)
+def test_torch_func_per_sample_gradients_and_jvp(G, k, l):
+    from torch.func import functional_call, grad, jvp, vmap
+
+    layer = ed.EquivariantLinear(G, k, l, 3, 4, strategy="factored", dtype=torch.float64)
+    n = G.degree or 5
+    params = {name: p.detach() for name, p in layer.named_parameters()}
+    x = torch.randn((4, 3) + (n,) * k, dtype=torch.float64)
+
+    def loss(p, sample):
+        return functional_call(layer, p, (sample[None],)).pow(2).sum()
+
+    per_sample = vmap(grad(loss), in_dims=(None, 0))(params, x)
+    for i in range(4):
+        layer.zero_grad()
+        layer(x[i : i + 1]).pow(2).sum().backward()
+        torch.testing.assert_close(per_sample["weight"][i], layer.weight.grad)
+    torch.testing.assert_close(vmap(layer)(x[:, None])[:, 0], layer(x))
+    tangent = torch.randn_like(x)
+    _, out_tangent = jvp(layer, (x,), (tangent,))
+    torch.testing.assert_close(out_tangent, layer(tangent) - layer(torch.zeros_like(tangent)))
