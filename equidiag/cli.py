@@ -66,7 +66,10 @@ def parse_group(text: str, n: int | None = None) -> Group:
 
 def _info(args: argparse.Namespace) -> None:
     group = parse_group(args.group, args.n)
-    n = group.require_degree()
+    if group.degree is None:
+        msg = f"{args.group} leaves n unspecified; give it, e.g. {args.group}5 or --n 5"
+        raise EquidiagValueError(msg)
+    n = group.degree
     dim = dimension(group, args.in_order, args.out_order, n=n)
     elements = (spanning_set(group, args.in_order, args.out_order, n=n) if args.spanning
                 else equivariant_basis(group, args.in_order, args.out_order, kind=args.kind, n=n))
@@ -114,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     info.add_argument("--n", type=int, default=None, help="degree, for a group given without n")
     info.add_argument("--kind", default=None, help="basis kind: diagram (default) or orbit")
     info.add_argument("--spanning", action="store_true", help="print the spanning set instead")
-    info.add_argument("--latex", action="store_true", help="also print a TikZ drawing of each")
+    info.add_argument("--latex", action="store_true", help="also print a TikZ drawing of each element")
     info.set_defaults(run=_info)
     demo = sub.add_parser("demo", help="print dimensions and bases and verify equivariance")
     demo.add_argument("--kind", default="diagram", help="basis kind: diagram or orbit")

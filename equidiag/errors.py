@@ -26,6 +26,7 @@ __all__ = [
     "InvalidDiagramError",
     "ShapeError",
     "SizeLimitError",
+    "ZeroMapWarning",
     "set_size_limit",
     "size_limit",
 ]
@@ -53,6 +54,10 @@ class ShapeError(EquidiagValueError):
 
 class SizeLimitError(EquidiagValueError):
     """A dense object would exceed the materialisation limit (see :func:`size_limit`)."""
+
+
+class ZeroMapWarning(UserWarning):
+    """A layer was built for a zero-dimensional space of maps: it ignores its input."""
 
 
 # --------------------------------------------------------------------------- validation helpers

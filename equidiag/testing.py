@@ -104,8 +104,10 @@ def equivariance_error(
     ----------
     fn : array, sparse matrix, callable or torch.nn.Module
         A ``n^l x n^k`` matrix; a callable taking numpy arrays of shape
-        ``(batch, [in_channels,] n, ..., n)``; or a torch module, which receives float tensors
-        of its parameters' dtype (float64 if it has none).
+        ``(batch, [in_channels,] n, ..., n)``; or a torch module taking one tensor, which
+        receives float tensors of its parameters' dtype (float64 if it has none). (A module
+        on several orders, such as :class:`~equidiag.MixedOrderLinear`, is checked block by
+        block or through a wrapper.)
     group : Group
         The group; its generators and ``n_samples`` random elements are tested.
     in_order, out_order : int
@@ -175,7 +177,12 @@ def equivariance_error(
         def call(a):
             return np.asarray(fn(a), dtype=np.float64)
 
-    fx = call(convert(x))
+    try:
+        fx = call(convert(x))
+    except ShapeError as err:
+        msg = (f"{err} (equivariance_error fed fn an input of shape {x.shape}; pass "
+               "in_channels= if fn expects a channel axis)")
+        raise ShapeError(msg) from None
     scale = max(1.0, float(np.abs(fx).max(initial=0.0)))
     worst, worst_error = elements[0], -1.0
     for g in elements:

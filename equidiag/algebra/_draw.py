@@ -42,7 +42,8 @@ def _picture(element) -> _Picture:
     if hasattr(diagram, "free"):  # a Brauer–Grood diagram
         blocks = [tuple(p) for p in diagram.pairs]
         label = "−" if diagram.sign < 0 else ""
-        middle = ((max(l, k, 1) + 1) / 2, 0.5)
+        xs = [_position(v, l)[0] for v in diagram.free]
+        middle = (sum(xs) / len(xs), 0.5)  # under its legs, away from most through pairs
         legs = tuple((_position(v, l), middle) for v in diagram.free)
     else:
         blocks, middle, legs = list(diagram.blocks), None, ()

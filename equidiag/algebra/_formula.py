@@ -40,7 +40,8 @@ def network_formula(network: TensorNetwork, coefficient: str, *, latex: bool = F
     latex : bool
         Return LaTeX instead of plain text.
     distinct : bool
-        Mark the sum as running over distinct block values (orbit basis elements).
+        Restrict to labellings with distinct values on distinct blocks (orbit basis elements),
+        written as an indicator such as ``[i≠p]``.
     mean : bool
         Write each sum as a mean (``normalize="mean"`` layers divide by ``n`` per summed index).
 
@@ -67,13 +68,18 @@ def network_formula(network: TensorNetwork, coefficient: str, *, latex: bool = F
     parts = [coefficient]
     delta = r"\delta" if latex else "δ"
     parts += [f"{delta}{_sub([a, b], latex)}" for a, b in deltas]
+    blocks = list(dict.fromkeys(names[a] for a in network.letters))
+    if distinct and len(blocks) > 1:  # an orbit element: all block values differ
+        if len(blocks) == 2:
+            parts.append(rf"[{blocks[0]} \neq {blocks[1]}]" if latex
+                         else f"[{blocks[0]}≠{blocks[1]}]")
+        else:
+            parts.append(rf"[{','.join(blocks)} \text{{ distinct}}]" if latex
+                         else f"[{','.join(blocks)} distinct]")
     if summed:
         sigma = (r"\operatorname{mean}" if latex else "mean") if mean else (
             r"\sum" if latex else "Σ")
-        label = ",".join(names[a] for a in summed)
-        if distinct:
-            label += r" \neq" if latex else "≠"
-        parts.append(f"{sigma}{_sub([label], latex)}")
+        parts.append(f"{sigma}{_sub([','.join(names[a] for a in summed)], latex)}")
     for factor in network.factors:
         symbol = _SYMBOLS[factor.kind][1 if latex else 0]
         parts.append(f"{symbol}{_sub([names[a] for a in factor.letters], latex)}")

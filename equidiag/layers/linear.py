@@ -15,6 +15,7 @@ where ``M_e`` runs over a basis (or, for a size-agnostic group, the spanning set
 from __future__ import annotations
 
 import math
+import warnings
 
 import torch
 from torch import nn
@@ -26,6 +27,7 @@ from ..errors import (
     EquidiagTypeError,
     EquidiagValueError,
     ShapeError,
+    ZeroMapWarning,
     check_choice,
     check_nonnegative_int,
     check_positive_int,
@@ -138,6 +140,11 @@ class EquivariantLinear(nn.Module):
             msg = f"dtype must be a floating-point torch dtype, got {dtype}"
             raise EquidiagTypeError(msg)
         self._compile(bias)
+        if self.plan.num_elements == 0:
+            msg = (f"there are no {self.group}-equivariant maps from order {in_order} to order "
+                   f"{out_order} (dimension 0): this layer ignores its input and returns its "
+                   "bias (or zeros)")
+            warnings.warn(msg, ZeroMapWarning, stacklevel=2)
         self.weight = nn.Parameter(torch.empty(
             (self.plan.num_elements, out_channels, in_channels), **factory_kwargs))
         if bias:
@@ -233,9 +240,9 @@ class EquivariantLinear(nn.Module):
         """Return the map in index notation, one term per basis element (channels implicit).
 
         Each ``w_e`` is an ``out_channels x in_channels`` matrix acting on the channel axis; for
-        the orbit basis, ``Σ_{...≠}`` sums over values distinct from each other and from the
-        output indices, and distinct blocks of output indices take distinct values. With
-        ``normalize="mean"`` sums print as ``mean`` (a sum divided by ``n`` per index).
+        the orbit basis, an indicator such as ``[i≠j]`` or ``[i,j,p distinct]`` keeps only
+        index values that differ across the blocks of the diagram. With ``normalize="mean"``
+        sums print as ``mean`` (a sum divided by ``n`` per index).
 
         Parameters
         ----------

@@ -114,7 +114,10 @@ class GatedNonlinearity(_GramModule):
         super().__init__(group, order, channels)
         self.in_channels = channels
         self.scalar_activation = scalar_activation
-        self.gate = nn.Linear(channels * channels, channels, device=device, dtype=dtype)
+        if self.order:
+            self.gate = nn.Linear(channels * channels, channels, device=device, dtype=dtype)
+        else:  # order 0 applies the scalar activation and has no gate
+            self.register_module("gate", None)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Apply the gates to ``x`` of shape ``(*batch, channels) + (n,) * order``."""

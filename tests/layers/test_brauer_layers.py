@@ -52,6 +52,7 @@ def test_gradcheck_with_factors(G, k, l):
     assert torch.autograd.gradcheck(lambda x, w: equivariant_linear(x, w, plan), (x, weight))
 
 
+@pytest.mark.filterwarnings("ignore::equidiag.errors.ZeroMapWarning")  # 2 -> 1: no maps
 @pytest.mark.parametrize("G", [*GROUPS, ed.OrthogonalGroup(1), ed.OrthogonalGroup(5)], ids=str)
 @pytest.mark.parametrize(("k", "l"), [(1, 1), (2, 2), (2, 1), (0, 2), (3, 1)])
 @pytest.mark.parametrize("strategy", ["factored", "auto"])
@@ -74,14 +75,16 @@ def test_the_so3_cross_product_layer():
 
 def test_an_empty_space_gives_the_zero_map_plus_bias():
     G = ed.OrthogonalGroup(3)
-    layer = ed.EquivariantLinear(G, 1, 2, 2, 3, dtype=torch.float64)
+    with pytest.warns(ed.errors.ZeroMapWarning, match="no O3-equivariant maps from order 1"):
+        layer = ed.EquivariantLinear(G, 1, 2, 2, 3, dtype=torch.float64)
     assert layer.weight.shape == (0, 3, 2)
     assert layer.bias.shape == (1, 3)
     with torch.no_grad():
         layer.bias.fill_(2.0)
     out = layer(torch.randn(4, 2, 3, dtype=torch.float64))
     torch.testing.assert_close(out, 2.0 * torch.eye(3, dtype=torch.float64).expand(4, 3, 3, 3))
-    pool = ed.EquivariantLinear(G, 1, 0, 2, 3, dtype=torch.float64)  # odd order: no invariant
+    with pytest.warns(ed.errors.ZeroMapWarning):
+        pool = ed.EquivariantLinear(G, 1, 0, 2, 3, dtype=torch.float64)  # odd order: none
     assert pool.weight.shape == (0, 3, 2)
     assert pool.bias.shape == (1, 3)
     torch.testing.assert_close(pool(torch.randn(4, 2, 3, dtype=torch.float64)),
