@@ -107,9 +107,10 @@ def _cached_elements(group: Group, k: int, l: int, n: int | None, kind: str) -> 
 
 
 def clear_caches() -> None:
-    """Empty equidiag's caches of spanning sets, bases and compiled plans (with their constant
-    tensors on every device). Small caches of immutable tables (factor nonzeros, Stirling
-    numbers, tableau counts) are kept.
+    """Empty equidiag's caches of spanning sets, bases and compiled plans.
+
+    The plans' constant tensors go with them, on every device. Small caches of immutable tables
+    (factor nonzeros, Stirling numbers, tableau counts) are kept.
 
     Examples
     --------
@@ -198,16 +199,20 @@ class SpanningSet(Sequence):
         return out
 
     def to_sparse(self, n: int | None = None, dtype=np.float64) -> sp.csr_matrix:
-        """Return a sparse matrix of shape ``(len(self), n^(l+k))``: row ``i`` is element ``i``
-        flattened row-major (``M.reshape(-1)``)."""
+        """Return the elements as the rows of a sparse matrix of shape ``(len(self), n^(l+k))``.
+
+        Row ``i`` is element ``i`` flattened row-major (``M.reshape(-1)``).
+        """
         n = self._n(n)
         if not self._elements:
             return sp.csr_matrix((0, n ** (self.in_order + self.out_order)), dtype=dtype)
         return stack_sparse(self._elements, n, dtype)
 
     def to_sympy(self, n: int | None = None) -> sympy.ImmutableSparseMatrix:
-        """Return the exact integer matrix of shape ``(len(self), n^(l+k))`` (rows as in
-        :meth:`to_sparse`)."""
+        """Return the exact integer matrix of shape ``(len(self), n^(l+k))``.
+
+        Its rows are as in :meth:`to_sparse`.
+        """
         coo = self.to_sparse(n, dtype=np.int64).tocoo()
         data = {(int(r), int(c)): sympy.Integer(int(v))
                 for r, c, v in zip(coo.row, coo.col, coo.data)}

@@ -133,15 +133,19 @@ class BrauerDiagram(PartitionDiagram):
         return tuple((a, b) for a, b in self.blocks)
 
     def compose(self, other):
-        """Return ``self ∘ other`` (see :meth:`PartitionDiagram.compose`); ``other`` may also
-        be a :class:`BrauerGroodDiagram`, giving a Brauer–Grood diagram."""
+        """Return ``self ∘ other`` (see :meth:`PartitionDiagram.compose`).
+
+        ``other`` may also be a :class:`BrauerGroodDiagram`, giving a Brauer–Grood diagram.
+        """
         if isinstance(other, BrauerGroodDiagram):
             return _compose_with_brauer(upper=self, lower=other)
         return super().compose(other)
 
     def tensor(self, other):
-        """Return ``self ⊗ other`` (see :meth:`PartitionDiagram.tensor`); ``other`` may also
-        be a :class:`BrauerGroodDiagram`, giving a Brauer–Grood diagram."""
+        """Return ``self ⊗ other`` (see :meth:`PartitionDiagram.tensor`).
+
+        ``other`` may also be a :class:`BrauerGroodDiagram`, giving a Brauer–Grood diagram.
+        """
         if isinstance(other, BrauerGroodDiagram) and type(self) is BrauerDiagram:
             return _tensor_with_brauer(other, self, first=False)
         return super().tensor(other)
@@ -209,8 +213,11 @@ class SymplecticDiagram(BrauerDiagram):
     __slots__ = ()
 
     def network(self) -> TensorNetwork:
-        """Return the network: one letter per through pair, two letters and ``omega`` per
-        cup or cap."""
+        """Return the network.
+
+        It has one letter per through pair, and two letters and an ``omega`` factor per cup or
+        cap.
+        """
         letter = list(range(self.in_order + self.out_order))
         factors = []
         for a, b in self.pairs:
@@ -234,8 +241,11 @@ class SymplecticDiagram(BrauerDiagram):
         return self.num_caps
 
     def crossings(self) -> int:
-        """Number of crossing pairs of pairs, with the vertices placed around the boundary
-        (top row left to right, then bottom row right to left)."""
+        """Return the number of crossing pairs of pairs.
+
+        The vertices are placed around the boundary: top row left to right, then bottom row
+        right to left.
+        """
         l, k = self.out_order, self.in_order
 
         def position(v: int) -> int:
@@ -445,8 +455,10 @@ class BrauerGroodDiagram:
             self.sign * sign * _permutation_sign(new_free))
 
     def transpose(self) -> BrauerGroodDiagram:
-        """Return the diagram whose matrix is the transpose (the sign absorbs the reordering
-        of free vertices)."""
+        """Return the diagram whose matrix is the transpose.
+
+        Its sign absorbs the reordering of the free vertices.
+        """
         k, l = self.in_order, self.out_order
         mapping = [k + v if v < l else v - l for v in range(k + l)]
         return self._relabel(mapping, l, k)

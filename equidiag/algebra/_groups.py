@@ -232,15 +232,15 @@ class Group(ABC):
 
     @abstractmethod
     def _spanning_elements(self, k: int, l: int, n: int | None) -> tuple:
-        """The paper's spanning set for ``k -> l`` (``n`` may be None where independent of n)."""
+        """Return the paper's spanning set for ``k -> l`` (``n`` may be None where independent of n)."""
 
     @abstractmethod
     def _basis_elements(self, k: int, l: int, n: int | None, kind: str) -> tuple:
-        """A linearly independent spanning subset of kind ``kind``."""
+        """Return a linearly independent spanning subset of kind ``kind``."""
 
     @abstractmethod
     def _spanning_count(self, k: int, l: int) -> int:
-        """The size of the spanning set, without enumerating it."""
+        """Return the size of the spanning set, without enumerating it."""
 
 
 class SymmetricGroup(Group):
@@ -344,7 +344,7 @@ def _so_basis(n: int) -> list[np.ndarray]:
 
 
 def _even_partition_dimension(n: int, m: int) -> int:
-    """sum of f^lambda over lambda |- m with all parts even and at most n parts (O(n))."""
+    """Sum of f^lambda over lambda |- m with all parts even and at most n parts (O(n))."""
     return sum(num_standard_tableaux(lam) for lam in integer_partitions(m)
                if len(lam) <= n and all(part % 2 == 0 for part in lam))
 
@@ -357,8 +357,10 @@ class _LieGroup(Group):
         """Return a basis of the Lie algebra as ``n x n`` arrays."""
 
     def generators(self) -> list[np.ndarray]:
-        """Return ``expm(X)`` for each Lie algebra basis element ``X`` (they generate a dense
-        subgroup of the identity component)."""
+        """Return ``expm(X)`` for each Lie algebra basis element ``X``.
+
+        They generate a dense subgroup of the identity component.
+        """
         n = self.require_degree()
         return [scipy.linalg.expm(x) for x in self.lie_algebra_basis()] or [np.eye(n)]
 
@@ -553,7 +555,7 @@ class SymplecticGroup(_LieGroup):
 
 
 def _select_basis(spanning: tuple, n: int, dimension: int) -> tuple:
-    """The first maximal independent subset of ``spanning`` at ``n``, by exact rank."""
+    """Return the first maximal independent subset of ``spanning`` at ``n``, by exact rank."""
     if dimension == 0:
         return ()
     rows = stack_sparse(spanning, n, dtype=np.int64)

@@ -50,8 +50,10 @@ def reduce_all(plan, reductions: Sequence[Reduction], t: torch.Tensor,
 
 
 def _arrange(z: torch.Tensor, axes: tuple[int, ...]) -> torch.Tensor:
-    """View ``z`` (batch, channel, letters...) with one axis per target letter, in order;
-    broadcast letters (``-1`` in ``axes``) become size-1 axes. No data is copied."""
+    """View ``z`` (batch, channel, letters...) with one axis per target letter, in order.
+
+    Broadcast letters (``-1`` in ``axes``) become size-1 axes. No data is copied.
+    """
     term = z.permute(0, 1, *[2 + a for a in axes if a >= 0])
     for position, a in enumerate(axes):
         if a < 0:
@@ -155,8 +157,10 @@ class _OutputStage(torch.autograd.Function):
 
 
 def _mix(weight: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
-    """Channel mixing ``(c_out, c_in) x (B, c_in, N) -> (B, c_out, N)`` as a batched product
-    (``torch.matmul`` would fold the batch into rows and copy both operands)."""
+    """Mix channels, ``(c_out, c_in) x (B, c_in, N) -> (B, c_out, N)``, as a batched product.
+
+    (``torch.matmul`` would fold the batch into rows and copy both operands.)
+    """
     return torch.bmm(weight.expand(u.shape[0], -1, -1), u)
 
 
@@ -179,7 +183,7 @@ def _mix_all(plan, us: Sequence[torch.Tensor], weight: torch.Tensor) -> list[tor
 
 
 def _run_factored(plan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.Tensor:
-    """The shared three-step program; ``x`` is ``(B, c_in) + (n,)*k``."""
+    """Run the shared three-step program; ``x`` is ``(B, c_in) + (n,)*k``."""
     shape = (x.shape[0], weight.shape[1]) + (n,) * plan.out_order
     if not plan.output_steps:  # a zero-dimensional space: the zero map (kept in the graph)
         return x.new_zeros(shape) + 0 * weight.sum()

@@ -124,8 +124,10 @@ class ContractionPlan:
 
     # -------------------------------------------------------------- constants per n
     def constant(self, name: tuple, n: int, device, dtype) -> torch.Tensor:
-        """Return a cached constant tensor (factor, positions, dense matrices, indices) for
-        this ``n`` (``n = 0`` for constants that do not depend on it)."""
+        """Return a cached constant tensor (factor, positions, dense matrices, indices).
+
+        ``n = 0`` names the constants that do not depend on ``n``.
+        """
         key = (name, n, device, dtype)
         value = self._cache.get(key)
         if value is None:

@@ -64,7 +64,7 @@ class Reduction:
     @classmethod
     def build(cls, source: tuple[int, ...], factors: Factors,
               kept: tuple[int, ...]) -> Reduction:
-        """The reduction of a tensor with letters ``source`` to the letters ``kept``."""
+        """Build the reduction of a tensor with letters ``source`` to the letters ``kept``."""
         letters_read = len(set(source).union(*(set(letters) for _, letters in factors)))
         return cls(_equation(source, factors, kept), _shapes(factors), len(kept), letters_read)
 
@@ -93,7 +93,7 @@ class Embedding:
 
     @classmethod
     def build(cls, width: int, factors: Factors, target: tuple[int, ...]) -> Embedding:
-        """The embedding of ``z`` (letters ``0..width-1``) onto axes lettered ``target``."""
+        """Build the embedding of ``z`` (letters ``0..width-1``) onto axes lettered ``target``."""
         distinct = tuple(dict.fromkeys(target))
         produced = set(range(width)).union(*(set(letters) for _, letters in factors))
         written = tuple(a for a in distinct if a in produced)
@@ -140,8 +140,11 @@ class InputStep:
 
 @dataclass(frozen=True)
 class OutputStep:
-    """A distinct output-side embedding, the ``(network, input step)`` pairs feeding it, and
-    its adjoint reduction (for the backward pass)."""
+    """A distinct output-side embedding, with the pairs feeding it and its adjoint.
+
+    ``terms`` lists the ``(network, input step)`` pairs; ``adjoint`` is the reduction the
+    backward pass runs.
+    """
 
     terms: tuple[tuple[int, int], ...]
     embedding: Embedding
@@ -156,8 +159,9 @@ class OutputStep:
 
 
 def split_network(network: TensorNetwork) -> tuple[tuple, tuple]:
-    """Return the canonical input key ``(in_sub, factors, kept)`` and output key
-    ``(width, factors, out_sub)`` of a network.
+    """Return the canonical input key and output key of a network.
+
+    The input key is ``(in_sub, factors, kept)``, the output key ``(width, factors, out_sub)``.
 
     Factors in components of the factor graph that touch no input go to the output side; the
     others to the input side. ``kept`` are the letters that reach the output, in order of first

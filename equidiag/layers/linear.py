@@ -1,5 +1,6 @@
-"""Equivariant linear layers as ``torch.nn.Module``: :class:`EquivariantLinear` and
-:class:`MixedOrderLinear`.
+"""Equivariant linear layers as ``torch.nn.Module``.
+
+:class:`EquivariantLinear` maps one order to another; :class:`MixedOrderLinear` maps direct sums.
 
 A layer from order ``k`` to order ``l`` with ``c_in`` and ``c_out`` channels computes
 
@@ -263,12 +264,14 @@ class EquivariantLinear(nn.Module):
 
     # ------------------------------------------------------------------ pickling
     def __getstate__(self):
+        """Drop the compiled plans (never pickled); :meth:`__setstate__` recompiles them."""
         state = self.__dict__.copy()
         state.pop("plan", None)
         state.pop("bias_plan", None)
         return state
 
     def __setstate__(self, state):
+        """Restore the parameters and recompile the plans."""
         super().__setstate__(state)
         self._compile(self._parameters.get("bias") is not None)
 

@@ -29,8 +29,9 @@ __all__ = ["GatedNonlinearity", "InvariantPooling", "gram_invariants"]
 
 
 def gram_invariants(x: torch.Tensor, form: torch.Tensor, order: int) -> torch.Tensor:
-    """Return ``Q[..., c, d] = <x_c, form^{⊗order} x_d> / n^order`` for ``x`` of shape
-    ``(..., channels) + (n,) * order``.
+    """Return the Gram invariants ``Q[..., c, d] = <x_c, form^{⊗order} x_d> / n^order``.
+
+    ``x`` has shape ``(..., channels) + (n,) * order``.
 
     Examples
     --------
