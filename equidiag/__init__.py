@@ -11,7 +11,7 @@ Examples
 (15, 15)
 """
 
-from . import algebra, layers, testing
+from . import algebra, layers, testing, typing
 from .algebra import (
     OrthogonalGroup,
     SpecialOrthogonalGroup,
@@ -43,4 +43,5 @@ __all__ = [
     "layers",
     "spanning_set",
     "testing",
+    "typing",
 ]

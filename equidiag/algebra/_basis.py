@@ -40,6 +40,7 @@ from ..errors import (
     check_nonnegative_int,
     check_size,
 )
+from ..typing import BasisKind
 from ._diagrams import PartitionDiagram, stack_sparse
 from ._groups import Group, check_group
 from ._partitions import coarsenings
@@ -354,7 +355,8 @@ def spanning_set(group: Group, in_order: int, out_order: int, *,
     return SpanningSet(group, k, l, _cached_elements(group, k, l, degree, "spanning"), degree)
 
 
-def equivariant_basis(group: Group, in_order: int, out_order: int, *, kind: str | None = None,
+def equivariant_basis(group: Group, in_order: int, out_order: int, *,
+                      kind: BasisKind | None = None,
                       n: int | None = None) -> EquivariantBasis:
     """Return a basis of ``Hom_G((R^n)^{⊗k}, (R^n)^{⊗l})`` made of diagrams.
 

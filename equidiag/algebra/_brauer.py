@@ -35,9 +35,9 @@ from ..errors import (
     check_nonnegative_int,
     check_positive_int,
 )
+from ..typing import MatrixFormat
 from ._diagrams import (
     Composition,
-    MatrixFormat,
     PartitionDiagram,
     _check_declared,
     _UnionFind,

@@ -29,7 +29,7 @@ import itertools
 import math
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Literal, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -42,6 +42,7 @@ from ..errors import (
     check_nonnegative_int,
     check_positive_int,
 )
+from ..typing import MatrixFormat
 from ._draw import draw, to_tikz
 from ._networks import TensorNetwork
 from ._partitions import (
@@ -64,7 +65,6 @@ __all__ = [
     "partition_diagrams",
 ]
 
-MatrixFormat = Literal["sparse", "dense", "sympy"]
 _FORMATS = ("sparse", "dense", "sympy")
 _VERTEX = re.compile(r"^\s*(\d+)\s*('?)\s*$")
 

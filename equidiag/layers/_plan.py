@@ -42,6 +42,7 @@ from ..errors import (
     check_nonnegative_int,
     check_size,
 )
+from ..typing import Normalization, PlanStrategy
 from ._execute import PLAN_STRATEGIES
 from ._steps import InputStep, OutputStep, split_network
 
@@ -255,8 +256,8 @@ def _element_terms(element) -> tuple[tuple[tuple[int, TensorNetwork], ...], int]
 
 
 def compile_plan(elements: Sequence, *, orders: tuple[int, int] | None = None,
-                 normalize: str | None = None, share: bool = True,
-                 strategy: str = "auto") -> ContractionPlan:
+                 normalize: Normalization = None, share: bool = True,
+                 strategy: PlanStrategy = "auto") -> ContractionPlan:
     """Compile spanning elements (diagrams or tensor networks) into a :class:`ContractionPlan`.
 
     Compilation does no tensor arithmetic and is cached on its (hashable) arguments.

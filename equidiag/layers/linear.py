@@ -33,6 +33,7 @@ from ..errors import (
     check_nonnegative_int,
     check_positive_int,
 )
+from ..typing import BasisKind, Normalization, PlanStrategy
 from ._execute import dense_matrix
 from ._plan import compile_plan
 from .functional import equivariant_linear, invariant_tensor
@@ -119,8 +120,8 @@ class EquivariantLinear(nn.Module):
     weight: torch.Tensor
 
     def __init__(self, group: Group, in_order: int, out_order: int, in_channels: int,
-                 out_channels: int, bias: bool = True, *, basis: str = "diagram",
-                 normalize: str | None = None, strategy: str = "auto",
+                 out_channels: int, bias: bool = True, *, basis: BasisKind = "diagram",
+                 normalize: Normalization = None, strategy: PlanStrategy = "auto",
                  init_degree: int | None = None, device=None, dtype=None) -> None:
         factory_kwargs = {"device": device, "dtype": dtype}
         super().__init__()
