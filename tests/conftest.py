@@ -1,5 +1,10 @@
 import numpy as np
 import pytest
+from hypothesis import settings
+
+# no per-example deadline: CI machines are shared and timing is not what these tests check
+settings.register_profile("equidiag", deadline=None, derandomize=True)
+settings.load_profile("equidiag")
 
 from equidiag.errors import set_size_limit
 
