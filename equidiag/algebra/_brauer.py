@@ -46,7 +46,7 @@ from ._diagrams import (
     stack_rgs,
     vertex_name,
 )
-from ._draw import draw, to_tikz
+from ._draw import Picture
 from ._networks import Factor, TensorNetwork
 from ._partitions import blocks_of, canonical_rgs
 
@@ -287,7 +287,7 @@ class SymplecticDiagram(BrauerDiagram):
 _FREE = re.compile(r"^\s*(-?)\s*\[([^\]]*)\]\s*(?:\|(.*))?$")
 
 
-class BrauerGroodDiagram:
+class BrauerGroodDiagram(Picture):
     """An SO(n) ``(l+k)\\n``-diagram: ``n`` free vertices joined by ``epsilon``, the rest paired.
 
     Parameters
@@ -433,14 +433,6 @@ class BrauerGroodDiagram:
     def to_einsum(self) -> str:
         """Return the einsum program of :meth:`network` as a string."""
         return self.network().to_einsum()
-
-    def to_latex(self) -> str:
-        """Return TikZ source drawing the diagram (see :func:`equidiag.algebra._draw.to_tikz`)."""
-        return to_tikz(self)
-
-    def draw(self, ax=None):
-        """Draw the diagram with matplotlib (optional dependency); return the axes."""
-        return draw(self, ax)
 
     def squared_norm(self, n: int) -> int:
         """Return ``n! * n**(number of pairs)``."""

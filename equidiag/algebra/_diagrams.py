@@ -43,7 +43,7 @@ from ..errors import (
     check_positive_int,
 )
 from ..typing import MatrixFormat
-from ._draw import draw, to_tikz
+from ._draw import Picture
 from ._networks import TensorNetwork
 from ._partitions import (
     RGS,
@@ -188,7 +188,7 @@ def stack_rgs(top: RGS, top_l: int, bottom: RGS, bottom_l: int) -> tuple[RGS, in
     return canonical_rgs(roots), loops
 
 
-class PartitionDiagram:
+class PartitionDiagram(Picture):
     """A ``(k, l)``-partition diagram: an immutable, hashable set partition of ``l + k`` vertices.
 
     Parameters
@@ -359,14 +359,6 @@ class PartitionDiagram:
         """Return the einsum program of :meth:`network` as a string."""
         return self.network().to_einsum()
 
-    def to_latex(self) -> str:
-        """Return TikZ source drawing the diagram (see :func:`equidiag.algebra._draw.to_tikz`)."""
-        return to_tikz(self)
-
-    def draw(self, ax=None):
-        """Draw the diagram with matplotlib (optional dependency); return the axes."""
-        return draw(self, ax)
-
     def squared_norm(self, n: int) -> int:
         """Return the squared Frobenius norm of the matrix at ``n``, ``n ** num_blocks``."""
         return n**self.num_blocks
@@ -513,7 +505,7 @@ def count_partition_diagrams(
     return bell_number(k + l, max_blocks)
 
 
-class OrbitBasisElement:
+class OrbitBasisElement(Picture):
     """The orbit basis element ``X_d`` of a partition diagram ``d``.
 
     ``X_d[x] = 1`` iff the labelling ``x`` is constant on the blocks of ``d`` *and* takes distinct
@@ -580,14 +572,6 @@ class OrbitBasisElement:
     def num_summed(self) -> int:
         """Number of blocks that meet only the bottom row."""
         return self.diagram.num_summed
-
-    def to_latex(self) -> str:
-        """Return TikZ source drawing the diagram, labelled ``X``."""
-        return to_tikz(self)
-
-    def draw(self, ax=None):
-        """Draw the diagram, labelled ``X``, with matplotlib; return the axes."""
-        return draw(self, ax)
 
     def expand(self) -> tuple[tuple[int, PartitionDiagram], ...]:
         """Return the Möbius expansion ``((mu(d, theta), D_theta), ...)`` over ``theta >= d``."""

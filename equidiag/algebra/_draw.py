@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from ..errors import EquidiagTypeError
 
-__all__ = ["draw", "to_tikz"]
+__all__ = ["Picture", "draw", "to_tikz"]
 
 
 @dataclass(frozen=True)
@@ -130,3 +130,17 @@ def draw(element, ax=None):
     ax.set_aspect("equal")
     ax.axis("off")
     return ax
+
+
+class Picture:
+    """Mixin giving diagrams (and orbit basis elements) their ``to_latex`` and ``draw``."""
+
+    __slots__ = ()
+
+    def to_latex(self) -> str:
+        """Return TikZ source drawing the diagram (see :func:`equidiag.algebra._draw.to_tikz`)."""
+        return to_tikz(self)
+
+    def draw(self, ax=None):
+        """Draw the diagram with matplotlib (optional dependency); return the axes."""
+        return draw(self, ax)
