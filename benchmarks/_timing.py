@@ -16,8 +16,10 @@ def machine() -> str:
             model = next(line.split(":", 1)[1].strip() for line in f if "model name" in line)
     except (OSError, StopIteration):
         model = platform.machine()
-    return (f"{model}, {os.cpu_count()} cores, torch {torch.__version__}, "
-            f"{torch.get_num_threads()} threads, python {platform.python_version()}")
+    return (
+        f"{model}, {os.cpu_count()} cores, torch {torch.__version__}, "
+        f"{torch.get_num_threads()} threads, python {platform.python_version()}"
+    )
 
 
 def best_time(fn, repeats: int = 5, warmup: int = 1, budget: float = 10.0) -> float:
@@ -37,8 +39,9 @@ def best_time(fn, repeats: int = 5, warmup: int = 1, budget: float = 10.0) -> fl
 
 def peak_memory(fn) -> int:
     """Peak bytes allocated by torch on the CPU while running ``fn()`` (from the profiler)."""
-    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU],
-                                profile_memory=True) as prof:
+    with torch.profiler.profile(
+        activities=[torch.profiler.ProfilerActivity.CPU], profile_memory=True
+    ) as prof:
         fn()
     events = sorted(prof.events(), key=lambda e: e.time_range.start)
     current = peak = 0

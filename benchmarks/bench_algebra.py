@@ -35,17 +35,27 @@ def build_sparse_basis(n, k, l):
 def main():
     print(f"machine: {machine()}")
     t = best_time(lambda: sum(1 for _ in partition_diagrams(5, 5)))
-    print(f"enumerate all {bell_number(10):,} partition diagrams of k+l=10: {t:.3f} s (target < 1 s)")
+    print(
+        f"enumerate all {bell_number(10):,} partition diagrams of k+l=10: {t:.3f} s (target < 1 s)"
+    )
     t = best_time(lambda: [bell_number(m) for m in range(31)])
     print(f"count partition diagrams for every k+l <= 30: {t * 1e3:.3f} ms")
     print()
     print(f"{'case':<14}{'dim':>6}{'equidiag (s)':>14}{'numeric null space (s)':>24}{'ratio':>9}")
-    for n, k, l, baseline in [(3, 2, 2, True), (4, 2, 2, True), (5, 2, 2, True),
-                              (3, 3, 3, True), (8, 3, 3, False), (12, 2, 2, False)]:
+    for n, k, l, baseline in [
+        (3, 2, 2, True),
+        (4, 2, 2, True),
+        (5, 2, 2, True),
+        (3, 3, 3, True),
+        (8, 3, 3, False),
+        (12, 2, 2, False),
+    ]:
         ours = best_time(lambda n=n, k=k, l=l: build_sparse_basis(n, k, l))
         dim = len(ed.equivariant_basis(ed.SymmetricGroup(n), k, l))
         if baseline:
-            theirs = best_time(lambda n=n, k=k, l=l: numeric_solver_basis(n, k, l), repeats=1, warmup=0)
+            theirs = best_time(
+                lambda n=n, k=k, l=l: numeric_solver_basis(n, k, l), repeats=1, warmup=0
+            )
             assert numeric_solver_basis(n, k, l).shape[1] == dim
             extra = f"{theirs:>24.3f}{theirs / ours:>8.0f}x"
         else:

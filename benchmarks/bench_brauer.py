@@ -36,30 +36,48 @@ def lie_null_space(group, k, l):
             total += term
         return total
 
-    rows = [np.kron(derived(x, l), eye_in) - np.kron(eye_out, derived(x, k).T)
-            for x in group.lie_algebra_basis()]
+    rows = [
+        np.kron(derived(x, l), eye_in) - np.kron(eye_out, derived(x, k).T)
+        for x in group.lie_algebra_basis()
+    ]
     return scipy.linalg.null_space(np.vstack(rows)).shape[1]
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--slow-baselines", action="store_true",
-                        help="also run the numeric null space at n^6 = 4096 (minutes each)")
+    parser.add_argument(
+        "--slow-baselines",
+        action="store_true",
+        help="also run the numeric null space at n^6 = 4096 (minutes each)",
+    )
     args = parser.parse_args()
     print(f"machine: {machine()}")
     print("\n## Layers: float32, batch 16, 16 -> 16 channels, times in ms\n")
-    cases = [(ed.OrthogonalGroup(3), 2, 2), (ed.OrthogonalGroup(3), 3, 3),
-             (ed.SpecialOrthogonalGroup(3), 2, 2), (ed.SpecialOrthogonalGroup(3), 3, 3),
-             (ed.SpecialOrthogonalGroup(3), 2, 1), (ed.SymplecticGroup(4), 2, 2)]
-    print_table([(f"{G} {k}→{l}", measure(k, l, G.degree, args.quick, group=G))
-                 for G, k, l in cases])
+    cases = [
+        (ed.OrthogonalGroup(3), 2, 2),
+        (ed.OrthogonalGroup(3), 3, 3),
+        (ed.SpecialOrthogonalGroup(3), 2, 2),
+        (ed.SpecialOrthogonalGroup(3), 3, 3),
+        (ed.SpecialOrthogonalGroup(3), 2, 1),
+        (ed.SymplecticGroup(4), 2, 2),
+    ]
+    print_table(
+        [(f"{G} {k}→{l}", measure(k, l, G.degree, args.quick, group=G)) for G, k, l in cases]
+    )
     print("\n## Basis construction, l + k = 6 (3 -> 3)\n")
     print("| group | spanning set | dim | equidiag (s) | numeric null space (s) |")
     print("|---|---|---|---|---|")
-    for G in (ed.OrthogonalGroup(5), ed.SpecialOrthogonalGroup(5), ed.SymplecticGroup(4),
-              ed.SpecialOrthogonalGroup(4), ed.OrthogonalGroup(3), ed.SpecialOrthogonalGroup(3),
-              ed.SpecialOrthogonalGroup(2), ed.SymplecticGroup(2)):
+    for G in (
+        ed.OrthogonalGroup(5),
+        ed.SpecialOrthogonalGroup(5),
+        ed.SymplecticGroup(4),
+        ed.SpecialOrthogonalGroup(4),
+        ed.OrthogonalGroup(3),
+        ed.SpecialOrthogonalGroup(3),
+        ed.SpecialOrthogonalGroup(2),
+        ed.SymplecticGroup(2),
+    ):
         ed.clear_caches()
         start = time.perf_counter()
         basis = ed.equivariant_basis(G, 3, 3)
@@ -70,8 +88,10 @@ def main():
             start = time.perf_counter()
             assert lie_null_space(G, 3, 3) == len(basis)
             theirs = f"{time.perf_counter() - start:.2f}"
-        print(f"| {G} | {len(ed.spanning_set(G, 3, 3))} | {len(basis)} | {ours:.3f} | {theirs} |",
-              flush=True)
+        print(
+            f"| {G} | {len(ed.spanning_set(G, 3, 3))} | {len(basis)} | {ours:.3f} | {theirs} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -41,7 +41,9 @@ def maron_2to2(x, w):
         return torch.einsum("oc,bc...->bo...", w[i], t)
 
     out = mix(0, x) + mix(1, x.transpose(-1, -2))
-    on_diag = mix(2, diag) + mix(3, rows) + mix(4, cols) + (mix(5, trace) + mix(6, total))[..., None]
+    on_diag = (
+        mix(2, diag) + mix(3, rows) + mix(4, cols) + (mix(5, trace) + mix(6, total))[..., None]
+    )
     out = out + torch.diag_embed(on_diag)
     out = out + (mix(7, diag) + mix(8, rows) + mix(9, cols))[..., :, None]
     out = out + (mix(10, diag) + mix(11, rows) + mix(12, cols))[..., None, :]
@@ -54,6 +56,7 @@ def forward_backward(fn, inputs):
         out.backward(torch.ones_like(out))
         for t in inputs:
             t.grad = None
+
     return run
 
 
@@ -108,8 +111,9 @@ def main():
     torch.manual_seed(0)
     print(f"machine: {machine()}")
     print(f"float32, batch {BATCH}, {C} -> {C} channels; times in ms; ratio = baseline / equidiag")
-    cases = [(2, 2, n) for n in (16, 32, 64, 128)] + [(k, l, n) for k, l in [(1, 2), (2, 1), (3, 3)]
-                                                       for n in (16, 32)]
+    cases = [(2, 2, n) for n in (16, 32, 64, 128)] + [
+        (k, l, n) for k, l in [(1, 2), (2, 1), (3, 3)] for n in (16, 32)
+    ]
     if args.quick:
         cases = [(2, 2, 16), (2, 2, 64), (1, 2, 32), (3, 3, 16)]
     print_table([(f"{k}→{l}, n={n}", measure(k, l, n, args.quick)) for k, l, n in cases])
@@ -117,8 +121,10 @@ def main():
 
 def print_table(rows):
     """Print a markdown table of ``(label, measure(...))`` rows."""
-    print("| case | pass | equidiag | factored | dense | maron | unshared | floor | "
-          "equidiag/floor | peak mem / (in+out) |")
+    print(
+        "| case | pass | equidiag | factored | dense | maron | unshared | floor | "
+        "equidiag/floor | peak mem / (in+out) |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for label, (results, extrapolated, memory) in rows:
         ours = results["equidiag"]
@@ -133,8 +139,10 @@ def print_table(rows):
                 cells.append(f"{mark}{t * 1e3:.3f} ({mark}{t / ours[p]:.2g}×)")
             ratio = ours[p] / results["floor"][p]
             mem = f"{memory:.2f}" if p == 0 else ""
-            print(f"| {label} | {name_of_pass} | " + " | ".join(cells)
-                  + f" | {ratio:.2f} | {mem} |", flush=True)
+            print(
+                f"| {label} | {name_of_pass} | " + " | ".join(cells) + f" | {ratio:.2f} | {mem} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -71,8 +71,11 @@ def _info(args: argparse.Namespace) -> None:
         raise EquidiagValueError(msg)
     n = group.degree
     dim = dimension(group, args.in_order, args.out_order, n=n)
-    elements = (spanning_set(group, args.in_order, args.out_order, n=n) if args.spanning
-                else equivariant_basis(group, args.in_order, args.out_order, kind=args.kind, n=n))
+    elements = (
+        spanning_set(group, args.in_order, args.out_order, n=n)
+        if args.spanning
+        else equivariant_basis(group, args.in_order, args.out_order, kind=args.kind, n=n)
+    )
     print(f"{group.with_degree(n)}: Hom from order {args.in_order} to order {args.out_order}")
     print(f"dimension: {dim}")
     print(f"{elements!r}")
@@ -84,25 +87,38 @@ def _info(args: argparse.Namespace) -> None:
 
 def _demo(args: argparse.Namespace) -> None:
     print("equidiag demo: equivariant maps (R^n)^{⊗k} -> (R^n)^{⊗l} from diagrams")
-    print(f"{'group':>6} {'k->l':>5} {'dimension':>9} {'spanning':>8} {'basis':>6} {'rank':>5} "
-          f"{'max equivariance error':>23}")
-    cases = [(SymmetricGroup(n), k, l) for n, k, l in
-             [(2, 2, 2), (3, 2, 2), (5, 2, 2), (3, 1, 2), (4, 3, 1), (3, 3, 3)]]
-    cases += [(OrthogonalGroup(3), 2, 2), (OrthogonalGroup(2), 3, 3),
-              (SpecialOrthogonalGroup(3), 2, 1), (SpecialOrthogonalGroup(3), 2, 3),
-              (SpecialOrthogonalGroup(4), 3, 3), (SymplecticGroup(2), 3, 3),
-              (SymplecticGroup(4), 2, 2)]
+    print(
+        f"{'group':>6} {'k->l':>5} {'dimension':>9} {'spanning':>8} {'basis':>6} {'rank':>5} "
+        f"{'max equivariance error':>23}"
+    )
+    cases = [
+        (SymmetricGroup(n), k, l)
+        for n, k, l in [(2, 2, 2), (3, 2, 2), (5, 2, 2), (3, 1, 2), (4, 3, 1), (3, 3, 3)]
+    ]
+    cases += [
+        (OrthogonalGroup(3), 2, 2),
+        (OrthogonalGroup(2), 3, 3),
+        (SpecialOrthogonalGroup(3), 2, 1),
+        (SpecialOrthogonalGroup(3), 2, 3),
+        (SpecialOrthogonalGroup(4), 3, 3),
+        (SymplecticGroup(2), 3, 3),
+        (SymplecticGroup(4), 2, 2),
+    ]
     for group, k, l in cases:
         kind = args.kind if args.kind in group.basis_kinds else group.basis_kinds[0]
         basis = equivariant_basis(group, k, l, kind=kind)
         dense = basis.to_dense()
         rank = np.linalg.matrix_rank(dense.reshape(len(basis), -1)) if len(basis) else 0
         error = max(equivariance_error(m, group, k, l, rng=0)[0] for m in dense)
-        print(f"{group!s:>6} {k}->{l:<2} {dimension(group, k, l):>9} "
-              f"{len(spanning_set(group, k, l)):>8} {len(basis):>6} {rank:>5} {error:>23.1e}")
+        print(
+            f"{group!s:>6} {k}->{l:<2} {dimension(group, k, l):>9} "
+            f"{len(spanning_set(group, k, l)):>8} {len(basis):>6} {rank:>5} {error:>23.1e}"
+        )
     print("\nThe 1 -> 1 diagram basis of S_4, and the SO(3) map 2 -> 1 (the cross product):")
-    for element in [*equivariant_basis(SymmetricGroup(4), 1, 1),
-                    *equivariant_basis(SpecialOrthogonalGroup(3), 2, 1)]:
+    for element in [
+        *equivariant_basis(SymmetricGroup(4), 1, 1),
+        *equivariant_basis(SpecialOrthogonalGroup(3), 2, 1),
+    ]:
         print(f"  {element!r}: einsum {element.to_einsum()}")
 
 
@@ -117,7 +133,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     info.add_argument("--n", type=int, default=None, help="degree, for a group given without n")
     info.add_argument("--kind", default=None, help="basis kind: diagram (default) or orbit")
     info.add_argument("--spanning", action="store_true", help="print the spanning set instead")
-    info.add_argument("--latex", action="store_true", help="also print a TikZ drawing of each element")
+    info.add_argument(
+        "--latex", action="store_true", help="also print a TikZ drawing of each element"
+    )
     info.set_defaults(run=_info)
     demo = sub.add_parser("demo", help="print dimensions and bases and verify equivariance")
     demo.add_argument("--kind", default="diagram", help="basis kind: diagram or orbit")

@@ -56,8 +56,11 @@ def act(g, x, order: int):
 
 
 def _moveaxis(x, source: int, destination: int):
-    return x.movedim(source, destination) if hasattr(x, "movedim") else np.moveaxis(
-        x, source, destination)
+    return (
+        x.movedim(source, destination)
+        if hasattr(x, "movedim")
+        else np.moveaxis(x, source, destination)
+    )
 
 
 def _matmul_last(x, g):
@@ -75,7 +78,7 @@ def _as_matrix_function(matrix, in_order: int, out_order: int, n: int) -> Callab
         raise ShapeError(msg)
 
     def apply(x):
-        flat = x.reshape((*x.shape[:x.ndim - in_order], -1))
+        flat = x.reshape((*x.shape[: x.ndim - in_order], -1))
         return (flat @ matrix.T).reshape(x.shape[: x.ndim - in_order] + (n,) * out_order)
 
     return apply
@@ -146,13 +149,12 @@ def equivariance_error(
     n = group.require_degree(n)
     group = group.with_degree(n)
     gen = as_rng(rng)
-    elements = list(group.generators()) + [group.sample(gen)
-                                           for _ in range(check_nonnegative_int("n_samples",
-                                                                                n_samples))]
+    elements = list(group.generators()) + [
+        group.sample(gen) for _ in range(check_nonnegative_int("n_samples", n_samples))
+    ]
     if in_channels is None:
         in_channels = getattr(fn, "in_channels", None)
-    channel_shape = () if in_channels is None else (check_positive_int("in_channels",
-                                                                       in_channels),)
+    channel_shape = () if in_channels is None else (check_positive_int("in_channels", in_channels),)
     x = gen.standard_normal((check_positive_int("batch", batch), *channel_shape) + (n,) * k)
     if _torch_module(fn):
         import torch
@@ -180,8 +182,10 @@ def equivariance_error(
     try:
         fx = call(convert(x))
     except ShapeError as err:
-        msg = (f"{err} (equivariance_error fed fn an input of shape {x.shape}; pass "
-               "in_channels= if fn expects a channel axis)")
+        msg = (
+            f"{err} (equivariance_error fed fn an input of shape {x.shape}; pass "
+            "in_channels= if fn expects a channel axis)"
+        )
         raise ShapeError(msg) from None
     scale = max(1.0, float(np.abs(fx).max(initial=0.0)))
     worst, worst_error = elements[0], -1.0
@@ -231,8 +235,10 @@ def assert_equivariant(
         atol = _default_tolerance(fn)
     error, worst = equivariance_error(fn, group, in_order, out_order, **kwargs)
     if error > atol:
-        msg = (f"not equivariant under {group}: relative error {error:.3g} > atol={atol:g} "
-               f"for the group element\n{np.array2string(worst, precision=4)}")
+        msg = (
+            f"not equivariant under {group}: relative error {error:.3g} > atol={atol:g} "
+            f"for the group element\n{np.array2string(worst, precision=4)}"
+        )
         raise AssertionError(msg)
 
 

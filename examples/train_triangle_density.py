@@ -21,7 +21,9 @@ from torch import nn
 import equidiag as ed
 
 
-def random_graphs(count: int, n: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+def random_graphs(
+    count: int, n: int, generator: torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Erdős–Rényi graphs with random edge probabilities, and their triangle densities."""
     p = 0.1 + 0.6 * torch.rand(count, 1, 1, generator=generator)
     upper = torch.triu((torch.rand(count, n, n, generator=generator) < p).float(), diagonal=1)
@@ -36,13 +38,16 @@ class TriangleNet(nn.Module):
     def __init__(self, hidden: int = 16) -> None:
         super().__init__()
         G = ed.SymmetricGroup()  # any n
-        self.layers = nn.ModuleList([
-            ed.EquivariantLinear(G, 2, 2, 1, hidden, normalize="mean"),
-            ed.EquivariantLinear(G, 2, 2, hidden, hidden, normalize="mean"),
-            ed.EquivariantLinear(G, 2, 0, hidden, hidden, normalize="mean"),
-        ])
-        self.head = nn.Sequential(nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
-                                  nn.Linear(hidden, 1))
+        self.layers = nn.ModuleList(
+            [
+                ed.EquivariantLinear(G, 2, 2, 1, hidden, normalize="mean"),
+                ed.EquivariantLinear(G, 2, 2, hidden, hidden, normalize="mean"),
+                ed.EquivariantLinear(G, 2, 0, hidden, hidden, normalize="mean"),
+            ]
+        )
+        self.head = nn.Sequential(
+            nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, 1)
+        )
 
     def forward(self, adjacency: torch.Tensor) -> torch.Tensor:
         x = adjacency
@@ -76,8 +81,10 @@ def main() -> None:
             x, y = random_graphs(512, n, torch.Generator().manual_seed(n))
             error = (model(x) - y).abs().mean().item()
             baseline = (y - y.mean()).abs().mean().item()
-            print(f"test n={n:2d}: mean absolute error {error:.4f} "
-                  f"(predicting the mean: {baseline:.4f})")
+            print(
+                f"test n={n:2d}: mean absolute error {error:.4f} "
+                f"(predicting the mean: {baseline:.4f})"
+            )
         # the trained model is exactly permutation invariant
         perm = torch.randperm(20)
         x, _ = random_graphs(4, 20, torch.Generator().manual_seed(1))

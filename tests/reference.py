@@ -55,13 +55,17 @@ def lie_commutant_dimension(algebra_basis, in_order: int, out_order: int, extra=
 
     rows = []
     for x in algebra_basis:
-        rows.append(np.kron(derived(x, out_order), np.eye(n**in_order))
-                    - np.kron(np.eye(n**out_order), derived(x, in_order).T))
+        rows.append(
+            np.kron(derived(x, out_order), np.eye(n**in_order))
+            - np.kron(np.eye(n**out_order), derived(x, in_order).T)
+        )
     for g in extra:
-        rows.append(np.kron(kron_power(g, out_order), np.eye(n**in_order))
-                    - np.kron(np.eye(n**out_order), kron_power(np.linalg.inv(g), in_order).T))
+        rows.append(
+            np.kron(kron_power(g, out_order), np.eye(n**in_order))
+            - np.kron(np.eye(n**out_order), kron_power(np.linalg.inv(g), in_order).T)
+        )
     if not rows:
-        return (n ** (in_order + out_order))
+        return n ** (in_order + out_order)
     return scipy.linalg.null_space(np.vstack(rows)).shape[1]
 
 

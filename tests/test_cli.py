@@ -8,7 +8,7 @@ def test_info_prints_dimension_and_basis(capsys):
     assert main(["info", "S3", "1", "1", "--kind", "orbit"]) == 0
     out = capsys.readouterr().out
     assert "dimension: 2" in out
-    assert "OrbitBasisElement(PartitionDiagram(\"1|1'\"))" in out
+    assert 'OrbitBasisElement(PartitionDiagram("1|1\'"))' in out
 
 
 def test_info_spanning_set_at_explicit_n(capsys):
@@ -24,8 +24,9 @@ def test_bad_group_is_a_clean_error(capsys):
 
 
 def test_module_entry_point_runs_the_demo():
-    result = subprocess.run([sys.executable, "-m", "equidiag", "demo"], capture_output=True,
-                            text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "equidiag", "demo"], capture_output=True, text=True, check=True
+    )
     assert "S3 3->3" in result.stdout
 
 

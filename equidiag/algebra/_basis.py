@@ -45,15 +45,23 @@ from ._diagrams import PartitionDiagram, stack_sparse
 from ._groups import Group, check_group
 from ._partitions import coarsenings
 
-__all__ = ["EquivariantBasis", "SpanningSet", "clear_caches", "dimension", "equivariant_basis",
-           "spanning_set"]
+__all__ = [
+    "EquivariantBasis",
+    "SpanningSet",
+    "clear_caches",
+    "dimension",
+    "equivariant_basis",
+    "spanning_set",
+]
 
 logger = logging.getLogger(__name__)
 
 
 def _check_orders(in_order: int, out_order: int) -> tuple[int, int]:
-    return (check_nonnegative_int("in_order", in_order),
-            check_nonnegative_int("out_order", out_order))
+    return (
+        check_nonnegative_int("in_order", in_order),
+        check_nonnegative_int("out_order", out_order),
+    )
 
 
 def dimension(group: Group, in_order: int, out_order: int, *, n: int | None = None) -> int:
@@ -98,8 +106,10 @@ MAX_ELEMENTS = 2**21
 def _cached_elements(group: Group, k: int, l: int, n: int | None, kind: str) -> tuple:
     count = group._spanning_count(k, l)
     if count > MAX_ELEMENTS:
-        msg = (f"the spanning set of {group} for {k} -> {l} has {count:,} diagrams, more than "
-               f"the {MAX_ELEMENTS:,} equidiag enumerates; use smaller orders")
+        msg = (
+            f"the spanning set of {group} for {k} -> {l} has {count:,} diagrams, more than "
+            f"the {MAX_ELEMENTS:,} equidiag enumerates; use smaller orders"
+        )
         raise SizeLimitError(msg)
     logger.debug("building %s elements of %s for %d -> %d at n=%s", kind, group, k, l, n)
     if kind == "spanning":
@@ -144,8 +154,9 @@ class SpanningSet(Sequence):
 
     _label = "SpanningSet"
 
-    def __init__(self, group: Group, in_order: int, out_order: int, elements: tuple,
-                 degree: int | None) -> None:
+    def __init__(
+        self, group: Group, in_order: int, out_order: int, elements: tuple, degree: int | None
+    ) -> None:
         self.group = group
         self.in_order = in_order
         self.out_order = out_order
@@ -162,7 +173,7 @@ class SpanningSet(Sequence):
         return iter(self._elements)
 
     def __eq__(self, other: object) -> bool:
-        return (type(other) is type(self) and self._key() == other._key())
+        return type(other) is type(self) and self._key() == other._key()
 
     def __hash__(self) -> int:
         return hash(self._key())
@@ -191,8 +202,11 @@ class SpanningSet(Sequence):
             If the stacked array exceeds the size limit.
         """
         n = self._n(n)
-        check_size(f"{len(self)} dense {n}^{self.out_order} x {n}^{self.in_order} matrices",
-                   len(self) * n ** (self.in_order + self.out_order), "use to_sparse")
+        check_size(
+            f"{len(self)} dense {n}^{self.out_order} x {n}^{self.in_order} matrices",
+            len(self) * n ** (self.in_order + self.out_order),
+            "use to_sparse",
+        )
         out = np.zeros((len(self), n**self.out_order, n**self.in_order), dtype=dtype)
         for i, element in enumerate(self):
             coo = element.matrix(n, "sparse", dtype).tocoo()
@@ -215,8 +229,9 @@ class SpanningSet(Sequence):
         Its rows are as in :meth:`to_sparse`.
         """
         coo = self.to_sparse(n, dtype=np.int64).tocoo()
-        data = {(int(r), int(c)): sympy.Integer(int(v))
-                for r, c, v in zip(coo.row, coo.col, coo.data)}
+        data = {
+            (int(r), int(c)): sympy.Integer(int(v)) for r, c, v in zip(coo.row, coo.col, coo.data)
+        }
         return sympy.ImmutableSparseMatrix(coo.shape[0], coo.shape[1], data)
 
 
@@ -237,8 +252,15 @@ class EquivariantBasis(SpanningSet):
 
     _label = "EquivariantBasis"
 
-    def __init__(self, group: Group, in_order: int, out_order: int, elements: tuple,
-                 degree: int | None, kind: str) -> None:
+    def __init__(
+        self,
+        group: Group,
+        in_order: int,
+        out_order: int,
+        elements: tuple,
+        degree: int | None,
+        kind: str,
+    ) -> None:
         super().__init__(group, in_order, out_order, elements, degree)
         self.kind = kind
 
@@ -273,8 +295,9 @@ class EquivariantBasis(SpanningSet):
                [-1,  1]])
         """
         kind = check_choice("kind", kind, self.group.basis_kinds)
-        other = equivariant_basis(self.group, self.in_order, self.out_order, kind=kind,
-                                  n=self.degree)
+        other = equivariant_basis(
+            self.group, self.in_order, self.out_order, kind=kind, n=self.degree
+        )
         index = {_diagram_of(e): j for j, e in enumerate(other)}
         out = np.zeros((len(self), len(other)), dtype=np.int64)
         for i, element in enumerate(self):
@@ -299,8 +322,10 @@ class EquivariantBasis(SpanningSet):
         """
         coefficients = np.asarray(coefficients)
         if coefficients.shape[:1] != (len(self),):
-            msg = (f"coefficients must have leading dimension {len(self)} (the basis size), "
-                   f"got shape {coefficients.shape}")
+            msg = (
+                f"coefficients must have leading dimension {len(self)} (the basis size), "
+                f"got shape {coefficients.shape}"
+            )
             raise EquidiagValueError(msg)
         return np.tensordot(self.change_of_basis(kind).T, coefficients, axes=1)
 
@@ -320,8 +345,9 @@ def _as_other_kind(element, source: str, target: str):
             yield 1, PartitionDiagram._from_canonical(element.in_order, element.out_order, theta)
 
 
-def spanning_set(group: Group, in_order: int, out_order: int, *,
-                 n: int | None = None) -> SpanningSet:
+def spanning_set(
+    group: Group, in_order: int, out_order: int, *, n: int | None = None
+) -> SpanningSet:
     """Return the paper's spanning set of ``Hom_G((R^n)^{⊗k}, (R^n)^{⊗l})``.
 
     For ``S_n`` this is every ``(k, l)``-partition diagram, ``B(l + k)`` of them, in canonical
@@ -355,9 +381,14 @@ def spanning_set(group: Group, in_order: int, out_order: int, *,
     return SpanningSet(group, k, l, _cached_elements(group, k, l, degree, "spanning"), degree)
 
 
-def equivariant_basis(group: Group, in_order: int, out_order: int, *,
-                      kind: BasisKind | None = None,
-                      n: int | None = None) -> EquivariantBasis:
+def equivariant_basis(
+    group: Group,
+    in_order: int,
+    out_order: int,
+    *,
+    kind: BasisKind | None = None,
+    n: int | None = None,
+) -> EquivariantBasis:
     """Return a basis of ``Hom_G((R^n)^{⊗k}, (R^n)^{⊗l})`` made of diagrams.
 
     Parameters
@@ -395,8 +426,7 @@ def equivariant_basis(group: Group, in_order: int, out_order: int, *,
     """
     group = check_group(group)
     k, l = _check_orders(in_order, out_order)
-    kind = check_choice("kind", group.basis_kinds[0] if kind is None else kind,
-                        group.basis_kinds)
+    kind = check_choice("kind", group.basis_kinds[0] if kind is None else kind, group.basis_kinds)
     degree = group.with_degree(n).degree
     elements = _cached_elements(group, k, l, degree, kind)
     return EquivariantBasis(group, k, l, elements, degree, kind)

@@ -117,8 +117,10 @@ class BrauerDiagram(PartitionDiagram):
         super()._set(in_order, out_order, rgs)
         sizes = [len(b) for b in blocks_of(rgs)]
         if any(size != 2 for size in sizes):
-            msg = (f"every block of a {type(self).__name__} must have exactly 2 vertices; "
-                   f"got block sizes {sizes} in {self}")
+            msg = (
+                f"every block of a {type(self).__name__} must have exactly 2 vertices; "
+                f"got block sizes {sizes} in {self}"
+            )
             raise InvalidDiagramError(msg)
 
     @classmethod
@@ -182,8 +184,9 @@ def count_brauer_diagrams(in_order: int, out_order: int) -> int:
     >>> [count_brauer_diagrams(m, 0) for m in range(0, 11, 2)]
     [1, 1, 3, 15, 105, 945]
     """
-    return _double_factorial(check_nonnegative_int("in_order", in_order)
-                             + check_nonnegative_int("out_order", out_order))
+    return _double_factorial(
+        check_nonnegative_int("in_order", in_order) + check_nonnegative_int("out_order", out_order)
+    )
 
 
 def _rgs_of_pairs(pairs: Iterable[tuple[int, int]], m: int) -> tuple[int, ...]:
@@ -226,9 +229,11 @@ class SymplecticDiagram(BrauerDiagram):
             else:
                 factors.append(Factor("omega", (a, b)))
         l = self.out_order
-        net = TensorNetwork(tuple(letter[l:]), tuple(letter[:l]),
-                            tuple(Factor(f.kind, (letter[f.letters[0]], letter[f.letters[1]]))
-                                  for f in factors))
+        net = TensorNetwork(
+            tuple(letter[l:]),
+            tuple(letter[:l]),
+            tuple(Factor(f.kind, (letter[f.letters[0]], letter[f.letters[1]])) for f in factors),
+        )
         return net.canonical()
 
     def squared_norm(self, n: int) -> int:
@@ -252,8 +257,11 @@ class SymplecticDiagram(BrauerDiagram):
             return v if v < l else l + (k - 1 - (v - l))
 
         spans = [tuple(sorted((position(a), position(b)))) for a, b in self.pairs]
-        return sum(1 for (a, b), (c, d) in itertools.combinations(spans, 2)
-                   if a < c < b < d or c < a < d < b)
+        return sum(
+            1
+            for (a, b), (c, d) in itertools.combinations(spans, 2)
+            if a < c < b < d or c < a < d < b
+        )
 
     @property
     def num_caps(self) -> int:
@@ -332,12 +340,15 @@ class BrauerGroodDiagram(Picture):
     pairs: tuple[tuple[int, int], ...]
     sign: int
 
-    def __init__(self, text: str, in_order: int | None = None,
-                 out_order: int | None = None) -> None:
+    def __init__(
+        self, text: str, in_order: int | None = None, out_order: int | None = None
+    ) -> None:
         match = _FREE.match(text) if isinstance(text, str) else None
         if match is None or not match.group(2).strip():
-            msg = (f"cannot parse {text!r} as a Brauer–Grood diagram: expected a non-empty set "
-                   "of free vertices in brackets, then pairs, e.g. \"[1,2,1']|2',3'\"")
+            msg = (
+                f"cannot parse {text!r} as a Brauer–Grood diagram: expected a non-empty set "
+                "of free vertices in brackets, then pairs, e.g. \"[1,2,1']|2',3'\""
+            )
             raise InvalidDiagramError(msg)
         pair_text = match.group(3) or ""
         combined = match.group(2) + ("|" + pair_text if pair_text.strip() else "")
@@ -348,24 +359,38 @@ class BrauerGroodDiagram(Picture):
         if any(len(pair) != 2 for pair in pairs):
             msg = f"pairs must have exactly 2 vertices; got {[len(p) for p in pairs]} in {text!r}"
             raise InvalidDiagramError(msg)
-        self._set(k, l, tuple(sorted(free)), tuple(sorted(tuple(sorted(p)) for p in pairs)),
-                  -1 if match.group(1) else 1, validate=True)
+        self._set(
+            k,
+            l,
+            tuple(sorted(free)),
+            tuple(sorted(tuple(sorted(p)) for p in pairs)),
+            -1 if match.group(1) else 1,
+            validate=True,
+        )
 
     def _set(self, in_order, out_order, free, pairs, sign, validate=False) -> None:
         if validate:
             seen = sorted([*free, *(v for p in pairs for v in p)])
             if seen != list(range(in_order + out_order)):
-                msg = (f"the free vertices {list(free)} and pairs {list(pairs)} must cover each "
-                       f"of the {in_order + out_order} vertices exactly once")
+                msg = (
+                    f"the free vertices {list(free)} and pairs {list(pairs)} must cover each "
+                    f"of the {in_order + out_order} vertices exactly once"
+                )
                 raise InvalidDiagramError(msg)
             if not free:
                 msg = "a Brauer–Grood diagram needs at least one free vertex (n >= 1)"
                 raise InvalidDiagramError(msg)
-        for name, value in (("in_order", in_order), ("out_order", out_order), ("free", free),
-                            ("pairs", pairs), ("sign", sign)):
+        for name, value in (
+            ("in_order", in_order),
+            ("out_order", out_order),
+            ("free", free),
+            ("pairs", pairs),
+            ("sign", sign),
+        ):
             object.__setattr__(self, name, value)
-        object.__setattr__(self, "_hash", hash(("BrauerGrood", in_order, out_order, free,
-                                                pairs, sign)))
+        object.__setattr__(
+            self, "_hash", hash(("BrauerGrood", in_order, out_order, free, pairs, sign))
+        )
 
     @classmethod
     def _from_parts(cls, in_order, out_order, free, pairs, sign=1) -> BrauerGroodDiagram:
@@ -414,8 +439,11 @@ class BrauerGroodDiagram(Picture):
         for a, b in self.pairs:
             letter[b] = letter[a]
         l = self.out_order
-        net = TensorNetwork(tuple(letter[l:]), tuple(letter[:l]),
-                            (Factor("epsilon", tuple(letter[v] for v in self.free)),))
+        net = TensorNetwork(
+            tuple(letter[l:]),
+            tuple(letter[:l]),
+            (Factor("epsilon", tuple(letter[v] for v in self.free)),),
+        )
         return net.canonical()
 
     def terms(self) -> tuple[tuple[int, TensorNetwork], ...]:
@@ -442,9 +470,12 @@ class BrauerGroodDiagram(Picture):
     def _relabel(self, mapping, in_order, out_order, extra_pairs=(), sign=1):
         new_free = [mapping[v] for v in self.free]
         return BrauerGroodDiagram._from_parts(
-            in_order, out_order, sorted(new_free),
+            in_order,
+            out_order,
+            sorted(new_free),
             [tuple(sorted((mapping[a], mapping[b]))) for a, b in self.pairs] + list(extra_pairs),
-            self.sign * sign * _permutation_sign(new_free))
+            self.sign * sign * _permutation_sign(new_free),
+        )
 
     def transpose(self) -> BrauerGroodDiagram:
         """Return the diagram whose matrix is the transpose.
@@ -487,12 +518,16 @@ def _compose_with_brauer(upper, lower) -> Composition:
     grood = [d for d in (upper, lower) if isinstance(d, BrauerGroodDiagram)]
     brauer = [d for d in (upper, lower) if type(d) is BrauerDiagram]
     if len(grood) != 1 or len(brauer) != 1:
-        msg = ("a Brauer–Grood diagram composes with a BrauerDiagram only (two epsilons give a "
-               f"sum of Brauer diagrams); got {type(upper).__name__} ∘ {type(lower).__name__}")
+        msg = (
+            "a Brauer–Grood diagram composes with a BrauerDiagram only (two epsilons give a "
+            f"sum of Brauer diagrams); got {type(upper).__name__} ∘ {type(lower).__name__}"
+        )
         raise InvalidDiagramError(msg)
     if lower.out_order != upper.in_order:
-        msg = (f"cannot compose: the lower diagram {lower!r} has out_order={lower.out_order} but "
-               f"the upper diagram {upper!r} has in_order={upper.in_order}; they must match")
+        msg = (
+            f"cannot compose: the lower diagram {lower!r} has out_order={lower.out_order} but "
+            f"the upper diagram {upper!r} has in_order={upper.in_order}; they must match"
+        )
         raise InvalidDiagramError(msg)
     m, k1, l2 = lower.out_order, lower.in_order, upper.out_order
     size_lower = m + k1
@@ -519,20 +554,24 @@ def _compose_with_brauer(upper, lower) -> Composition:
     loops = sum(1 for c in components.values() if not c["outer"] and not c["legs"])
     if any(len(c["legs"]) > 1 for c in components.values()):
         return Composition(None, loops, 0)
-    leg_target = {c["legs"][0]: new_index[c["outer"][0]] for c in components.values()
-                  if c["legs"]}
+    leg_target = {c["legs"][0]: new_index[c["outer"][0]] for c in components.values() if c["legs"]}
     new_free = [leg_target[leg] for leg in legs]
-    new_pairs = [tuple(sorted(new_index[v] for v in c["outer"])) for c in components.values()
-                 if not c["legs"] and c["outer"]]
-    result = BrauerGroodDiagram._from_parts(k1, l2, sorted(new_free), new_pairs,
-                                            grood[0].sign * _permutation_sign(new_free))
+    new_pairs = [
+        tuple(sorted(new_index[v] for v in c["outer"]))
+        for c in components.values()
+        if not c["legs"] and c["outer"]
+    ]
+    result = BrauerGroodDiagram._from_parts(
+        k1, l2, sorted(new_free), new_pairs, grood[0].sign * _permutation_sign(new_free)
+    )
     return Composition(result, loops, 1)
 
 
 def _tensor_with_brauer(grood: BrauerGroodDiagram, other, first: bool) -> BrauerGroodDiagram:
     if type(other) is not BrauerDiagram:
-        msg = (f"a Brauer–Grood diagram tensors with a BrauerDiagram only, "
-               f"got {type(other).__name__}")
+        msg = (
+            f"a Brauer–Grood diagram tensors with a BrauerDiagram only, got {type(other).__name__}"
+        )
         raise InvalidDiagramError(msg)
     d1, d2 = (grood, other) if first else (other, grood)
     k1, l1, k2, l2 = d1.in_order, d1.out_order, d2.in_order, d2.out_order
@@ -568,8 +607,7 @@ def brauer_grood_diagrams(in_order: int, out_order: int, n: int) -> Iterator[Bra
 
 def count_brauer_grood_diagrams(in_order: int, out_order: int, n: int) -> int:
     """Return ``C(l + k, n) (l + k - n - 1)!!`` (0 when no such diagram exists)."""
-    m = check_nonnegative_int("in_order", in_order) + check_nonnegative_int("out_order",
-                                                                           out_order)
+    m = check_nonnegative_int("in_order", in_order) + check_nonnegative_int("out_order", out_order)
     n = check_positive_int("n", n)
     if m < n:
         return 0

@@ -148,8 +148,10 @@ def stack_sparse(elements: Sequence, n: int, dtype=np.float64) -> sp.csr_matrix:
         rows.append(np.full(coo.nnz, i))
         cols.append(coo.row.astype(np.int64) * width + coo.col)
         vals.append(coo.data)
-    return sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                         shape=(len(elements), n ** (k + l)))
+    return sp.csr_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(len(elements), n ** (k + l)),
+    )
 
 
 class _UnionFind:
@@ -396,8 +398,9 @@ class PartitionDiagram(Picture):
         """
         self._check_composable(other)
         rgs, loops = stack_rgs(self.rgs, self.out_order, other.rgs, other.out_order)
-        return Composition(type(self)._from_canonical(other.in_order, self.out_order, rgs),
-                           loops, 1)
+        return Composition(
+            type(self)._from_canonical(other.in_order, self.out_order, rgs), loops, 1
+        )
 
     def _check_composable(self, other: object) -> None:
         if type(other) is not type(self):
@@ -578,8 +581,12 @@ class OrbitBasisElement(Picture):
         d = self.diagram
         terms = []
         for theta in coarsenings(d.rgs):
-            terms.append((mobius(d.rgs, theta),
-                          PartitionDiagram._from_canonical(d.in_order, d.out_order, theta)))
+            terms.append(
+                (
+                    mobius(d.rgs, theta),
+                    PartitionDiagram._from_canonical(d.in_order, d.out_order, theta),
+                )
+            )
         return tuple(terms)
 
     def terms(self) -> tuple[tuple[int, TensorNetwork], ...]:
@@ -616,4 +623,3 @@ def _orbit_sparse(d: PartitionDiagram, n: int, dtype):
         else:
             cols = cols * n + values[:, b]
     return sp.csr_matrix((np.ones(len(values), dtype=dtype), (rows, cols)), shape=shape)
-

@@ -119,8 +119,13 @@ def draw(element, ax=None):
     for (x0, y0), (x1, y1) in picture.lines:
         ax.plot([x0, x1], [y0, y1], color="black", lw=1.5)
     if picture.epsilon is not None:
-        ax.text(*picture.epsilon, "ε", ha="center", va="center",
-                bbox={"boxstyle": "square", "fc": "white"})
+        ax.text(
+            *picture.epsilon,
+            "ε",
+            ha="center",
+            va="center",
+            bbox={"boxstyle": "square", "fc": "white"},
+        )
     ax.scatter(range(1, picture.top + 1), [1] * picture.top, color="black", zorder=3)
     ax.scatter(range(1, picture.bottom + 1), [0] * picture.bottom, color="black", zorder=3)
     if picture.label:

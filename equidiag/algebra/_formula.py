@@ -27,8 +27,14 @@ def _sub(names: list[str], latex: bool) -> str:
     return "_" + text if text else ""
 
 
-def network_formula(network: TensorNetwork, coefficient: str, *, latex: bool = False,
-                    distinct: bool = False, mean: bool = False) -> str:
+def network_formula(
+    network: TensorNetwork,
+    coefficient: str,
+    *,
+    latex: bool = False,
+    distinct: bool = False,
+    mean: bool = False,
+) -> str:
     """Return one term ``coefficient · (M x)_{i...}`` of a layer, in index notation.
 
     Parameters
@@ -71,14 +77,19 @@ def network_formula(network: TensorNetwork, coefficient: str, *, latex: bool = F
     blocks = list(dict.fromkeys(names[a] for a in network.letters))
     if distinct and len(blocks) > 1:  # an orbit element: all block values differ
         if len(blocks) == 2:
-            parts.append(rf"[{blocks[0]} \neq {blocks[1]}]" if latex
-                         else f"[{blocks[0]}≠{blocks[1]}]")
+            parts.append(
+                rf"[{blocks[0]} \neq {blocks[1]}]" if latex else f"[{blocks[0]}≠{blocks[1]}]"
+            )
         else:
-            parts.append(rf"[{','.join(blocks)} \text{{ distinct}}]" if latex
-                         else f"[{','.join(blocks)} distinct]")
+            parts.append(
+                rf"[{','.join(blocks)} \text{{ distinct}}]"
+                if latex
+                else f"[{','.join(blocks)} distinct]"
+            )
     if summed:
-        sigma = (r"\operatorname{mean}" if latex else "mean") if mean else (
-            r"\sum" if latex else "Σ")
+        sigma = (
+            (r"\operatorname{mean}" if latex else "mean") if mean else (r"\sum" if latex else "Σ")
+        )
         parts.append(f"{sigma}{_sub([','.join(names[a] for a in summed)], latex)}")
     for factor in network.factors:
         symbol = _SYMBOLS[factor.kind][1 if latex else 0]

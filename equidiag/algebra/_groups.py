@@ -73,10 +73,7 @@ def as_rng(rng: object = None) -> np.random.Generator:
         return np.random.default_rng(rng)
     if isinstance(rng, np.random.Generator):
         return rng
-    msg = (
-        f"rng must be None, an int seed or a numpy.random.Generator, "
-        f"got {type(rng).__name__}"
-    )
+    msg = f"rng must be None, an int seed or a numpy.random.Generator, got {type(rng).__name__}"
     raise EquidiagTypeError(msg)
 
 
@@ -345,8 +342,11 @@ def _so_basis(n: int) -> list[np.ndarray]:
 
 def _even_partition_dimension(n: int, m: int) -> int:
     """Sum of f^lambda over lambda |- m with all parts even and at most n parts (O(n))."""
-    return sum(num_standard_tableaux(lam) for lam in integer_partitions(m)
-               if len(lam) <= n and all(part % 2 == 0 for part in lam))
+    return sum(
+        num_standard_tableaux(lam)
+        for lam in integer_partitions(m)
+        if len(lam) <= n and all(part % 2 == 0 for part in lam)
+    )
 
 
 class _LieGroup(Group):
@@ -447,8 +447,10 @@ class SpecialOrthogonalGroup(_LieGroup):
 
     def __init__(self, n: int | None = None) -> None:
         if n is None:
-            msg = ("SpecialOrthogonalGroup needs n (its Levi-Civita diagrams depend on it), "
-                   "e.g. SpecialOrthogonalGroup(3)")
+            msg = (
+                "SpecialOrthogonalGroup needs n (its Levi-Civita diagrams depend on it), "
+                "e.g. SpecialOrthogonalGroup(3)"
+            )
             raise EquidiagValueError(msg)
         super().__init__(n)
 
@@ -464,8 +466,11 @@ class SpecialOrthogonalGroup(_LieGroup):
         return g
 
     def _dimension(self, n: int, m: int) -> int:
-        extra = sum(num_standard_tableaux(lam) for lam in integer_partitions(m)
-                    if len(lam) == n and all(part % 2 == 1 for part in lam))
+        extra = sum(
+            num_standard_tableaux(lam)
+            for lam in integer_partitions(m)
+            if len(lam) == n and all(part % 2 == 1 for part in lam)
+        )
         return _even_partition_dimension(n, m) + extra
 
     def _spanning_elements(self, k: int, l: int, n: int | None) -> tuple:
@@ -540,12 +545,14 @@ class SymplecticGroup(_LieGroup):
         return g
 
     def _dimension(self, n: int, m: int) -> int:
-        return sum(num_standard_tableaux(lam) for lam in integer_partitions(m)
-                   if len(lam) <= n and all(c % 2 == 0 for c in conjugate(lam)))
+        return sum(
+            num_standard_tableaux(lam)
+            for lam in integer_partitions(m)
+            if len(lam) <= n and all(c % 2 == 0 for c in conjugate(lam))
+        )
 
     def _spanning_elements(self, k: int, l: int, n: int | None) -> tuple:
-        return tuple(SymplecticDiagram._from_canonical(k, l, d.rgs)
-                     for d in brauer_diagrams(k, l))
+        return tuple(SymplecticDiagram._from_canonical(k, l, d.rgs) for d in brauer_diagrams(k, l))
 
     def _spanning_count(self, k: int, l: int) -> int:
         return count_brauer_diagrams(k, l)
@@ -568,4 +575,3 @@ def check_group(group: object) -> Group:
         msg = f"group must be an equidiag Group (e.g. SymmetricGroup(5)), got {group!r}"
         raise EquidiagTypeError(msg)
     return group
-

@@ -277,9 +277,7 @@ def _ravel(table: np.ndarray, columns: list[int], n: int) -> np.ndarray:
     return index
 
 
-def _join_assignments(
-    network: TensorNetwork, n: int
-) -> tuple[np.ndarray, np.ndarray, list[int]]:
+def _join_assignments(network: TensorNetwork, n: int) -> tuple[np.ndarray, np.ndarray, list[int]]:
     """Enumerate the nonzero terms: a table of letter assignments and the product of factors."""
     table = np.zeros((1, 0), dtype=np.int64)
     values = np.ones(1, dtype=np.int64)

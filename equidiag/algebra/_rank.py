@@ -53,8 +53,11 @@ def _pivots_mod_p(matrix: np.ndarray) -> list[int]:
 
 
 def _pivots_exact(matrix: np.ndarray) -> list[int]:
-    transposed = DomainMatrix([[QQ(int(x)) for x in column] for column in matrix.T],
-                              (matrix.shape[1], matrix.shape[0]), QQ)
+    transposed = DomainMatrix(
+        [[QQ(int(x)) for x in column] for column in matrix.T],
+        (matrix.shape[1], matrix.shape[0]),
+        QQ,
+    )
     _, pivots = transposed.rref()
     return list(pivots)
 

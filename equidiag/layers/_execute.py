@@ -22,20 +22,27 @@ import torch
 from ..errors import EquidiagValueError, check_size, size_limit
 from ._steps import Embedding, Reduction
 
-__all__ = ["AUTO_DENSE_ENTRIES", "PLAN_STRATEGIES", "dense_matrix", "execute",
-           "register_plan_strategy"]
+__all__ = [
+    "AUTO_DENSE_ENTRIES",
+    "PLAN_STRATEGIES",
+    "dense_matrix",
+    "execute",
+    "register_plan_strategy",
+]
 
 #: the ``"auto"`` strategy multiplies densely up to this many matrix entries
 AUTO_DENSE_ENTRIES = 2**18
 
 
 def _factors(plan, specs, n: int, like: torch.Tensor) -> list[torch.Tensor]:
-    return [plan.constant(("factor", kind, order), n, like.device, like.dtype)
-            for kind, order in specs]
+    return [
+        plan.constant(("factor", kind, order), n, like.device, like.dtype) for kind, order in specs
+    ]
 
 
-def reduce_all(plan, reductions: Sequence[Reduction], t: torch.Tensor,
-               n: int) -> list[torch.Tensor]:
+def reduce_all(
+    plan, reductions: Sequence[Reduction], t: torch.Tensor, n: int
+) -> list[torch.Tensor]:
     """Apply each reduction to ``t`` (``(B, C) + (n,)*order``); results are ``(B, C, n^w)``."""
     batch, channels = t.shape[0], t.shape[1]
     out = []
@@ -61,8 +68,14 @@ def _arrange(z: torch.Tensor, axes: tuple[int, ...]) -> torch.Tensor:
     return term
 
 
-def embed_all(plan, embeddings: Sequence[Embedding], zs: Sequence[torch.Tensor | None],
-              shape: tuple[int, ...], n: int, side: str) -> torch.Tensor:
+def embed_all(
+    plan,
+    embeddings: Sequence[Embedding],
+    zs: Sequence[torch.Tensor | None],
+    shape: tuple[int, ...],
+    n: int,
+    side: str,
+) -> torch.Tensor:
     """Return the sum of every ``z`` embedded into a new tensor of ``shape``.
 
     ``zs[i]`` is ``(B, C, n^width)`` (or ``None`` to skip). Terms without a diagonal are added
@@ -94,11 +107,15 @@ def embed_all(plan, embeddings: Sequence[Embedding], zs: Sequence[torch.Tensor |
             out.add_(term)
     if out is None:
         first = next(z for z in zs if z is not None)
-        out = (pending.clone(memory_format=torch.contiguous_format) if pending is not None
-               else first.new_zeros(shape))
+        out = (
+            pending.clone(memory_format=torch.contiguous_format)
+            if pending is not None
+            else first.new_zeros(shape)
+        )
     if diagonal:  # inside the stages, autograd does not record this in-place write
-        positions = plan.constant(("diagonal_positions", side, tuple(diagonal_ids)), n,
-                                  out.device, torch.int64)
+        positions = plan.constant(
+            ("diagonal_positions", side, tuple(diagonal_ids)), n, out.device, torch.int64
+        )
         flat = out.view(batch, channels, math.prod(shape[2:]))
         flat.index_add_(2, positions, torch.cat(diagonal, dim=2))
     return out
@@ -121,8 +138,9 @@ class _InputStage(torch.autograd.Function):
     @staticmethod
     def backward(ctx, *grads):
         plan = ctx.plan
-        grad = embed_all(plan, [s.adjoint for s in plan.input_steps], grads, ctx.shape, ctx.n,
-                         "input")
+        grad = embed_all(
+            plan, [s.adjoint for s in plan.input_steps], grads, ctx.shape, ctx.n, "input"
+        )
         return grad, None, None
 
     @staticmethod
@@ -137,8 +155,7 @@ class _OutputStage(torch.autograd.Function):
 
     @staticmethod
     def forward(plan, n, shape, *zs):
-        return embed_all(plan, [s.embedding for s in plan.output_steps], zs, shape, n,
-                         "output")
+        return embed_all(plan, [s.embedding for s in plan.output_steps], zs, shape, n, "output")
 
     @staticmethod
     def setup_context(ctx, inputs, output):
@@ -201,11 +218,13 @@ def dense_matrix(plan, network_weight: torch.Tensor, n: int) -> torch.Tensor:
     """
     c_out, c_in = network_weight.shape[1], network_weight.shape[2]
     k, l = plan.in_order, plan.out_order
-    check_size(f"the dense {c_out}·{n}^{l} x {c_in}·{n}^{k} layer matrix",
-               c_out * c_in * n ** (k + l), "use strategy='factored'")
+    check_size(
+        f"the dense {c_out}·{n}^{l} x {c_in}·{n}^{k} layer matrix",
+        c_out * c_in * n ** (k + l),
+        "use strategy='factored'",
+    )
     mats = plan.constant(("dense",), n, network_weight.device, network_weight.dtype)
-    return torch.einsum("doc,dij->oicj", network_weight, mats).reshape(c_out * n**l,
-                                                                       c_in * n**k)
+    return torch.einsum("doc,dij->oicj", network_weight, mats).reshape(c_out * n**l, c_in * n**k)
 
 
 def _run_dense(plan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.Tensor:
@@ -224,8 +243,11 @@ def _run_auto(plan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.Tens
     return _run_factored(plan, x, weight, n)
 
 
-PLAN_STRATEGIES: dict[str, Callable] = {"auto": _run_auto, "factored": _run_factored,
-                                        "dense": _run_dense}
+PLAN_STRATEGIES: dict[str, Callable] = {
+    "auto": _run_auto,
+    "factored": _run_factored,
+    "dense": _run_dense,
+}
 
 
 def register_plan_strategy(name: str, fn: Callable) -> None:

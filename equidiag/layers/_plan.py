@@ -49,7 +49,6 @@ from ._steps import InputStep, OutputStep, split_network
 __all__ = ["ContractionPlan", "compile_plan"]
 
 
-
 # ------------------------------------------------------------------------------ the plan
 _MAX_CONSTANTS = 256
 
@@ -88,8 +87,18 @@ class ContractionPlan:
     (15, 6, 7)
     """
 
-    def __init__(self, in_order, out_order, networks, coefficients, summed, normalize,
-                 strategy, input_steps, output_steps):
+    def __init__(
+        self,
+        in_order,
+        out_order,
+        networks,
+        coefficients,
+        summed,
+        normalize,
+        strategy,
+        input_steps,
+        output_steps,
+    ):
         self.in_order = in_order
         self.out_order = out_order
         self.networks = networks
@@ -100,9 +109,9 @@ class ContractionPlan:
         self.input_steps = input_steps
         self.output_steps = output_steps
         diagonal = coefficients.diagonal() if coefficients.shape[0] == coefficients.shape[1] else 0
-        self._coefficients_are_identity = (
-            coefficients.shape[0] == coefficients.shape[1] == coefficients.nnz
-            and bool((diagonal == 1).all()))
+        self._coefficients_are_identity = coefficients.shape[0] == coefficients.shape[
+            1
+        ] == coefficients.nnz and bool((diagonal == 1).all())
         self._cache: dict = {}
         # channel mixing: output steps fed by one diagram are mixed together per input step
         # (one product with stacked weights); the others concatenate their inputs
@@ -111,8 +120,9 @@ class ContractionPlan:
             if len(step.terms) == 1:
                 single.setdefault(step.terms[0][1], []).append(s)
         self.stacked_mixes = tuple((i, tuple(ids)) for i, ids in single.items())
-        self.concatenated_mixes = tuple(s for s, step in enumerate(output_steps)
-                                        if len(step.terms) > 1)
+        self.concatenated_mixes = tuple(
+            s for s, step in enumerate(output_steps) if len(step.terms) > 1
+        )
 
     @property
     def num_elements(self) -> int:
@@ -151,8 +161,9 @@ class ContractionPlan:
             weight = weight * scale[:, None, None]
         if self._coefficients_are_identity:
             return weight
-        elements, networks, values = self.constant(("coefficients",), 0, weight.device,
-                                                   weight.dtype)
+        elements, networks, values = self.constant(
+            ("coefficients",), 0, weight.device, weight.dtype
+        )
         contributions = weight[elements] * values[:, None, None]
         out = weight.new_zeros((len(self.networks), *weight.shape[1:]))
         return out.index_add(0, networks, contributions)
@@ -168,8 +179,10 @@ class ContractionPlan:
         """
         k, l = self.in_order, self.out_order
         flops = sum(in_channels * n**step.reduction.letters_read for step in self.input_steps)
-        largest = max([in_channels * n**k, out_channels * n**l]
-                      + [in_channels * n**s.reduction.width for s in self.input_steps])
+        largest = max(
+            [in_channels * n**k, out_channels * n**l]
+            + [in_channels * n**s.reduction.width for s in self.input_steps]
+        )
         for step in self.output_steps:
             width = n**step.embedding.width
             flops += 2 * out_channels * len(step.terms) * in_channels * width
@@ -209,10 +222,12 @@ def _build_constant(plan: ContractionPlan, name: tuple, n: int, device, dtype) -
         _, side, ids = name
         pieces = []
         for i in ids:
-            embedding = (plan.input_steps[i].adjoint if side == "input"
-                         else plan.output_steps[i].embedding)
-            grids = torch.meshgrid(*[torch.arange(n, device=device)] * len(embedding.axes),
-                                   indexing="ij")
+            embedding = (
+                plan.input_steps[i].adjoint if side == "input" else plan.output_steps[i].embedding
+            )
+            grids = torch.meshgrid(
+                *[torch.arange(n, device=device)] * len(embedding.axes), indexing="ij"
+            )
             flat = torch.zeros((), dtype=torch.int64, device=device)
             for letter in embedding.target:
                 flat = flat * n + grids[letter]
@@ -221,25 +236,35 @@ def _build_constant(plan: ContractionPlan, name: tuple, n: int, device, dtype) -
     if what == "stacked_networks":  # networks mixed together from one shared input
         _, g = name
         _, step_ids = plan.stacked_mixes[g]
-        return torch.tensor([plan.output_steps[s].terms[0][0] for s in step_ids],
-                            dtype=torch.int64, device=device)
+        return torch.tensor(
+            [plan.output_steps[s].terms[0][0] for s in step_ids], dtype=torch.int64, device=device
+        )
     if what == "step_networks":  # networks feeding one output step through a concatenation
         _, s = name
-        return torch.tensor([j for j, _ in plan.output_steps[s].terms], dtype=torch.int64,
-                            device=device)
+        return torch.tensor(
+            [j for j, _ in plan.output_steps[s].terms], dtype=torch.int64, device=device
+        )
     if what == "mean":
         return torch.tensor([float(n) ** -s for s in plan.summed], dtype=dtype, device=device)
     if what == "coefficients":  # the nonzeros (element, network, value), n-independent
         coo = plan.coefficients.tocoo()
-        return (torch.tensor(coo.row, dtype=torch.int64, device=device),
-                torch.tensor(coo.col, dtype=torch.int64, device=device),
-                torch.tensor(coo.data, dtype=dtype, device=device))
+        return (
+            torch.tensor(coo.row, dtype=torch.int64, device=device),
+            torch.tensor(coo.col, dtype=torch.int64, device=device),
+            torch.tensor(coo.data, dtype=dtype, device=device),
+        )
     if what == "dense":
         size = len(plan.networks) * n ** (plan.in_order + plan.out_order)
-        check_size(f"the dense matrices of {len(plan.networks)} diagrams at n={n}", size,
-                   "use strategy='factored'")
-        mats = np.stack([net.to_dense(n) for net in plan.networks]) if plan.networks else (
-            np.zeros((0, n**plan.out_order, n**plan.in_order)))
+        check_size(
+            f"the dense matrices of {len(plan.networks)} diagrams at n={n}",
+            size,
+            "use strategy='factored'",
+        )
+        mats = (
+            np.stack([net.to_dense(n) for net in plan.networks])
+            if plan.networks
+            else (np.zeros((0, n**plan.out_order, n**plan.in_order)))
+        )
         return torch.as_tensor(mats, dtype=dtype, device=device)
     msg = f"unknown plan constant {name!r}"
     raise KeyError(msg)
@@ -255,9 +280,14 @@ def _element_terms(element) -> tuple[tuple[tuple[int, TensorNetwork], ...], int]
     raise EquidiagTypeError(msg)
 
 
-def compile_plan(elements: Sequence, *, orders: tuple[int, int] | None = None,
-                 normalize: Normalization = None, share: bool = True,
-                 strategy: PlanStrategy = "auto") -> ContractionPlan:
+def compile_plan(
+    elements: Sequence,
+    *,
+    orders: tuple[int, int] | None = None,
+    normalize: Normalization = None,
+    share: bool = True,
+    strategy: PlanStrategy = "auto",
+) -> ContractionPlan:
     """Compile spanning elements (diagrams or tensor networks) into a :class:`ContractionPlan`.
 
     Compilation does no tensor arithmetic and is cached on its (hashable) arguments.
@@ -313,31 +343,38 @@ def compile_plan(elements: Sequence, *, orders: tuple[int, int] | None = None,
     if orders is None:
         msg = "cannot infer the orders of an empty spanning set; pass orders=(in_order, out_order)"
         raise EquidiagValueError(msg)
-    orders = (check_nonnegative_int("in_order", orders[0]),
-              check_nonnegative_int("out_order", orders[1]))
+    orders = (
+        check_nonnegative_int("in_order", orders[0]),
+        check_nonnegative_int("out_order", orders[1]),
+    )
     return _compile(tuple(elements), tuple(orders), normalize, bool(share), strategy)
 
 
 @functools.lru_cache(maxsize=128)
-def _compile(elements: tuple, orders: tuple[int, int], normalize, share: bool,
-             strategy: str) -> ContractionPlan:
+def _compile(
+    elements: tuple, orders: tuple[int, int], normalize, share: bool, strategy: str
+) -> ContractionPlan:
     k, l = orders
     expanded = [_element_terms(e) for e in elements]
     found = {(net.in_order, net.out_order) for terms, _ in expanded for _, net in terms}
     if found - {orders}:
-        msg = (f"all elements must have the same orders {orders} (in_order, out_order); "
-               f"got {sorted(found)}")
+        msg = (
+            f"all elements must have the same orders {orders} (in_order, out_order); "
+            f"got {sorted(found)}"
+        )
         raise EquidiagValueError(msg)
     index: dict[TensorNetwork, int] = {}
     for terms, _ in expanded:
         for _, net in terms:
             index.setdefault(net.canonical(), len(index))
     networks = tuple(index)
-    triplets = [(e, index[net.canonical()], c) for e, (terms, _) in enumerate(expanded)
-                for c, net in terms]
+    triplets = [
+        (e, index[net.canonical()], c) for e, (terms, _) in enumerate(expanded) for c, net in terms
+    ]
     rows, cols, values = zip(*triplets) if triplets else ((), (), ())
-    coefficients = sp.csr_matrix((np.array(values, dtype=np.int64), (rows, cols)),
-                                 shape=(len(elements), len(networks)))
+    coefficients = sp.csr_matrix(
+        (np.array(values, dtype=np.int64), (rows, cols)), shape=(len(elements), len(networks))
+    )
     coefficients.sum_duplicates()
     coefficients.eliminate_zeros()
     inputs: dict = {}
@@ -349,17 +386,18 @@ def _compile(elements: tuple, orders: tuple[int, int], normalize, share: bool,
         i = inputs.setdefault(in_key, len(inputs))
         outputs.setdefault(out_key, []).append((j, i))
     input_steps = tuple(InputStep.build(key if share else key[1]) for key in inputs)
-    output_steps = [OutputStep.build(key if share else key[1], terms)
-                    for key, terms in outputs.items()]
+    output_steps = [
+        OutputStep.build(key if share else key[1], terms) for key, terms in outputs.items()
+    ]
     # full-size patterns without diagonals first: the first two are summed into the output
-    output_steps.sort(key=lambda step: not (step.embedding.is_identity
-                                            and step.embedding.width == l))
+    output_steps.sort(
+        key=lambda step: not (step.embedding.is_identity and step.embedding.width == l)
+    )
     output_steps = tuple(output_steps)
     summed = tuple(s for _, s in expanded)
-    return ContractionPlan(k, l, networks, coefficients, summed, normalize,
-                           strategy, input_steps, output_steps)
+    return ContractionPlan(
+        k, l, networks, coefficients, summed, normalize, strategy, input_steps, output_steps
+    )
 
 
 _CLEAR_HOOKS.append(_compile.cache_clear)
-
-

@@ -62,8 +62,7 @@ class Reduction:
     letters_read: int
 
     @classmethod
-    def build(cls, source: tuple[int, ...], factors: Factors,
-              kept: tuple[int, ...]) -> Reduction:
+    def build(cls, source: tuple[int, ...], factors: Factors, kept: tuple[int, ...]) -> Reduction:
         """Build the reduction of a tensor with letters ``source`` to the letters ``kept``."""
         letters_read = len(set(source).union(*(set(letters) for _, letters in factors)))
         return cls(_equation(source, factors, kept), _shapes(factors), len(kept), letters_read)
@@ -114,8 +113,11 @@ class Embedding:
     @functools.cached_property
     def is_identity(self) -> bool:
         """Whether ``z`` is the target itself (no factor, diagonal, broadcast or permutation)."""
-        return (self.equation is None and not self.is_diagonal
-                and self.axes == tuple(range(len(self.axes))))
+        return (
+            self.equation is None
+            and not self.is_diagonal
+            and self.axes == tuple(range(len(self.axes)))
+        )
 
 
 @dataclass(frozen=True)
@@ -129,12 +131,17 @@ class InputStep:
     def build(cls, key: tuple) -> InputStep:
         """Build from an input key ``(in_sub, factors, kept)``."""
         in_sub, factors, kept = key
-        rename = {a: i for i, a in enumerate(dict.fromkeys(
-            itertools.chain(kept, *(letters for _, letters in factors), in_sub)))}
+        rename = {
+            a: i
+            for i, a in enumerate(
+                dict.fromkeys(itertools.chain(kept, *(letters for _, letters in factors), in_sub))
+            )
+        }
         adjoint = Embedding.build(
-            len(kept), tuple((kind, tuple(rename[a] for a in letters))
-                             for kind, letters in factors),
-            tuple(rename[a] for a in in_sub))
+            len(kept),
+            tuple((kind, tuple(rename[a] for a in letters)) for kind, letters in factors),
+            tuple(rename[a] for a in in_sub),
+        )
         return cls(Reduction.build(in_sub, factors, kept), adjoint)
 
 
@@ -154,8 +161,11 @@ class OutputStep:
     def build(cls, key: tuple, terms) -> OutputStep:
         """Build from an output key ``(width, factors, out_sub)`` and its terms."""
         width, factors, out_sub = key
-        return cls(tuple(terms), Embedding.build(width, factors, out_sub),
-                   Reduction.build(out_sub, factors, tuple(range(width))))
+        return cls(
+            tuple(terms),
+            Embedding.build(width, factors, out_sub),
+            Reduction.build(out_sub, factors, tuple(range(width))),
+        )
 
 
 def split_network(network: TensorNetwork) -> tuple[tuple, tuple]:
@@ -181,18 +191,32 @@ def split_network(network: TensorNetwork) -> tuple[tuple, tuple]:
     out_factors = tuple(f for f in network.factors if find(f.letters[0]) not in touches_in)
     in_factors = tuple(f for f in network.factors if f not in out_factors)
     outputs = set(network.out_sub)
-    kept = [a for a in dict.fromkeys(itertools.chain(network.in_sub,
-                                                     *(f.letters for f in in_factors)))
-            if a in outputs]
+    kept = [
+        a
+        for a in dict.fromkeys(itertools.chain(network.in_sub, *(f.letters for f in in_factors)))
+        if a in outputs
+    ]
 
-    rename = {a: i for i, a in enumerate(dict.fromkeys(
-        itertools.chain(network.in_sub, *(f.letters for f in in_factors))))}
-    in_key = (tuple(rename[a] for a in network.in_sub),
-              tuple((f.kind, tuple(rename[a] for a in f.letters)) for f in in_factors),
-              tuple(rename[a] for a in kept))
-    rename = {a: i for i, a in enumerate(dict.fromkeys(
-        itertools.chain(kept, *(f.letters for f in out_factors), network.out_sub)))}
-    out_key = (len(kept),
-               tuple((f.kind, tuple(rename[a] for a in f.letters)) for f in out_factors),
-               tuple(rename[a] for a in network.out_sub))
+    rename = {
+        a: i
+        for i, a in enumerate(
+            dict.fromkeys(itertools.chain(network.in_sub, *(f.letters for f in in_factors)))
+        )
+    }
+    in_key = (
+        tuple(rename[a] for a in network.in_sub),
+        tuple((f.kind, tuple(rename[a] for a in f.letters)) for f in in_factors),
+        tuple(rename[a] for a in kept),
+    )
+    rename = {
+        a: i
+        for i, a in enumerate(
+            dict.fromkeys(itertools.chain(kept, *(f.letters for f in out_factors), network.out_sub))
+        )
+    }
+    out_key = (
+        len(kept),
+        tuple((f.kind, tuple(rename[a] for a in f.letters)) for f in out_factors),
+        tuple(rename[a] for a in network.out_sub),
+    )
     return in_key, out_key

@@ -46,16 +46,20 @@ def infer_degree(x: torch.Tensor, in_order: int, in_channels: int, n: int | None
     shape = tuple(x.shape)
     expected = f"(..., {in_channels}{', n' * in_order})"
     if len(shape) < in_order + 1:
-        msg = (f"expected input of shape {expected} with in_order={in_order} trailing axes, "
-               f"got {shape}")
+        msg = (
+            f"expected input of shape {expected} with in_order={in_order} trailing axes, "
+            f"got {shape}"
+        )
         raise ShapeError(msg)
-    trailing = shape[len(shape) - in_order:]
+    trailing = shape[len(shape) - in_order :]
     if len(set(trailing)) > 1:
         msg = f"the last {in_order} axes must have equal size n; expected {expected}, got {shape}"
         raise ShapeError(msg)
     if shape[-in_order - 1] != in_channels:
-        msg = (f"expected {in_channels} channels at axis {-in_order - 1}: input of shape "
-               f"{expected}, got {shape}")
+        msg = (
+            f"expected {in_channels} channels at axis {-in_order - 1}: input of shape "
+            f"{expected}, got {shape}"
+        )
         raise ShapeError(msg)
     if trailing:
         if n is not None and trailing[0] != n:
@@ -68,18 +72,23 @@ def infer_degree(x: torch.Tensor, in_order: int, in_channels: int, n: int | None
     return n
 
 
-def _check_bias(bias: torch.Tensor, bias_plan: ContractionPlan | None, out_order: int,
-                c_out: int) -> None:
+def _check_bias(
+    bias: torch.Tensor, bias_plan: ContractionPlan | None, out_order: int, c_out: int
+) -> None:
     if bias_plan is None:
         msg = "bias needs bias_plan, the compiled 0 -> out_order spanning set"
         raise EquidiagValueError(msg)
     if (bias_plan.in_order, bias_plan.out_order) != (0, out_order):
-        msg = (f"bias_plan must map order 0 to order {out_order}, got "
-               f"{bias_plan.in_order} -> {bias_plan.out_order}")
+        msg = (
+            f"bias_plan must map order 0 to order {out_order}, got "
+            f"{bias_plan.in_order} -> {bias_plan.out_order}"
+        )
         raise EquidiagValueError(msg)
     if tuple(bias.shape) != (bias_plan.num_elements, c_out):
-        msg = (f"bias must have shape ({bias_plan.num_elements}, {c_out}) (invariants, c_out), "
-               f"got {tuple(bias.shape)}")
+        msg = (
+            f"bias must have shape ({bias_plan.num_elements}, {c_out}) (invariants, c_out), "
+            f"got {tuple(bias.shape)}"
+        )
         raise ShapeError(msg)
 
 
@@ -121,8 +130,9 @@ def equivariant_linear(
         Shape ``(*batch, c_out) + (n,) * l``.
     """
     if weight.ndim != 3 or weight.shape[0] != plan.num_elements:
-        msg = (f"weight must have shape ({plan.num_elements}, c_out, c_in), "
-               f"got {tuple(weight.shape)}")
+        msg = (
+            f"weight must have shape ({plan.num_elements}, c_out, c_in), got {tuple(weight.shape)}"
+        )
         raise ShapeError(msg)
     k, l = plan.in_order, plan.out_order
     c_out, c_in = weight.shape[1], weight.shape[2]

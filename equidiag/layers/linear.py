@@ -119,10 +119,22 @@ class EquivariantLinear(nn.Module):
     out_channels: int
     weight: torch.Tensor
 
-    def __init__(self, group: Group, in_order: int, out_order: int, in_channels: int,
-                 out_channels: int, bias: bool = True, *, basis: BasisKind = "diagram",
-                 normalize: Normalization = None, strategy: PlanStrategy = "auto",
-                 init_degree: int | None = None, device=None, dtype=None) -> None:
+    def __init__(
+        self,
+        group: Group,
+        in_order: int,
+        out_order: int,
+        in_channels: int,
+        out_channels: int,
+        bias: bool = True,
+        *,
+        basis: BasisKind = "diagram",
+        normalize: Normalization = None,
+        strategy: PlanStrategy = "auto",
+        init_degree: int | None = None,
+        device=None,
+        dtype=None,
+    ) -> None:
         factory_kwargs = {"device": device, "dtype": dtype}
         super().__init__()
         self.group = check_group(group)
@@ -133,8 +145,11 @@ class EquivariantLinear(nn.Module):
         self.basis = check_choice("basis", basis, group.basis_kinds)
         self.normalize = check_choice("normalize", normalize, (None, "mean"))
         self.strategy = strategy
-        self.init_degree = (_DEFAULT_INIT_DEGREE if init_degree is None
-                            else check_positive_int("init_degree", init_degree))
+        self.init_degree = (
+            _DEFAULT_INIT_DEGREE
+            if init_degree is None
+            else check_positive_int("init_degree", init_degree)
+        )
         if not isinstance(bias, bool):
             msg = f"bias must be True or False, got {bias!r}"
             raise EquidiagTypeError(msg)
@@ -143,27 +158,37 @@ class EquivariantLinear(nn.Module):
             raise EquidiagTypeError(msg)
         self._compile(bias)
         if self.plan.num_elements == 0:
-            msg = (f"there are no {self.group}-equivariant maps from order {in_order} to order "
-                   f"{out_order} (dimension 0): this layer ignores its input and returns its "
-                   "bias (or zeros)")
+            msg = (
+                f"there are no {self.group}-equivariant maps from order {in_order} to order "
+                f"{out_order} (dimension 0): this layer ignores its input and returns its "
+                "bias (or zeros)"
+            )
             warnings.warn(msg, ZeroMapWarning, stacklevel=2)
-        self.weight = nn.Parameter(torch.empty(
-            (self.plan.num_elements, out_channels, in_channels), **factory_kwargs))
+        self.weight = nn.Parameter(
+            torch.empty((self.plan.num_elements, out_channels, in_channels), **factory_kwargs)
+        )
         if bias:
-            self.bias = nn.Parameter(torch.empty(
-                (self.bias_plan.num_elements, out_channels), **factory_kwargs))
+            self.bias = nn.Parameter(
+                torch.empty((self.bias_plan.num_elements, out_channels), **factory_kwargs)
+            )
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
 
     def _compile(self, bias: bool) -> None:
-        self.plan = compile_plan(self.plan_elements(), orders=(self.in_order, self.out_order),
-                                 normalize=self.normalize, strategy=self.strategy)
+        self.plan = compile_plan(
+            self.plan_elements(),
+            orders=(self.in_order, self.out_order),
+            normalize=self.normalize,
+            strategy=self.strategy,
+        )
         self.bias_plan = None
         if bias:
             self.bias_plan = compile_plan(
                 _layer_elements(self.group, 0, self.out_order, self.basis),
-                orders=(0, self.out_order), strategy=self.strategy)
+                orders=(0, self.out_order),
+                strategy=self.strategy,
+            )
 
     # ------------------------------------------------------------------ torch.nn protocol
     def reset_parameters(self) -> None:
@@ -182,8 +207,9 @@ class EquivariantLinear(nn.Module):
             factor = 1.0 if self.normalize is None else float(n) ** (-2 * summed)
             q.append(element.squared_norm(n) * factor / n**self.out_order)
         alive = sum(1 for value in q if value > 0)
-        std = torch.tensor([1.0 / math.sqrt(self.in_channels * alive * value) if value > 0
-                            else 0.0 for value in q])
+        std = torch.tensor(
+            [1.0 / math.sqrt(self.in_channels * alive * value) if value > 0 else 0.0 for value in q]
+        )
         with torch.no_grad():
             self.weight.normal_()
             self.weight.mul_(std.to(self.weight)[:, None, None])
@@ -192,10 +218,12 @@ class EquivariantLinear(nn.Module):
 
     def extra_repr(self) -> str:
         """Return the constructor summary shown by ``repr``."""
-        text = (f"group={self.group}, in_order={self.in_order}, out_order={self.out_order}, "
-                f"in_channels={self.in_channels}, out_channels={self.out_channels}, "
-                f"basis={self.basis}, basis_dim={self.plan.num_elements}, "
-                f"bias={self.bias is not None}")
+        text = (
+            f"group={self.group}, in_order={self.in_order}, out_order={self.out_order}, "
+            f"in_channels={self.in_channels}, out_channels={self.out_channels}, "
+            f"basis={self.basis}, basis_dim={self.plan.num_elements}, "
+            f"bias={self.bias is not None}"
+        )
         if self.normalize is not None:
             text += f", normalize={self.normalize}"
         if self.strategy != "auto":
@@ -208,9 +236,14 @@ class EquivariantLinear(nn.Module):
         ``n`` is read from ``x``; pass it only when ``in_order == 0`` and the group leaves it
         unspecified.
         """
-        return equivariant_linear(x, self.weight, self.plan, self.bias, self.bias_plan,
-                                  n=self.group.degree if n is None else
-                                  self.group.require_degree(n))
+        return equivariant_linear(
+            x,
+            self.weight,
+            self.plan,
+            self.bias,
+            self.bias_plan,
+            n=self.group.degree if n is None else self.group.require_degree(n),
+        )
 
     # ------------------------------------------------------------------ export, text
     def to_dense_linear(self, n: int | None = None) -> nn.Linear:
@@ -227,8 +260,13 @@ class EquivariantLinear(nn.Module):
         n = self.group.require_degree(n)
         with torch.no_grad():
             matrix = dense_matrix(self.plan, self.plan.network_weights(self.weight, n), n)
-            linear = nn.Linear(matrix.shape[1], matrix.shape[0], bias=self.bias is not None,
-                               device=self.weight.device, dtype=self.weight.dtype)
+            linear = nn.Linear(
+                matrix.shape[1],
+                matrix.shape[0],
+                bias=self.bias is not None,
+                device=self.weight.device,
+                dtype=self.weight.dtype,
+            )
             linear.weight.copy_(matrix)
             if self.bias is not None:
                 linear.bias.copy_(invariant_tensor(self.bias, self.bias_plan, n).reshape(-1))
@@ -252,15 +290,20 @@ class EquivariantLinear(nn.Module):
             Return LaTeX instead of plain text.
         """
         lhs_names = "".join(output_index_names(self.out_order))
-        lhs = ("y_{" + lhs_names + "}" if latex else
-               "y" + ("_" + lhs_names if lhs_names else ""))
+        lhs = "y_{" + lhs_names + "}" if latex else "y" + ("_" + lhs_names if lhs_names else "")
         terms = []
         for e, element in enumerate(self.plan_elements(), start=1):
             diagram = getattr(element, "diagram", element)
             symbol = f"w_{{{e}}}" if latex else f"w_{e}"
-            terms.append(network_formula(diagram.network(), symbol, latex=latex,
-                                         distinct=diagram is not element,
-                                         mean=self.normalize == "mean"))
+            terms.append(
+                network_formula(
+                    diagram.network(),
+                    symbol,
+                    latex=latex,
+                    distinct=diagram is not element,
+                    mean=self.normalize == "mean",
+                )
+            )
         return f"{lhs} = " + (" + ".join(terms) if terms else "0")
 
     # ------------------------------------------------------------------ pickling
@@ -304,8 +347,14 @@ class MixedOrderLinear(nn.Module):
     {1: (7, 4, 6), 2: (7, 5, 6, 6)}
     """
 
-    def __init__(self, group: Group, in_channels: dict[int, int], out_channels: dict[int, int],
-                 bias: bool = True, **kwargs) -> None:
+    def __init__(
+        self,
+        group: Group,
+        in_channels: dict[int, int],
+        out_channels: dict[int, int],
+        bias: bool = True,
+        **kwargs,
+    ) -> None:
         super().__init__()
         self.in_channels = _check_channels("in_channels", in_channels)
         self.out_channels = _check_channels("out_channels", out_channels)
@@ -313,7 +362,8 @@ class MixedOrderLinear(nn.Module):
         for l, c_out in self.out_channels.items():
             for i, (k, c_in) in enumerate(self.in_channels.items()):
                 self.blocks[f"{k}_to_{l}"] = EquivariantLinear(
-                    group, k, l, c_in, c_out, bias=bias and i == 0, **kwargs)
+                    group, k, l, c_in, c_out, bias=bias and i == 0, **kwargs
+                )
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -326,8 +376,7 @@ class MixedOrderLinear(nn.Module):
                 with torch.no_grad():
                     block.weight.mul_(1.0 / math.sqrt(max(live, 1)))
 
-    def forward(self, x: dict[int, torch.Tensor], n: int | None = None
-                ) -> dict[int, torch.Tensor]:
+    def forward(self, x: dict[int, torch.Tensor], n: int | None = None) -> dict[int, torch.Tensor]:
         """Apply the layer to ``{order: tensor}`` holding every input order.
 
         ``n`` is read from the inputs of positive order; pass it when there are none and the
@@ -355,8 +404,10 @@ def _check_channels(name: str, channels: object) -> dict[int, int]:
     if not isinstance(channels, dict) or not channels:
         msg = f"{name} must be a non-empty dict {{order: channels}}, got {channels!r}"
         raise EquidiagTypeError(msg)
-    return {check_nonnegative_int(f"{name} order", k): check_positive_int(f"{name}[{k}]", c)
-            for k, c in sorted(channels.items())}
+    return {
+        check_nonnegative_int(f"{name} order", k): check_positive_int(f"{name}[{k}]", c)
+        for k, c in sorted(channels.items())
+    }
 
 
 def _common_degree(x: dict[int, torch.Tensor]) -> int | None:

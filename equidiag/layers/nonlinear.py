@@ -51,10 +51,16 @@ def gram_invariants(x: torch.Tensor, form: torch.Tensor, order: int) -> torch.Te
 def _check_features(x: torch.Tensor, order: int, channels: int, n: int | None) -> None:
     shape = tuple(x.shape)
     expected = f"(..., {channels}{', n' * order})"
-    trailing = shape[len(shape) - order:] if order else ()
-    if (len(shape) < order + 1 or shape[-order - 1] != channels or len(set(trailing)) > 1
-            or (n is not None and trailing and trailing[0] != n)):
-        msg = f"expected input of shape {expected}{'' if n is None else f' with n={n}'}, got {shape}"
+    trailing = shape[len(shape) - order :] if order else ()
+    if (
+        len(shape) < order + 1
+        or shape[-order - 1] != channels
+        or len(set(trailing)) > 1
+        or (n is not None and trailing and trailing[0] != n)
+    ):
+        msg = (
+            f"expected input of shape {expected}{'' if n is None else f' with n={n}'}, got {shape}"
+        )
         raise ShapeError(msg)
 
 
@@ -110,8 +116,16 @@ class GatedNonlinearity(_GramModule):
     >>> ed.testing.assert_equivariant(gate, G, 1, 1, rng=0)
     """
 
-    def __init__(self, group: Group, order: int, channels: int, *, scalar_activation=F.silu,
-                 device=None, dtype=None) -> None:
+    def __init__(
+        self,
+        group: Group,
+        order: int,
+        channels: int,
+        *,
+        scalar_activation=F.silu,
+        device=None,
+        dtype=None,
+    ) -> None:
         super().__init__(group, order, channels)
         self.in_channels = channels
         self.scalar_activation = scalar_activation

@@ -30,8 +30,9 @@ def groups():
     return [*out, ed.SymplecticGroup(2), ed.SymplecticGroup(4)]
 
 
-GRID = [(G, k, m - k) for G in groups() for m in range(7) for k in range(m + 1)
-        if G.degree ** m <= 5**6]
+GRID = [
+    (G, k, m - k) for G in groups() for m in range(7) for k in range(m + 1) if G.degree**m <= 5**6
+]
 
 
 def gid(case):
@@ -44,8 +45,11 @@ def relative_equivariance_error(matrix, g, k, l):
     n = g.shape[0]
     t = matrix.reshape((n,) * (l + k))
     # rho_l(g) M and M rho_k(g), on the tensor form: act on the first l axes and the last k axes
-    lhs = np.moveaxis(act(g, np.moveaxis(t, range(l), range(k, k + l)), l),
-                      range(k, k + l), range(l)) if l else t
+    lhs = (
+        np.moveaxis(act(g, np.moveaxis(t, range(l), range(k, k + l)), l), range(k, k + l), range(l))
+        if l
+        else t
+    )
     rhs = act(g.T, t, k) if k else t
     return np.abs(lhs - rhs).max() / max(1.0, np.abs(lhs).max())
 
@@ -84,24 +88,41 @@ def test_rank_and_basis_size_equal_the_dimension(case):
 
 @pytest.mark.parametrize(
     ("G", "m"),
-    [(ed.OrthogonalGroup(2), 4), (ed.OrthogonalGroup(3), 4), (ed.OrthogonalGroup(1), 2),
-     (ed.SpecialOrthogonalGroup(2), 4), (ed.SpecialOrthogonalGroup(3), 3),
-     (ed.SpecialOrthogonalGroup(3), 5), (ed.SpecialOrthogonalGroup(4), 4),
-     (ed.SymplecticGroup(2), 4), (ed.SymplecticGroup(2), 6), (ed.SymplecticGroup(4), 4)],
+    [
+        (ed.OrthogonalGroup(2), 4),
+        (ed.OrthogonalGroup(3), 4),
+        (ed.OrthogonalGroup(1), 2),
+        (ed.SpecialOrthogonalGroup(2), 4),
+        (ed.SpecialOrthogonalGroup(3), 3),
+        (ed.SpecialOrthogonalGroup(3), 5),
+        (ed.SpecialOrthogonalGroup(4), 4),
+        (ed.SymplecticGroup(2), 4),
+        (ed.SymplecticGroup(2), 6),
+        (ed.SymplecticGroup(4), 4),
+    ],
     ids=str,
 )
 def test_dimension_matches_the_lie_algebra_commutant(G, m):
     extra = [np.diag([-1.0] + [1.0] * (G.degree - 1))] if type(G) is ed.OrthogonalGroup else []
     k = m // 2
-    assert ed.dimension(G, k, m - k) == lie_commutant_dimension(G.lie_algebra_basis(), k,
-                                                                m - k, extra)
+    assert ed.dimension(G, k, m - k) == lie_commutant_dimension(
+        G.lie_algebra_basis(), k, m - k, extra
+    )
 
 
 def test_dimension_tables_of_the_specification():
-    o = {2: [1, 0, 3, 0, 10, 0, 35], 3: [1, 0, 3, 0, 15, 0, 91], 4: [1, 0, 3, 0, 15, 0, 105],
-         5: [1, 0, 3, 0, 15, 0, 105]}
-    so = {2: [2, 0, 6, 0, 20, 0, 70], 3: [1, 1, 3, 6, 15, 36, 91], 4: [1, 0, 4, 0, 25, 0, 196],
-          5: [1, 0, 3, 1, 15, 15, 105]}
+    o = {
+        2: [1, 0, 3, 0, 10, 0, 35],
+        3: [1, 0, 3, 0, 15, 0, 91],
+        4: [1, 0, 3, 0, 15, 0, 105],
+        5: [1, 0, 3, 0, 15, 0, 105],
+    }
+    so = {
+        2: [2, 0, 6, 0, 20, 0, 70],
+        3: [1, 1, 3, 6, 15, 36, 91],
+        4: [1, 0, 4, 0, 25, 0, 196],
+        5: [1, 0, 3, 1, 15, 15, 105],
+    }
     for n, row in o.items():
         assert [ed.dimension(ed.OrthogonalGroup(n), m, 0) for m in range(2, 9)] == row
         assert [ed.dimension(ed.SpecialOrthogonalGroup(n), m, 0) for m in range(2, 9)] == so[n]
@@ -113,14 +134,18 @@ def test_dimension_tables_of_the_specification():
 
 def test_redundant_cases_select_a_basis_by_exact_rank():
     # SO(2), l+k = 4: 3 + 6 matrices span a 6-dimensional space; SO(4), l+k = 6: 30 -> 25
-    for G, k, l, size, dim in [(ed.SpecialOrthogonalGroup(2), 2, 2, 9, 6),
-                               (ed.SpecialOrthogonalGroup(4), 3, 3, 30, 25),
-                               (ed.OrthogonalGroup(2), 3, 3, 15, 10),
-                               (ed.SymplecticGroup(2), 4, 4, 105, 14)]:
+    for G, k, l, size, dim in [
+        (ed.SpecialOrthogonalGroup(2), 2, 2, 9, 6),
+        (ed.SpecialOrthogonalGroup(4), 3, 3, 30, 25),
+        (ed.OrthogonalGroup(2), 3, 3, 15, 10),
+        (ed.SymplecticGroup(2), 4, 4, 105, 14),
+    ]:
         basis = ed.equivariant_basis(G, k, l)
         assert len(ed.spanning_set(G, k, l)) == size
         assert len(basis) == dim
-        assert basis.to_sympy().rank() == dim if dim <= 10 else numeric_rank(basis.to_dense()) == dim
+        assert (
+            basis.to_sympy().rank() == dim if dim <= 10 else numeric_rank(basis.to_dense()) == dim
+        )
 
 
 def test_counts_and_enumeration_order():
@@ -130,9 +155,13 @@ def test_counts_and_enumeration_order():
         assert len(found) == len(set(found)) == count_brauer_diagrams(k, m - k)
         assert len(found) == (math.prod(range(m - 1, 0, -2)) if m % 2 == 0 else 0)
     assert [str(d) for d in brauer_diagrams(0, 4)] == ["1,2|3,4", "1,3|2,4", "1,4|2,3"]
-    table = {1: [1, 0, 3, 0, 15, 0, 105, 0], 2: [0, 1, 0, 6, 0, 45, 0, 420],
-             3: [0, 0, 1, 0, 10, 0, 105, 0], 4: [0, 0, 0, 1, 0, 15, 0, 210],
-             5: [0, 0, 0, 0, 1, 0, 21, 0]}
+    table = {
+        1: [1, 0, 3, 0, 15, 0, 105, 0],
+        2: [0, 1, 0, 6, 0, 45, 0, 420],
+        3: [0, 0, 1, 0, 10, 0, 105, 0],
+        4: [0, 0, 0, 1, 0, 15, 0, 210],
+        5: [0, 0, 0, 0, 1, 0, 21, 0],
+    }
     for n, row in table.items():
         counts = [count_brauer_grood_diagrams(m // 2, m - m // 2, n) for m in range(1, 9)]
         assert counts == row
@@ -152,27 +181,46 @@ def brauer(draw, k, l, cls=BrauerDiagram):
 @settings(max_examples=60, deadline=None)
 def test_brauer_composition_counts_loops(data):
     n = data.draw(st.integers(1, 3))
-    k, m, l = data.draw(st.sampled_from([(1, 1, 1), (2, 2, 2), (0, 2, 2), (2, 0, 2), (1, 3, 1),
-                                         (3, 1, 1), (2, 2, 0), (2, 4, 2)]))
+    k, m, l = data.draw(
+        st.sampled_from(
+            [(1, 1, 1), (2, 2, 2), (0, 2, 2), (2, 0, 2), (1, 3, 1), (3, 1, 1), (2, 2, 0), (2, 4, 2)]
+        )
+    )
     d1, d2 = data.draw(brauer(k, m)), data.draw(brauer(m, l))
     result = d2.compose(d1)
     assert type(result.diagram) is BrauerDiagram
-    np.testing.assert_array_equal(d2.matrix(n, "dense") @ d1.matrix(n, "dense"),
-                                  n**result.loops * result.diagram.matrix(n, "dense"))
+    np.testing.assert_array_equal(
+        d2.matrix(n, "dense") @ d1.matrix(n, "dense"),
+        n**result.loops * result.diagram.matrix(n, "dense"),
+    )
 
 
 @given(st.data())
 @settings(max_examples=80, deadline=None)
 def test_symplectic_composition_sign_rule(data):
     n = data.draw(st.sampled_from([2, 4]))
-    k, m, l = data.draw(st.sampled_from([(1, 1, 1), (2, 2, 2), (0, 2, 2), (2, 0, 2), (1, 3, 1),
-                                         (3, 1, 1), (2, 2, 0), (2, 4, 2), (3, 3, 1)]))
+    k, m, l = data.draw(
+        st.sampled_from(
+            [
+                (1, 1, 1),
+                (2, 2, 2),
+                (0, 2, 2),
+                (2, 0, 2),
+                (1, 3, 1),
+                (3, 1, 1),
+                (2, 2, 0),
+                (2, 4, 2),
+                (3, 3, 1),
+            ]
+        )
+    )
     d1 = data.draw(brauer(k, m, SymplecticDiagram))
     d2 = data.draw(brauer(m, l, SymplecticDiagram))
     result = d2.compose(d1)
     np.testing.assert_array_equal(
         d2.matrix(n, "dense") @ d1.matrix(n, "dense"),
-        result.sign * n**result.loops * result.diagram.matrix(n, "dense"))
+        result.sign * n**result.loops * result.diagram.matrix(n, "dense"),
+    )
 
 
 @pytest.mark.parametrize("n", [2, 3, 4])
@@ -193,7 +241,8 @@ def test_brauer_grood_composition_with_brauer(n):
                             np.testing.assert_array_equal(product, 0)
                         else:
                             np.testing.assert_array_equal(
-                                product, n**result.loops * result.diagram.matrix(n, "dense"))
+                                product, n**result.loops * result.diagram.matrix(n, "dense")
+                            )
     assert zero_products > 0  # epsilon legs joined to each other give the zero map
 
 
@@ -202,16 +251,19 @@ def test_brauer_grood_transpose_and_tensor(n):
     for m in range(n, n + 3, 2):
         for k in range(m + 1):
             for h in brauer_grood_diagrams(k, m - k, n):
-                np.testing.assert_array_equal(h.transpose().matrix(n, "dense"),
-                                              h.matrix(n, "dense").T)
+                np.testing.assert_array_equal(
+                    h.transpose().matrix(n, "dense"), h.matrix(n, "dense").T
+                )
                 assert h.transpose().transpose() == h
                 for b in itertools.islice(brauer_diagrams(1, 1), 1):
                     np.testing.assert_array_equal(
                         h.tensor(b).matrix(n, "dense"),
-                        np.kron(h.matrix(n, "dense"), b.matrix(n, "dense")))
+                        np.kron(h.matrix(n, "dense"), b.matrix(n, "dense")),
+                    )
                     np.testing.assert_array_equal(
                         b.tensor(h).matrix(n, "dense"),
-                        np.kron(b.matrix(n, "dense"), h.matrix(n, "dense")))
+                        np.kron(b.matrix(n, "dense"), h.matrix(n, "dense")),
+                    )
 
 
 def test_symplectic_transpose_and_tensor_follow_the_matrices():
@@ -219,8 +271,9 @@ def test_symplectic_transpose_and_tensor_follow_the_matrices():
         s = SymplecticDiagram._from_canonical(2, 2, d.rgs)
         for other in brauer_diagrams(1, 1):
             t = SymplecticDiagram._from_canonical(1, 1, other.rgs)
-            np.testing.assert_array_equal(s.tensor(t).matrix(2, "dense"),
-                                          np.kron(s.matrix(2, "dense"), t.matrix(2, "dense")))
+            np.testing.assert_array_equal(
+                s.tensor(t).matrix(2, "dense"), np.kron(s.matrix(2, "dense"), t.matrix(2, "dense"))
+            )
     for d in brauer_diagrams(1, 3):
         s = SymplecticDiagram._from_canonical(1, 3, d.rgs)
         np.testing.assert_array_equal(s.transpose().matrix(4, "dense"), s.matrix(4, "dense").T)

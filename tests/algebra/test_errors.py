@@ -15,7 +15,9 @@ from equidiag.errors import (
 
 @pytest.mark.parametrize("bad", [-1, 2.5, "2", None])
 def test_bad_orders(bad):
-    with pytest.raises(EquidiagValueError, match=f"in_order must be a non-negative integer, got {bad!r}"):
+    with pytest.raises(
+        EquidiagValueError, match=f"in_order must be a non-negative integer, got {bad!r}"
+    ):
         ed.equivariant_basis(ed.SymmetricGroup(3), bad, 1)
     with pytest.raises(ValueError, match="out_order"):
         ed.dimension(ed.SymmetricGroup(3), 1, bad)
@@ -58,7 +60,9 @@ def test_mismatched_orders_in_composition():
 
 
 def test_unknown_kind_lists_valid_kinds():
-    with pytest.raises(EquidiagValueError, match=r"kind must be one of 'diagram', 'orbit'; got 'fancy'"):
+    with pytest.raises(
+        EquidiagValueError, match=r"kind must be one of 'diagram', 'orbit'; got 'fancy'"
+    ):
         ed.equivariant_basis(ed.SymmetricGroup(3), 1, 1, kind="fancy")
     with pytest.raises(EquidiagValueError, match="format must be one of"):
         PartitionDiagram("1,1'").matrix(2, format="csr")
@@ -66,7 +70,9 @@ def test_unknown_kind_lists_valid_kinds():
 
 def test_dense_requests_past_the_size_limit(small_size_limit):
     d = PartitionDiagram("1,2|1'|2'")
-    with pytest.raises(SizeLimitError, match=r"over the size limit of 10,000.*use the sparse format"):
+    with pytest.raises(
+        SizeLimitError, match=r"over the size limit of 10,000.*use the sparse format"
+    ):
         d.matrix(11, "dense")  # 11^4 = 14,641 entries
     assert d.matrix(11).nnz == 11**3  # the sparse route still works
     with pytest.raises(SizeLimitError, match="dense"):

@@ -28,11 +28,15 @@ def case_id(case):
 def test_every_matrix_is_exactly_equivariant(case, kind):
     n, k, l = case
     G = ed.SymmetricGroup(n)
-    elements = (ed.spanning_set(G, k, l) if kind == "spanning"
-                else ed.equivariant_basis(G, k, l, kind=kind))
+    elements = (
+        ed.spanning_set(G, k, l) if kind == "spanning" else ed.equivariant_basis(G, k, l, kind=kind)
+    )
     rng = np.random.default_rng(n * 100 + k * 10 + l)
     perms = [rng.permutation(n) for _ in range(3)]
-    perms += [np.roll(np.arange(n), 1), np.array([1, 0, *range(2, n)]) if n > 1 else np.zeros(1, int)]
+    perms += [
+        np.roll(np.arange(n), 1),
+        np.array([1, 0, *range(2, n)]) if n > 1 else np.zeros(1, int),
+    ]
     for matrix in elements.to_dense(dtype=np.int64):
         for perm in perms:
             np.testing.assert_array_equal(permute_tensor_exact(matrix, perm, k, l), matrix)
@@ -90,12 +94,17 @@ def test_mobius_expansion_reproduces_orbit_matrices_exactly(n, m):
     k = m // 2
     for d in partition_diagrams(k, m - k):
         direct = OrbitBasisElement(d).matrix(n, "sympy")
-        expanded = sum((c * theta.matrix(n, "sympy") for c, theta in OrbitBasisElement(d).expand()),
-                       sympy.zeros(*direct.shape))
+        expanded = sum(
+            (c * theta.matrix(n, "sympy") for c, theta in OrbitBasisElement(d).expand()),
+            sympy.zeros(*direct.shape),
+        )
         assert direct == expanded
         # and D_pi = sum over coarser theta of X_theta
-        coarser = [OrbitBasisElement(t) for t in partition_diagrams(k, m - k)
-                   if all(len({t.rgs[v] for v in block}) == 1 for block in d.blocks)]
+        coarser = [
+            OrbitBasisElement(t)
+            for t in partition_diagrams(k, m - k)
+            if all(len({t.rgs[v] for v in block}) == 1 for block in d.blocks)
+        ]
         total = sum((x.matrix(n, "dense") for x in coarser), np.zeros(direct.shape))
         np.testing.assert_array_equal(total, d.matrix(n, "dense"))
 
@@ -114,8 +123,9 @@ def test_change_of_basis_and_weight_conversion(n, k, l):
     )
     w = np.random.default_rng(0).standard_normal(len(orbit))
     c = orbit.convert_coefficients(w, "diagram")
-    np.testing.assert_allclose(np.tensordot(c, diagram.to_dense(), 1),
-                               np.tensordot(w, orbit.to_dense(), 1), atol=1e-12)
+    np.testing.assert_allclose(
+        np.tensordot(c, diagram.to_dense(), 1), np.tensordot(w, orbit.to_dense(), 1), atol=1e-12
+    )
 
 
 def test_size_agnostic_group_needs_n_for_matrices():

@@ -12,8 +12,14 @@ from equidiag.layers.functional import equivariant_linear
 from equidiag.testing import act, assert_equivariant
 from tests.reference import dense_layer_reference
 
-GROUPS = [ed.OrthogonalGroup(3), ed.SpecialOrthogonalGroup(2), ed.SpecialOrthogonalGroup(3),
-          ed.SpecialOrthogonalGroup(4), ed.SymplecticGroup(2), ed.SymplecticGroup(4)]
+GROUPS = [
+    ed.OrthogonalGroup(3),
+    ed.SpecialOrthogonalGroup(2),
+    ed.SpecialOrthogonalGroup(3),
+    ed.SpecialOrthogonalGroup(4),
+    ed.SymplecticGroup(2),
+    ed.SymplecticGroup(4),
+]
 ORDERS = [(1, 1), (2, 2), (1, 2), (2, 1), (3, 1), (0, 3), (3, 3), (1, 3), (2, 0)]
 
 
@@ -34,17 +40,24 @@ def test_factored_plan_matches_dense_matrices_forward_and_backward(G, k, l):
     grads = []
     for plan in plans:
         out = equivariant_linear(x, weight, plan, n=n)
-        np.testing.assert_allclose(out.detach().numpy().reshape(expected.shape), expected,
-                                   atol=1e-10, rtol=0)
+        np.testing.assert_allclose(
+            out.detach().numpy().reshape(expected.shape), expected, atol=1e-10, rtol=0
+        )
         cotangent = torch.linspace(-1, 1, out.numel(), dtype=torch.float64).reshape(out.shape)
         grads.append(torch.autograd.grad((out * cotangent).sum(), (x, weight)))
     for a, b in zip(*grads):
         torch.testing.assert_close(a, b, atol=1e-10, rtol=0)
 
 
-@pytest.mark.parametrize(("G", "k", "l"), [(ed.SpecialOrthogonalGroup(3), 2, 1),
-                                           (ed.SymplecticGroup(4), 2, 2),
-                                           (ed.SpecialOrthogonalGroup(2), 1, 1)], ids=str)
+@pytest.mark.parametrize(
+    ("G", "k", "l"),
+    [
+        (ed.SpecialOrthogonalGroup(3), 2, 1),
+        (ed.SymplecticGroup(4), 2, 2),
+        (ed.SpecialOrthogonalGroup(2), 1, 1),
+    ],
+    ids=str,
+)
 def test_gradcheck_with_factors(G, k, l):
     plan = compile_plan(ed.spanning_set(G, k, l), strategy="factored")
     weight = torch.randn(plan.num_elements, 2, 2, dtype=torch.float64, requires_grad=True)
@@ -64,8 +77,9 @@ def test_layers_are_equivariant(G, k, l, strategy):
 
 
 def test_the_so3_cross_product_layer():
-    layer = ed.EquivariantLinear(ed.SpecialOrthogonalGroup(3), 2, 1, 1, 1, bias=False,
-                                 dtype=torch.float64)
+    layer = ed.EquivariantLinear(
+        ed.SpecialOrthogonalGroup(3), 2, 1, 1, 1, bias=False, dtype=torch.float64
+    )
     assert layer.formula() == "y_i = w_1 Σ_p,q ε_ipq x_pq"
     with torch.no_grad():
         layer.weight.fill_(1.0)
@@ -87,12 +101,21 @@ def test_an_empty_space_gives_the_zero_map_plus_bias():
         pool = ed.EquivariantLinear(G, 1, 0, 2, 3, dtype=torch.float64)  # odd order: none
     assert pool.weight.shape == (0, 3, 2)
     assert pool.bias.shape == (1, 3)
-    torch.testing.assert_close(pool(torch.randn(4, 2, 3, dtype=torch.float64)),
-                               torch.zeros(4, 3, dtype=torch.float64))
+    torch.testing.assert_close(
+        pool(torch.randn(4, 2, 3, dtype=torch.float64)), torch.zeros(4, 3, dtype=torch.float64)
+    )
 
 
-@pytest.mark.parametrize("G", [ed.OrthogonalGroup(3), ed.SpecialOrthogonalGroup(3),
-                               ed.SymplecticGroup(4), ed.SymmetricGroup(4)], ids=str)
+@pytest.mark.parametrize(
+    "G",
+    [
+        ed.OrthogonalGroup(3),
+        ed.SpecialOrthogonalGroup(3),
+        ed.SymplecticGroup(4),
+        ed.SymmetricGroup(4),
+    ],
+    ids=str,
+)
 @pytest.mark.parametrize("order", [0, 1, 2, 3])
 def test_gates_and_pooling_are_equivariant(G, order):
     gate = GatedNonlinearity(G, order, 3, dtype=torch.float64)
@@ -114,16 +137,18 @@ def test_gates_are_not_trivial():
     assert (ratio < 1).all()
 
 
-@pytest.mark.parametrize("G", [ed.OrthogonalGroup(3), ed.SpecialOrthogonalGroup(3),
-                               ed.SymplecticGroup(4)], ids=str)
+@pytest.mark.parametrize(
+    "G", [ed.OrthogonalGroup(3), ed.SpecialOrthogonalGroup(3), ed.SymplecticGroup(4)], ids=str
+)
 def test_a_small_network_is_equivariant(G):
     class Net(nn.Module):
         def __init__(self):
             super().__init__()
             self.first = ed.EquivariantLinear(G, 2, 2, 2, 4, dtype=torch.float64)
             self.gate = GatedNonlinearity(G, 2, 4, dtype=torch.float64)
-            self.second = ed.EquivariantLinear(G, 2, 1 if G.symbol == "SO" else 2, 4, 3,
-                                               dtype=torch.float64)
+            self.second = ed.EquivariantLinear(
+                G, 2, 1 if G.symbol == "SO" else 2, 4, 3, dtype=torch.float64
+            )
             self.in_channels = 2
 
         def forward(self, x):
@@ -135,7 +160,9 @@ def test_a_small_network_is_equivariant(G):
 
 def test_gate_rejects_bad_shapes():
     gate = GatedNonlinearity(ed.OrthogonalGroup(3), 1, 2)
-    with pytest.raises(ed.EquidiagError, match=r"expected input of shape \(\.\.\., 2, n\) with n=3"):
+    with pytest.raises(
+        ed.EquidiagError, match=r"expected input of shape \(\.\.\., 2, n\) with n=3"
+    ):
         gate(torch.randn(4, 2, 4))
 
 
@@ -147,10 +174,16 @@ def test_size_agnostic_orthogonal_layer_runs_on_any_n():
     assert ed.dimension(ed.OrthogonalGroup(), 3, 3, n=2) == 10
 
 
-@pytest.mark.parametrize(("G", "k", "l"), [(ed.OrthogonalGroup(3), 2, 2),
-                                           (ed.SpecialOrthogonalGroup(3), 2, 1),
-                                           (ed.SymplecticGroup(4), 2, 2),
-                                           (ed.SpecialOrthogonalGroup(4), 3, 3)], ids=str)
+@pytest.mark.parametrize(
+    ("G", "k", "l"),
+    [
+        (ed.OrthogonalGroup(3), 2, 2),
+        (ed.SpecialOrthogonalGroup(3), 2, 1),
+        (ed.SymplecticGroup(4), 2, 2),
+        (ed.SpecialOrthogonalGroup(4), 3, 3),
+    ],
+    ids=str,
+)
 def test_initialisation_gives_unit_output_variance(G, k, l):
     variances = []
     for seed in range(20):

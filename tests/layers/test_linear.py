@@ -12,9 +12,12 @@ from equidiag.errors import EquidiagTypeError, EquidiagValueError, ShapeError
 from equidiag.testing import assert_equivariant
 from tests.reference import dense_layer_reference
 
-LAYER_CASES = [(n, k, l, basis) for n in (2, 3, 5) for k, l in [(0, 1), (1, 1), (2, 2), (1, 2),
-                                                               (3, 1), (2, 0), (3, 3)]
-               for basis in ("diagram", "orbit")]
+LAYER_CASES = [
+    (n, k, l, basis)
+    for n in (2, 3, 5)
+    for k, l in [(0, 1), (1, 1), (2, 2), (1, 2), (3, 1), (2, 0), (3, 3)]
+    for basis in ("diagram", "orbit")
+]
 
 
 @pytest.fixture(params=[torch.float32, torch.float64], ids=["float32", "float64"])
@@ -26,8 +29,9 @@ def tolerance(dtype):
     return 1e-4 if dtype == torch.float32 else 1e-10
 
 
-@pytest.mark.parametrize(("n", "k", "l", "basis"), LAYER_CASES,
-                         ids=[f"S{n}-{k}to{l}-{b}" for n, k, l, b in LAYER_CASES])
+@pytest.mark.parametrize(
+    ("n", "k", "l", "basis"), LAYER_CASES, ids=[f"S{n}-{k}to{l}-{b}" for n, k, l, b in LAYER_CASES]
+)
 @pytest.mark.parametrize("strategy", ["factored", "auto"])
 def test_layer_is_equivariant_and_matches_the_reference(n, k, l, basis, dtype, strategy):
     G = ed.SymmetricGroup(n)
@@ -41,8 +45,11 @@ def test_layer_is_equivariant_and_matches_the_reference(n, k, l, basis, dtype, s
     invariants = ed.equivariant_basis(G, 0, l, kind=basis)
     bias = dense_layer_reference(invariants, layer.bias.detach()[:, :, None], np.ones((1, 1)), n)
     expected = expected + bias.reshape((1, 2) + (n,) * l)
-    np.testing.assert_allclose(layer(x).detach().double().numpy(), expected,
-                               atol=10 * tolerance(dtype) * max(1, np.abs(expected).max()))
+    np.testing.assert_allclose(
+        layer(x).detach().double().numpy(),
+        expected,
+        atol=10 * tolerance(dtype) * max(1, np.abs(expected).max()),
+    )
 
 
 def test_layer_equals_its_dense_linear_export(dtype):
@@ -53,15 +60,18 @@ def test_layer_equals_its_dense_linear_export(dtype):
     assert isinstance(linear, torch.nn.Linear)
     assert linear.weight.shape == (5 * 16, 3 * 16)
     x = torch.randn(6, 3, 4, 4, dtype=dtype)
-    torch.testing.assert_close(linear(x.reshape(6, -1)).reshape(6, 5, 4, 4), layer(x),
-                               atol=tolerance(dtype), rtol=tolerance(dtype))
+    torch.testing.assert_close(
+        linear(x.reshape(6, -1)).reshape(6, 5, 4, 4),
+        layer(x),
+        atol=tolerance(dtype),
+        rtol=tolerance(dtype),
+    )
 
 
 def test_dense_strategy_layer_equals_factored():
     torch.manual_seed(3)
     a = ed.EquivariantLinear(ed.SymmetricGroup(), 3, 2, 2, 2, dtype=torch.float64)
-    b = ed.EquivariantLinear(ed.SymmetricGroup(), 3, 2, 2, 2, dtype=torch.float64,
-                             strategy="dense")
+    b = ed.EquivariantLinear(ed.SymmetricGroup(), 3, 2, 2, 2, dtype=torch.float64, strategy="dense")
     b.load_state_dict(a.state_dict())
     x = torch.randn(3, 2, 4, 4, 4, dtype=torch.float64)
     torch.testing.assert_close(a(x), b(x), atol=1e-10, rtol=0)
@@ -75,8 +85,9 @@ def test_size_agnostic_layer_runs_on_any_n():
 
 
 def test_mean_normalisation_makes_outputs_independent_of_n():
-    layer = ed.EquivariantLinear(ed.SymmetricGroup(), 2, 1, 1, 1, normalize="mean",
-                                 dtype=torch.float64)
+    layer = ed.EquivariantLinear(
+        ed.SymmetricGroup(), 2, 1, 1, 1, normalize="mean", dtype=torch.float64
+    )
     with torch.no_grad():
         outs = [layer(torch.ones(1, 1, n, n, dtype=torch.float64)) for n in (3, 10, 40)]
     values = [float(o.mean()) for o in outs]
@@ -88,24 +99,48 @@ def test_mean_normalisation_makes_outputs_independent_of_n():
 
 
 def test_mean_normalisation_matches_the_reference():
-    layer = ed.EquivariantLinear(ed.SymmetricGroup(), 2, 2, 2, 2, normalize="mean", bias=False,
-                                 basis="orbit", dtype=torch.float64)
+    layer = ed.EquivariantLinear(
+        ed.SymmetricGroup(),
+        2,
+        2,
+        2,
+        2,
+        normalize="mean",
+        bias=False,
+        basis="orbit",
+        dtype=torch.float64,
+    )
     x = torch.randn(3, 2, 4, 4, dtype=torch.float64)
-    expected = dense_layer_reference(layer.plan_elements(), layer.weight.detach(), x, 4,
-                                     normalize="mean", summed=layer.plan.summed)
+    expected = dense_layer_reference(
+        layer.plan_elements(),
+        layer.weight.detach(),
+        x,
+        4,
+        normalize="mean",
+        summed=layer.plan.summed,
+    )
     np.testing.assert_allclose(layer(x).detach().numpy().reshape(3, 2, 16), expected, atol=1e-10)
 
 
-@pytest.mark.parametrize(("k", "l", "basis", "normalize"),
-                         [(2, 2, "diagram", None), (2, 2, "orbit", None), (1, 2, "diagram", None),
-                          (2, 1, "orbit", "mean"), (3, 3, "diagram", None), (2, 0, "diagram", None)])
+@pytest.mark.parametrize(
+    ("k", "l", "basis", "normalize"),
+    [
+        (2, 2, "diagram", None),
+        (2, 2, "orbit", None),
+        (1, 2, "diagram", None),
+        (2, 1, "orbit", "mean"),
+        (3, 3, "diagram", None),
+        (2, 0, "diagram", None),
+    ],
+)
 def test_initialisation_gives_unit_output_variance(k, l, basis, normalize):
     n, c = 6, 8
     variances = []
     for seed in range(20):
         torch.manual_seed(seed)
-        layer = ed.EquivariantLinear(ed.SymmetricGroup(n), k, l, c, c, basis=basis,
-                                     normalize=normalize, dtype=torch.float64)
+        layer = ed.EquivariantLinear(
+            ed.SymmetricGroup(n), k, l, c, c, basis=basis, normalize=normalize, dtype=torch.float64
+        )
         x = torch.randn((32, c) + (n,) * k, dtype=torch.float64)
         variances.append(float(layer(x).detach().pow(2).mean()))
     assert 0.75 < np.mean(variances) < 1.33
@@ -113,7 +148,7 @@ def test_initialisation_gives_unit_output_variance(k, l, basis, normalize):
 
 def test_batch_dims_any_number():
     layer = ed.EquivariantLinear(ed.SymmetricGroup(3), 1, 2, 2, 4)
-    assert layer(torch.randn(2, 3) ).shape == (4, 3, 3)
+    assert layer(torch.randn(2, 3)).shape == (4, 3, 3)
     assert layer(torch.randn(5, 6, 2, 3)).shape == (5, 6, 4, 3, 3)
 
 
@@ -149,8 +184,10 @@ def test_factory_kwargs_and_to():
 
 def test_repr_and_formula():
     layer = ed.EquivariantLinear(ed.SymmetricGroup(5), 1, 1, 2, 3, bias=False)
-    assert repr(layer) == ("EquivariantLinear(group=S5, in_order=1, out_order=1, in_channels=2, "
-                           "out_channels=3, basis=diagram, basis_dim=2, bias=False)")
+    assert repr(layer) == (
+        "EquivariantLinear(group=S5, in_order=1, out_order=1, in_channels=2, "
+        "out_channels=3, basis=diagram, basis_dim=2, bias=False)"
+    )
     assert layer.formula() == "y_i = w_1 x_i + w_2 Σ_p x_p"
     assert layer.formula(latex=True) == r"y_{i} = w_{1} x_{i} + w_{2} \sum_{p} x_{p}"
     two = ed.EquivariantLinear(ed.SymmetricGroup(), 2, 2, 1, 1).formula()
@@ -161,11 +198,13 @@ def test_repr_and_formula():
 def test_mixed_order_layer_is_equivariant_and_built_from_blocks():
     G = ed.SymmetricGroup(4)
     layer = ed.MixedOrderLinear(G, {0: 4, 1: 8, 2: 8}, {0: 2, 1: 3, 2: 3}, dtype=torch.float64)
-    x = {0: torch.randn(3, 4, dtype=torch.float64), 1: torch.randn(3, 8, 4, dtype=torch.float64),
-         2: torch.randn(3, 8, 4, 4, dtype=torch.float64)}
+    x = {
+        0: torch.randn(3, 4, dtype=torch.float64),
+        1: torch.randn(3, 8, 4, dtype=torch.float64),
+        2: torch.randn(3, 8, 4, 4, dtype=torch.float64),
+    }
     out = layer(x)
-    assert {k: tuple(v.shape) for k, v in out.items()} == {0: (3, 2), 1: (3, 3, 4),
-                                                           2: (3, 3, 4, 4)}
+    assert {k: tuple(v.shape) for k, v in out.items()} == {0: (3, 2), 1: (3, 3, 4), 2: (3, 3, 4, 4)}
     g = torch.as_tensor(G.sample(0))
     gx = {k: ed.testing.act(g, v, k) for k, v in x.items()}
     for order, value in layer(gx).items():
@@ -177,7 +216,9 @@ def test_mixed_order_layer_is_equivariant_and_built_from_blocks():
 
 def test_bad_input_is_reported_with_expected_and_actual():
     layer = ed.EquivariantLinear(ed.SymmetricGroup(4), 2, 2, 3, 5)
-    with pytest.raises(ShapeError, match=r"expected input of shape \(\.\.\., 3, n, n\).*got \(3,\)"):
+    with pytest.raises(
+        ShapeError, match=r"expected input of shape \(\.\.\., 3, n, n\).*got \(3,\)"
+    ):
         layer(torch.randn(3))
     with pytest.raises(ShapeError, match=r"must have equal size n.*got \(2, 3, 4, 5\)"):
         layer(torch.randn(2, 3, 4, 5))
@@ -198,7 +239,9 @@ def test_bad_input_is_reported_with_expected_and_actual():
 
 
 @pytest.mark.slow
-@pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::FutureWarning")  # inside inductor
+@pytest.mark.filterwarnings(
+    "ignore::DeprecationWarning", "ignore::FutureWarning"
+)  # inside inductor
 def test_torch_compile_fullgraph_matches_eager():
     layer = ed.EquivariantLinear(ed.SymmetricGroup(), 2, 2, 3, 4)
     x = torch.randn(2, 3, 5, 5)

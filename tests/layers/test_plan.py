@@ -28,9 +28,12 @@ def test_factored_matches_dense_reference_float64(k, l, basis, n):
     weight = torch.randn(len(elements), 3, 2, dtype=torch.float64)
     x = torch.randn((4, 2) + (n,) * k, dtype=torch.float64)
     expected = dense_layer_reference(elements, weight, x, n).reshape((4, 3) + (n,) * l)
-    for plan in (compile_plan(elements, strategy="factored"),
-                 compile_plan(elements, share=False, strategy="factored"),
-                 compile_plan(elements, strategy="dense"), compile_plan(elements)):
+    for plan in (
+        compile_plan(elements, strategy="factored"),
+        compile_plan(elements, share=False, strategy="factored"),
+        compile_plan(elements, strategy="dense"),
+        compile_plan(elements),
+    ):
         np.testing.assert_allclose(run(plan, weight, x, n), expected, atol=1e-10, rtol=0)
 
 
@@ -47,28 +50,33 @@ def test_factored_matches_dense_float32(k, l):
     assert np.abs(dense - factored).max() <= 1e-5 * scale
 
 
-@pytest.mark.parametrize(("k", "l", "basis"), [(2, 2, "diagram"), (1, 2, "orbit"), (2, 1, "diagram"),
-                                               (0, 2, "diagram"), (2, 0, "orbit")])
+@pytest.mark.parametrize(
+    ("k", "l", "basis"),
+    [(2, 2, "diagram"), (1, 2, "orbit"), (2, 1, "diagram"), (0, 2, "diagram"), (2, 0, "orbit")],
+)
 @pytest.mark.parametrize("strategy", ["factored", "dense", "auto"])
 def test_gradcheck(k, l, basis, strategy):
     elements = ed.equivariant_basis(ed.SymmetricGroup(), k, l, kind=basis)
     plan = compile_plan(elements, strategy=strategy)
     weight = torch.randn(len(elements), 2, 2, dtype=torch.float64, requires_grad=True)
     x = torch.randn((2, 2) + (3,) * k, dtype=torch.float64, requires_grad=True)
-    assert torch.autograd.gradcheck(lambda x, w: equivariant_linear(x, w, plan, n=3),
-                                    (x, weight))
+    assert torch.autograd.gradcheck(lambda x, w: equivariant_linear(x, w, plan, n=3), (x, weight))
 
 
 def test_backward_matches_between_strategies():
     elements = ed.equivariant_basis(ed.SymmetricGroup(), 2, 2)
     grads = []
     for strategy in ("factored", "dense"):
-        weight = torch.randn(15, 3, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+        weight = torch.randn(
+            15, 3, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(1)
+        )
         weight.requires_grad_(True)
         x = torch.randn(4, 2, 5, 5, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
         x.requires_grad_(True)
         out = equivariant_linear(x, weight, compile_plan(elements, strategy=strategy))
-        (out * torch.linspace(-1, 1, out.numel(), dtype=torch.float64).reshape(out.shape)).sum().backward()
+        (
+            out * torch.linspace(-1, 1, out.numel(), dtype=torch.float64).reshape(out.shape)
+        ).sum().backward()
         grads.append((x.grad, weight.grad))
     torch.testing.assert_close(grads[0][0], grads[1][0], atol=1e-10, rtol=0)
     torch.testing.assert_close(grads[0][1], grads[1][1], atol=1e-10, rtol=0)
@@ -101,7 +109,9 @@ def test_plans_accept_raw_networks():
 
 def test_bad_strategy_and_normalize_and_mixed_orders():
     elements = ed.equivariant_basis(ed.SymmetricGroup(), 1, 1)
-    with pytest.raises(EquidiagValueError, match="strategy must be one of 'auto', 'factored', 'dense'"):
+    with pytest.raises(
+        EquidiagValueError, match="strategy must be one of 'auto', 'factored', 'dense'"
+    ):
         compile_plan(elements, strategy="fast")
     with pytest.raises(EquidiagValueError, match="normalize must be one of"):
         compile_plan(elements, normalize="sum")

@@ -12,10 +12,16 @@ from equidiag.layers import compile_plan
 from equidiag.layers.functional import equivariant_linear
 
 
-@pytest.mark.parametrize(("G", "k", "l"), [(ed.SpecialOrthogonalGroup(3), 2, 3),
-                                           (ed.SpecialOrthogonalGroup(3), 3, 2),
-                                           (ed.SpecialOrthogonalGroup(4), 4, 2),
-                                           (ed.SymplecticGroup(4), 3, 3)], ids=str)
+@pytest.mark.parametrize(
+    ("G", "k", "l"),
+    [
+        (ed.SpecialOrthogonalGroup(3), 2, 3),
+        (ed.SpecialOrthogonalGroup(3), 3, 2),
+        (ed.SpecialOrthogonalGroup(4), 4, 2),
+        (ed.SymplecticGroup(4), 3, 3),
+    ],
+    ids=str,
+)
 def test_factored_backward_matches_dense_for_permuted_patterns(G, k, l):
     grads = []
     for strategy in ("factored", "dense"):
@@ -23,17 +29,19 @@ def test_factored_backward_matches_dense_for_permuted_patterns(G, k, l):
         layer = ed.EquivariantLinear(G, k, l, 3, 2, dtype=torch.float64, strategy=strategy)
         x = torch.randn((4, 3) + (G.degree,) * k, dtype=torch.float64, requires_grad=True)
         out = layer(x)
-        (out * torch.linspace(-1, 1, out.numel(), dtype=torch.float64).reshape(out.shape)).sum(
-            ).backward()
+        (
+            out * torch.linspace(-1, 1, out.numel(), dtype=torch.float64).reshape(out.shape)
+        ).sum().backward()
         grads.append((out.detach(), x.grad, layer.weight.grad))
     for a, b in zip(*grads):
         torch.testing.assert_close(a, b, atol=1e-10, rtol=0)
 
 
 def test_a_first_call_under_inference_mode_does_not_break_training():
-    for layer in (ed.EquivariantLinear(ed.SymmetricGroup(), 2, 2, 3, 4, basis="orbit",
-                                       normalize="mean"),
-                  ed.layers.GatedNonlinearity(ed.OrthogonalGroup(3), 1, 3)):
+    for layer in (
+        ed.EquivariantLinear(ed.SymmetricGroup(), 2, 2, 3, 4, basis="orbit", normalize="mean"),
+        ed.layers.GatedNonlinearity(ed.OrthogonalGroup(3), 1, 3),
+    ):
         n = 4 if isinstance(layer, ed.EquivariantLinear) else 3
         shape = (2, 3, n, n) if isinstance(layer, ed.EquivariantLinear) else (2, 3, n)
         with torch.inference_mode():
@@ -95,8 +103,9 @@ def test_copies_share_the_plan():
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # raised inside torch.func
-@pytest.mark.parametrize(("G", "k", "l"), [(ed.SymmetricGroup(), 2, 2),
-                                           (ed.SpecialOrthogonalGroup(3), 2, 3)], ids=str)
+@pytest.mark.parametrize(
+    ("G", "k", "l"), [(ed.SymmetricGroup(), 2, 2), (ed.SpecialOrthogonalGroup(3), 2, 3)], ids=str
+)
 def test_torch_func_per_sample_gradients_and_jvp(G, k, l):
     from torch.func import functional_call, grad, jvp, vmap
 
