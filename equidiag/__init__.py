@@ -11,7 +11,9 @@ Examples
 (15, 15)
 """
 
-from . import algebra, layers, testing, typing
+from typing import TYPE_CHECKING
+
+from . import algebra, testing, typing
 from .algebra import (
     OrthogonalGroup,
     SpecialOrthogonalGroup,
@@ -23,7 +25,10 @@ from .algebra import (
     spanning_set,
 )
 from .errors import EquidiagError
-from .layers import EquivariantLinear, MixedOrderLinear
+
+if TYPE_CHECKING:  # loaded on first use, so that the algebra never imports torch
+    from . import layers
+    from .layers import EquivariantLinear, MixedOrderLinear
 
 __version__ = "0.1.0"
 
@@ -45,3 +50,24 @@ __all__ = [
     "testing",
     "typing",
 ]
+
+_LAZY = {
+    "layers": None,
+    "EquivariantLinear": "EquivariantLinear",
+    "MixedOrderLinear": "MixedOrderLinear",
+}
+
+
+def __getattr__(name: str):
+    """Import :mod:`equidiag.layers` (and torch) only when a layer name is first used."""
+    if name in _LAZY:
+        import importlib
+
+        module = importlib.import_module(".layers", __name__)
+        return module if _LAZY[name] is None else getattr(module, _LAZY[name])
+    msg = f"module 'equidiag' has no attribute {name!r}"
+    raise AttributeError(msg)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

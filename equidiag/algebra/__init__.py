@@ -1,6 +1,8 @@
 """The symbolic-numeric core: diagrams, tensor networks, groups, bases and dimensions.
 
 This subpackage depends on numpy, scipy, sympy and networkx only; it never imports torch.
+A group (:class:`Group`) holds group theory; its :attr:`Group.family` (a
+:class:`SpanningFamily`) gives the elements (:class:`Element`) spanning its equivariant maps.
 """
 
 from ._basis import (
@@ -13,20 +15,22 @@ from ._basis import (
 )
 from ._brauer import (
     BrauerDiagram,
-    BrauerGroodDiagram,
+    BrauerFamily,
     SymplecticDiagram,
+    SymplecticFamily,
     brauer_diagrams,
-    brauer_grood_diagrams,
     count_brauer_diagrams,
-    count_brauer_grood_diagrams,
 )
 from ._diagrams import (
-    Composition,
     OrbitBasisElement,
     PartitionDiagram,
+    PartitionFamily,
     count_partition_diagrams,
     partition_diagrams,
 )
+from ._element import Composition, Element
+from ._factors import EPSILON, OMEGA, FactorKind, LeviCivita, SymplecticForm, factor_tensor
+from ._family import SpanningFamily
 from ._groups import (
     Group,
     OrthogonalGroup,
@@ -37,23 +41,40 @@ from ._groups import (
     permutation_matrix,
     symplectic_form,
 )
-from ._networks import Factor, TensorNetwork, factor_tensor
+from ._levi_civita import (
+    BrauerGroodDiagram,
+    SpecialOrthogonalFamily,
+    brauer_grood_diagrams,
+    count_brauer_grood_diagrams,
+)
+from ._networks import Factor, TensorNetwork
 from ._partitions import bell_number, blocks_of, mobius, set_partitions, stirling2
 
 __all__ = [
+    "EPSILON",
+    "OMEGA",
     "BrauerDiagram",
+    "BrauerFamily",
     "BrauerGroodDiagram",
     "Composition",
+    "Element",
     "EquivariantBasis",
     "Factor",
+    "FactorKind",
     "Group",
+    "LeviCivita",
     "OrbitBasisElement",
     "OrthogonalGroup",
     "PartitionDiagram",
+    "PartitionFamily",
+    "SpanningFamily",
     "SpanningSet",
+    "SpecialOrthogonalFamily",
     "SpecialOrthogonalGroup",
     "SymmetricGroup",
     "SymplecticDiagram",
+    "SymplecticFamily",
+    "SymplecticForm",
     "SymplecticGroup",
     "TensorNetwork",
     "as_rng",

@@ -41,9 +41,8 @@ from ..errors import (
     check_size,
 )
 from ..typing import BasisKind
-from ._diagrams import PartitionDiagram, stack_sparse
+from ._element import stack_sparse
 from ._groups import Group, check_group
-from ._partitions import coarsenings
 
 __all__ = [
     "EquivariantBasis",
@@ -95,7 +94,7 @@ def dimension(group: Group, in_order: int, out_order: int, *, n: int | None = No
     """
     group = check_group(group)
     k, l = _check_orders(in_order, out_order)
-    return group._dimension(group.require_degree(n), k + l)
+    return group.family.dimension(group.require_degree(n), k + l)
 
 
 #: spanning sets larger than this are refused rather than enumerated as Python objects
@@ -104,7 +103,8 @@ MAX_ELEMENTS = 2**21
 
 @functools.lru_cache(maxsize=256)
 def _cached_elements(group: Group, k: int, l: int, n: int | None, kind: str) -> tuple:
-    count = group._spanning_count(k, l)
+    family = group.family
+    count = family.count(k, l)
     if count > MAX_ELEMENTS:
         msg = (
             f"the spanning set of {group} for {k} -> {l} has {count:,} diagrams, more than "
@@ -113,8 +113,8 @@ def _cached_elements(group: Group, k: int, l: int, n: int | None, kind: str) -> 
         raise SizeLimitError(msg)
     logger.debug("building %s elements of %s for %d -> %d at n=%s", kind, group, k, l, n)
     if kind == "spanning":
-        return group._spanning_elements(k, l, n)
-    return group._basis_elements(k, l, n, kind)
+        return family.spanning(k, l, n)
+    return family.basis(k, l, n, kind)
 
 
 def clear_caches() -> None:
@@ -152,16 +152,29 @@ class SpanningSet(Sequence):
         ``n`` if fixed (by the group or at construction), else ``None``.
     """
 
-    _label = "SpanningSet"
+    __slots__ = ("_elements", "degree", "group", "in_order", "out_order")
 
     def __init__(
         self, group: Group, in_order: int, out_order: int, elements: tuple, degree: int | None
     ) -> None:
-        self.group = group
-        self.in_order = in_order
-        self.out_order = out_order
-        self.degree = degree
-        self._elements = elements
+        for name, value in (
+            ("group", group),
+            ("in_order", in_order),
+            ("out_order", out_order),
+            ("degree", degree),
+            ("_elements", tuple(elements)),
+        ):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        msg = f"{type(self).__name__} is immutable; cannot set {name!r}"
+        raise AttributeError(msg)
+
+    def __reduce__(self):
+        return (type(self), self._args())
+
+    def _args(self) -> tuple:
+        return (self.group, self.in_order, self.out_order, self._elements, self.degree)
 
     def __len__(self) -> int:
         return len(self._elements)
@@ -185,7 +198,7 @@ class SpanningSet(Sequence):
         return f"{self.group.with_degree(self.degree)}, {self.in_order}→{self.out_order}"
 
     def __repr__(self) -> str:
-        return f"{self._label}({self._describe()}, size={len(self)})"
+        return f"SpanningSet({self._describe()}, size={len(self)})"
 
     def _n(self, n: int | None) -> int:
         if self.degree is not None and n is not None and n != self.degree:
@@ -250,7 +263,7 @@ class EquivariantBasis(SpanningSet):
         every large enough ``n`` (see :func:`equivariant_basis`).
     """
 
-    _label = "EquivariantBasis"
+    __slots__ = ("kind",)
 
     def __init__(
         self,
@@ -262,7 +275,10 @@ class EquivariantBasis(SpanningSet):
         kind: str,
     ) -> None:
         super().__init__(group, in_order, out_order, elements, degree)
-        self.kind = kind
+        object.__setattr__(self, "kind", kind)
+
+    def _args(self) -> tuple:
+        return (*super()._args(), self.kind)
 
     def _key(self) -> tuple:
         return (*super()._key(), self.kind)
@@ -298,12 +314,12 @@ class EquivariantBasis(SpanningSet):
         other = equivariant_basis(
             self.group, self.in_order, self.out_order, kind=kind, n=self.degree
         )
-        index = {_diagram_of(e): j for j, e in enumerate(other)}
+        index = {e: j for j, e in enumerate(other)}
         out = np.zeros((len(self), len(other)), dtype=np.int64)
         for i, element in enumerate(self):
-            for coefficient, diagram in _as_other_kind(element, self.kind, kind):
-                if diagram in index:
-                    out[i, index[diagram]] += coefficient
+            for coefficient, target in self.group.family.convert(element, self.kind, kind):
+                if target in index:  # the others vanish at this degree
+                    out[i, index[target]] += coefficient
         return out
 
     def convert_coefficients(self, coefficients: np.ndarray, kind: str) -> np.ndarray:
@@ -328,21 +344,6 @@ class EquivariantBasis(SpanningSet):
             )
             raise EquidiagValueError(msg)
         return np.tensordot(self.change_of_basis(kind).T, coefficients, axes=1)
-
-
-def _diagram_of(element):
-    return getattr(element, "diagram", element)
-
-
-def _as_other_kind(element, source: str, target: str):
-    """Yield ``(coefficient, diagram)`` expressing ``element`` in the basis of kind ``target``."""
-    if source == target:
-        yield 1, _diagram_of(element)
-    elif source == "orbit":  # X_pi = sum mu(pi, theta) D_theta
-        yield from element.expand()
-    else:  # D_pi = sum_{theta >= pi} X_theta
-        for theta in coarsenings(element.rgs):
-            yield 1, PartitionDiagram._from_canonical(element.in_order, element.out_order, theta)
 
 
 def spanning_set(

@@ -27,13 +27,10 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
-from collections.abc import Iterable, Iterator, Sequence
-from typing import NamedTuple
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 import scipy.sparse as sp
-import sympy
 
 from ..errors import (
     EquidiagValueError,
@@ -43,7 +40,18 @@ from ..errors import (
     check_positive_int,
 )
 from ..typing import MatrixFormat
-from ._draw import Picture
+from ._draw import PictureData, blocks_picture
+from ._element import (
+    _FORMATS,
+    Composition,
+    Element,
+    check_declared,
+    matrix_in_format,
+    parse_blocks,
+    vertex_name,
+)
+from ._family import SpanningFamily
+from ._formula import network_formula
 from ._networks import TensorNetwork
 from ._partitions import (
     RGS,
@@ -51,146 +59,24 @@ from ._partitions import (
     blocks_of,
     canonical_rgs,
     coarsenings,
+    compose_rgs,
     mobius,
     num_blocks,
     rgs_from_blocks,
     set_partitions,
+    stirling2,
 )
 
 __all__ = [
-    "Composition",
     "OrbitBasisElement",
     "PartitionDiagram",
+    "PartitionFamily",
     "count_partition_diagrams",
     "partition_diagrams",
 ]
 
-_FORMATS = ("sparse", "dense", "sympy")
-_VERTEX = re.compile(r"^\s*(\d+)\s*('?)\s*$")
 
-
-class Composition(NamedTuple):
-    """The result of composing two diagrams: ``M(d2) @ M(d1) == sign * n**loops * M(diagram)``.
-
-    Attributes
-    ----------
-    diagram : diagram
-        The composite diagram ``d2 ∘ d1``.
-    loops : int
-        Number of connected components removed from the middle row.
-    sign : int
-        ``+1`` for partition and Brauer diagrams; ``±1`` for symplectic diagrams.
-    """
-
-    diagram: object
-    loops: int
-    sign: int
-
-
-def vertex_name(vertex: int, out_order: int) -> str:
-    """Return the display name of a 0-based vertex: ``'3'`` on top, ``"2'"`` at the bottom."""
-    return str(vertex + 1) if vertex < out_order else f"{vertex - out_order + 1}'"
-
-
-def parse_blocks(text: str) -> tuple[list[list[int]], int, int]:
-    """Parse ``"1,2'|2|1'"`` into 0-based blocks with the inferred ``(in_order, out_order)``."""
-    if not isinstance(text, str):
-        msg = f"a diagram string must be a str, got {type(text).__name__}"
-        raise InvalidDiagramError(msg)
-    raw: list[list[tuple[int, bool]]] = []
-    for chunk in text.split("|") if text.strip() else []:
-        block = []
-        for item in chunk.split(","):
-            match = _VERTEX.match(item)
-            if not match or int(match.group(1)) < 1:
-                msg = (
-                    f"cannot parse vertex {item.strip()!r} in {text!r}: vertices are written "
-                    "1, 2, ... (top row) and 1', 2', ... (bottom row), blocks separated by '|'"
-                )
-                raise InvalidDiagramError(msg)
-            block.append((int(match.group(1)), bool(match.group(2))))
-        raw.append(block)
-    out_order = max((i for b in raw for i, bottom in b if not bottom), default=0)
-    in_order = max((i for b in raw for i, bottom in b if bottom), default=0)
-    blocks = [[i - 1 + (out_order if bottom else 0) for i, bottom in b] for b in raw]
-    return blocks, in_order, out_order
-
-
-def matrix_in_format(network_terms, n: int, format: str, dtype):
-    """Evaluate a linear combination of networks ``[(coef, net), ...]`` in one matrix format."""
-    check_choice("format", format, _FORMATS)
-    if format == "sympy":
-        first = network_terms[0][1]
-        total = sympy.SparseMatrix(n**first.out_order, n**first.in_order, {})
-        for c, net in network_terms:
-            total += c * net.to_sympy(n)
-        return sympy.ImmutableSparseMatrix(total)
-    if format == "dense":
-        return sum(c * net.to_dense(n, dtype) for c, net in network_terms)
-    out = sum(c * net.to_sparse(n, dtype) for c, net in network_terms).tocsr()
-    out.eliminate_zeros()
-    return out
-
-
-def stack_sparse(elements: Sequence, n: int, dtype=np.float64) -> sp.csr_matrix:
-    """Stack the matrices of ``elements`` at ``n`` as the rows of a sparse matrix.
-
-    Row ``i`` is element ``i``'s ``n^l x n^k`` matrix flattened row-major; all elements must
-    share their orders.
-    """
-    if not elements:
-        return sp.csr_matrix((0, 1), dtype=dtype)
-    k, l = elements[0].in_order, elements[0].out_order
-    width = n**k
-    rows, cols, vals = [], [], []
-    for i, element in enumerate(elements):
-        coo = element.matrix(n, "sparse", dtype).tocoo()
-        rows.append(np.full(coo.nnz, i))
-        cols.append(coo.row.astype(np.int64) * width + coo.col)
-        vals.append(coo.data)
-    return sp.csr_matrix(
-        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-        shape=(len(elements), n ** (k + l)),
-    )
-
-
-class _UnionFind:
-    def __init__(self, size: int) -> None:
-        self.parent = list(range(size))
-
-    def find(self, a: int) -> int:
-        while self.parent[a] != a:
-            self.parent[a] = self.parent[self.parent[a]]
-            a = self.parent[a]
-        return a
-
-    def union(self, a: int, b: int) -> None:
-        self.parent[self.find(a)] = self.find(b)
-
-
-def stack_rgs(top: RGS, top_l: int, bottom: RGS, bottom_l: int) -> tuple[RGS, int]:
-    """Stack two diagrams' partitions; return the composite RGS and the removed components.
-
-    ``bottom`` is a ``(k1, m)`` diagram with ``bottom_l = m``; ``top`` is an ``(m, l2)`` diagram
-    with ``top_l = l2``. Vertices of the glued picture: bottom's ``0..m+k1-1`` then top's shifted.
-    """
-    m = bottom_l
-    size_b = len(bottom)
-    uf = _UnionFind(size_b + len(top))
-    for rgs, shift in ((bottom, 0), (top, size_b)):
-        first: dict[int, int] = {}
-        for v, b in enumerate(rgs):
-            uf.union(v + shift, first.setdefault(b, v + shift))
-    for t in range(m):  # top row of `bottom` (vertex t) == bottom row of `top` (vertex l2 + t)
-        uf.union(t, size_b + top_l + t)
-    outer = [size_b + v for v in range(top_l)] + list(range(m, size_b))
-    roots = [uf.find(v) for v in outer]
-    middle = {uf.find(t) for t in range(m)}
-    loops = len(middle - set(roots))
-    return canonical_rgs(roots), loops
-
-
-class PartitionDiagram(Picture):
+class PartitionDiagram(Element):
     """A ``(k, l)``-partition diagram: an immutable, hashable set partition of ``l + k`` vertices.
 
     Parameters
@@ -235,7 +121,7 @@ class PartitionDiagram(Picture):
            [0, 0, 1, 1]])
     """
 
-    __slots__ = ("_hash", "in_order", "out_order", "rgs")
+    __slots__ = ("in_order", "out_order", "rgs")
 
     in_order: int
     out_order: int
@@ -249,55 +135,35 @@ class PartitionDiagram(Picture):
     ) -> None:
         if isinstance(blocks, str):
             parsed, k, l = parse_blocks(blocks)
-            k = _check_declared("in_order", in_order, k, blocks)
-            l = _check_declared("out_order", out_order, l, blocks)
+            k = check_declared("in_order", in_order, k, blocks)
+            l = check_declared("out_order", out_order, l, blocks)
         else:
             if in_order is None or out_order is None:
                 msg = "in_order and out_order are required when blocks are not a string"
                 raise InvalidDiagramError(msg)
             k = check_nonnegative_int("in_order", in_order)
             l = check_nonnegative_int("out_order", out_order)
-            parsed = [list(b) for b in blocks]
+            parsed = [[_vertex_index(v) for v in b] for b in blocks]
         try:
             rgs = rgs_from_blocks(parsed, k + l)
         except EquidiagValueError as err:
             msg = f"invalid {type(self).__name__} with in_order={k}, out_order={l}: {err}"
             raise InvalidDiagramError(msg) from None
-        self._set(k, l, rgs)
+        self._init(in_order=k, out_order=l, rgs=rgs)
+        self._validate()
 
-    def _set(self, in_order: int, out_order: int, rgs: RGS) -> None:
-        object.__setattr__(self, "in_order", in_order)
-        object.__setattr__(self, "out_order", out_order)
-        object.__setattr__(self, "rgs", rgs)
-        object.__setattr__(self, "_hash", hash((type(self).__name__, in_order, out_order, rgs)))
+    def _validate(self) -> None:
+        """Check a newly parsed diagram (subclasses restrict the blocks)."""
+
+    def _key(self) -> tuple:
+        return (self.in_order, self.out_order, self.rgs)
 
     @classmethod
-    def _from_canonical(cls, in_order: int, out_order: int, rgs: RGS):
-        """Build without validation from a canonical RGS (for internal callers)."""
+    def _from_key(cls, in_order: int, out_order: int, rgs: RGS):
+        """Build without validation from a canonical RGS (for internal callers and pickle)."""
         self = object.__new__(cls)
-        self._set(in_order, out_order, rgs)
+        self._init(in_order=in_order, out_order=out_order, rgs=rgs)
         return self
-
-    def __setattr__(self, name: str, value: object) -> None:
-        msg = f"{type(self).__name__} is immutable; cannot set {name!r}"
-        raise AttributeError(msg)
-
-    def __eq__(self, other: object) -> bool:
-        return (
-            type(other) is type(self)
-            and self.in_order == other.in_order
-            and self.out_order == other.out_order
-            and self.rgs == other.rgs
-        )
-
-    def __hash__(self) -> int:
-        return self._hash
-
-    def __reduce__(self):
-        return (type(self)._from_canonical, (self.in_order, self.out_order, self.rgs))
-
-    def __repr__(self) -> str:
-        return f'{type(self).__name__}("{self}")'
 
     def __str__(self) -> str:
         return "|".join(
@@ -337,38 +203,12 @@ class PartitionDiagram(Picture):
         """Return this element as a linear combination of networks: ``((1, self.network()),)``."""
         return ((1, self.network()),)
 
-    def matrix(self, n: int, format: MatrixFormat = "sparse", dtype=np.float64):
-        """Return the ``n^l x n^k`` matrix.
-
-        Parameters
-        ----------
-        n : int
-            Dimension of the underlying space ``R^n``.
-        format : {"sparse", "dense", "sympy"}
-            ``scipy.sparse.csr_matrix``, ``numpy.ndarray`` or exact
-            ``sympy.ImmutableSparseMatrix``.
-        dtype : numpy dtype
-            Entry type for the numeric formats.
-
-        Raises
-        ------
-        SizeLimitError
-            If a dense result would exceed the size limit.
-        """
-        return matrix_in_format(self.terms(), check_positive_int("n", n), format, dtype)
-
-    def to_einsum(self) -> str:
-        """Return the einsum program of :meth:`network` as a string."""
-        return self.network().to_einsum()
-
     def squared_norm(self, n: int) -> int:
         """Return the squared Frobenius norm of the matrix at ``n``, ``n ** num_blocks``."""
         return n**self.num_blocks
 
-    @property
-    def num_summed(self) -> int:
-        """Number of blocks that meet only the bottom row (summed over when applied)."""
-        return len(self.network().summed_letters)
+    def _picture(self) -> PictureData:
+        return blocks_picture(self.out_order, self.in_order, self.blocks)
 
     # ----------------------------------------------------------------- algebra
     def compose(self, other: PartitionDiagram) -> Composition:
@@ -397,10 +237,8 @@ class PartitionDiagram(Picture):
         Composition(diagram=PartitionDiagram(""), loops=1, sign=1)
         """
         self._check_composable(other)
-        rgs, loops = stack_rgs(self.rgs, self.out_order, other.rgs, other.out_order)
-        return Composition(
-            type(self)._from_canonical(other.in_order, self.out_order, rgs), loops, 1
-        )
+        rgs, loops = compose_rgs(self.rgs, self.out_order, other.rgs, other.out_order)
+        return Composition(type(self)._from_key(other.in_order, self.out_order, rgs), loops, 1)
 
     def _check_composable(self, other: object) -> None:
         if type(other) is not type(self):
@@ -429,7 +267,7 @@ class PartitionDiagram(Picture):
         shift = num_blocks(self.rgs)
         top = self.rgs[:l1] + tuple(b + shift for b in other.rgs[:l2])
         bottom = self.rgs[l1:] + tuple(b + shift for b in other.rgs[l2:])
-        return type(self)._from_canonical(
+        return type(self)._from_key(
             self.in_order + other.in_order, l1 + l2, canonical_rgs(top + bottom)
         )
 
@@ -443,19 +281,9 @@ class PartitionDiagram(Picture):
         PartitionDiagram("1|1',2'")
         """
         l = self.out_order
-        return type(self)._from_canonical(
+        return type(self)._from_key(
             self.out_order, self.in_order, canonical_rgs(self.rgs[l:] + self.rgs[:l])
         )
-
-
-def _check_declared(name: str, declared: int | None, inferred: int, text: str) -> int:
-    if declared is None:
-        return inferred
-    declared = check_nonnegative_int(name, declared)
-    if declared != inferred:
-        msg = f"{name}={declared} does not match the diagram {text!r}, which has {inferred}"
-        raise InvalidDiagramError(msg)
-    return declared
 
 
 def partition_diagrams(
@@ -487,7 +315,7 @@ def partition_diagrams(
     """
     k = check_nonnegative_int("in_order", in_order)
     l = check_nonnegative_int("out_order", out_order)
-    make = PartitionDiagram._from_canonical
+    make = PartitionDiagram._from_key
     for rgs in set_partitions(k + l, max_blocks=max_blocks):
         yield make(k, l, rgs)
 
@@ -508,7 +336,7 @@ def count_partition_diagrams(
     return bell_number(k + l, max_blocks)
 
 
-class OrbitBasisElement(Picture):
+class OrbitBasisElement(Element):
     """The orbit basis element ``X_d`` of a partition diagram ``d``.
 
     ``X_d[x] = 1`` iff the labelling ``x`` is constant on the blocks of ``d`` *and* takes distinct
@@ -543,38 +371,45 @@ class OrbitBasisElement(Picture):
         if type(diagram) is not PartitionDiagram:
             msg = f"OrbitBasisElement takes a PartitionDiagram, got {type(diagram).__name__}"
             raise InvalidDiagramError(msg)
-        object.__setattr__(self, "diagram", diagram)
+        self._init(diagram=diagram)
 
-    def __setattr__(self, name: str, value: object) -> None:
-        msg = f"OrbitBasisElement is immutable; cannot set {name!r}"
-        raise AttributeError(msg)
+    def _key(self) -> tuple:
+        return (self.diagram,)
 
-    def __eq__(self, other: object) -> bool:
-        return type(other) is OrbitBasisElement and other.diagram == self.diagram
-
-    def __hash__(self) -> int:
-        return hash(("orbit", self.diagram))
-
-    def __reduce__(self):
-        return (OrbitBasisElement, (self.diagram,))
+    @classmethod
+    def _from_key(cls, diagram: PartitionDiagram) -> OrbitBasisElement:
+        return cls(diagram)
 
     def __repr__(self) -> str:
         return f"OrbitBasisElement({self.diagram!r})"
 
+    def __str__(self) -> str:
+        return str(self.diagram)
+
     @property
-    def in_order(self) -> int:
+    def in_order(self) -> int:  # type: ignore[override]
         """Number of input axes ``k``."""
         return self.diagram.in_order
 
     @property
-    def out_order(self) -> int:
+    def out_order(self) -> int:  # type: ignore[override]
         """Number of output axes ``l``."""
         return self.diagram.out_order
 
     @property
     def num_summed(self) -> int:
-        """Number of blocks that meet only the bottom row."""
+        """Number of blocks that meet only the bottom row (those of its diagram)."""
         return self.diagram.num_summed
+
+    def formula(self, coefficient: str, *, latex: bool = False, mean: bool = False) -> str:
+        """Return the term in index notation, restricted to distinct block values."""
+        return network_formula(
+            self.diagram.network(), coefficient, latex=latex, distinct=True, mean=mean
+        )
+
+    def _picture(self) -> PictureData:
+        d = self.diagram
+        return blocks_picture(d.out_order, d.in_order, d.blocks, label="X")
 
     def expand(self) -> tuple[tuple[int, PartitionDiagram], ...]:
         """Return the Möbius expansion ``((mu(d, theta), D_theta), ...)`` over ``theta >= d``."""
@@ -584,7 +419,7 @@ class OrbitBasisElement(Picture):
             terms.append(
                 (
                     mobius(d.rgs, theta),
-                    PartitionDiagram._from_canonical(d.in_order, d.out_order, theta),
+                    PartitionDiagram._from_key(d.in_order, d.out_order, theta),
                 )
             )
         return tuple(terms)
@@ -599,7 +434,7 @@ class OrbitBasisElement(Picture):
         return math.perm(n, t) if t <= n else 0
 
     def matrix(self, n: int, format: MatrixFormat = "sparse", dtype=np.float64):
-        """Return the ``n^l x n^k`` matrix of ``X_d`` (see :meth:`PartitionDiagram.matrix`)."""
+        """Return the ``n^l x n^k`` matrix of ``X_d`` (see :meth:`Element.matrix`)."""
         n = check_positive_int("n", n)
         check_choice("format", format, _FORMATS)
         if format != "sparse":
@@ -623,3 +458,58 @@ def _orbit_sparse(d: PartitionDiagram, n: int, dtype):
         else:
             cols = cols * n + values[:, b]
     return sp.csr_matrix((np.ones(len(values), dtype=dtype), (rows, cols)), shape=shape)
+
+
+def _vertex_index(vertex: object) -> int:
+    """Return a 0-based vertex given as a Python or numpy integer (never a bool)."""
+    if isinstance(vertex, bool) or not isinstance(vertex, (int, np.integer)):
+        msg = f"vertices must be integers, got {vertex!r} of type {type(vertex).__name__}"
+        raise InvalidDiagramError(msg)
+    return int(vertex)
+
+
+class PartitionFamily(SpanningFamily):
+    """The partition diagrams: the spanning family of ``S_n`` (math specification §2).
+
+    Kinds ``"diagram"`` (``D_pi``, ``|pi| <= n``) and ``"orbit"`` (``X_pi``, ``|pi| <= n``);
+    the change of basis is the Möbius inversion on the partition lattice.
+
+    Examples
+    --------
+    >>> from equidiag.algebra._diagrams import PartitionFamily
+    >>> family = PartitionFamily()
+    >>> family.count(2, 2), family.dimension(3, 4), len(family.basis(2, 2, 3, "orbit"))
+    (15, 14, 14)
+    """
+
+    kinds = ("diagram", "orbit")
+
+    def spanning(self, in_order: int, out_order: int, n: int | None) -> tuple[Element, ...]:
+        """Return all ``B(l + k)`` partition diagrams."""
+        return tuple(partition_diagrams(in_order, out_order))
+
+    def count(self, in_order: int, out_order: int) -> int:
+        """Return ``B(l + k)``."""
+        return count_partition_diagrams(in_order, out_order)
+
+    def dimension(self, n: int, m: int) -> int:
+        """Return the Stirling sum ``sum_{t <= n} S(m, t)`` (orbits of ``S_n`` on ``[n]^m``)."""
+        return sum(stirling2(m, t) for t in range(min(n, m) + 1))
+
+    def basis(self, in_order: int, out_order: int, n: int | None, kind: str) -> tuple[Element, ...]:
+        """Return the diagrams (or orbit elements) with at most ``n`` blocks."""
+        diagrams = tuple(partition_diagrams(in_order, out_order, max_blocks=n))
+        if kind == "orbit":
+            return tuple(OrbitBasisElement(d) for d in diagrams)
+        return diagrams
+
+    def convert(self, element: Element, source: str, target: str):
+        """Möbius inversion: ``X_pi = sum mu(pi, theta) D_theta``, ``D_pi = sum X_theta``."""
+        if source == target:
+            yield 1, element
+        elif isinstance(element, OrbitBasisElement):
+            yield from element.expand()
+        elif isinstance(element, PartitionDiagram):
+            for theta in coarsenings(element.rgs):
+                d = PartitionDiagram._from_key(element.in_order, element.out_order, theta)
+                yield 1, OrbitBasisElement(d)

@@ -4,8 +4,9 @@ The layout follows the vertex convention of the package: top vertices ``1..l`` (
 ``(i, 1)``, bottom vertices ``1'..k'`` (inputs) at ``(j, 0)``. Within a block, vertices of the
 same row are joined by arcs that bend into the picture, and a block meeting both rows is joined
 by one straight edge between its leftmost top and leftmost bottom vertex. The free vertices of a
-Brauer–Grood diagram are joined to an ``ε`` node in the middle; a negative sign is printed in
-front. For an orbit basis element the underlying diagram is drawn and labelled ``X``.
+Levi-Civita diagram are joined to an ``ε`` node in the middle; a negative sign is printed in
+front. For an orbit basis element the underlying diagram is drawn and labelled ``X``. Elements
+produce a :class:`PictureData` (``Element._picture``); the functions here only render it.
 """
 
 from __future__ import annotations
@@ -13,40 +14,54 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from ..errors import EquidiagTypeError
-
-__all__ = ["Picture", "draw", "to_tikz"]
+__all__ = ["PictureData", "blocks_picture", "draw", "to_tikz"]
 
 
 @dataclass(frozen=True)
-class _Picture:
+class PictureData:
+    """What a picture of an element shows: vertices, arcs, straight lines, an ``ε`` node.
+
+    Attributes
+    ----------
+    top, bottom : int
+        Number of top (output) and bottom (input) vertices.
+    arcs : tuple of (point, point)
+        Same-row connections, drawn as arcs bending into the picture.
+    lines : tuple of (point, point)
+        Straight connections (between rows, and the legs of an ``ε`` node).
+    epsilon : point or None
+        Where an ``ε`` node sits.
+    label : str
+        A prefix such as ``"X"`` (an orbit basis element) or ``"−"`` (a negative sign).
+    """
+
     top: int
     bottom: int
     arcs: tuple[tuple[tuple[float, float], tuple[float, float]], ...]
     lines: tuple[tuple[tuple[float, float], tuple[float, float]], ...]
-    epsilon: tuple[float, float] | None
-    label: str
+    epsilon: tuple[float, float] | None = None
+    label: str = ""
 
 
 def _position(vertex: int, out_order: int) -> tuple[float, float]:
     return (vertex + 1.0, 1.0) if vertex < out_order else (vertex - out_order + 1.0, 0.0)
 
 
-def _picture(element) -> _Picture:
-    diagram = getattr(element, "diagram", element)
-    if not hasattr(diagram, "out_order"):
-        msg = f"cannot draw {element!r}: expected a diagram"
-        raise EquidiagTypeError(msg)
-    l, k = diagram.out_order, diagram.in_order
-    label = "X" if diagram is not element else ""
-    if hasattr(diagram, "free"):  # a Brauer–Grood diagram
-        blocks = [tuple(p) for p in diagram.pairs]
-        label = "−" if diagram.sign < 0 else ""
-        xs = [_position(v, l)[0] for v in diagram.free]
-        middle = (sum(xs) / len(xs), 0.5)  # under its legs, away from most through pairs
-        legs = tuple((_position(v, l), middle) for v in diagram.free)
-    else:
-        blocks, middle, legs = list(diagram.blocks), None, ()
+def blocks_picture(
+    out_order: int,
+    in_order: int,
+    blocks,
+    *,
+    label: str = "",
+    epsilon_legs: tuple[int, ...] = (),
+) -> PictureData:
+    """Return the picture of blocks of vertices, optionally with ``ε`` joined to some vertices.
+
+    Within a block, same-row neighbours are joined by arcs, and a block meeting both rows by one
+    straight edge between its leftmost top and leftmost bottom vertex. ``epsilon_legs`` are the
+    vertices joined to an ``ε`` node placed under them.
+    """
+    l = out_order
     arcs, lines = [], []
     for block in blocks:
         top = [v for v in block if v < l]
@@ -55,22 +70,16 @@ def _picture(element) -> _Picture:
             arcs += [(_position(a, l), _position(b, l)) for a, b in itertools.pairwise(row)]
         if top and bottom:
             lines.append((_position(top[0], l), _position(bottom[0], l)))
-    return _Picture(l, k, tuple(arcs), tuple(lines) + legs, middle, label)
+    middle = None
+    if epsilon_legs:
+        xs = [_position(v, l)[0] for v in epsilon_legs]
+        middle = (sum(xs) / len(xs), 0.5)  # under its legs, away from most through pairs
+        lines += [(_position(v, l), middle) for v in epsilon_legs]
+    return PictureData(l, in_order, tuple(arcs), tuple(lines), middle, label)
 
 
-def to_tikz(element) -> str:
-    """Return TikZ source drawing ``element`` (a diagram or an orbit basis element).
-
-    Examples
-    --------
-    >>> from equidiag.algebra import PartitionDiagram
-    >>> print(PartitionDiagram("1,1'|2|2'").to_latex())
-    \\begin{tikzpicture}[baseline=(current bounding box.center)]
-      \\draw (1,1) -- (1,0);
-      \\foreach \\p in {(1,1),(2,1),(1,0),(2,0)} \\fill \\p circle (2pt);
-    \\end{tikzpicture}
-    """
-    picture = _picture(element)
+def to_tikz(picture: PictureData) -> str:
+    """Return TikZ source drawing a picture (see :meth:`Element.to_latex`)."""
     lines = [r"\begin{tikzpicture}[baseline=(current bounding box.center)]"]
     if picture.label:
         lines.append(rf"  \node[left] at (0.4,0.5) {{${picture.label.replace('−', '-')}$}};")
@@ -90,12 +99,12 @@ def to_tikz(element) -> str:
     return "\n".join(lines)
 
 
-def draw(element, ax=None):
-    """Draw ``element`` with matplotlib (an optional dependency) and return the axes.
+def draw(picture: PictureData, ax=None):
+    """Draw a picture with matplotlib (an optional dependency) and return the axes.
 
     Parameters
     ----------
-    element : diagram or OrbitBasisElement
+    picture : PictureData
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; a new figure is made if omitted.
 
@@ -108,7 +117,6 @@ def draw(element, ax=None):
     from matplotlib.patches import PathPatch
     from matplotlib.path import Path
 
-    picture = _picture(element)
     if ax is None:
         _, ax = plt.subplots(figsize=(0.8 * max(picture.top, picture.bottom, 1) + 1, 1.6))
     for (x0, y0), (x1, y1) in picture.arcs:
@@ -135,17 +143,3 @@ def draw(element, ax=None):
     ax.set_aspect("equal")
     ax.axis("off")
     return ax
-
-
-class Picture:
-    """Mixin giving diagrams (and orbit basis elements) their ``to_latex`` and ``draw``."""
-
-    __slots__ = ()
-
-    def to_latex(self) -> str:
-        """Return TikZ source drawing the diagram (see :func:`equidiag.algebra._draw.to_tikz`)."""
-        return to_tikz(self)
-
-    def draw(self, ax=None):
-        """Draw the diagram with matplotlib (optional dependency); return the axes."""
-        return draw(self, ax)

@@ -1,7 +1,8 @@
 """Index-notation text for tensor networks: what a layer computes, written out.
 
 Output axes are named ``i, j, k, ...`` by position; a letter repeated among the outputs gives a
-Kronecker delta; summed letters are named from ``p, q, r, ...``. Factors print as ``ε`` and ``Ω``.
+Kronecker delta; summed letters are named from ``p, q, r, ...``. Factors print with their kind's
+symbol (``ε``, ``Ω``, ...).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ __all__ = ["network_formula", "output_index_names"]
 
 _OUTPUT_NAMES = "ijklmn"
 _SUMMED_NAMES = "pqrstuvwabcdefgh"
-_SYMBOLS = {"epsilon": ("ε", r"\varepsilon"), "omega": ("Ω", r"\Omega")}
 
 
 def output_index_names(order: int) -> list[str]:
@@ -92,7 +92,7 @@ def network_formula(
         )
         parts.append(f"{sigma}{_sub([','.join(names[a] for a in summed)], latex)}")
     for factor in network.factors:
-        symbol = _SYMBOLS[factor.kind][1 if latex else 0]
+        symbol = factor.kind.latex if latex else factor.kind.symbol
         parts.append(f"{symbol}{_sub([names[a] for a in factor.letters], latex)}")
     parts.append("x" + _sub([names[a] for a in network.in_sub], latex))
     return " ".join(parts)

@@ -1,9 +1,10 @@
 """Group objects: the symmetry groups acting on ``R^n`` and, diagonally, on its tensor powers.
 
-A :class:`Group` knows its degree ``n`` (or leaves it unspecified, for size-agnostic layers),
-gives generators and random elements as ``n x n`` arrays, and, through private hooks, the
-diagram families that span its equivariant maps and an independent formula for their dimension.
-Groups are frozen, compare by their defining data, and are hashable, so they key caches.
+A :class:`Group` knows its degree ``n`` (or leaves it unspecified, for size-agnostic layers) and
+gives generators and random elements as ``n x n`` arrays; its :attr:`Group.family` (a
+:class:`~equidiag.algebra.SpanningFamily`) gives what spans its equivariant maps and their
+dimension. Groups are frozen, compare by their defining data, and are hashable, so they key
+caches.
 
 The permutation representation follows the equidiag math specification (§1.1): a permutation
 ``sigma`` acts by ``P`` with ``P[sigma(i), i] = 1``, and on ``(R^n)^{⊗k}`` by ``P^{⊗k}``.
@@ -15,6 +16,7 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from functools import reduce
+from typing import ClassVar
 
 import numpy as np
 import scipy.linalg
@@ -26,24 +28,13 @@ from ..errors import (
     check_positive_int,
     check_size,
 )
-from ._brauer import (
-    SymplecticDiagram,
-    brauer_diagrams,
-    brauer_grood_diagrams,
-    count_brauer_diagrams,
-    count_brauer_grood_diagrams,
-)
-from ._diagrams import (
-    OrbitBasisElement,
-    count_partition_diagrams,
-    partition_diagrams,
-    stack_sparse,
-)
-from ._partitions import stirling2
-from ._rank import independent_rows
-from ._young import conjugate, integer_partitions, num_standard_tableaux
+from ._brauer import BrauerFamily, SymplecticFamily
+from ._diagrams import PartitionFamily
+from ._family import SpanningFamily
+from ._levi_civita import SpecialOrthogonalFamily
 
 __all__ = [
+    "GROUP_NAMES",
     "Group",
     "OrthogonalGroup",
     "SpecialOrthogonalGroup",
@@ -98,12 +89,18 @@ def permutation_matrix(perm: Sequence[int]) -> np.ndarray:
     return out
 
 
+#: the registry of group names for the command line: symbol -> class (see Group.from_name)
+GROUP_NAMES: dict[str, type[Group]] = {}
+
+
 class Group(ABC):
     """Abstract base of the groups acting on ``R^n``.
 
-    Subclasses are frozen and compare by :attr:`key`. They provide :meth:`generators`,
-    :meth:`sample`, and the private hooks that :mod:`equidiag.algebra` uses to build spanning
-    sets, bases and dimensions.
+    A group holds group theory only: its defining data, :meth:`generators`, :meth:`sample`,
+    its order and invariant form. What spans its equivariant maps is its :attr:`family` (a
+    :class:`~equidiag.algebra.SpanningFamily`). Groups are immutable values: equality, hash,
+    pickling and ``repr`` all derive from :meth:`_args`, the arguments that rebuild the group.
+    A subclass with a :attr:`symbol` is registered under it for the command line.
 
     Attributes
     ----------
@@ -114,16 +111,28 @@ class Group(ABC):
     """
 
     #: short name used in reprs and the command line, e.g. ``"S"`` for S_n
-    symbol: str = ""
-    #: basis kinds this group supports, the first being the default
-    basis_kinds: tuple[str, ...] = ("diagram",)
+    symbol: ClassVar[str] = ""
+    #: whether ``type(self)()`` (no degree) is a group whose layers run at any ``n``
+    size_agnostic: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("symbol"):
+            GROUP_NAMES[cls.symbol] = cls
 
     def __init__(self, n: int | None = None) -> None:
+        if n is None and not self.size_agnostic:
+            msg = f"{type(self).__name__} needs its degree n, e.g. {type(self).__name__}(3)"
+            raise EquidiagValueError(msg)
         object.__setattr__(self, "_degree", None if n is None else check_positive_int("n", n))
 
     def __setattr__(self, name: str, value: object) -> None:
         msg = f"{type(self).__name__} is immutable; cannot set {name!r}"
         raise AttributeError(msg)
+
+    def _args(self) -> tuple:
+        """Return the constructor arguments that define this group (``(n,)`` by default)."""
+        return () if self._degree is None else (self._degree,)
 
     @property
     def degree(self) -> int | None:
@@ -133,7 +142,17 @@ class Group(ABC):
     @property
     def key(self) -> tuple:
         """The defining data: equal keys mean equal groups."""
-        return (type(self).__name__, self._degree)
+        return (type(self).__name__, *self._args())
+
+    @property
+    @abstractmethod
+    def family(self) -> SpanningFamily:
+        """The spanning family of this group's equivariant maps."""
+
+    @property
+    def basis_kinds(self) -> tuple[str, ...]:
+        """The basis kinds of :attr:`family`, the first being the default."""
+        return self.family.kinds
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Group) and other.key == self.key
@@ -142,14 +161,31 @@ class Group(ABC):
         return hash(self.key)
 
     def __reduce__(self):
-        return (type(self), (self._degree,))
+        return (type(self), self._args())
 
     def __repr__(self) -> str:
-        arg = "" if self._degree is None else str(self._degree)
-        return f"{type(self).__name__}({arg})"
+        return f"{type(self).__name__}({', '.join(repr(a) for a in self._args())})"
 
     def __str__(self) -> str:
         return f"{self.symbol}{'' if self._degree is None else self._degree}"
+
+    @classmethod
+    def from_name(cls, argument: str) -> Group:
+        """Build the group from the text after its symbol on the command line (``"5"`` in S5).
+
+        The default reads a degree (or nothing, for a size-agnostic group).
+
+        Raises
+        ------
+        EquidiagValueError
+            If the argument is not a degree the group accepts.
+        """
+        if not argument:
+            return cls()
+        if not argument.isdigit() or len(argument) > 6:
+            msg = f"{cls.symbol} takes a degree n after its name (e.g. {cls.symbol}5), got {argument!r}"
+            raise EquidiagValueError(msg)
+        return cls(int(argument))
 
     @property
     def order(self) -> int | None:
@@ -167,7 +203,7 @@ class Group(ABC):
         if n is None:
             return self
         n = check_positive_int("n", n)
-        if self._degree is None:
+        if self._degree is None and self.size_agnostic:
             return type(self)(n)
         if n != self._degree:
             msg = f"n={n} contradicts the group {self}, whose degree is {self._degree}"
@@ -222,23 +258,6 @@ class Group(ABC):
         check_size(f"the representation on order {order}", g.shape[0] ** (2 * order))
         return reduce(np.kron, [g] * order, np.ones((1, 1)))
 
-    # -------------------------------------------------------------- hooks for bases
-    @abstractmethod
-    def _dimension(self, n: int, m: int) -> int:
-        """Dimension of the invariants in ``(R^n)^{⊗m}``, by a formula independent of diagrams."""
-
-    @abstractmethod
-    def _spanning_elements(self, k: int, l: int, n: int | None) -> tuple:
-        """Return the paper's spanning set for ``k -> l`` (``n`` may be None where independent of n)."""
-
-    @abstractmethod
-    def _basis_elements(self, k: int, l: int, n: int | None, kind: str) -> tuple:
-        """Return a linearly independent spanning subset of kind ``kind``."""
-
-    @abstractmethod
-    def _spanning_count(self, k: int, l: int) -> int:
-        """Return the size of the spanning set, without enumerating it."""
-
 
 class SymmetricGroup(Group):
     """The symmetric group ``S_n`` acting on ``R^n`` by permutation matrices.
@@ -268,7 +287,12 @@ class SymmetricGroup(Group):
     """
 
     symbol = "S"
-    basis_kinds = ("diagram", "orbit")
+    size_agnostic = True
+
+    @property
+    def family(self) -> SpanningFamily:
+        """The partition diagrams (:class:`~equidiag.algebra.PartitionFamily`)."""
+        return PartitionFamily()
 
     @property
     def order(self) -> int | None:
@@ -288,21 +312,6 @@ class SymmetricGroup(Group):
         """Return a uniformly random permutation matrix."""
         n = self.require_degree()
         return permutation_matrix(as_rng(rng).permutation(n))
-
-    def _dimension(self, n: int, m: int) -> int:
-        return sum(stirling2(m, t) for t in range(min(n, m) + 1))
-
-    def _spanning_elements(self, k: int, l: int, n: int | None) -> tuple:
-        return tuple(partition_diagrams(k, l))
-
-    def _spanning_count(self, k: int, l: int) -> int:
-        return count_partition_diagrams(k, l)
-
-    def _basis_elements(self, k: int, l: int, n: int | None, kind: str) -> tuple:
-        diagrams = tuple(partition_diagrams(k, l, max_blocks=n))
-        if kind == "orbit":
-            return tuple(OrbitBasisElement(d) for d in diagrams)
-        return diagrams
 
 
 def symplectic_form(n: int) -> np.ndarray:
@@ -340,15 +349,6 @@ def _so_basis(n: int) -> list[np.ndarray]:
     return basis
 
 
-def _even_partition_dimension(n: int, m: int) -> int:
-    """Sum of f^lambda over lambda |- m with all parts even and at most n parts (O(n))."""
-    return sum(
-        num_standard_tableaux(lam)
-        for lam in integer_partitions(m)
-        if len(lam) <= n and all(part % 2 == 0 for part in lam)
-    )
-
-
 class _LieGroup(Group):
     """Shared behaviour of the continuous groups: a Lie algebra basis and its exponentials."""
 
@@ -363,16 +363,6 @@ class _LieGroup(Group):
         """
         n = self.require_degree()
         return [scipy.linalg.expm(x) for x in self.lie_algebra_basis()] or [np.eye(n)]
-
-    @abstractmethod
-    def _is_basis(self, k: int, l: int, n: int) -> bool:
-        """Whether the whole spanning set is linearly independent at ``n``."""
-
-    def _basis_elements(self, k: int, l: int, n: int | None, kind: str) -> tuple:
-        spanning = self._spanning_elements(k, l, n)
-        if n is None or self._is_basis(k, l, n):
-            return spanning
-        return _select_basis(spanning, n, self._dimension(n, k + l))
 
 
 class OrthogonalGroup(_LieGroup):
@@ -398,6 +388,12 @@ class OrthogonalGroup(_LieGroup):
     """
 
     symbol = "O"
+    size_agnostic = True
+
+    @property
+    def family(self) -> SpanningFamily:
+        """The Brauer diagrams (:class:`~equidiag.algebra.BrauerFamily`)."""
+        return BrauerFamily()
 
     def lie_algebra_basis(self) -> list[np.ndarray]:
         """Return the antisymmetric matrices ``E_ij - E_ji``, ``i < j``."""
@@ -412,18 +408,6 @@ class OrthogonalGroup(_LieGroup):
     def sample(self, rng: object = None) -> np.ndarray:
         """Return a Haar-random orthogonal matrix."""
         return _haar_orthogonal(self.require_degree(), as_rng(rng))
-
-    def _dimension(self, n: int, m: int) -> int:
-        return _even_partition_dimension(n, m)
-
-    def _spanning_elements(self, k: int, l: int, n: int | None) -> tuple:
-        return tuple(brauer_diagrams(k, l))
-
-    def _spanning_count(self, k: int, l: int) -> int:
-        return count_brauer_diagrams(k, l)
-
-    def _is_basis(self, k: int, l: int, n: int) -> bool:
-        return 2 * n >= k + l
 
 
 class SpecialOrthogonalGroup(_LieGroup):
@@ -454,6 +438,11 @@ class SpecialOrthogonalGroup(_LieGroup):
             raise EquidiagValueError(msg)
         super().__init__(n)
 
+    @property
+    def family(self) -> SpanningFamily:
+        """Brauer and Brauer–Grood diagrams (:class:`~equidiag.algebra.SpecialOrthogonalFamily`)."""
+        return SpecialOrthogonalFamily(self.require_degree())
+
     def lie_algebra_basis(self) -> list[np.ndarray]:
         """Return the antisymmetric matrices ``E_ij - E_ji``, ``i < j``."""
         return _so_basis(self.require_degree())
@@ -464,25 +453,6 @@ class SpecialOrthogonalGroup(_LieGroup):
         if np.linalg.det(g) < 0:
             g[:, 0] = -g[:, 0]
         return g
-
-    def _dimension(self, n: int, m: int) -> int:
-        extra = sum(
-            num_standard_tableaux(lam)
-            for lam in integer_partitions(m)
-            if len(lam) == n and all(part % 2 == 1 for part in lam)
-        )
-        return _even_partition_dimension(n, m) + extra
-
-    def _spanning_elements(self, k: int, l: int, n: int | None) -> tuple:
-        return tuple(brauer_diagrams(k, l)) + tuple(brauer_grood_diagrams(k, l, self.degree))
-
-    def _spanning_count(self, k: int, l: int) -> int:
-        return count_brauer_diagrams(k, l) + count_brauer_grood_diagrams(k, l, self.degree)
-
-    def _is_basis(self, k: int, l: int, n: int) -> bool:
-        m = k + l
-        has_grood = m >= n and (m - n) % 2 == 0
-        return 2 * n >= m and (m == n or not has_grood)
 
 
 class SymplecticGroup(_LieGroup):
@@ -515,6 +485,11 @@ class SymplecticGroup(_LieGroup):
             raise EquidiagValueError(msg)
 
     @property
+    def family(self) -> SpanningFamily:
+        """The symplectic diagrams (:class:`~equidiag.algebra.SymplecticFamily`)."""
+        return SymplecticFamily()
+
+    @property
     def form(self) -> np.ndarray:
         """The symplectic form ``Omega`` (``g^T Omega g = Omega`` for every element g)."""
         return symplectic_form(self.require_degree())
@@ -543,30 +518,6 @@ class SymplecticGroup(_LieGroup):
             s = gen.standard_normal((n, n)) * 0.25
             g = g @ scipy.linalg.expm(self.form @ (s + s.T))
         return g
-
-    def _dimension(self, n: int, m: int) -> int:
-        return sum(
-            num_standard_tableaux(lam)
-            for lam in integer_partitions(m)
-            if len(lam) <= n and all(c % 2 == 0 for c in conjugate(lam))
-        )
-
-    def _spanning_elements(self, k: int, l: int, n: int | None) -> tuple:
-        return tuple(SymplecticDiagram._from_canonical(k, l, d.rgs) for d in brauer_diagrams(k, l))
-
-    def _spanning_count(self, k: int, l: int) -> int:
-        return count_brauer_diagrams(k, l)
-
-    def _is_basis(self, k: int, l: int, n: int) -> bool:
-        return n >= k + l
-
-
-def _select_basis(spanning: tuple, n: int, dimension: int) -> tuple:
-    """Return the first maximal independent subset of ``spanning`` at ``n``, by exact rank."""
-    if dimension == 0:
-        return ()
-    rows = stack_sparse(spanning, n, dtype=np.int64)
-    return tuple(spanning[i] for i in independent_rows(rows, dimension))
 
 
 def check_group(group: object) -> Group:

@@ -9,8 +9,9 @@ A :class:`TensorNetwork` with ``in_order = k`` and ``out_order = l`` describes t
 where every input axis and every output axis carries a *letter* (an index variable). A letter
 repeated among the inputs takes a generalised diagonal, a letter repeated among the outputs
 writes onto one, a letter that appears in no factor and not among the inputs is broadcast, and a
-letter that does not appear among the outputs is summed. Factors are small constant tensors:
-``"epsilon"`` (the Levi-Civita symbol, ``n`` axes) and ``"omega"`` (the symplectic form).
+letter that does not appear among the outputs is summed. Factors are constant tensors given by
+a :class:`~equidiag.algebra.FactorKind` (the Levi-Civita symbol ``ε``, the symplectic form
+``Ω``, or a kind a family defines), read only through their nonzero entries.
 
 This is the einsum-program form of the equidiag math specification (§8.1): a partition diagram
 is a network with one letter per block and no factors (Pearce-Crump, *Connecting Permutation
@@ -23,7 +24,6 @@ so nothing of size ``n^(l+k)`` is allocated unless a dense result is asked for.
 
 from __future__ import annotations
 
-import functools
 import itertools
 from dataclasses import dataclass
 
@@ -31,87 +31,13 @@ import numpy as np
 import scipy.sparse as sp
 import sympy
 
-from ..errors import EquidiagValueError, check_positive_int, check_size
+from ..errors import check_positive_int, check_size
+from ._factors import FactorKind, as_factor_kind
 
-__all__ = ["Factor", "TensorNetwork", "factor_tensor"]
+__all__ = ["Factor", "TensorNetwork"]
 
 #: the letters used to print einsum programs
 LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-
-# ----------------------------------------------------------------------------------- factors
-def _epsilon_coo(n: int, order: int) -> tuple[np.ndarray, np.ndarray]:
-    if order != n:
-        msg = f"the Levi-Civita factor needs exactly n = {n} letters, got {order}"
-        raise EquidiagValueError(msg)
-    perms = np.array(list(itertools.permutations(range(n))), dtype=np.int64).reshape(-1, n)
-    # sign of each permutation from its inversion count
-    inversions = np.zeros(len(perms), dtype=np.int64)
-    for a in range(n):
-        for b in range(a + 1, n):
-            inversions += perms[:, a] > perms[:, b]
-    return perms, np.where(inversions % 2 == 0, 1, -1).astype(np.int64)
-
-
-def _omega_coo(n: int, order: int) -> tuple[np.ndarray, np.ndarray]:
-    if order != 2 or n % 2:
-        msg = f"the symplectic form needs 2 letters and an even n; got {order} letters, n = {n}"
-        raise EquidiagValueError(msg)
-    even = np.arange(0, n, 2, dtype=np.int64)
-    coords = np.concatenate([np.stack([even, even + 1], 1), np.stack([even + 1, even], 1)])
-    values = np.concatenate([np.ones(n // 2, np.int64), -np.ones(n // 2, np.int64)])
-    return coords, values
-
-
-_FACTOR_BUILDERS = {"epsilon": _epsilon_coo, "omega": _omega_coo}
-
-
-@functools.lru_cache(maxsize=64)
-def _factor_coo(kind: str, n: int, order: int) -> tuple[np.ndarray, np.ndarray]:
-    coords, values = _FACTOR_BUILDERS[kind](n, order)
-    coords.setflags(write=False)
-    values.setflags(write=False)
-    return coords, values
-
-
-def factor_tensor(kind: str, n: int, order: int) -> np.ndarray:
-    """Return the dense integer tensor of a factor kind, of shape ``(n,) * order``.
-
-    Parameters
-    ----------
-    kind : {"epsilon", "omega"}
-        ``"epsilon"`` is the Levi-Civita symbol (``order == n``); ``"omega"`` is the symplectic
-        form ``diag([[0, 1], [-1, 0]], ...)`` in the interleaved basis (``order == 2``, even n).
-    n : int
-        Dimension of the underlying space.
-    order : int
-        Number of axes.
-
-    Returns
-    -------
-    numpy.ndarray
-        A new int64 array.
-
-    Raises
-    ------
-    SizeLimitError
-        If ``n ** order`` exceeds the size limit.
-
-    Examples
-    --------
-    >>> from equidiag.algebra import factor_tensor
-    >>> factor_tensor("omega", 2, 2)
-    array([[ 0,  1],
-           [-1,  0]])
-    """
-    if kind not in _FACTOR_BUILDERS:
-        msg = f"kind must be one of {sorted(_FACTOR_BUILDERS)}; got {kind!r}"
-        raise EquidiagValueError(msg)
-    check_size(f"the dense {kind} factor at n = {n}", n**order)
-    coords, values = _factor_coo(kind, n, order)
-    out = np.zeros((n,) * order, dtype=np.int64)
-    out[tuple(coords.T)] = values
-    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,19 +46,24 @@ class Factor:
 
     Parameters
     ----------
-    kind : {"epsilon", "omega"}
-        Which constant tensor (see :func:`factor_tensor`).
+    kind : FactorKind or str
+        Which constant tensor; the built-in kinds may be named (``"epsilon"``, ``"omega"``).
     letters : tuple of int
         One letter per axis of the tensor, in axis order.
+
+    Examples
+    --------
+    >>> from equidiag.algebra import Factor
+    >>> Factor("omega", (0, 1))
+    Factor(kind=SymplecticForm(), letters=(0, 1))
     """
 
-    kind: str
+    kind: FactorKind
     letters: tuple[int, ...]
 
     def __post_init__(self) -> None:
-        if self.kind not in _FACTOR_BUILDERS:
-            msg = f"Factor kind must be one of {sorted(_FACTOR_BUILDERS)}; got {self.kind!r}"
-            raise EquidiagValueError(msg)
+        object.__setattr__(self, "kind", as_factor_kind(self.kind))
+        object.__setattr__(self, "letters", tuple(int(a) for a in self.letters))
 
 
 # ----------------------------------------------------------------------------------- networks
@@ -283,7 +214,7 @@ def _join_assignments(network: TensorNetwork, n: int) -> tuple[np.ndarray, np.nd
     values = np.ones(1, dtype=np.int64)
     columns: list[int] = []
     in_factor = {a for f in network.factors for a in f.letters}
-    relations = [(f.letters, *_factor_coo(f.kind, n, len(f.letters))) for f in network.factors]
+    relations = [(f.letters, *f.kind.coo(n, len(f.letters))) for f in network.factors]
     ones = (np.arange(n, dtype=np.int64)[:, None], np.ones(n, dtype=np.int64))
     relations += [((a,), *ones) for a in network.letters if a not in in_factor]
     for letters, coords, weights in relations:

@@ -23,9 +23,12 @@ from collections.abc import Iterator, Sequence
 from ..errors import EquidiagValueError, check_nonnegative_int
 
 __all__ = [
+    "UnionFind",
     "bell_number",
     "blocks_of",
+    "canonical_rgs",
     "coarsenings",
+    "compose_rgs",
     "is_coarser",
     "mobius",
     "num_blocks",
@@ -250,3 +253,50 @@ def mobius(pi: RGS, theta: RGS) -> int:
         b = len(blocks)
         result *= (-1) ** (b - 1) * math.factorial(b - 1)
     return result
+
+
+class UnionFind:
+    """Disjoint sets over ``0..size-1`` with path halving (the joins of diagram composition)."""
+
+    def __init__(self, size: int) -> None:
+        self.parent = list(range(size))
+
+    def find(self, a: int) -> int:
+        """Return the representative of ``a``'s set."""
+        while self.parent[a] != a:
+            self.parent[a] = self.parent[self.parent[a]]
+            a = self.parent[a]
+        return a
+
+    def union(self, a: int, b: int) -> None:
+        """Merge the sets of ``a`` and ``b``."""
+        self.parent[self.find(a)] = self.find(b)
+
+
+def compose_rgs(top: RGS, top_l: int, bottom: RGS, bottom_l: int) -> tuple[RGS, int]:
+    """Compose two diagrams' partitions; return the composite RGS and the removed components.
+
+    ``bottom`` is a ``(k1, m)`` diagram with ``bottom_l = m``; ``top`` is an ``(m, l2)`` diagram
+    with ``top_l = l2``. Vertices of the glued picture: bottom's ``0..m+k1-1`` then top's shifted.
+    The middle row is identified; the components lying wholly in it are removed and counted.
+
+    Examples
+    --------
+    >>> from equidiag.algebra._partitions import compose_rgs
+    >>> compose_rgs((0, 0), 0, (0, 0), 2)   # a cap on a cup: one closed loop
+    ((), 1)
+    """
+    m = bottom_l
+    size_b = len(bottom)
+    uf = UnionFind(size_b + len(top))
+    for rgs, shift in ((bottom, 0), (top, size_b)):
+        first: dict[int, int] = {}
+        for v, b in enumerate(rgs):
+            uf.union(v + shift, first.setdefault(b, v + shift))
+    for t in range(m):  # top row of `bottom` (vertex t) == bottom row of `top` (vertex l2 + t)
+        uf.union(t, size_b + top_l + t)
+    outer = [size_b + v for v in range(top_l)] + list(range(m, size_b))
+    roots = [uf.find(v) for v in outer]
+    middle = {uf.find(t) for t in range(m)}
+    loops = len(middle - set(roots))
+    return canonical_rgs(roots), loops

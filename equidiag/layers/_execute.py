@@ -6,6 +6,10 @@ Strategies (looked up by name in :data:`PLAN_STRATEGIES`):
   stages are :class:`torch.autograd.Function` s whose backward passes run the adjoint steps
   (an embedding for each reduction and a reduction for each embedding), so the gradient is
   accumulated into one buffer instead of autograd summing one full-size tensor per diagram;
+* ``"sparse"``: the factored program with every factor contracted through its nonzeros
+  (gather + ``index_add``), never as a dense ``n^order`` tensor; ``"factored"`` chooses per
+  factor and ``n`` between the two routes by cost (:meth:`Contraction.is_sparse
+  <equidiag.layers._steps.Contraction.is_sparse>`);
 * ``"dense"``: materialise the ``(c_out n^l) x (c_in n^k)`` matrix and multiply;
 * ``"auto"`` (the default): ``"dense"`` when both the layer matrix and the stacked diagram
   matrices have at most :data:`AUTO_DENSE_ENTRIES` entries (and fit the size limit), where one
@@ -20,7 +24,7 @@ from collections.abc import Callable, Sequence
 import torch
 
 from ..errors import EquidiagValueError, check_size, size_limit
-from ._steps import Embedding, Reduction
+from ._steps import DiagonalWrites, Embedding, Reduction
 
 __all__ = [
     "AUTO_DENSE_ENTRIES",
@@ -34,26 +38,11 @@ __all__ = [
 AUTO_DENSE_ENTRIES = 2**18
 
 
-def _factors(plan, specs, n: int, like: torch.Tensor) -> list[torch.Tensor]:
-    return [
-        plan.constant(("factor", kind, order), n, like.device, like.dtype) for kind, order in specs
-    ]
-
-
 def reduce_all(
     plan, reductions: Sequence[Reduction], t: torch.Tensor, n: int
 ) -> list[torch.Tensor]:
     """Apply each reduction to ``t`` (``(B, C) + (n,)*order``); results are ``(B, C, n^w)``."""
-    batch, channels = t.shape[0], t.shape[1]
-    out = []
-    for reduction in reductions:
-        size = n**reduction.width  # explicit sizes: a reshape to -1 fails on an empty batch
-        if reduction.is_identity:
-            out.append(t.reshape(batch, channels, size))
-        else:
-            u = torch.einsum(reduction.equation, t, *_factors(plan, reduction.factors, n, t))
-            out.append(u.reshape(batch, channels, size))
-    return out
+    return [reduction.apply(plan, t, n) for reduction in reductions]
 
 
 def _arrange(z: torch.Tensor, axes: tuple[int, ...]) -> torch.Tensor:
@@ -74,29 +63,28 @@ def embed_all(
     zs: Sequence[torch.Tensor | None],
     shape: tuple[int, ...],
     n: int,
-    side: str,
 ) -> torch.Tensor:
     """Return the sum of every ``z`` embedded into a new tensor of ``shape``.
 
     ``zs[i]`` is ``(B, C, n^width)`` (or ``None`` to skip). Terms without a diagonal are added
     with broadcasting, the first full-size one fused with the second; diagonal terms are
-    written with one ``index_add_``. ``side`` names the step list (``"input"`` or
-    ``"output"``) for the cached diagonal positions. Called by the stages' forward and
-    backward, where autograd does not track these operations.
+    written with one ``index_add_`` (their positions cached as one :class:`DiagonalWrites`).
+    Called by the stages' forward and backward, where autograd does not track these
+    operations.
     """
     batch, channels = shape[0], shape[1]
-    out, pending, diagonal, diagonal_ids = None, None, [], []
-    for i, (embedding, z) in enumerate(zip(embeddings, zs)):
+    out, pending, diagonal, diagonal_embeddings = None, None, [], []
+    for embedding, z in zip(embeddings, zs):
         if z is None:
             continue
         z = z.reshape((batch, channels) + (n,) * embedding.width)
-        if embedding.equation is not None:
-            z = torch.einsum(embedding.equation, z, *_factors(plan, embedding.factors, n, z))
+        if embedding.contraction is not None:
+            z = embedding.contraction.apply(plan, z, n)
         term = _arrange(z, embedding.axes)
         if embedding.is_diagonal:
             full = term.expand((batch, channels) + (n,) * len(embedding.axes))
             diagonal.append(full.reshape(batch, channels, n ** len(embedding.axes)))
-            diagonal_ids.append(i)
+            diagonal_embeddings.append(embedding)
         elif out is None and pending is None and term.shape == shape:
             pending = term  # added to the next term without an extra copy
         elif out is None and pending is not None:
@@ -113,9 +101,8 @@ def embed_all(
             else first.new_zeros(shape)
         )
     if diagonal:  # inside the stages, autograd does not record this in-place write
-        positions = plan.constant(
-            ("diagonal_positions", side, tuple(diagonal_ids)), n, out.device, torch.int64
-        )
+        writes = DiagonalWrites(tuple(diagonal_embeddings))
+        positions = plan.constants(writes, n, out.device, torch.int64)
         flat = out.view(batch, channels, math.prod(shape[2:]))
         flat.index_add_(2, positions, torch.cat(diagonal, dim=2))
     return out
@@ -138,9 +125,7 @@ class _InputStage(torch.autograd.Function):
     @staticmethod
     def backward(ctx, *grads):
         plan = ctx.plan
-        grad = embed_all(
-            plan, [s.adjoint for s in plan.input_steps], grads, ctx.shape, ctx.n, "input"
-        )
+        grad = embed_all(plan, [s.adjoint for s in plan.input_steps], grads, ctx.shape, ctx.n)
         return grad, None, None
 
     @staticmethod
@@ -155,7 +140,7 @@ class _OutputStage(torch.autograd.Function):
 
     @staticmethod
     def forward(plan, n, shape, *zs):
-        return embed_all(plan, [s.embedding for s in plan.output_steps], zs, shape, n, "output")
+        return embed_all(plan, [s.embedding for s in plan.output_steps], zs, shape, n)
 
     @staticmethod
     def setup_context(ctx, inputs, output):
@@ -185,17 +170,16 @@ def _mix_all(plan, us: Sequence[torch.Tensor], weight: torch.Tensor) -> list[tor
     """Channel-mix every output step: one product per shared input, or per concatenation."""
     c_out, c_in = weight.shape[1], weight.shape[2]
     mixed: list = [None] * len(plan.output_steps)
-    for g, (input_index, step_ids) in enumerate(plan.stacked_mixes):
-        nets = plan.constant(("stacked_networks", g), 0, weight.device, torch.int64)
-        z = _mix(weight[nets].reshape(len(step_ids) * c_out, c_in), us[input_index])
+    for group in plan.stacked_mixes:
+        nets = plan.constants(group, None, weight.device, torch.int64)
+        z = _mix(weight[nets].reshape(len(group.step_ids) * c_out, c_in), us[group.input_index])
         # split, not slicing: its backward is one concatenation, not a zero-filled copy per slice
-        for s, piece in zip(step_ids, z.split(c_out, dim=1)):
+        for s, piece in zip(group.step_ids, z.split(c_out, dim=1)):
             mixed[s] = piece
-    for s in plan.concatenated_mixes:
-        terms = plan.output_steps[s].terms
-        nets = plan.constant(("step_networks", s), 0, weight.device, torch.int64)
-        stacked = weight[nets].transpose(0, 1).reshape(c_out, len(terms) * c_in)
-        mixed[s] = _mix(stacked, torch.cat([us[i] for _, i in terms], dim=1))
+    for group in plan.concatenated_mixes:
+        nets = plan.constants(group, None, weight.device, torch.int64)
+        stacked = weight[nets].transpose(0, 1).reshape(c_out, len(group.networks) * c_in)
+        mixed[group.step_id] = _mix(stacked, torch.cat([us[i] for i in group.inputs], dim=1))
     return mixed
 
 
@@ -223,7 +207,7 @@ def dense_matrix(plan, network_weight: torch.Tensor, n: int) -> torch.Tensor:
         c_out * c_in * n ** (k + l),
         "use strategy='factored'",
     )
-    mats = plan.constant(("dense",), n, network_weight.device, network_weight.dtype)
+    mats = plan.constants(plan.dense_matrices, n, network_weight.device, network_weight.dtype)
     return torch.einsum("doc,dij->oicj", network_weight, mats).reshape(c_out * n**l, c_in * n**k)
 
 
@@ -246,6 +230,7 @@ def _run_auto(plan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.Tens
 PLAN_STRATEGIES: dict[str, Callable] = {
     "auto": _run_auto,
     "factored": _run_factored,
+    "sparse": _run_factored,  # the factored program; its steps see the name and go sparse
     "dense": _run_dense,
 }
 

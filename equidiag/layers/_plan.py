@@ -16,7 +16,9 @@ inputs concatenated along the channel axis) and embedded once. This is the permu
 Kronecker ∘ permutation factorisation of Pearce-Crump (*An Algorithm for Computing with Brauer's
 Group Equivariant Neural Network Layers*, arXiv:2304.14165) and Godfrey et al. (*Fast computation
 of permutation equivariant layers with the partition algebra*, arXiv:2303.06208), written as
-einsum programs; the plan is independent of ``n``, which is read from the input at run time.
+einsum programs. The plan's structure is independent of ``n``, which is read from the input
+at run time (a Levi-Civita factor exists at one ``n`` only); each factor contraction takes the
+dense or the sparse route at that ``n`` by a cost model (:mod:`equidiag.layers._steps`).
 
 The plan's steps are defined in :mod:`equidiag.layers._steps` and executed, by the strategy
 named at compile time, in :mod:`equidiag.layers._execute` (``"auto"``, ``"factored"``,
@@ -27,14 +29,14 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 import torch
 
-from ..algebra import TensorNetwork
+from ..algebra import Element, SpanningSet, TensorNetwork
 from ..algebra._basis import _CLEAR_HOOKS
-from ..algebra._networks import factor_tensor
 from ..errors import (
     EquidiagTypeError,
     EquidiagValueError,
@@ -42,11 +44,87 @@ from ..errors import (
     check_nonnegative_int,
     check_size,
 )
-from ..typing import Normalization, PlanStrategy
+from ..typing import NORMALIZATIONS, Normalization, PlanStrategy
 from ._execute import PLAN_STRATEGIES
-from ._steps import InputStep, OutputStep, split_network
+from ._steps import Contraction, InputStep, OutputStep, split_network
 
 __all__ = ["ContractionPlan", "compile_plan"]
+
+
+# ------------------------------------------------------------------ constants owned by parts
+@dataclass(frozen=True, eq=False)
+class StackedMix:
+    """Output steps fed by one diagram each, all reading input ``input_index``: one product."""
+
+    input_index: int
+    step_ids: tuple[int, ...]
+    networks: tuple[int, ...]
+
+    def constants(self, n: None, device, dtype) -> torch.Tensor:
+        """Return the network indices whose weights are stacked (int64)."""
+        return torch.tensor(self.networks, dtype=torch.int64, device=device)
+
+
+@dataclass(frozen=True, eq=False)
+class ConcatenatedMix:
+    """One output step fed by several networks: their inputs concatenated along channels."""
+
+    step_id: int
+    networks: tuple[int, ...]
+    inputs: tuple[int, ...]
+
+    def constants(self, n: None, device, dtype) -> torch.Tensor:
+        """Return the network indices of the terms (int64)."""
+        return torch.tensor(self.networks, dtype=torch.int64, device=device)
+
+
+@dataclass(frozen=True, eq=False)
+class CoefficientTable:
+    """The element-to-network coefficients, as nonzeros ``(elements, networks, values)``."""
+
+    coefficients: sp.csr_matrix
+
+    def constants(self, n: None, device, dtype) -> tuple[torch.Tensor, ...]:
+        """Return the nonzeros of the coefficient matrix (n-independent)."""
+        coo = self.coefficients.tocoo()
+        return (
+            torch.tensor(coo.row, dtype=torch.int64, device=device),
+            torch.tensor(coo.col, dtype=torch.int64, device=device),
+            torch.tensor(coo.data, dtype=dtype, device=device),
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class MeanScale:
+    """``normalize="mean"``: each element divided by ``n`` once per summed letter."""
+
+    summed: tuple[int, ...]
+
+    def constants(self, n: int, device, dtype) -> torch.Tensor:
+        """Return ``n ** -summed`` per element."""
+        return torch.tensor([float(n) ** -s for s in self.summed], dtype=dtype, device=device)
+
+
+@dataclass(frozen=True, eq=False)
+class DenseMatrices:
+    """The stacked dense ``n^l x n^k`` matrices of the networks (the dense strategy)."""
+
+    networks: tuple[TensorNetwork, ...]
+    in_order: int
+    out_order: int
+
+    def constants(self, n: int, device, dtype) -> torch.Tensor:
+        """Return the matrices, shape ``(n_networks, n^l, n^k)``, checked against the limit."""
+        size = len(self.networks) * n ** (self.in_order + self.out_order)
+        check_size(
+            f"the dense matrices of {len(self.networks)} diagrams at n={n}",
+            size,
+            "use strategy='factored'",
+        )
+        if not self.networks:
+            return torch.zeros((0, n**self.out_order, n**self.in_order), dtype=dtype, device=device)
+        mats = np.stack([net.to_dense(n) for net in self.networks])
+        return torch.as_tensor(mats, dtype=dtype, device=device)
 
 
 # ------------------------------------------------------------------------------ the plan
@@ -54,11 +132,12 @@ _MAX_CONSTANTS = 256
 
 
 class ContractionPlan:
-    """A compiled, ``n``-independent program applying a list of diagrams with channel mixing.
+    """A compiled program applying a list of diagrams with channel mixing, for any ``n``.
 
     Build plans with :func:`compile_plan`; apply them with
-    :func:`equidiag.layers.functional.equivariant_linear`. A plan is immutable apart from
-    private per-``(n, device, dtype)`` caches of constant tensors.
+    :func:`equidiag.layers.functional.equivariant_linear`. A plan is immutable (it is shared by
+    every layer compiled from the same elements) apart from a private cache of the constant
+    tensors its parts build per ``(n, device, dtype)``.
 
     Attributes
     ----------
@@ -67,7 +146,8 @@ class ContractionPlan:
     networks : tuple of TensorNetwork
         The distinct networks the plan evaluates.
     coefficients : scipy.sparse.csr_matrix of int64, shape ``(n_elements, n_networks)``
-        Element ``e`` of the compiled spanning set is ``sum_j coefficients[e, j] networks[j]``.
+        Element ``e`` of the compiled spanning set is ``sum_j coefficients[e, j] networks[j]``
+        (read-only).
     summed : tuple of int
         Per element, the number of summed letters (used by ``normalize="mean"``).
     normalize : {None, "mean"}
@@ -99,30 +179,52 @@ class ContractionPlan:
         input_steps,
         output_steps,
     ):
-        self.in_order = in_order
-        self.out_order = out_order
-        self.networks = networks
-        self.coefficients = coefficients
-        self.summed = summed
-        self.normalize = normalize
-        self.strategy = strategy
-        self.input_steps = input_steps
-        self.output_steps = output_steps
-        diagonal = coefficients.diagonal() if coefficients.shape[0] == coefficients.shape[1] else 0
-        self._coefficients_are_identity = coefficients.shape[0] == coefficients.shape[
-            1
-        ] == coefficients.nnz and bool((diagonal == 1).all())
-        self._cache: dict = {}
+        coefficients.data.setflags(write=False)
+        set_ = functools.partial(object.__setattr__, self)
+        set_("in_order", in_order)
+        set_("out_order", out_order)
+        set_("networks", networks)
+        set_("coefficients", coefficients)
+        set_("summed", summed)
+        set_("normalize", normalize)
+        set_("strategy", strategy)
+        set_("input_steps", input_steps)
+        set_("output_steps", output_steps)
+        is_identity = coefficients.shape[0] == coefficients.shape[1] == coefficients.nnz and bool(
+            (coefficients.diagonal() == 1).all()
+        )
+        set_("coefficient_table", None if is_identity else CoefficientTable(coefficients))
+        set_("mean_scale", MeanScale(summed) if normalize == "mean" else None)
+        set_("dense_matrices", DenseMatrices(networks, in_order, out_order))
+        set_("_cache", {})
         # channel mixing: output steps fed by one diagram are mixed together per input step
         # (one product with stacked weights); the others concatenate their inputs
         single: dict[int, list[int]] = {}
         for s, step in enumerate(output_steps):
             if len(step.terms) == 1:
                 single.setdefault(step.terms[0][1], []).append(s)
-        self.stacked_mixes = tuple((i, tuple(ids)) for i, ids in single.items())
-        self.concatenated_mixes = tuple(
-            s for s, step in enumerate(output_steps) if len(step.terms) > 1
+        set_(
+            "stacked_mixes",
+            tuple(
+                StackedMix(i, tuple(ids), tuple(output_steps[s].terms[0][0] for s in ids))
+                for i, ids in single.items()
+            ),
         )
+        set_(
+            "concatenated_mixes",
+            tuple(
+                ConcatenatedMix(s, tuple(j for j, _ in step.terms), tuple(i for _, i in step.terms))
+                for s, step in enumerate(output_steps)
+                if len(step.terms) > 1
+            ),
+        )
+
+    def __setattr__(self, name: str, value: object) -> None:
+        msg = (
+            f"ContractionPlan is immutable (it is shared by every layer compiled from the same "
+            f"elements); cannot set {name!r}: compile another plan instead"
+        )
+        raise AttributeError(msg)
 
     @property
     def num_elements(self) -> int:
@@ -133,44 +235,54 @@ class ContractionPlan:
         msg = "ContractionPlan is never pickled; pickle the layer, which recompiles its plan"
         raise TypeError(msg)
 
-    # -------------------------------------------------------------- constants per n
-    def constant(self, name: tuple, n: int, device, dtype) -> torch.Tensor:
-        """Return a cached constant tensor (factor, positions, dense matrices, indices).
+    def __deepcopy__(self, memo):
+        return self  # immutable apart from its caches: copies share it
 
-        ``n = 0`` names the constants that do not depend on ``n``.
+    # -------------------------------------------------------------- constants per n
+    def constants(self, owner, n: int | None, device, dtype, *args) -> torch.Tensor:
+        """Return ``owner.constants(n, device, dtype, *args)``, cached.
+
+        ``owner`` is a part of this plan (a step, a mix, a contraction); ``n`` is ``None`` for
+        the constants that do not depend on the degree.
         """
-        key = (name, n, device, dtype)
+        key = (owner, n, device, dtype, args)
         value = self._cache.get(key)
         if value is None:
             # normal tensors even when first asked for under inference mode, since they are
             # later saved for backward
             with torch.inference_mode(False):
-                value = _build_constant(self, name, n, device, dtype)
+                value = owner.constants(n, device, dtype, *args)
             if len(self._cache) >= _MAX_CONSTANTS:  # bound the memory of a plan used at many n
                 self._cache.clear()
             self._cache[key] = value
         return value
 
-    def __deepcopy__(self, memo):
-        return self  # immutable apart from its caches: copies share it
-
     def network_weights(self, weight: torch.Tensor, n: int) -> torch.Tensor:
         """Map element weights ``(n_elements, c_out, c_in)`` to per-network weights."""
-        if self.normalize == "mean":
-            scale = self.constant(("mean",), n, weight.device, weight.dtype)
+        if self.mean_scale is not None:
+            scale = self.constants(self.mean_scale, n, weight.device, weight.dtype)
             weight = weight * scale[:, None, None]
-        if self._coefficients_are_identity:
+        if self.coefficient_table is None:
             return weight
-        elements, networks, values = self.constant(
-            ("coefficients",), 0, weight.device, weight.dtype
+        elements, networks, values = self.constants(
+            self.coefficient_table, None, weight.device, weight.dtype
         )
         contributions = weight[elements] * values[:, None, None]
         out = weight.new_zeros((len(self.networks), *weight.shape[1:]))
         return out.index_add(0, networks, contributions)
 
     # -------------------------------------------------------------- costs
+    def _contraction_cost(self, contraction: Contraction | None, n: int) -> int:
+        if contraction is None:
+            return 0
+        if contraction.is_sparse(n, self.strategy == "sparse"):
+            return contraction.sparse_cost(n)
+        return contraction.dense_cost(n)
+
     def cost(self, n: int, in_channels: int = 1, out_channels: int = 1) -> dict[str, int]:
         """Estimate flops and the largest intermediate per sample, for this plan and for dense.
+
+        Factor contractions are priced by the route they take at ``n`` (dense or sparse).
 
         Returns
         -------
@@ -178,7 +290,10 @@ class ContractionPlan:
             ``flops``, ``largest_intermediate`` (entries), ``dense_flops``, ``dense_largest``.
         """
         k, l = self.in_order, self.out_order
-        flops = sum(in_channels * n**step.reduction.letters_read for step in self.input_steps)
+        flops = sum(
+            in_channels * self._contraction_cost(step.reduction.contraction, n)
+            for step in self.input_steps
+        )
         largest = max(
             [in_channels * n**k, out_channels * n**l]
             + [in_channels * n**s.reduction.width for s in self.input_steps]
@@ -187,6 +302,7 @@ class ContractionPlan:
             width = n**step.embedding.width
             flops += 2 * out_channels * len(step.terms) * in_channels * width
             largest = max(largest, len(step.terms) * in_channels * width)
+            flops += out_channels * self._contraction_cost(step.embedding.contraction, n)
             flops += out_channels * n ** len(step.embedding.axes)
         return {
             "flops": flops,
@@ -213,70 +329,13 @@ class ContractionPlan:
         return self.summary().splitlines()[0]
 
 
-def _build_constant(plan: ContractionPlan, name: tuple, n: int, device, dtype) -> torch.Tensor:
-    what = name[0]
-    if what == "factor":
-        _, kind, order = name
-        return torch.as_tensor(factor_tensor(kind, n, order), dtype=dtype, device=device)
-    if what == "diagonal_positions":  # flat target index of each diagonal entry written
-        _, side, ids = name
-        pieces = []
-        for i in ids:
-            embedding = (
-                plan.input_steps[i].adjoint if side == "input" else plan.output_steps[i].embedding
-            )
-            grids = torch.meshgrid(
-                *[torch.arange(n, device=device)] * len(embedding.axes), indexing="ij"
-            )
-            flat = torch.zeros((), dtype=torch.int64, device=device)
-            for letter in embedding.target:
-                flat = flat * n + grids[letter]
-            pieces.append(flat.reshape(-1))
-        return torch.cat(pieces)
-    if what == "stacked_networks":  # networks mixed together from one shared input
-        _, g = name
-        _, step_ids = plan.stacked_mixes[g]
-        return torch.tensor(
-            [plan.output_steps[s].terms[0][0] for s in step_ids], dtype=torch.int64, device=device
-        )
-    if what == "step_networks":  # networks feeding one output step through a concatenation
-        _, s = name
-        return torch.tensor(
-            [j for j, _ in plan.output_steps[s].terms], dtype=torch.int64, device=device
-        )
-    if what == "mean":
-        return torch.tensor([float(n) ** -s for s in plan.summed], dtype=dtype, device=device)
-    if what == "coefficients":  # the nonzeros (element, network, value), n-independent
-        coo = plan.coefficients.tocoo()
-        return (
-            torch.tensor(coo.row, dtype=torch.int64, device=device),
-            torch.tensor(coo.col, dtype=torch.int64, device=device),
-            torch.tensor(coo.data, dtype=dtype, device=device),
-        )
-    if what == "dense":
-        size = len(plan.networks) * n ** (plan.in_order + plan.out_order)
-        check_size(
-            f"the dense matrices of {len(plan.networks)} diagrams at n={n}",
-            size,
-            "use strategy='factored'",
-        )
-        mats = (
-            np.stack([net.to_dense(n) for net in plan.networks])
-            if plan.networks
-            else (np.zeros((0, n**plan.out_order, n**plan.in_order)))
-        )
-        return torch.as_tensor(mats, dtype=dtype, device=device)
-    msg = f"unknown plan constant {name!r}"
-    raise KeyError(msg)
-
-
 # ------------------------------------------------------------------------------ compiling
 def _element_terms(element) -> tuple[tuple[tuple[int, TensorNetwork], ...], int]:
     if isinstance(element, TensorNetwork):
         return ((1, element),), len(element.summed_letters)
-    if hasattr(element, "terms"):
+    if isinstance(element, Element):
         return tuple(element.terms()), element.num_summed
-    msg = f"cannot compile {element!r}: expected a TensorNetwork or a diagram with .terms()"
+    msg = f"cannot compile {element!r}: expected a TensorNetwork or an equidiag Element"
     raise EquidiagTypeError(msg)
 
 
@@ -307,8 +366,10 @@ def compile_plan(
     share : bool
         Share input reductions and output embeddings across diagrams (the default). ``False``
         applies one diagram at a time (a baseline for benchmarks).
-    strategy : {"auto", "factored", "dense"} or a registered name
-        How :func:`~equidiag.layers.functional.equivariant_linear` executes the plan.
+    strategy : {"auto", "factored", "sparse", "dense"} or a registered name
+        How :func:`~equidiag.layers.functional.equivariant_linear` executes the plan:
+        ``"factored"`` contracts each factor densely or sparsely, as the cost model says at
+        the input's ``n``; ``"sparse"`` always through the factors' nonzeros.
 
     Returns
     -------
@@ -331,13 +392,13 @@ def compile_plan(
       dense route: ~1,280,000 flops, W has 640,000 entries
     """
     strategy = check_choice("strategy", strategy, tuple(PLAN_STRATEGIES))
-    check_choice("normalize", normalize, (None, "mean"))
-    if orders is None and hasattr(elements, "in_order"):
+    check_choice("normalize", normalize, NORMALIZATIONS)
+    if orders is None and isinstance(elements, SpanningSet):
         orders = (elements.in_order, elements.out_order)
     if orders is None and len(elements) > 0:
         first = elements[0]
-        if not hasattr(first, "in_order"):
-            msg = f"cannot compile {first!r}: expected TensorNetworks or diagrams"
+        if not isinstance(first, (Element, TensorNetwork)):
+            msg = f"cannot compile {first!r}: expected TensorNetworks or equidiag Elements"
             raise EquidiagTypeError(msg)
         orders = (first.in_order, first.out_order)
     if orders is None:

@@ -1,109 +1,246 @@
-"""The two kinds of step a :class:`~equidiag.layers.ContractionPlan` is made of.
+"""The steps a :class:`~equidiag.layers.ContractionPlan` is made of, and the constants they own.
 
 Every diagram's einsum program splits at its propagating letters into
 
-* a :class:`Reduction` ``u = einsum('...in_sub, factors -> ...kept', x, *factors)``: it takes
-  generalised diagonals (repeated letters), sums letters that do not reach the output and
-  contracts constant factors; and
-* an :class:`Embedding`, which contracts output-only factors and then adds the result onto the
+* a :class:`Reduction`: take generalised diagonals of the input (repeated letters), sum letters
+  that do not reach the output and contract constant factors, keeping the propagating letters;
+* an :class:`Embedding`: contract output-only factors, then add the result onto the
   (generalised diagonals of the) output axes, broadcasting over letters it does not produce.
 
-Each is the adjoint of the other kind, so the plan's backward pass reuses the same two
-executors with the roles swapped: an input reduction's gradient is an embedding into the input
-shape, and an output embedding's gradient is a reduction of the output gradient.
+Each is the adjoint of the other kind, so the plan's backward pass reuses the same executors
+with the roles swapped: an input reduction's gradient is an embedding into the input shape, and
+an output embedding's gradient is a reduction of the output gradient.
+
+Both contract factors through a :class:`Contraction`, which runs one of two routes, chosen per
+degree ``n`` by its cost model: **dense** (one ``torch.einsum`` with the factors as dense
+``n^order`` tensors) or **sparse** (an einsum for diagonals and sums, then the factors' joint
+nonzeros applied by gather + ``index_add``, never building a dense factor). The sparse route is
+what makes a Levi-Civita factor at ``n = 9`` (``9!`` nonzeros, ``9^9`` dense entries) usable.
 
 Letters are small integers, renumbered canonically so that equal patterns compare equal and
-are shared across diagrams.
+are shared across diagrams. Every object here that needs tensors at run time (factor tensors,
+nonzero lists, index positions) builds them in its own ``constants(n, device, dtype)`` method;
+the plan only caches them.
 """
 
 from __future__ import annotations
 
 import functools
 import itertools
+import math
 from dataclasses import dataclass
 
-from ..algebra import TensorNetwork
+import torch
+
+from ..algebra import Factor, TensorNetwork, factor_tensor
 from ..algebra._networks import LETTERS as _CHARS
+from ..errors import size_limit
 
-__all__ = ["Embedding", "InputStep", "OutputStep", "Reduction", "split_network"]
+__all__ = [
+    "SPARSE_ADVANTAGE",
+    "Contraction",
+    "DiagonalWrites",
+    "Embedding",
+    "InputStep",
+    "OutputStep",
+    "Reduction",
+    "split_network",
+]
 
-Factors = tuple[tuple[str, tuple[int, ...]], ...]
+#: the sparse route is chosen when its estimated cost times this is below the dense route's
+#: (gathers and scatters cost more per entry than a contraction in BLAS)
+SPARSE_ADVANTAGE = 8
 
 
-def _equation(source: tuple[int, ...], factors: Factors, target: tuple[int, ...]) -> str:
-    operands = ["..." + "".join(_CHARS[a] for a in source)]
-    operands += ["".join(_CHARS[a] for a in letters) for _, letters in factors]
-    return ",".join(operands) + "->..." + "".join(_CHARS[a] for a in target)
+def _subscripts(letters: tuple[int, ...]) -> str:
+    return "".join(_CHARS[a] for a in letters)
 
 
-def _shapes(factors: Factors) -> tuple[tuple[str, int], ...]:
-    return tuple((kind, len(letters)) for kind, letters in factors)
+class Contraction:
+    """Contract the trailing axes of ``t`` (lettered ``source``) with factors, into ``target``.
+
+    ``source`` may repeat letters (a generalised diagonal); ``target`` letters are distinct and
+    each appears in ``source`` or in a factor. Letters in neither ``target`` nor a factor's
+    output are summed.
+
+    Parameters
+    ----------
+    source : tuple of int
+        The letters of the trailing axes of the operand.
+    factors : tuple of Factor
+        The constant factors (their kinds give nonzeros and dense tensors).
+    target : tuple of int
+        The letters of the result's trailing axes.
+    """
+
+    __slots__ = (
+        "dense_equation",
+        "factors",
+        "letters_read",
+        "passing",
+        "pre_equation",
+        "relation",
+        "result_axes",
+        "source",
+        "target",
+    )
+
+    def __init__(
+        self, source: tuple[int, ...], factors: tuple[Factor, ...], target: tuple[int, ...]
+    ) -> None:
+        self.source, self.factors, self.target = source, factors, target
+        operands = ["..." + _subscripts(source)] + [_subscripts(f.letters) for f in factors]
+        self.dense_equation = ",".join(operands) + "->..." + _subscripts(target)
+        in_factor = tuple(dict.fromkeys(a for f in factors for a in f.letters))
+        self.letters_read = len(set(source).union(in_factor))
+        # sparse route: reduce the operand to (read..., passing...), then apply the relation
+        wanted = set(in_factor) | set(target)
+        read = tuple(a for a in dict.fromkeys(source) if a in wanted and a in in_factor)
+        passing = tuple(a for a in dict.fromkeys(source) if a in wanted and a not in in_factor)
+        written = tuple(a for a in target if a in in_factor)
+        pre = "..." + _subscripts(source) + "->..." + _subscripts(read + passing)
+        self.pre_equation = None if source == read + passing else pre
+        self.passing = len(passing)
+        self.relation = TensorNetwork(read, written, factors) if factors else None
+        order = written + passing  # the axes of the sparse route's result, before permuting
+        self.result_axes = tuple(order.index(a) for a in target)
+
+    @property
+    def has_factors(self) -> bool:
+        """Whether the contraction involves constant factors."""
+        return bool(self.factors)
+
+    def is_sparse(self, n: int, force: bool = False) -> bool:
+        """Whether the sparse route is used at ``n`` (always, with ``force``, if any factor).
+
+        Sparse when a dense factor would pass the size limit, or when its cost (nonzeros times
+        the passing axes) times :data:`SPARSE_ADVANTAGE` is below the dense contraction's.
+        """
+        if not self.factors:
+            return False
+        if force:
+            return True
+        dense_entries = max(n ** len(f.letters) for f in self.factors)
+        if dense_entries > size_limit():
+            return True
+        return SPARSE_ADVANTAGE * self.sparse_cost(n) < self.dense_cost(n)
+
+    def dense_cost(self, n: int) -> int:
+        """Entries visited per (batch, channel) by the dense einsum."""
+        return n**self.letters_read
+
+    def sparse_cost(self, n: int) -> int:
+        """Entries gathered per (batch, channel) by the sparse route (an upper bound)."""
+        nnz = math.prod(f.kind.nnz(n, len(f.letters)) for f in self.factors)
+        return n ** len(set(self.source)) + nnz * n**self.passing
+
+    def constants(self, n: int, device, dtype, sparse: bool) -> tuple[torch.Tensor, ...]:
+        """Return the dense factor tensors, or the joint nonzeros ``(rows, cols, values)``."""
+        if not sparse:
+            return tuple(
+                torch.as_tensor(
+                    factor_tensor(f.kind, n, len(f.letters)), dtype=dtype, device=device
+                )
+                for f in self.factors
+            )
+        rows, cols, values = self.relation.entries(n)
+        return (
+            torch.as_tensor(rows, device=device),
+            torch.as_tensor(cols, device=device),
+            torch.as_tensor(values, dtype=dtype, device=device),
+        )
+
+    def apply(self, plan, t: torch.Tensor, n: int) -> torch.Tensor:
+        """Return the contraction of ``t`` (``(B, C) + (n,) * len(source)``)."""
+        sparse = self.is_sparse(n, plan.strategy == "sparse")
+        consts = plan.constants(self, n, t.device, t.dtype, sparse)
+        if not sparse:
+            return torch.einsum(self.dense_equation, t, *consts)
+        rows, cols, values = consts
+        batch, channels = t.shape[0], t.shape[1]
+        v = torch.einsum(self.pre_equation, t) if self.pre_equation is not None else t
+        width_in = len(self.relation.in_sub)
+        width_out = len(self.relation.out_sub)
+        v = v.reshape(batch, channels, n**width_in, n**self.passing)
+        gathered = v.index_select(2, cols) * values[:, None]
+        u = v.new_zeros((batch, channels, n**width_out, n**self.passing))
+        u.index_add_(2, rows, gathered)
+        u = u.reshape((batch, channels) + (n,) * (width_out + self.passing))
+        return u.permute(0, 1, *[2 + a for a in self.result_axes])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Reduction:
-    """``u = einsum(equation, t, *factors)`` over the trailing axes of ``t``.
+    """Reduce a tensor lettered ``source`` to the letters ``kept`` (with factors).
 
     Attributes
     ----------
-    equation : str
-        An einsum equation with an ellipsis for the batch and channel axes.
-    factors : tuple of (kind, order)
-        The constant operands after ``t``.
+    contraction : Contraction
+        The work: diagonals, sums and factors.
     width : int
-        Number of letters kept (the trailing axes of ``u``).
-    letters_read : int
-        Number of distinct letters among the operands (the cost is ``n ** letters_read``).
+        Number of letters kept (the trailing axes of the result).
     """
 
-    equation: str
-    factors: tuple[tuple[str, int], ...]
+    contraction: Contraction
     width: int
-    letters_read: int
 
     @classmethod
-    def build(cls, source: tuple[int, ...], factors: Factors, kept: tuple[int, ...]) -> Reduction:
+    def build(
+        cls, source: tuple[int, ...], factors: tuple[Factor, ...], kept: tuple[int, ...]
+    ) -> Reduction:
         """Build the reduction of a tensor with letters ``source`` to the letters ``kept``."""
-        letters_read = len(set(source).union(*(set(letters) for _, letters in factors)))
-        return cls(_equation(source, factors, kept), _shapes(factors), len(kept), letters_read)
+        return cls(Contraction(source, factors, kept), len(kept))
+
+    @property
+    def letters_read(self) -> int:
+        """Number of distinct letters among the operands (the dense cost is ``n**letters_read``)."""
+        return self.contraction.letters_read
 
     @functools.cached_property
     def is_identity(self) -> bool:
         """Whether the reduction returns its input unchanged."""
-        lhs, rhs = self.equation.split("->")
-        return not self.factors and lhs == rhs
+        c = self.contraction
+        return not c.factors and c.source == c.target
+
+    def apply(self, plan, t: torch.Tensor, n: int) -> torch.Tensor:
+        """Return the reduction of ``t``, flattened to ``(B, C, n**width)``."""
+        batch, channels = t.shape[0], t.shape[1]
+        size = n**self.width  # explicit sizes: a reshape to -1 fails on an empty batch
+        if self.is_identity:
+            return t.reshape(batch, channels, size)
+        return self.contraction.apply(plan, t, n).reshape(batch, channels, size)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Embedding:
     """Add ``z`` (``width`` letters) onto a tensor's trailing axes.
 
-    ``z`` is first contracted by ``equation`` with ``factors`` (if any) into the letters it
-    writes; ``axes`` gives, for each distinct target letter in order of first appearance, its
-    axis in that result, or ``-1`` for a letter broadcast over; ``target`` maps each target axis
-    to its distinct letter (a repeated letter writes onto a generalised diagonal).
+    ``z`` is first contracted with ``factors`` (if any) into the letters it writes
+    (:attr:`contraction`); ``axes`` gives, for each distinct target letter in order of first
+    appearance, its axis in that result, or ``-1`` for a letter broadcast over; ``target``
+    maps each target axis to its distinct letter (a repeated letter writes onto a generalised
+    diagonal).
     """
 
     width: int
-    equation: str | None
-    factors: tuple[tuple[str, int], ...]
+    contraction: Contraction | None
     axes: tuple[int, ...]
     target: tuple[int, ...]
 
     @classmethod
-    def build(cls, width: int, factors: Factors, target: tuple[int, ...]) -> Embedding:
+    def build(cls, width: int, factors: tuple[Factor, ...], target: tuple[int, ...]) -> Embedding:
         """Build the embedding of ``z`` (letters ``0..width-1``) onto axes lettered ``target``."""
         distinct = tuple(dict.fromkeys(target))
-        produced = set(range(width)).union(*(set(letters) for _, letters in factors))
+        produced = set(range(width)).union(*(set(f.letters) for f in factors))
         written = tuple(a for a in distinct if a in produced)
-        equation = None
+        contraction = None
         source: tuple[int, ...] = tuple(range(width))
         if factors:
-            equation = _equation(source, factors, written)
+            contraction = Contraction(source, factors, written)
             source = written
         axes = tuple(source.index(a) if a in written else -1 for a in distinct)
         rename = {a: i for i, a in enumerate(distinct)}
-        return cls(width, equation, _shapes(factors), axes, tuple(rename[a] for a in target))
+        return cls(width, contraction, axes, tuple(rename[a] for a in target))
 
     @functools.cached_property
     def is_diagonal(self) -> bool:
@@ -114,13 +251,37 @@ class Embedding:
     def is_identity(self) -> bool:
         """Whether ``z`` is the target itself (no factor, diagonal, broadcast or permutation)."""
         return (
-            self.equation is None
+            self.contraction is None
             and not self.is_diagonal
             and self.axes == tuple(range(len(self.axes)))
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
+class DiagonalWrites:
+    """The embeddings of one pass that write onto generalised diagonals, written together.
+
+    Its constant is the flat target index of every entry they write, concatenated, so that
+    all of them are added with one ``index_add_``.
+    """
+
+    embeddings: tuple[Embedding, ...]
+
+    def constants(self, n: int, device, dtype) -> torch.Tensor:
+        """Return the flat positions (int64) of the diagonal entries, embedding by embedding."""
+        pieces = []
+        for embedding in self.embeddings:
+            grids = torch.meshgrid(
+                *[torch.arange(n, device=device)] * len(embedding.axes), indexing="ij"
+            )
+            flat = torch.zeros((), dtype=torch.int64, device=device)
+            for letter in embedding.target:
+                flat = flat * n + grids[letter]
+            pieces.append(flat.reshape(-1))
+        return torch.cat(pieces)
+
+
+@dataclass(frozen=True, eq=False)
 class InputStep:
     """A distinct input-side reduction, and its adjoint embedding (for the backward pass)."""
 
@@ -134,18 +295,18 @@ class InputStep:
         rename = {
             a: i
             for i, a in enumerate(
-                dict.fromkeys(itertools.chain(kept, *(letters for _, letters in factors), in_sub))
+                dict.fromkeys(itertools.chain(kept, *(f.letters for f in factors), in_sub))
             )
         }
         adjoint = Embedding.build(
             len(kept),
-            tuple((kind, tuple(rename[a] for a in letters)) for kind, letters in factors),
+            tuple(Factor(f.kind, tuple(rename[a] for a in f.letters)) for f in factors),
             tuple(rename[a] for a in in_sub),
         )
         return cls(Reduction.build(in_sub, factors, kept), adjoint)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class OutputStep:
     """A distinct output-side embedding, with the pairs feeding it and its adjoint.
 
@@ -181,6 +342,7 @@ def split_network(network: TensorNetwork) -> tuple[tuple, tuple]:
 
     def find(a):
         while parent[a] != a:
+            parent[a] = parent[parent[a]]
             a = parent[a]
         return a
 
@@ -197,6 +359,9 @@ def split_network(network: TensorNetwork) -> tuple[tuple, tuple]:
         if a in outputs
     ]
 
+    def renamed(factors, rename):
+        return tuple(Factor(f.kind, tuple(rename[a] for a in f.letters)) for f in factors)
+
     rename = {
         a: i
         for i, a in enumerate(
@@ -205,7 +370,7 @@ def split_network(network: TensorNetwork) -> tuple[tuple, tuple]:
     }
     in_key = (
         tuple(rename[a] for a in network.in_sub),
-        tuple((f.kind, tuple(rename[a] for a in f.letters)) for f in in_factors),
+        renamed(in_factors, rename),
         tuple(rename[a] for a in kept),
     )
     rename = {
@@ -216,7 +381,7 @@ def split_network(network: TensorNetwork) -> tuple[tuple, tuple]:
     }
     out_key = (
         len(kept),
-        tuple((f.kind, tuple(rename[a] for a in f.letters)) for f in out_factors),
+        renamed(out_factors, rename),
         tuple(rename[a] for a in network.out_sub),
     )
     return in_key, out_key

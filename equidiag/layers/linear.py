@@ -33,7 +33,7 @@ from ..errors import (
     check_nonnegative_int,
     check_positive_int,
 )
-from ..typing import BasisKind, Normalization, PlanStrategy
+from ..typing import NORMALIZATIONS, BasisKind, Normalization, PlanStrategy
 from ._execute import dense_matrix
 from ._plan import compile_plan
 from .functional import equivariant_linear, invariant_tensor
@@ -143,7 +143,7 @@ class EquivariantLinear(nn.Module):
         self.in_channels = check_positive_int("in_channels", in_channels)
         self.out_channels = check_positive_int("out_channels", out_channels)
         self.basis = check_choice("basis", basis, group.basis_kinds)
-        self.normalize = check_choice("normalize", normalize, (None, "mean"))
+        self.normalize = check_choice("normalize", normalize, NORMALIZATIONS)
         self.strategy = strategy
         self.init_degree = (
             _DEFAULT_INIT_DEGREE

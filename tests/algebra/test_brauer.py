@@ -174,7 +174,7 @@ def test_counts_and_enumeration_order():
 def brauer(draw, k, l, cls=BrauerDiagram):
     matchings = list(brauer_diagrams(k, l))
     d = draw(st.sampled_from(matchings))
-    return cls._from_canonical(k, l, d.rgs)
+    return cls._from_key(k, l, d.rgs)
 
 
 @given(st.data())
@@ -268,14 +268,14 @@ def test_brauer_grood_transpose_and_tensor(n):
 
 def test_symplectic_transpose_and_tensor_follow_the_matrices():
     for d in brauer_diagrams(2, 2):
-        s = SymplecticDiagram._from_canonical(2, 2, d.rgs)
+        s = SymplecticDiagram._from_key(2, 2, d.rgs)
         for other in brauer_diagrams(1, 1):
-            t = SymplecticDiagram._from_canonical(1, 1, other.rgs)
+            t = SymplecticDiagram._from_key(1, 1, other.rgs)
             np.testing.assert_array_equal(
                 s.tensor(t).matrix(2, "dense"), np.kron(s.matrix(2, "dense"), t.matrix(2, "dense"))
             )
     for d in brauer_diagrams(1, 3):
-        s = SymplecticDiagram._from_canonical(1, 3, d.rgs)
+        s = SymplecticDiagram._from_key(1, 3, d.rgs)
         np.testing.assert_array_equal(s.transpose().matrix(4, "dense"), s.matrix(4, "dense").T)
 
 

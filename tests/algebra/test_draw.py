@@ -2,12 +2,13 @@ import pytest
 
 from equidiag.algebra import (
     BrauerGroodDiagram,
+    Element,
     OrbitBasisElement,
     PartitionDiagram,
     SymplecticDiagram,
+    TensorNetwork,
     partition_diagrams,
 )
-from equidiag.algebra._draw import to_tikz
 from equidiag.errors import EquidiagTypeError
 
 
@@ -32,12 +33,27 @@ def test_tikz_of_epsilon_orbit_and_empty_diagrams():
 def test_every_block_is_connected_in_the_picture():
     # a tree on each block: |block| - 1 strokes
     for d in partition_diagrams(2, 3):
-        assert to_tikz(d).count(r"\draw") == sum(len(b) - 1 for b in d.blocks)
+        assert d.to_latex().count(r"\draw") == sum(len(b) - 1 for b in d.blocks)
 
 
-def test_non_diagrams_are_rejected():
-    with pytest.raises(EquidiagTypeError, match="expected a diagram"):
-        to_tikz("1,1'")
+class _Pictureless(Element):
+    __slots__ = ()
+    in_order = out_order = 1
+
+    def _key(self):
+        return ()
+
+    @classmethod
+    def _from_key(cls):
+        return cls()
+
+    def terms(self):
+        return ((1, TensorNetwork((0,), (0,))),)
+
+
+def test_elements_without_a_picture_say_so():
+    with pytest.raises(EquidiagTypeError, match="_Pictureless has no picture"):
+        _Pictureless().to_latex()
 
 
 def test_matplotlib_drawing():

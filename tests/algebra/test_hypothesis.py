@@ -13,7 +13,7 @@ def diagrams(draw, in_order=None, out_order=None, max_total=6):
     k = draw(st.integers(0, 3)) if in_order is None else in_order
     l = draw(st.integers(0, 3)) if out_order is None else out_order
     labels = draw(st.lists(st.integers(0, max_total), min_size=k + l, max_size=k + l))
-    return PartitionDiagram._from_canonical(k, l, canonical_rgs(labels))
+    return PartitionDiagram._from_key(k, l, canonical_rgs(labels))
 
 
 @given(diagrams())

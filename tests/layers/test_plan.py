@@ -110,7 +110,7 @@ def test_plans_accept_raw_networks():
 def test_bad_strategy_and_normalize_and_mixed_orders():
     elements = ed.equivariant_basis(ed.SymmetricGroup(), 1, 1)
     with pytest.raises(
-        EquidiagValueError, match="strategy must be one of 'auto', 'factored', 'dense'"
+        EquidiagValueError, match="strategy must be one of 'auto', 'factored', 'sparse', 'dense'"
     ):
         compile_plan(elements, strategy="fast")
     with pytest.raises(EquidiagValueError, match="normalize must be one of"):

@@ -1,0 +1,328 @@
+"""The element protocol: everything that can sit in a spanning set or a basis.
+
+An :class:`Element` is an immutable value standing for one ``n^l x n^k`` matrix (for every
+degree ``n`` it is defined at). It declares, once for every family,
+
+* its orders :attr:`~Element.in_order` (``k``) and :attr:`~Element.out_order` (``l``);
+* its tensor-network form :meth:`~Element.terms`, a linear combination of
+  :class:`~equidiag.algebra.TensorNetwork` s, from which matrices (exact or numeric), formulas
+  and the compiled layers of :mod:`equidiag.layers` are all derived;
+* :attr:`~Element.num_summed`, the number of summed letters that ``normalize="mean"`` divides
+  by ``n`` (one division per summed index);
+* its text form (``str``), picture data (for :meth:`~Element.draw` and
+  :meth:`~Element.to_latex`), and equality, hashing, pickling and immutability, all derived
+  from the defining data returned by ``_key``.
+
+Families implement ``_key``, ``_from_key`` and ``terms``, and override the rest only where they
+know something better (a closed formula for the norm, a direct sparse construction).
+
+This module also holds the text helpers shared by the diagram syntaxes: vertices are written
+``1, 2, ...`` on the top row (outputs) and ``1', 2', ...`` on the bottom row (inputs); in code,
+top vertices are ``0..l-1`` and bottom vertices ``l..l+k-1`` (equidiag math specification §1.2).
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from typing import Any, NamedTuple
+
+import numpy as np
+import scipy.sparse as sp
+import sympy
+
+from ..errors import (
+    EquidiagTypeError,
+    InvalidDiagramError,
+    check_choice,
+    check_nonnegative_int,
+    check_positive_int,
+)
+from ..typing import MatrixFormat
+from ._draw import PictureData, draw, to_tikz
+from ._formula import network_formula
+from ._networks import TensorNetwork
+
+__all__ = ["Composition", "Element"]
+
+_FORMATS = ("sparse", "dense", "sympy")
+_VERTEX = re.compile(r"^\s*(\d+)\s*('?)\s*$")
+#: the largest vertex number a diagram string may name (a guard against huge inputs)
+MAX_VERTEX = 64
+
+
+class Composition(NamedTuple):
+    """The result of composing two elements: ``M(d2) @ M(d1) == sign * n**loops * M(diagram)``.
+
+    Attributes
+    ----------
+    diagram : Element or None
+        The composite ``d2 ∘ d1``; ``None`` when the product is the zero map.
+    loops : int
+        Number of connected components removed from the middle row.
+    sign : int
+        ``+1`` for partition and Brauer diagrams, ``±1`` for symplectic and Levi-Civita
+        diagrams, and ``0`` when the product is zero (``diagram`` is then ``None``).
+    """
+
+    diagram: Any
+    loops: int
+    sign: int
+
+
+class Element(ABC):
+    """Abstract base of the spanning elements of every family (see the module docstring).
+
+    Examples
+    --------
+    >>> from equidiag.algebra import Element, PartitionDiagram
+    >>> d = PartitionDiagram("1,1'|2|2'")
+    >>> isinstance(d, Element), d.in_order, d.out_order, d.num_summed
+    (True, 2, 2, 1)
+    >>> d.terms()
+    ((1, TensorNetwork(in_sub=(0, 2), out_sub=(0, 1), factors=())),)
+    """
+
+    __slots__ = ("_hash",)
+
+    in_order: int
+    out_order: int
+
+    # ------------------------------------------------------------------ value semantics
+    @abstractmethod
+    def _key(self) -> tuple:
+        """Return the defining data: equal keys (and types) mean equal elements."""
+
+    @classmethod
+    @abstractmethod
+    def _from_key(cls, *key: Any) -> Element:
+        """Rebuild an element from its :meth:`_key` without validation (used by pickle)."""
+
+    def _init(self, **values: object) -> None:
+        """Set the slots of a new element (the only writes an element ever sees)."""
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        msg = f"{type(self).__name__} is immutable; cannot set {name!r}"
+        raise AttributeError(msg)
+
+    def __delattr__(self, name: str) -> None:
+        msg = f"{type(self).__name__} is immutable; cannot delete {name!r}"
+        raise AttributeError(msg)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other._key() == self._key()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        try:
+            return self._hash
+        except AttributeError:
+            value = hash((type(self).__name__, self._key()))
+            object.__setattr__(self, "_hash", value)
+            return value
+
+    def __reduce__(self):
+        return (type(self)._from_key, self._key())
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}("{self}")'
+
+    # ------------------------------------------------------------------ tensor networks
+    @abstractmethod
+    def terms(self) -> tuple[tuple[int, TensorNetwork], ...]:
+        """Return the element as an integer combination of networks ``((coef, net), ...)``."""
+
+    def network(self) -> TensorNetwork:
+        """Return the single network of a one-term element.
+
+        Raises
+        ------
+        EquidiagTypeError
+            If the element is a combination of several networks (use :meth:`terms`).
+        """
+        terms = self.terms()
+        if len(terms) != 1 or terms[0][0] != 1:
+            msg = f"{self!r} is a combination of {len(terms)} networks; use terms()"
+            raise EquidiagTypeError(msg)
+        return terms[0][1]
+
+    @property
+    def num_summed(self) -> int:
+        """Number of summed letters; ``normalize="mean"`` divides by ``n`` once per letter."""
+        return len(self.terms()[0][1].summed_letters)
+
+    def to_einsum(self) -> str:
+        """Return the einsum program(s) as a string, ``'coef*(program) + ...'`` if several."""
+        terms = self.terms()
+        if len(terms) == 1 and terms[0][0] == 1:
+            return terms[0][1].to_einsum()
+        return " + ".join(f"{c}*({net.to_einsum()})" for c, net in terms)
+
+    def formula(self, coefficient: str, *, latex: bool = False, mean: bool = False) -> str:
+        """Return ``coefficient · (M x)`` in index notation (see ``network_formula``)."""
+        return " + ".join(
+            network_formula(
+                net, coefficient if c == 1 else f"{c}·{coefficient}", latex=latex, mean=mean
+            )
+            for c, net in self.terms()
+        )
+
+    # ------------------------------------------------------------------ algebra hooks
+    def _rcompose(self, upper: Element) -> Composition:
+        """Return ``upper ∘ self`` when ``upper``'s type does not know ``self``'s type.
+
+        Like Python's reflected operators: ``upper.compose(self)`` asks this hook before
+        refusing a foreign type; the default answers ``NotImplemented``.
+        """
+        return NotImplemented
+
+    def _rtensor(self, left: Element) -> Element:
+        """Return ``left ⊗ self`` for a ``left`` that does not know this type (see ``_rcompose``)."""
+        return NotImplemented
+
+    # ------------------------------------------------------------------ matrices
+    def _check_degree(self, n: int) -> int:
+        """Return ``n`` if the element is defined at this degree (families may restrict it)."""
+        return check_positive_int("n", n)
+
+    def matrix(self, n: int, format: MatrixFormat = "sparse", dtype=np.float64):
+        """Return the ``n^l x n^k`` matrix.
+
+        Parameters
+        ----------
+        n : int
+            Dimension of the underlying space ``R^n``.
+        format : {"sparse", "dense", "sympy"}
+            ``scipy.sparse.csr_matrix``, ``numpy.ndarray`` or exact
+            ``sympy.ImmutableSparseMatrix``.
+        dtype : numpy dtype
+            Entry type for the numeric formats.
+
+        Raises
+        ------
+        SizeLimitError
+            If a dense result would exceed the size limit.
+        """
+        return matrix_in_format(self.terms(), self._check_degree(n), format, dtype)
+
+    def squared_norm(self, n: int) -> int:
+        """Return the squared Frobenius norm of the matrix at ``n`` (exact)."""
+        matrix = self.matrix(n, "sparse", np.int64)
+        return int(matrix.multiply(matrix).sum())
+
+    # ------------------------------------------------------------------ pictures
+    def _picture(self) -> PictureData:
+        """Return the picture data; elements without a picture raise a clear error."""
+        msg = f"{type(self).__name__} has no picture"
+        raise EquidiagTypeError(msg)
+
+    def to_latex(self) -> str:
+        """Return TikZ source drawing the element.
+
+        Examples
+        --------
+        >>> from equidiag.algebra import PartitionDiagram
+        >>> print(PartitionDiagram("1,1'|2|2'").to_latex())
+        \\begin{tikzpicture}[baseline=(current bounding box.center)]
+          \\draw (1,1) -- (1,0);
+          \\foreach \\p in {(1,1),(2,1),(1,0),(2,0)} \\fill \\p circle (2pt);
+        \\end{tikzpicture}
+        """
+        return to_tikz(self._picture())
+
+    def draw(self, ax=None):
+        """Draw the element with matplotlib (an optional dependency); return the axes."""
+        return draw(self._picture(), ax)
+
+
+def matrix_in_format(network_terms, n: int, format: str, dtype):
+    """Evaluate a linear combination of networks ``[(coef, net), ...]`` in one matrix format."""
+    check_choice("format", format, _FORMATS)
+    if format == "sympy":
+        first = network_terms[0][1]
+        total = sympy.SparseMatrix(n**first.out_order, n**first.in_order, {})
+        for c, net in network_terms:
+            total += c * net.to_sympy(n)
+        return sympy.ImmutableSparseMatrix(total)
+    if format == "dense":
+        return sum(c * net.to_dense(n, dtype) for c, net in network_terms)
+    out = sum(c * net.to_sparse(n, dtype) for c, net in network_terms).tocsr()
+    out.eliminate_zeros()
+    return out
+
+
+def stack_sparse(elements, n: int, dtype=np.float64) -> sp.csr_matrix:
+    """Stack the matrices of ``elements`` at ``n`` as the rows of a sparse matrix.
+
+    Row ``i`` is element ``i``'s ``n^l x n^k`` matrix flattened row-major; all elements must
+    share their orders.
+    """
+    if not elements:
+        return sp.csr_matrix((0, 1), dtype=dtype)
+    k, l = elements[0].in_order, elements[0].out_order
+    width = n**k
+    rows, cols, vals = [], [], []
+    for i, element in enumerate(elements):
+        coo = element.matrix(n, "sparse", dtype).tocoo()
+        rows.append(np.full(coo.nnz, i))
+        cols.append(coo.row.astype(np.int64) * width + coo.col)
+        vals.append(coo.data)
+    return sp.csr_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(len(elements), n ** (k + l)),
+    )
+
+
+# ---------------------------------------------------------------------- the vertex syntax
+def vertex_name(vertex: int, out_order: int) -> str:
+    """Return the display name of a 0-based vertex: ``'3'`` on top, ``"2'"`` at the bottom."""
+    return str(vertex + 1) if vertex < out_order else f"{vertex - out_order + 1}'"
+
+
+def parse_blocks(text: str) -> tuple[list[list[int]], int, int]:
+    """Parse ``"1,2'|2|1'"`` into 0-based blocks with the inferred ``(in_order, out_order)``.
+
+    Raises
+    ------
+    InvalidDiagramError
+        For text that is not a list of blocks, or a vertex past :data:`MAX_VERTEX`.
+    """
+    if not isinstance(text, str):
+        msg = f"a diagram string must be a str, got {type(text).__name__}"
+        raise InvalidDiagramError(msg)
+    raw: list[list[tuple[int, bool]]] = []
+    for chunk in text.split("|") if text.strip() else []:
+        block = []
+        for item in chunk.split(","):
+            match = _VERTEX.match(item)
+            if not match or int(match.group(1)) < 1:
+                shown = item.strip() if len(item.strip()) <= 20 else item.strip()[:20] + "..."
+                msg = (
+                    f"cannot parse vertex {shown!r}: vertices are written 1, 2, ... (top row) "
+                    "and 1', 2', ... (bottom row), blocks separated by '|'"
+                )
+                raise InvalidDiagramError(msg)
+            if len(match.group(1)) > 6 or int(match.group(1)) > MAX_VERTEX:
+                msg = (
+                    f"vertex {match.group(1)[:12]}{match.group(2)} is past the largest "
+                    f"supported order, {MAX_VERTEX}"
+                )
+                raise InvalidDiagramError(msg)
+            block.append((int(match.group(1)), bool(match.group(2))))
+        raw.append(block)
+    out_order = max((i for b in raw for i, bottom in b if not bottom), default=0)
+    in_order = max((i for b in raw for i, bottom in b if bottom), default=0)
+    blocks = [[i - 1 + (out_order if bottom else 0) for i, bottom in b] for b in raw]
+    return blocks, in_order, out_order
+
+
+def check_declared(name: str, declared: int | None, inferred: int, text: str) -> int:
+    """Return the order inferred from a diagram string, checked against a declared one."""
+    if declared is None:
+        return inferred
+    declared = check_nonnegative_int(name, declared)
+    if declared != inferred:
+        msg = f"{name}={declared} does not match the diagram {text!r}, which has {inferred}"
+        raise InvalidDiagramError(msg)
+    return declared

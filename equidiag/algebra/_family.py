@@ -1,0 +1,102 @@
+"""Spanning families: what spans a group's equivariant maps, kept apart from the group.
+
+A :class:`SpanningFamily` is bound to one group's defining data (its degree, its form, its
+graph) and answers, for orders ``k`` and ``l``:
+
+* :meth:`~SpanningFamily.spanning`, the paper's spanning set in its canonical order, and
+  :meth:`~SpanningFamily.count`, its size without enumerating it;
+* :meth:`~SpanningFamily.dimension`, the dimension of the space of maps by a formula that does
+  not look at the elements;
+* :meth:`~SpanningFamily.basis` for each of its :attr:`~SpanningFamily.kinds`: by default the
+  spanning set where :meth:`~SpanningFamily.is_basis` says it is independent, else its first
+  maximal independent subset chosen by exact rank (a policy any family can use, finite groups
+  included);
+* :meth:`~SpanningFamily.convert`, the change of basis between kinds.
+
+A group returns its family from :attr:`Group.family <equidiag.algebra.Group.family>`; the
+functions :func:`~equidiag.dimension`, :func:`~equidiag.spanning_set` and
+:func:`~equidiag.equivariant_basis` call nothing else. See the "Adding a family" page of the
+documentation.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+
+import numpy as np
+
+from ..errors import EquidiagValueError
+from ._element import Element, stack_sparse
+from ._rank import independent_rows
+
+__all__ = ["SpanningFamily", "select_basis"]
+
+
+class SpanningFamily(ABC):
+    """Abstract base of spanning families (see the module docstring).
+
+    Attributes
+    ----------
+    kinds : tuple of str
+        The basis kinds offered; the first is the default.
+    """
+
+    kinds: tuple[str, ...] = ("diagram",)
+
+    @abstractmethod
+    def spanning(self, in_order: int, out_order: int, n: int | None) -> tuple[Element, ...]:
+        """Return the spanning set for ``k -> l`` (``n`` is None for a size-agnostic group)."""
+
+    @abstractmethod
+    def count(self, in_order: int, out_order: int) -> int:
+        """Return the size of the spanning set, without enumerating it."""
+
+    @abstractmethod
+    def dimension(self, n: int, m: int) -> int:
+        """Return the dimension of the invariants in ``(R^n)^{⊗m}`` (``m = k + l``)."""
+
+    def is_basis(self, in_order: int, out_order: int, n: int) -> bool:
+        """Whether the whole spanning set is linearly independent at ``n`` (default: unknown)."""
+        return False
+
+    def basis(self, in_order: int, out_order: int, n: int | None, kind: str) -> tuple[Element, ...]:
+        """Return a linearly independent spanning subset of kind ``kind``.
+
+        The default serves the first kind: the spanning set if ``n`` is None (size-agnostic:
+        the basis valid for every large ``n``) or :meth:`is_basis` holds, else the first
+        maximal independent subset by exact rank (:func:`select_basis`).
+        """
+        if kind != self.kinds[0]:
+            msg = f"{type(self).__name__} has no basis kind {kind!r}; override basis()"
+            raise EquidiagValueError(msg)
+        spanning = self.spanning(in_order, out_order, n)
+        if n is None or self.is_basis(in_order, out_order, n):
+            return spanning
+        return select_basis(spanning, n, self.dimension(n, in_order + out_order))
+
+    def convert(self, element: Element, source: str, target: str) -> Iterable[tuple[int, Element]]:
+        """Yield ``(coefficient, element of kind target)`` summing to ``element`` (of ``source``).
+
+        The default handles ``source == target``; families with several kinds override it.
+        """
+        if source != target:
+            msg = f"{type(self).__name__} has no change of basis from {source!r} to {target!r}"
+            raise EquidiagValueError(msg)
+        yield 1, element
+
+
+def select_basis(spanning: tuple[Element, ...], n: int, dimension: int) -> tuple[Element, ...]:
+    """Return the first maximal independent subset of ``spanning`` at ``n``, by exact rank.
+
+    Examples
+    --------
+    >>> from equidiag.algebra import brauer_diagrams
+    >>> from equidiag.algebra._family import select_basis
+    >>> len(select_basis(tuple(brauer_diagrams(2, 2)), n=1, dimension=1))
+    1
+    """
+    if dimension == 0:
+        return ()
+    rows = stack_sparse(spanning, n, dtype=np.int64)
+    return tuple(spanning[i] for i in independent_rows(rows, dimension))
