@@ -26,26 +26,23 @@ from .algebra import (
     equivariant_basis,
     spanning_set,
 )
-from .algebra._groups import Group
+from .algebra._groups import GROUP_NAMES, Group
 from .errors import EquidiagError, EquidiagValueError
 from .testing import equivariance_error
 
 __all__ = ["main", "parse_group"]
 
 
-def _group_classes() -> dict[str, type[Group]]:
-    found: dict[str, type[Group]] = {}
-    stack = list(Group.__subclasses__())
-    while stack:
-        cls = stack.pop()
-        stack.extend(cls.__subclasses__())
-        if cls.symbol:
-            found[cls.symbol] = cls
-    return found
-
-
 def parse_group(text: str, n: int | None = None) -> Group:
     """Parse a group name such as ``"S5"`` (or ``"S"`` with ``n``, or for any n) into a Group.
+
+    Names are looked up in the registry of group symbols (every :class:`Group` subclass with
+    a ``symbol``); the text after the symbol goes to that class's ``from_name``.
+
+    Raises
+    ------
+    EquidiagValueError
+        For an unknown name, or an argument the group does not accept.
 
     Examples
     --------
@@ -53,15 +50,21 @@ def parse_group(text: str, n: int | None = None) -> Group:
     >>> parse_group("S4")
     SymmetricGroup(4)
     """
-    classes = _group_classes()
-    match = re.fullmatch(r"\s*([A-Za-z]+)\s*(\d*)\s*", text)
-    if not match or match.group(1) not in classes:
-        msg = f"unknown group {text!r}; valid names are {sorted(classes)} followed by n, e.g. S5"
+    valid = sorted(GROUP_NAMES)
+    match = re.fullmatch(r"\s*([A-Za-z]+)\s*(\S*)\s*", text) if isinstance(text, str) else None
+    if not match or match.group(1) not in GROUP_NAMES:
+        shown = text if len(str(text)) <= 40 else str(text)[:40] + "..."
+        msg = f"unknown group {shown!r}; valid names are {valid} followed by n, e.g. S5"
         raise EquidiagValueError(msg)
-    cls = classes[match.group(1)]
-    if match.group(2):
-        return cls(int(match.group(2))).with_degree(n)
-    return cls(n)
+    cls = GROUP_NAMES[match.group(1)]
+    try:
+        group = cls.from_name(match.group(2)) if match.group(2) or n is None else cls(n)
+    except EquidiagError:
+        raise
+    except (TypeError, ValueError) as err:  # a constructor refusing its argument
+        msg = f"cannot build {cls.__name__} from {text!r}: {err}"
+        raise EquidiagValueError(msg) from None
+    return group.with_degree(n)
 
 
 def _info(args: argparse.Namespace) -> None:

@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from ..algebra import equivariant_basis
-from ..algebra._formula import network_formula, output_index_names
+from ..algebra._formula import output_index_names
 from ..algebra._groups import Group, check_group
 from ..errors import (
     EquidiagTypeError,
@@ -63,9 +63,10 @@ class EquivariantLinear(nn.Module):
     bias : bool
         Add a learnable invariant ``0 -> l`` term per output channel (for ``l = 0`` an ordinary
         bias; for ``l = 2`` and ``S_n``, a constant on the diagonal plus a constant everywhere).
-    basis : {"diagram", "orbit"}
-        Which basis the weights are coefficients of (``"orbit"``, for ``S_n`` only, is the basis
-        of Maron et al.).
+    basis : {"diagram", "orbit"}, optional
+        Which basis the weights are coefficients of; default: the group family's first kind
+        (``"diagram"`` for every built-in group). ``"orbit"``, for ``S_n``, is the basis
+        of Maron et al.
     normalize : {None, "mean"}
         ``"mean"`` replaces each sum over a free index by a mean, so weights transfer across n.
     strategy : {"auto", "factored", "dense"}
@@ -128,7 +129,7 @@ class EquivariantLinear(nn.Module):
         out_channels: int,
         bias: bool = True,
         *,
-        basis: BasisKind = "diagram",
+        basis: BasisKind | None = None,
         normalize: Normalization = None,
         strategy: PlanStrategy = "auto",
         init_degree: int | None = None,
@@ -142,7 +143,8 @@ class EquivariantLinear(nn.Module):
         self.out_order = check_nonnegative_int("out_order", out_order)
         self.in_channels = check_positive_int("in_channels", in_channels)
         self.out_channels = check_positive_int("out_channels", out_channels)
-        self.basis = check_choice("basis", basis, group.basis_kinds)
+        kinds = self.group.basis_kinds
+        self.basis = kinds[0] if basis is None else check_choice("basis", basis, kinds)
         self.normalize = check_choice("normalize", normalize, NORMALIZATIONS)
         self.strategy = strategy
         self.init_degree = (
@@ -293,17 +295,8 @@ class EquivariantLinear(nn.Module):
         lhs = "y_{" + lhs_names + "}" if latex else "y" + ("_" + lhs_names if lhs_names else "")
         terms = []
         for e, element in enumerate(self.plan_elements(), start=1):
-            diagram = getattr(element, "diagram", element)
             symbol = f"w_{{{e}}}" if latex else f"w_{e}"
-            terms.append(
-                network_formula(
-                    diagram.network(),
-                    symbol,
-                    latex=latex,
-                    distinct=diagram is not element,
-                    mean=self.normalize == "mean",
-                )
-            )
+            terms.append(element.formula(symbol, latex=latex, mean=self.normalize == "mean"))
         return f"{lhs} = " + (" + ".join(terms) if terms else "0")
 
     # ------------------------------------------------------------------ pickling

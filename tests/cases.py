@@ -1,0 +1,221 @@
+"""The table of families that the law suites run over: a new family adds one row here.
+
+Each :class:`Row` names a family, the groups to test it at, the largest total order, and an
+independent reference for the dimension (Burnside counts, commutants of generators or of the Lie
+algebra: nothing that looks at the diagrams).
+
+The last row is a family that exists only in this file, the cyclic group ``C_n`` with its orbit
+indicators. It uses the public extension points alone (a :class:`FactorKind`, an
+:class:`Element`, a :class:`SpanningFamily` and a :class:`Group`): the law suites, the layers,
+``formula()`` and the command line work for it without any edit to the package.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+import equidiag as ed
+from equidiag.algebra import (
+    Element,
+    Factor,
+    FactorKind,
+    Group,
+    SpanningFamily,
+    TensorNetwork,
+    as_rng,
+    permutation_matrix,
+)
+from tests.reference import burnside_symmetric, commutant_dimension, lie_commutant_dimension
+
+
+# ------------------------------------------------------------------ a family made in a test file
+class CyclicOrbit(FactorKind):
+    """The 0/1 indicator of the orbit of ``representative`` under the cyclic shift of ``[n]``."""
+
+    def __init__(self, representative: tuple[int, ...]) -> None:
+        self.representative = representative
+        self.symbol = "𝟙" + "".join(map(str, representative))
+        self.latex = r"\mathbb{1}_{" + "".join(map(str, representative)) + "}"
+
+    def _key(self) -> tuple:
+        return self.representative
+
+    def _coo(self, n: int, order: int) -> tuple[np.ndarray, np.ndarray]:
+        shifts = np.arange(n, dtype=np.int64)[:, None]
+        coords = (np.array(self.representative, dtype=np.int64)[None, :] + shifts) % n
+        return coords, np.ones(n, dtype=np.int64)
+
+
+class CyclicOrbitElement(Element):
+    """The orbit of a tuple ``(outputs..., inputs...)`` of ``[n]^(l+k)`` under ``C_n``."""
+
+    __slots__ = ("degree", "in_order", "out_order", "representative")
+
+    def __init__(self, in_order: int, out_order: int, degree: int, representative) -> None:
+        self._init(
+            in_order=in_order,
+            out_order=out_order,
+            degree=degree,
+            representative=tuple(representative),
+        )
+
+    def _key(self) -> tuple:
+        return (self.in_order, self.out_order, self.degree, self.representative)
+
+    @classmethod
+    def _from_key(cls, *key):
+        return cls(*key)
+
+    def __str__(self) -> str:
+        return ",".join(map(str, self.representative))
+
+    def terms(self):
+        m = self.in_order + self.out_order
+        factors = (Factor(CyclicOrbit(self.representative), tuple(range(m))),) if m else ()
+        l = self.out_order
+        return ((1, TensorNetwork(tuple(range(l, m)), tuple(range(l)), factors)),)
+
+
+class CyclicFamily(SpanningFamily):
+    """Orbit indicators of ``C_n`` on ``[n]^(l+k)``: one per tuple starting with 0."""
+
+    kinds = ("orbit",)
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def spanning(self, in_order, out_order, n):
+        m = in_order + out_order
+        if m == 0:
+            return (CyclicOrbitElement(in_order, out_order, self.n, ()),)
+        return tuple(
+            CyclicOrbitElement(in_order, out_order, self.n, (0, *rest))
+            for rest in itertools.product(range(self.n), repeat=m - 1)
+        )
+
+    def count(self, in_order, out_order):
+        m = in_order + out_order
+        return self.n ** (m - 1) if m else 1
+
+    def dimension(self, n, m):
+        return n ** (m - 1) if m else 1
+
+    def is_basis(self, in_order, out_order, n):
+        return True
+
+
+class CyclicGroup(Group):
+    """The cyclic group ``C_n`` of the shifts ``i -> i + s mod n``."""
+
+    symbol = "C"
+
+    @property
+    def family(self):
+        return CyclicFamily(self.require_degree())
+
+    @property
+    def order(self):
+        return self.degree
+
+    def generators(self):
+        n = self.require_degree()
+        return [permutation_matrix([(i + 1) % n for i in range(n)])]
+
+    def sample(self, rng=None):
+        n = self.require_degree()
+        shift = int(as_rng(rng).integers(n))
+        return permutation_matrix([(i + shift) % n for i in range(n)])
+
+
+# ------------------------------------------------------------------------------- the table
+def _burnside(G, k, l):
+    return burnside_symmetric(G.degree, k + l)
+
+
+def _lie(G, k, l):
+    extra = [np.diag([-1.0] + [1.0] * (G.degree - 1))] if type(G) is ed.OrthogonalGroup else []
+    if not G.lie_algebra_basis() and not extra:  # SO(1): the trivial group
+        return commutant_dimension([np.eye(G.degree)], k, l)
+    return lie_commutant_dimension(G.lie_algebra_basis(), k, l, extra)
+
+
+def _commutant(G, k, l):
+    return commutant_dimension(G.generators(), k, l)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One family: its name, groups, largest ``k + l``, and an independent dimension."""
+
+    name: str
+    groups: tuple[Group, ...]
+    max_order: int
+    reference: Callable[[Group, int, int], int]
+    #: the reference runs where ``n^(2(k+l))`` is at most this (Burnside counts are cheap)
+    reference_limit: float = 4**6
+
+
+FAMILIES = [
+    Row("S_n", tuple(ed.SymmetricGroup(n) for n in range(1, 7)), 5, _burnside, float("inf")),
+    Row("O(n)", tuple(ed.OrthogonalGroup(n) for n in range(1, 6)), 6, _lie),
+    Row("SO(n)", tuple(ed.SpecialOrthogonalGroup(n) for n in range(1, 6)), 6, _lie),
+    Row("Sp(n)", (ed.SymplecticGroup(2), ed.SymplecticGroup(4)), 6, _lie),
+    Row(
+        "C_n (defined in tests/cases.py)", tuple(CyclicGroup(n) for n in range(1, 6)), 4, _commutant
+    ),
+]
+
+#: the largest ``n^(k+l)`` the algebra laws evaluate densely
+MAX_ENTRIES = 5**6
+
+
+def algebra_cases():
+    """``(row, G, k, l)`` for every family, group and split of every total order."""
+    return [
+        (row, G, k, m - k)
+        for row in FAMILIES
+        for G in row.groups
+        for m in range(row.max_order + 1)
+        for k in range(m + 1)
+        if G.degree**m <= MAX_ENTRIES
+    ]
+
+
+def case_id(case) -> str:
+    """A readable test id such as ``S3-2to1``."""
+    _, G, k, l = case
+    return f"{G}-{k}to{l}"
+
+
+#: layer cases: ``(G, k, l)`` per family, kept small (every basis kind and strategy runs)
+LAYER_CASES = [
+    *(
+        (ed.SymmetricGroup(n), k, l)
+        for n in (2, 3, 5)
+        for k, l in [(0, 1), (1, 1), (2, 2), (1, 2), (3, 1), (2, 0), (3, 3)]
+    ),
+    *(
+        (G, k, l)
+        for G in (
+            ed.OrthogonalGroup(3),
+            ed.SpecialOrthogonalGroup(2),
+            ed.SpecialOrthogonalGroup(3),
+            ed.SpecialOrthogonalGroup(4),
+            ed.SymplecticGroup(2),
+            ed.SymplecticGroup(4),
+        )
+        for k, l in [(1, 1), (2, 2), (1, 2), (2, 1), (3, 1), (0, 3), (1, 3), (2, 0)]
+    ),
+    (ed.SpecialOrthogonalGroup(3), 3, 3),
+    (ed.SymplecticGroup(2), 3, 3),
+    *((CyclicGroup(n), k, l) for n in (3, 4) for k, l in [(1, 1), (2, 1), (0, 2), (1, 0)]),
+]
+
+
+def layer_id(case) -> str:
+    G, k, l = case
+    return f"{G}-{k}to{l}"
