@@ -51,11 +51,7 @@ __all__ = [
     "typing",
 ]
 
-_LAZY = {
-    "layers": None,
-    "EquivariantLinear": "EquivariantLinear",
-    "MixedOrderLinear": "MixedOrderLinear",
-}
+_LAZY = ("layers", "EquivariantLinear", "MixedOrderLinear")
 
 
 def __getattr__(name: str):
@@ -64,7 +60,7 @@ def __getattr__(name: str):
         import importlib
 
         module = importlib.import_module(".layers", __name__)
-        return module if _LAZY[name] is None else getattr(module, _LAZY[name])
+        return module if name == "layers" else getattr(module, name)
     msg = f"module 'equidiag' has no attribute {name!r}"
     raise AttributeError(msg)
 

@@ -94,7 +94,7 @@ def _demo(args: argparse.Namespace) -> None:
         f"{'group':>6} {'k->l':>5} {'dimension':>9} {'spanning':>8} {'basis':>6} {'rank':>5} "
         f"{'max equivariance error':>23}"
     )
-    cases = [
+    cases: list[tuple[Group, int, int]] = [
         (SymmetricGroup(n), k, l)
         for n, k, l in [(2, 2, 2), (3, 2, 2), (5, 2, 2), (3, 1, 2), (4, 3, 1), (3, 3, 3)]
     ]

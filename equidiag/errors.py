@@ -18,6 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from numbers import Integral
+from typing import Any, TypeVar
+
+_T = TypeVar("_T")
 
 __all__ = [
     "EquidiagError",
@@ -115,7 +118,7 @@ def _is_int(value: object) -> bool:
     return isinstance(value, Integral) and not isinstance(value, bool)
 
 
-def check_nonnegative_int(name: str, value: object) -> int:
+def check_nonnegative_int(name: str, value: Any) -> int:
     """Return ``value`` as an int, or raise naming ``name`` if it is not an integer >= 0."""
     if not _is_int(value) or value < 0:
         msg = f"{name} must be a non-negative integer, got {value!r}"
@@ -123,7 +126,7 @@ def check_nonnegative_int(name: str, value: object) -> int:
     return int(value)
 
 
-def check_positive_int(name: str, value: object) -> int:
+def check_positive_int(name: str, value: Any) -> int:
     """Return ``value`` as an int, or raise naming ``name`` if it is not an integer >= 1."""
     if not _is_int(value) or value < 1:
         msg = f"{name} must be a positive integer, got {value!r}"
@@ -131,7 +134,7 @@ def check_positive_int(name: str, value: object) -> int:
     return int(value)
 
 
-def check_choice(name: str, value: object, valid: Iterable[object]) -> object:
+def check_choice(name: str, value: _T, valid: Iterable[object]) -> _T:
     """Return ``value`` if it is one of ``valid``, else raise listing the valid options."""
     valid = tuple(valid)
     if value not in valid:

@@ -2,17 +2,18 @@
 
 Examples
 --------
->>> from equidiag.typing import BasisKind, PlanStrategy
->>> BasisKind
-typing.Literal['diagram', 'orbit']
+>>> from equidiag.typing import PlanStrategy
+>>> PlanStrategy
+typing.Literal['auto', 'factored', 'sparse', 'dense']
 """
 
 from typing import Literal
 
 __all__ = ["NORMALIZATIONS", "BasisKind", "MatrixFormat", "Normalization", "PlanStrategy"]
 
-#: which basis a layer's weights are coefficients of
-BasisKind = Literal["diagram", "orbit"]
+#: which basis a layer's weights are coefficients of: a kind of the group's family (the
+#: built-in families offer "diagram", and "orbit" for S_n)
+BasisKind = str
 #: how a plan is executed
 PlanStrategy = Literal["auto", "factored", "sparse", "dense"]
 #: the format of an evaluated matrix

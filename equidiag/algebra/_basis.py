@@ -154,6 +154,12 @@ class SpanningSet(Sequence):
 
     __slots__ = ("_elements", "degree", "group", "in_order", "out_order")
 
+    group: Group
+    in_order: int
+    out_order: int
+    degree: int | None
+    _elements: tuple
+
     def __init__(
         self, group: Group, in_order: int, out_order: int, elements: tuple, degree: int | None
     ) -> None:
@@ -264,6 +270,8 @@ class EquivariantBasis(SpanningSet):
     """
 
     __slots__ = ("kind",)
+
+    kind: str
 
     def __init__(
         self,

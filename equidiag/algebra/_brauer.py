@@ -23,11 +23,13 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterable, Iterator, Sequence
+from typing import cast
 
 from ..errors import InvalidDiagramError, check_nonnegative_int
 from ._diagrams import PartitionDiagram
 from ._draw import PictureData
 from ._element import Composition, Element
+from ._factors import OMEGA
 from ._family import SpanningFamily
 from ._networks import Factor, TensorNetwork
 from ._partitions import RGS, canonical_rgs
@@ -247,7 +249,7 @@ class SymplecticDiagram(Element):
         net = TensorNetwork(
             tuple(letter[l:]),
             tuple(letter[:l]),
-            tuple(Factor("omega", (letter[a], letter[b])) for a, b in factors),
+            tuple(Factor(OMEGA, (letter[a], letter[b])) for a, b in factors),
         )
         return ((1, net.canonical()),)
 
@@ -301,7 +303,7 @@ class SymplecticDiagram(Element):
             msg = f"cannot compose SymplecticDiagram with {type(other).__name__}"
             raise InvalidDiagramError(msg)
         inner = self.brauer.compose(other.brauer)
-        result = SymplecticDiagram(inner.diagram)
+        result = SymplecticDiagram(BrauerDiagram._from_key(*inner.diagram._key()))
         sign = self._phi_sign() * other._phi_sign() * result._phi_sign() * (-1) ** inner.loops
         return Composition(result, inner.loops, sign)
 
@@ -310,11 +312,11 @@ class SymplecticDiagram(Element):
         if type(other) is not SymplecticDiagram:
             msg = f"cannot tensor SymplecticDiagram with {type(other).__name__}"
             raise InvalidDiagramError(msg)
-        return SymplecticDiagram(self.brauer.tensor(other.brauer))
+        return SymplecticDiagram(cast(BrauerDiagram, self.brauer.tensor(other.brauer)))
 
     def transpose(self) -> SymplecticDiagram:
         """Return the diagram flipped upside down; its matrix is the transpose."""
-        return SymplecticDiagram(self.brauer.transpose())
+        return SymplecticDiagram(cast(BrauerDiagram, self.brauer.transpose()))
 
 
 def _even_partition_dimension(n: int, m: int) -> int:

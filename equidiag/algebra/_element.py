@@ -87,6 +87,7 @@ class Element(ABC):
 
     in_order: int
     out_order: int
+    _hash: int
 
     # ------------------------------------------------------------------ value semantics
     @abstractmethod
@@ -112,7 +113,7 @@ class Element(ABC):
         raise AttributeError(msg)
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other._key() == self._key()  # type: ignore[attr-defined]
+        return type(other) is type(self) and other._key() == self._key()
 
     def __hash__(self) -> int:
         try:

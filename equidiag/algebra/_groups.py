@@ -68,7 +68,7 @@ def as_rng(rng: object = None) -> np.random.Generator:
     raise EquidiagTypeError(msg)
 
 
-def permutation_matrix(perm: Sequence[int]) -> np.ndarray:
+def permutation_matrix(perm: Sequence[int] | np.ndarray) -> np.ndarray:
     """Return the ``n x n`` matrix ``P`` of a permutation, with ``P[perm[i], i] = 1``.
 
     Examples
@@ -79,13 +79,13 @@ def permutation_matrix(perm: Sequence[int]) -> np.ndarray:
            [1, 0, 0],
            [0, 1, 0]])
     """
-    perm = np.asarray(perm, dtype=np.int64)
-    n = len(perm)
-    if sorted(perm.tolist()) != list(range(n)):
-        msg = f"perm must be a permutation of 0..{n - 1}, got {perm.tolist()}"
+    array = np.asarray(perm, dtype=np.int64)
+    n = len(array)
+    if sorted(array.tolist()) != list(range(n)):
+        msg = f"perm must be a permutation of 0..{n - 1}, got {array.tolist()}"
         raise EquidiagValueError(msg)
     out = np.zeros((n, n))
-    out[perm, np.arange(n)] = 1.0
+    out[array, np.arange(n)] = 1.0
     return out
 
 
@@ -114,6 +114,7 @@ class Group(ABC):
     symbol: ClassVar[str] = ""
     #: whether ``type(self)()`` (no degree) is a group whose layers run at any ``n``
     size_agnostic: ClassVar[bool] = False
+    _degree: int | None
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)

@@ -18,6 +18,8 @@ import math
 import re
 from collections.abc import Iterator
 
+import numpy as np
+
 from ..errors import InvalidDiagramError, check_nonnegative_int, check_positive_int
 from ._brauer import (
     BrauerDiagram,
@@ -44,7 +46,7 @@ __all__ = [
 
 
 def _permutation_sign(sequence) -> int:
-    return int(permutation_signs([list(sequence)])[0])
+    return int(permutation_signs(np.array([list(sequence)]))[0])
 
 
 _FREE = re.compile(r"^\s*(-?)\s*\[([^\]]*)\]\s*(?:\|(.*))?$")

@@ -245,7 +245,7 @@ def mobius(pi: RGS, theta: RGS) -> int:
         raise EquidiagValueError(msg)
     if not is_coarser(theta, pi):
         return 0
-    inside = [set() for _ in range(num_blocks(theta))]
+    inside: list[set[int]] = [set() for _ in range(num_blocks(theta))]
     for p, t in zip(pi, theta):
         inside[t].add(p)
     result = 1

@@ -167,6 +167,22 @@ class ContractionPlan:
     (15, 6, 7)
     """
 
+    in_order: int
+    out_order: int
+    networks: tuple[TensorNetwork, ...]
+    coefficients: sp.csr_matrix
+    summed: tuple[int, ...]
+    normalize: Normalization
+    strategy: str
+    input_steps: tuple[InputStep, ...]
+    output_steps: tuple[OutputStep, ...]
+    coefficient_table: CoefficientTable | None
+    mean_scale: MeanScale | None
+    dense_matrices: DenseMatrices
+    stacked_mixes: tuple[StackedMix, ...]
+    concatenated_mixes: tuple[ConcatenatedMix, ...]
+    _cache: dict
+
     def __init__(
         self,
         in_order,
@@ -447,17 +463,12 @@ def _compile(
         i = inputs.setdefault(in_key, len(inputs))
         outputs.setdefault(out_key, []).append((j, i))
     input_steps = tuple(InputStep.build(key if share else key[1]) for key in inputs)
-    output_steps = [
-        OutputStep.build(key if share else key[1], terms) for key, terms in outputs.items()
-    ]
+    steps = [OutputStep.build(key if share else key[1], terms) for key, terms in outputs.items()]
     # full-size patterns without diagonals first: the first two are summed into the output
-    output_steps.sort(
-        key=lambda step: not (step.embedding.is_identity and step.embedding.width == l)
-    )
-    output_steps = tuple(output_steps)
+    steps.sort(key=lambda step: not (step.embedding.is_identity and step.embedding.width == l))
     summed = tuple(s for _, s in expanded)
     return ContractionPlan(
-        k, l, networks, coefficients, summed, normalize, strategy, input_steps, output_steps
+        k, l, networks, coefficients, summed, normalize, strategy, input_steps, tuple(steps)
     )
 
 

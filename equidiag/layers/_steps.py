@@ -34,7 +34,7 @@ import torch
 
 from ..algebra import Factor, TensorNetwork, factor_tensor
 from ..algebra._networks import LETTERS as _CHARS
-from ..errors import size_limit
+from ..errors import EquidiagValueError, size_limit
 
 __all__ = [
     "SPARSE_ADVANTAGE",
@@ -143,12 +143,18 @@ class Contraction:
                 )
                 for f in self.factors
             )
-        rows, cols, values = self.relation.entries(n)
+        rows, cols, values = self._relation().entries(n)
         return (
             torch.as_tensor(rows, device=device),
             torch.as_tensor(cols, device=device),
             torch.as_tensor(values, dtype=dtype, device=device),
         )
+
+    def _relation(self) -> TensorNetwork:
+        if self.relation is None:
+            msg = "a contraction without factors has no sparse route"
+            raise EquidiagValueError(msg)
+        return self.relation
 
     def apply(self, plan, t: torch.Tensor, n: int) -> torch.Tensor:
         """Return the contraction of ``t`` (``(B, C) + (n,) * len(source)``)."""
@@ -159,8 +165,8 @@ class Contraction:
         rows, cols, values = consts
         batch, channels = t.shape[0], t.shape[1]
         v = torch.einsum(self.pre_equation, t) if self.pre_equation is not None else t
-        width_in = len(self.relation.in_sub)
-        width_out = len(self.relation.out_sub)
+        width_in = len(self._relation().in_sub)
+        width_out = len(self._relation().out_sub)
         v = v.reshape(batch, channels, n**width_in, n**self.passing)
         gathered = v.index_select(2, cols) * values[:, None]
         u = v.new_zeros((batch, channels, n**width_out, n**self.passing))

@@ -74,7 +74,7 @@ def infer_degree(x: torch.Tensor, in_order: int, in_channels: int, n: int | None
 
 def _check_bias(
     bias: torch.Tensor, bias_plan: ContractionPlan | None, out_order: int, c_out: int
-) -> None:
+) -> ContractionPlan:
     if bias_plan is None:
         msg = "bias needs bias_plan, the compiled 0 -> out_order spanning set"
         raise EquidiagValueError(msg)
@@ -90,6 +90,7 @@ def _check_bias(
             f"got {tuple(bias.shape)}"
         )
         raise ShapeError(msg)
+    return bias_plan
 
 
 def invariant_tensor(weight: torch.Tensor, plan: ContractionPlan, n: int) -> torch.Tensor:
@@ -146,6 +147,5 @@ def equivariant_linear(
     flat = x.reshape((math.prod(batch), c_in) + (n,) * k)
     out = execute(plan, flat, plan.network_weights(weight, n), n)
     if bias is not None:
-        _check_bias(bias, bias_plan, l, c_out)
-        out = out + invariant_tensor(bias, bias_plan, n)
+        out = out + invariant_tensor(bias, _check_bias(bias, bias_plan, l, c_out), n)
     return out.reshape((*batch, c_out) + (n,) * l)

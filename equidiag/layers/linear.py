@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from typing import cast
 
 import torch
 from torch import nn
@@ -35,7 +36,7 @@ from ..errors import (
 )
 from ..typing import NORMALIZATIONS, BasisKind, Normalization, PlanStrategy
 from ._execute import dense_matrix
-from ._plan import compile_plan
+from ._plan import ContractionPlan, compile_plan
 from .functional import equivariant_linear, invariant_tensor
 
 __all__ = ["EquivariantLinear", "MixedOrderLinear"]
@@ -171,7 +172,10 @@ class EquivariantLinear(nn.Module):
         )
         if bias:
             self.bias = nn.Parameter(
-                torch.empty((self.bias_plan.num_elements, out_channels), **factory_kwargs)
+                torch.empty(
+                    (cast(ContractionPlan, self.bias_plan).num_elements, out_channels),
+                    **factory_kwargs,
+                )
             )
         else:
             self.register_parameter("bias", None)
@@ -271,7 +275,11 @@ class EquivariantLinear(nn.Module):
             )
             linear.weight.copy_(matrix)
             if self.bias is not None:
-                linear.bias.copy_(invariant_tensor(self.bias, self.bias_plan, n).reshape(-1))
+                linear.bias.copy_(
+                    invariant_tensor(self.bias, cast(ContractionPlan, self.bias_plan), n).reshape(
+                        -1
+                    )
+                )
         return linear
 
     def plan_elements(self) -> tuple:
@@ -362,7 +370,7 @@ class MixedOrderLinear(nn.Module):
     def reset_parameters(self) -> None:
         """Initialise every block, scaled so the summed output has unit variance."""
         for l in self.out_channels:
-            blocks = [self.blocks[f"{k}_to_{l}"] for k in self.in_channels]
+            blocks = [cast(EquivariantLinear, self.blocks[f"{k}_to_{l}"]) for k in self.in_channels]
             live = sum(1 for block in blocks if block.weight.shape[0] > 0)  # not zero maps
             for block in blocks:
                 block.reset_parameters()

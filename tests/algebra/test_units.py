@@ -28,7 +28,7 @@ def test_factor_kinds_are_values_with_nonzeros_symbols_and_density():
 
 def test_epsilon_tensor_is_antisymmetric():
     t = factor_tensor("epsilon", 3, 3)
-    assert t[0, 1, 2] == 1 and t[1, 0, 2] == -1 and t[0, 0, 1] == 0
+    assert (t[0, 1, 2], t[1, 0, 2], t[0, 0, 1]) == (1, -1, 0)
     np.testing.assert_array_equal(t, -t.transpose(1, 0, 2))
 
 
