@@ -158,6 +158,8 @@ class Contraction:
 
     def apply(self, plan, t: torch.Tensor, n: int) -> torch.Tensor:
         """Return the contraction of ``t`` (``(B, C) + (n,) * len(source)``)."""
+        if not self.factors:  # diagonals and sums only
+            return torch.einsum(self.dense_equation, t)
         sparse = self.is_sparse(n, plan.strategy == "sparse")
         consts = plan.constants(self, n, t.device, t.dtype, sparse)
         if not sparse:
