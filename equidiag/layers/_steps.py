@@ -37,6 +37,7 @@ from ..algebra._networks import LETTERS as _CHARS
 from ..errors import EquidiagValueError, size_limit
 
 __all__ = [
+    "SMALL_FACTOR_ENTRIES",
     "SPARSE_ADVANTAGE",
     "Contraction",
     "DiagonalWrites",
@@ -50,6 +51,9 @@ __all__ = [
 #: the sparse route is chosen when its estimated cost times this is below the dense route's
 #: (gathers and scatters cost more per entry than a contraction in BLAS)
 SPARSE_ADVANTAGE = 8
+#: factors with fewer dense entries always take the dense route (measured: at SO(4), a
+#: 256-entry epsilon, the gather's fixed cost outweighs the entries it saves)
+SMALL_FACTOR_ENTRIES = 2**12
 
 
 def _subscripts(letters: tuple[int, ...]) -> str:
@@ -113,8 +117,9 @@ class Contraction:
     def is_sparse(self, n: int, force: bool = False) -> bool:
         """Whether the sparse route is used at ``n`` (always, with ``force``, if any factor).
 
-        Sparse when a dense factor would pass the size limit, or when its cost (nonzeros times
-        the passing axes) times :data:`SPARSE_ADVANTAGE` is below the dense contraction's.
+        Sparse when a dense factor would pass the size limit, or when the largest dense factor
+        has at least :data:`SMALL_FACTOR_ENTRIES` entries and the sparse cost times
+        :data:`SPARSE_ADVANTAGE` is below the dense contraction's.
         """
         if not self.factors:
             return False
@@ -123,6 +128,8 @@ class Contraction:
         dense_entries = max(n ** len(f.letters) for f in self.factors)
         if dense_entries > size_limit():
             return True
+        if dense_entries < SMALL_FACTOR_ENTRIES:  # per-call overhead decides, not entries
+            return False
         return SPARSE_ADVANTAGE * self.sparse_cost(n) < self.dense_cost(n)
 
     def dense_cost(self, n: int) -> int:
@@ -130,9 +137,14 @@ class Contraction:
         return n**self.letters_read
 
     def sparse_cost(self, n: int) -> int:
-        """Entries gathered per (batch, channel) by the sparse route (an upper bound)."""
+        """Entries read, gathered and written per (batch, channel) by the sparse route.
+
+        The operand, the factors' joint nonzeros (an upper bound: the product of their
+        counts) times the passing axes, and the zero-filled result.
+        """
         nnz = math.prod(f.kind.nnz(n, len(f.letters)) for f in self.factors)
-        return n ** len(set(self.source)) + nnz * n**self.passing
+        written = len(self.target) - self.passing
+        return n ** len(set(self.source)) + nnz * n**self.passing + n ** (written + self.passing)
 
     def constants(self, n: int, device, dtype, sparse: bool) -> tuple[torch.Tensor, ...]:
         """Return the dense factor tensors, or the joint nonzeros ``(rows, cols, values)``."""

@@ -23,37 +23,6 @@ from equidiag.testing import act
 from tests.reference import lie_commutant_dimension, numeric_rank
 
 
-def groups():
-    out = []
-    for n in range(1, 6):
-        out += [ed.OrthogonalGroup(n), ed.SpecialOrthogonalGroup(n)]
-    return [*out, ed.SymplecticGroup(2), ed.SymplecticGroup(4)]
-
-
-GRID = [
-    (G, k, m - k) for G in groups() for m in range(7) for k in range(m + 1) if G.degree**m <= 5**6
-]
-
-
-def gid(case):
-    G, k, l = case
-    return f"{G}-{k}to{l}"
-
-
-def relative_equivariance_error(matrix, g, k, l):
-    """max |rho_l(g) M - M rho_k(g)| / max(1, max |rho_l(g) M|)."""
-    n = g.shape[0]
-    t = matrix.reshape((n,) * (l + k))
-    # rho_l(g) M and M rho_k(g), on the tensor form: act on the first l axes and the last k axes
-    lhs = (
-        np.moveaxis(act(g, np.moveaxis(t, range(l), range(k, k + l)), l), range(k, k + l), range(l))
-        if l
-        else t
-    )
-    rhs = act(g.T, t, k) if k else t
-    return np.abs(lhs - rhs).max() / max(1.0, np.abs(lhs).max())
-
-
 @pytest.mark.parametrize("n", [2, 3, 4, 5])
 @pytest.mark.parametrize("m", [2, 3, 4, 5])
 def test_brauer_grood_matrices_flip_sign_under_a_reflection(n, m):
