@@ -100,6 +100,9 @@ class LeviCivita(FactorKind):
 
     name, symbol, latex = "epsilon", "ε", r"\varepsilon"
 
+    def __repr__(self) -> str:
+        return "EPSILON"
+
     def nnz(self, n: int, order: int) -> int:
         """Return ``n!``."""
         self._check(n, order)
@@ -121,6 +124,9 @@ class SymplecticForm(FactorKind):
     """The symplectic form ``Ω = diag([[0, 1], [-1, 0]], ...)``: 2 axes, even ``n``."""
 
     name, symbol, latex = "omega", "Ω", r"\Omega"
+
+    def __repr__(self) -> str:
+        return "OMEGA"
 
     def nnz(self, n: int, order: int) -> int:
         """Return ``n``."""

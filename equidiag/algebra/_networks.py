@@ -55,7 +55,7 @@ class Factor:
     --------
     >>> from equidiag.algebra import Factor
     >>> Factor("omega", (0, 1))
-    Factor(kind=SymplecticForm(), letters=(0, 1))
+    Factor(kind=OMEGA, letters=(0, 1))
     """
 
     kind: FactorKind

@@ -212,6 +212,11 @@ class Reduction:
         return cls(Contraction(source, factors, kept), len(kept))
 
     @property
+    def equation(self) -> str:
+        """The einsum equation of the dense route (``...`` stands for batch and channels)."""
+        return self.contraction.dense_equation
+
+    @property
     def letters_read(self) -> int:
         """Number of distinct letters among the operands (the dense cost is ``n**letters_read``)."""
         return self.contraction.letters_read
@@ -261,6 +266,11 @@ class Embedding:
         axes = tuple(source.index(a) if a in written else -1 for a in distinct)
         rename = {a: i for i, a in enumerate(distinct)}
         return cls(width, contraction, axes, tuple(rename[a] for a in target))
+
+    @property
+    def equation(self) -> str | None:
+        """The einsum equation contracting the output-only factors (None without factors)."""
+        return None if self.contraction is None else self.contraction.dense_equation
 
     @functools.cached_property
     def is_diagonal(self) -> bool:
