@@ -15,7 +15,14 @@ import numpy as np
 import scipy.sparse as sp
 
 from .algebra._groups import Group, as_rng, check_group
-from .errors import ShapeError, check_nonnegative_int, check_positive_int, check_size
+from .errors import (
+    EquidiagValueError,
+    ShapeError,
+    SizeLimitError,
+    check_nonnegative_int,
+    check_positive_int,
+    check_size,
+)
 
 __all__ = ["act", "assert_equivariant", "equivariance_error"]
 
@@ -149,9 +156,14 @@ def equivariance_error(
     n = group.require_degree(n)
     group = group.with_degree(n)
     gen = as_rng(rng)
-    elements = list(group.generators()) + [
-        group.sample(gen) for _ in range(check_nonnegative_int("n_samples", n_samples))
-    ]
+    try:
+        elements = list(group.generators())
+    except SizeLimitError:  # too many dense generators (e.g. O(200)): random elements only
+        elements = []
+    elements += [group.sample(gen) for _ in range(check_nonnegative_int("n_samples", n_samples))]
+    if not elements:
+        msg = "n_samples must be positive when the group's generators are too large to build"
+        raise EquidiagValueError(msg)
     if in_channels is None:
         in_channels = getattr(fn, "in_channels", None)
     channel_shape = () if in_channels is None else (check_positive_int("in_channels", in_channels),)

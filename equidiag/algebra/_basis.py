@@ -43,6 +43,7 @@ from ..errors import (
 from ..typing import BasisKind
 from ._element import stack_sparse
 from ._groups import Group, check_group
+from ._networks import check_sympy_size
 
 __all__ = [
     "EquivariantBasis",
@@ -248,6 +249,7 @@ class SpanningSet(Sequence):
         Its rows are as in :meth:`to_sparse`.
         """
         coo = self.to_sparse(n, dtype=np.int64).tocoo()
+        check_sympy_size(coo.nnz)
         data = {
             (int(r), int(c)): sympy.Integer(int(v)) for r, c, v in zip(coo.row, coo.col, coo.data)
         }

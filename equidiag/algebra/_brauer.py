@@ -32,8 +32,8 @@ from ._element import Composition, Element
 from ._factors import OMEGA
 from ._family import SpanningFamily
 from ._networks import Factor, TensorNetwork
-from ._partitions import RGS, canonical_rgs
-from ._young import conjugate, integer_partitions, num_standard_tableaux
+from ._partitions import RGS, canonical_rgs, check_counted_order
+from ._young import integer_partitions, num_standard_tableaux
 
 __all__ = [
     "BrauerDiagram",
@@ -59,6 +59,7 @@ def _matchings(points: Sequence[int]) -> Iterator[tuple[tuple[int, int], ...]]:
 
 def _double_factorial(m: int) -> int:
     """``(m - 1)!!`` perfect matchings of ``m`` points (0 for odd m)."""
+    check_counted_order(m)
     if m % 2:
         return 0
     return math.prod(range(m - 1, 0, -2))
@@ -321,10 +322,12 @@ class SymplecticDiagram(Element):
 
 def _even_partition_dimension(n: int, m: int) -> int:
     """Sum of f^lambda over lambda |- m with all parts even and at most n parts (O(n), §3.3)."""
+    if m % 2:
+        return 0
+    # lambda = 2 mu with mu a partition of m / 2 into at most n parts
     return sum(
-        num_standard_tableaux(lam)
-        for lam in integer_partitions(m)
-        if len(lam) <= n and all(part % 2 == 0 for part in lam)
+        num_standard_tableaux(tuple(2 * part for part in mu))
+        for mu in integer_partitions(m // 2, max_parts=n)
     )
 
 
@@ -361,10 +364,12 @@ class SymplecticFamily(SpanningFamily):
 
     def dimension(self, n: int, m: int) -> int:
         """Return ``sum f^lambda`` over ``lambda |- m``, even columns, at most ``n`` rows."""
+        if m % 2:
+            return 0
+        # even columns: every part repeated twice, lambda = (mu_1, mu_1, mu_2, mu_2, ...)
         return sum(
-            num_standard_tableaux(lam)
-            for lam in integer_partitions(m)
-            if len(lam) <= n and all(c % 2 == 0 for c in conjugate(lam))
+            num_standard_tableaux(tuple(part for part in mu for _ in range(2)))
+            for mu in integer_partitions(m // 2, max_parts=n // 2)
         )
 
     def is_basis(self, in_order: int, out_order: int, n: int) -> bool:

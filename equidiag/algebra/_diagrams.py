@@ -64,7 +64,7 @@ from ._partitions import (
     num_blocks,
     rgs_from_blocks,
     set_partitions,
-    stirling2,
+    stirling_row,
 )
 
 __all__ = [
@@ -494,7 +494,7 @@ class PartitionFamily(SpanningFamily):
 
     def dimension(self, n: int, m: int) -> int:
         """Return the Stirling sum ``sum_{t <= n} S(m, t)`` (orbits of ``S_n`` on ``[n]^m``)."""
-        return sum(stirling2(m, t) for t in range(min(n, m) + 1))
+        return sum(stirling_row(m, min(n, m)))
 
     def basis(self, in_order: int, out_order: int, n: int | None, kind: str) -> tuple[Element, ...]:
         """Return the diagrams (or orbit elements) with at most ``n`` blocks."""

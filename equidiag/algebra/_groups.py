@@ -79,8 +79,19 @@ def permutation_matrix(perm: Sequence[int] | np.ndarray) -> np.ndarray:
            [1, 0, 0],
            [0, 1, 0]])
     """
-    array = np.asarray(perm, dtype=np.int64)
+    raw = np.asarray(perm)
+    if raw.ndim != 1 or not (
+        raw.dtype.kind in "iu"
+        or (
+            raw.dtype == object
+            and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in raw)
+        )
+    ):
+        msg = f"perm must be a sequence of integers, got {perm!r}"[:200]
+        raise EquidiagTypeError(msg)
+    array = raw.astype(np.int64)
     n = len(array)
+    check_size(f"the dense {n} x {n} permutation matrix", n * n)
     if sorted(array.tolist()) != list(range(n)):
         msg = f"perm must be a permutation of 0..{n - 1}, got {array.tolist()}"
         raise EquidiagValueError(msg)
@@ -225,12 +236,27 @@ class Group(ABC):
             raise EquidiagValueError(msg)
         return degree
 
+    def _dense_degree(self, count: int | None = None, what: str = "group element") -> int:
+        """Return the degree, checking that ``count`` dense ``n x n`` matrices fit the limit.
+
+        ``count`` defaults to 1; a callable of ``n`` is not needed by the built-in groups,
+        which pass the number they are about to build (e.g. a Lie algebra's dimension).
+        """
+        n = self.require_degree()
+        total = (1 if count is None else count) * n * n
+        check_size(
+            f"{1 if count is None else count:,} dense {n} x {n} {what}(s)",
+            total,
+            "use a smaller n",
+        )
+        return n
+
     def invariant_form(self) -> np.ndarray:
         """Return the ``n x n`` matrix ``B`` of an invariant bilinear form, ``g^T B g = B``.
 
         The identity for permutation and orthogonal groups; ``Omega`` for ``Sp(n)``.
         """
-        return np.eye(self.require_degree())
+        return np.eye(self._dense_degree(what="invariant form"))
 
     @abstractmethod
     def generators(self) -> list[np.ndarray]:
@@ -302,7 +328,7 @@ class SymmetricGroup(Group):
 
     def generators(self) -> list[np.ndarray]:
         """Return a transposition ``(0 1)`` and the cycle ``i -> i+1 mod n`` (identity if n = 1)."""
-        n = self.require_degree()
+        n = self._dense_degree(2, "generator")
         if n == 1:
             return [np.eye(1)]
         swap = list(range(n))
@@ -311,7 +337,7 @@ class SymmetricGroup(Group):
 
     def sample(self, rng: object = None) -> np.ndarray:
         """Return a uniformly random permutation matrix."""
-        n = self.require_degree()
+        n = self._dense_degree()
         return permutation_matrix(as_rng(rng).permutation(n))
 
 
@@ -331,6 +357,7 @@ def symplectic_form(n: int) -> np.ndarray:
     if n % 2:
         msg = f"the symplectic form needs an even n, got {n}"
         raise EquidiagValueError(msg)
+    check_size(f"the dense {n} x {n} symplectic form", n * n)
     return np.kron(np.eye(n // 2), np.array([[0.0, 1.0], [-1.0, 0.0]]))
 
 
@@ -357,12 +384,18 @@ class _LieGroup(Group):
     def lie_algebra_basis(self) -> list[np.ndarray]:
         """Return a basis of the Lie algebra as ``n x n`` arrays."""
 
+    def lie_algebra_dimension(self) -> int:
+        """Return the dimension of the Lie algebra, ``n(n-1)/2`` (``so(n)``)."""
+        n = self.require_degree()
+        return n * (n - 1) // 2
+
     def generators(self) -> list[np.ndarray]:
         """Return ``expm(X)`` for each Lie algebra basis element ``X``.
 
         They generate a dense subgroup of the identity component.
         """
         n = self.require_degree()
+        self._dense_degree(2 * self.lie_algebra_dimension(), "generator")
         return [scipy.linalg.expm(x) for x in self.lie_algebra_basis()] or [np.eye(n)]
 
 
@@ -398,17 +431,17 @@ class OrthogonalGroup(_LieGroup):
 
     def lie_algebra_basis(self) -> list[np.ndarray]:
         """Return the antisymmetric matrices ``E_ij - E_ji``, ``i < j``."""
-        return _so_basis(self.require_degree())
+        return _so_basis(self._dense_degree(self.lie_algebra_dimension(), "Lie algebra element"))
 
     def generators(self) -> list[np.ndarray]:
         """Return the reflection ``diag(-1, 1, ..., 1)`` and ``expm`` of the so(n) basis."""
-        reflection = np.eye(self.require_degree())
+        reflection = np.eye(self._dense_degree())
         reflection[0, 0] = -1.0
         return [reflection, *super().generators()]
 
     def sample(self, rng: object = None) -> np.ndarray:
         """Return a Haar-random orthogonal matrix."""
-        return _haar_orthogonal(self.require_degree(), as_rng(rng))
+        return _haar_orthogonal(self._dense_degree(), as_rng(rng))
 
 
 class SpecialOrthogonalGroup(_LieGroup):
@@ -446,11 +479,11 @@ class SpecialOrthogonalGroup(_LieGroup):
 
     def lie_algebra_basis(self) -> list[np.ndarray]:
         """Return the antisymmetric matrices ``E_ij - E_ji``, ``i < j``."""
-        return _so_basis(self.require_degree())
+        return _so_basis(self._dense_degree(self.lie_algebra_dimension(), "Lie algebra element"))
 
     def sample(self, rng: object = None) -> np.ndarray:
         """Return a Haar-random rotation (an orthogonal matrix of determinant 1)."""
-        g = _haar_orthogonal(self.require_degree(), as_rng(rng))
+        g = _haar_orthogonal(self._dense_degree(), as_rng(rng))
         if np.linalg.det(g) < 0:
             g[:, 0] = -g[:, 0]
         return g
@@ -493,15 +526,20 @@ class SymplecticGroup(_LieGroup):
     @property
     def form(self) -> np.ndarray:
         """The symplectic form ``Omega`` (``g^T Omega g = Omega`` for every element g)."""
-        return symplectic_form(self.require_degree())
+        return symplectic_form(self._dense_degree(what="symplectic form"))
 
     def invariant_form(self) -> np.ndarray:
         """Return ``Omega``."""
         return self.form
 
+    def lie_algebra_dimension(self) -> int:
+        """Return ``n(n+1)/2``, the dimension of ``sp(n)``."""
+        n = self.require_degree()
+        return n * (n + 1) // 2
+
     def lie_algebra_basis(self) -> list[np.ndarray]:
         """Return ``Omega S`` for ``S`` running over a basis of the symmetric matrices."""
-        n = self.require_degree()
+        n = self._dense_degree(self.lie_algebra_dimension(), "Lie algebra element")
         basis = []
         for i in range(n):
             for j in range(i, n):
@@ -513,7 +551,7 @@ class SymplecticGroup(_LieGroup):
     def sample(self, rng: object = None) -> np.ndarray:
         """Return a product of three ``expm(Omega S)`` for random symmetric ``S``."""
         gen = as_rng(rng)
-        n = self.require_degree()
+        n = self._dense_degree(4)
         g = np.eye(n)
         for _ in range(3):
             s = gen.standard_normal((n, n)) * 0.25

@@ -34,7 +34,7 @@ from ._element import Composition, Element, check_declared, parse_blocks, vertex
 from ._factors import EPSILON, permutation_signs
 from ._family import SpanningFamily
 from ._networks import Factor, TensorNetwork
-from ._partitions import UnionFind
+from ._partitions import UnionFind, check_counted_order
 from ._young import integer_partitions, num_standard_tableaux
 
 __all__ = [
@@ -344,6 +344,7 @@ def count_brauer_grood_diagrams(in_order: int, out_order: int, n: int) -> int:
     n = check_positive_int("n", n)
     if m < n:
         return 0
+    check_counted_order(m)
     return math.comb(m, n) * _double_factorial(m - n)
 
 
@@ -373,11 +374,11 @@ class SpecialOrthogonalFamily(SpanningFamily):
 
     def dimension(self, n: int, m: int) -> int:
         """Return the ``O(n)`` sum plus ``f^lambda`` over ``n``-part shapes with odd parts."""
-        extra = sum(
-            num_standard_tableaux(lam)
-            for lam in integer_partitions(m)
-            if len(lam) == n and all(part % 2 == 1 for part in lam)
-        )
+        extra = 0
+        if m >= n and (m - n) % 2 == 0:  # exactly n odd parts: lambda_i = 2 mu_i + 1
+            for mu in integer_partitions((m - n) // 2, max_parts=n):
+                padded = (*mu, *(0,) * (n - len(mu)))
+                extra += num_standard_tableaux(tuple(2 * part + 1 for part in padded))
         return _even_partition_dimension(n, m) + extra
 
     def is_basis(self, in_order: int, out_order: int, n: int) -> bool:

@@ -195,10 +195,30 @@ class TensorNetwork:
         return out
 
     def to_sympy(self, n: int) -> sympy.ImmutableSparseMatrix:
-        """Return the matrix exactly, as a ``sympy.ImmutableSparseMatrix`` of integers."""
+        """Return the matrix exactly, as a ``sympy.ImmutableSparseMatrix`` of integers.
+
+        Raises
+        ------
+        SizeLimitError
+            If the nonzeros, at :data:`SYMPY_ENTRY_COST` entries each, exceed the size limit.
+        """
         rows, cols, values = self.entries(n)
+        check_sympy_size(len(values))
         data = {(int(r), int(c)): sympy.Integer(int(v)) for r, c, v in zip(rows, cols, values)}
         return sympy.ImmutableSparseMatrix(n**self.out_order, n**self.in_order, data)
+
+
+#: an exact sympy entry is charged as this many float64 entries against the size limit
+SYMPY_ENTRY_COST = 1024
+
+
+def check_sympy_size(nonzeros: int) -> None:
+    """Refuse sympy matrices whose Python objects would pass the size limit."""
+    check_size(
+        f"an exact sympy matrix with {nonzeros:,} nonzeros (charged {SYMPY_ENTRY_COST} each)",
+        nonzeros * SYMPY_ENTRY_COST,
+        "format='sparse' with dtype=numpy.int64 is exact too",
+    )
 
 
 def _ravel(table: np.ndarray, columns: list[int], n: int) -> np.ndarray:

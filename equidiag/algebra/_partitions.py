@@ -20,7 +20,7 @@ import functools
 import math
 from collections.abc import Iterator, Sequence
 
-from ..errors import EquidiagValueError, check_nonnegative_int
+from ..errors import EquidiagValueError, SizeLimitError, check_nonnegative_int
 
 __all__ = [
     "UnionFind",
@@ -38,6 +38,9 @@ __all__ = [
 ]
 
 RGS = tuple[int, ...]
+
+#: the largest set size the counting functions accept (their cost is quadratic in it)
+MAX_COUNTED_ORDER = 1024
 
 
 @functools.cache
@@ -64,18 +67,38 @@ def stirling2(m: int, t: int) -> int:
     """
     m = check_nonnegative_int("m", m)
     t = check_nonnegative_int("t", t)
-    if m == 0 or t == 0:
-        return int(m == t)
     if t > m:
         return 0
-    # iterate over m to keep the recursion depth bounded
-    row = [1] + [0] * t  # S(0, .)
+    return stirling_row(m, t)[t]
+
+
+def check_counted_order(m: int) -> None:
+    if m > MAX_COUNTED_ORDER:
+        msg = (
+            f"counting set partitions of a {m:,}-set is refused: equidiag counts up to "
+            f"{MAX_COUNTED_ORDER} points (k + l), far beyond any enumerable spanning set"
+        )
+        raise SizeLimitError(msg)
+
+
+@functools.lru_cache(maxsize=128)
+def stirling_row(m: int, top: int) -> tuple[int, ...]:
+    """Return ``(S(m, 0), ..., S(m, top))`` in one ``O(m * top)`` pass (no recursion).
+
+    Raises
+    ------
+    SizeLimitError
+        If ``m`` exceeds :data:`MAX_COUNTED_ORDER`.
+    """
+    check_counted_order(m)
+    top = min(top, m)
+    row = [1] + [0] * top  # S(0, .)
     for size in range(1, m + 1):
-        new = [0] * (t + 1)
-        for blocks in range(1, min(size, t) + 1):
+        new = [0] * (top + 1)
+        for blocks in range(1, min(size, top) + 1):
             new[blocks] = blocks * row[blocks] + row[blocks - 1]
         row = new
-    return row[t]
+    return tuple(row)
 
 
 def bell_number(m: int, max_blocks: int | None = None) -> int:
@@ -103,7 +126,7 @@ def bell_number(m: int, max_blocks: int | None = None) -> int:
     """
     m = check_nonnegative_int("m", m)
     top = m if max_blocks is None else min(m, check_nonnegative_int("max_blocks", max_blocks))
-    return sum(stirling2(m, t) for t in range(top + 1))
+    return sum(stirling_row(m, top))
 
 
 def set_partitions(m: int, *, max_blocks: int | None = None) -> Iterator[RGS]:

@@ -202,13 +202,19 @@ def dense_matrix(plan, network_weight: torch.Tensor, n: int) -> torch.Tensor:
     """
     c_out, c_in = network_weight.shape[1], network_weight.shape[2]
     k, l = plan.in_order, plan.out_order
-    check_size(
-        f"the dense {c_out}·{n}^{l} x {c_in}·{n}^{k} layer matrix",
-        c_out * c_in * n ** (k + l),
+    check_size(  # the diagram matrices, the product and its permuted copy, at peak
+        f"the dense {c_out}·{n}^{l} x {c_in}·{n}^{k} layer matrix (with its intermediates)",
+        (len(plan.networks) + 2 * c_out * c_in) * n ** (k + l),
         "use strategy='factored'",
     )
     mats = plan.constants(plan.dense_matrices, n, network_weight.device, network_weight.dtype)
-    return torch.einsum("doc,dij->oicj", network_weight, mats).reshape(c_out * n**l, c_in * n**k)
+    d = len(plan.networks)
+    product = network_weight.reshape(d, c_out * c_in).T @ mats.reshape(d, n ** (k + l))
+    return (
+        product.reshape(c_out, c_in, n**l, n**k)
+        .permute(0, 2, 1, 3)
+        .reshape(c_out * n**l, c_in * n**k)
+    )
 
 
 def _run_dense(plan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.Tensor:

@@ -18,13 +18,26 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 
-from ..errors import EquidiagTypeError, EquidiagValueError, ShapeError
+from ..errors import (
+    EquidiagTypeError,
+    EquidiagValueError,
+    ShapeError,
+    SizeLimitError,
+    size_limit,
+)
 from ._execute import execute
 from ._plan import ContractionPlan
 
-__all__ = ["equivariant_linear", "infer_degree", "invariant_tensor"]
+__all__ = [
+    "check_matches_parameters",
+    "equivariant_linear",
+    "factory_kwargs",
+    "infer_degree",
+    "invariant_tensor",
+]
 
 
 def infer_degree(x: torch.Tensor, in_order: int, in_channels: int, n: int | None = None) -> int:
@@ -70,6 +83,81 @@ def infer_degree(x: torch.Tensor, in_order: int, in_channels: int, n: int | None
         msg = "in_order=0 input does not determine n; pass n explicitly or fix the group's degree"
         raise EquidiagValueError(msg)
     return n
+
+
+def factory_kwargs(device=None, dtype=None) -> dict:
+    """Return ``{"device": ..., "dtype": ...}`` for parameters, from lenient user input.
+
+    ``dtype`` may be a floating torch dtype, its name (``"float64"``, ``"torch.float64"``) or a
+    numpy floating dtype; ``device`` anything :class:`torch.device` accepts.
+
+    Raises
+    ------
+    EquidiagTypeError
+        For a dtype that is not floating point or not a dtype at all.
+    EquidiagValueError
+        For a CUDA (or other accelerator) device that this torch build cannot use.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from equidiag.layers.functional import factory_kwargs
+    >>> factory_kwargs("cpu", "float64"), factory_kwargs(dtype=np.float32)["dtype"]
+    ({'device': device(type='cpu'), 'dtype': torch.float64}, torch.float32)
+    """
+    if dtype is not None and not isinstance(dtype, torch.dtype):
+        candidate = None
+        if isinstance(dtype, str):
+            candidate = getattr(torch, dtype.removeprefix("torch."), None)
+        else:
+            try:
+                candidate = torch.from_numpy(np.empty(0, dtype=dtype)).dtype
+            except (TypeError, ValueError):
+                candidate = None
+        if not isinstance(candidate, torch.dtype):
+            msg = f"dtype must be a floating-point torch dtype (or its name), got {dtype!r}"
+            raise EquidiagTypeError(msg)
+        dtype = candidate
+    if dtype is not None and not dtype.is_floating_point:
+        msg = f"dtype must be a floating-point torch dtype, got {dtype}"
+        raise EquidiagTypeError(msg)
+    if device is not None:
+        try:
+            device = torch.device(device)
+        except (RuntimeError, TypeError) as err:
+            msg = f"device must be a torch device or its name (e.g. 'cpu', 'cuda:0'); {err}"
+            raise EquidiagValueError(msg) from None
+        if device.type == "cuda" and not torch.cuda.is_available():
+            msg = (
+                f"device {str(device)!r} is not available: this torch build has no CUDA "
+                "device (torch.cuda.is_available() is False); use device='cpu'"
+            )
+            raise EquidiagValueError(msg)
+    return {"device": device, "dtype": dtype}
+
+
+def check_matches_parameters(x: torch.Tensor, module: torch.nn.Module) -> None:
+    """Raise a clear error if ``x`` is not on the device and dtype of ``module``'s parameters.
+
+    Raises
+    ------
+    EquidiagTypeError
+        Naming both dtypes, or both devices, and the conversion to apply.
+    """
+    for p in module.parameters():
+        if x.dtype != p.dtype:
+            msg = (
+                f"x has dtype {x.dtype} but {type(module).__name__}'s parameters have {p.dtype}; "
+                f"convert one of them (x.to({p.dtype}) or module.to({x.dtype}))"
+            )
+            raise EquidiagTypeError(msg)
+        if x.device != p.device:
+            msg = (
+                f"x is on {x.device} but {type(module).__name__}'s parameters are on {p.device}; "
+                f"move one of them (x.to('{p.device}') or module.to('{x.device}'))"
+            )
+            raise EquidiagTypeError(msg)
+        return
 
 
 def _check_bias(
@@ -143,7 +231,18 @@ def equivariant_linear(
     if x.dtype != weight.dtype:
         msg = f"x has dtype {x.dtype} but the weights have {weight.dtype}; convert one of them"
         raise EquidiagTypeError(msg)
+    if x.device != weight.device:
+        msg = f"x is on {x.device} but the weights are on {weight.device}; move one of them"
+        raise EquidiagTypeError(msg)
     batch = x.shape[: x.ndim - k - 1]
+    out_entries = math.prod(batch) * c_out * n**l
+    if out_entries > max(size_limit(), 4 * x.numel()):  # small to type, huge to produce
+        msg = (
+            f"the output, of shape {(*batch, c_out) + (n,) * l}, would have {out_entries:,} "
+            f"entries, over the size limit of {size_limit():,} and 4x the input "
+            "(equidiag.errors.set_size_limit raises the limit)"
+        )
+        raise SizeLimitError(msg)
     flat = x.reshape((math.prod(batch), c_in) + (n,) * k)
     out = execute(plan, flat, plan.network_weights(weight, n), n)
     if bias is not None:

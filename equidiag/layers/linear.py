@@ -37,7 +37,7 @@ from ..errors import (
 from ..typing import NORMALIZATIONS, BasisKind, Normalization, PlanStrategy
 from ._execute import dense_matrix
 from ._plan import ContractionPlan, compile_plan
-from .functional import equivariant_linear, invariant_tensor
+from .functional import equivariant_linear, factory_kwargs, invariant_tensor
 
 __all__ = ["EquivariantLinear", "MixedOrderLinear"]
 
@@ -137,8 +137,8 @@ class EquivariantLinear(nn.Module):
         device=None,
         dtype=None,
     ) -> None:
-        factory_kwargs = {"device": device, "dtype": dtype}
         super().__init__()
+        factory = factory_kwargs(device, dtype)
         self.group = check_group(group)
         self.in_order = check_nonnegative_int("in_order", in_order)
         self.out_order = check_nonnegative_int("out_order", out_order)
@@ -156,9 +156,6 @@ class EquivariantLinear(nn.Module):
         if not isinstance(bias, bool):
             msg = f"bias must be True or False, got {bias!r}"
             raise EquidiagTypeError(msg)
-        if dtype is not None and not dtype.is_floating_point:
-            msg = f"dtype must be a floating-point torch dtype, got {dtype}"
-            raise EquidiagTypeError(msg)
         self._compile(bias)
         if self.plan.num_elements == 0:
             msg = (
@@ -168,13 +165,13 @@ class EquivariantLinear(nn.Module):
             )
             warnings.warn(msg, ZeroMapWarning, stacklevel=2)
         self.weight = nn.Parameter(
-            torch.empty((self.plan.num_elements, out_channels, in_channels), **factory_kwargs)
+            torch.empty((self.plan.num_elements, out_channels, in_channels), **factory)
         )
         if bias:
             self.bias = nn.Parameter(
                 torch.empty(
                     (cast(ContractionPlan, self.bias_plan).num_elements, out_channels),
-                    **factory_kwargs,
+                    **factory,
                 )
             )
         else:
@@ -395,6 +392,10 @@ class MixedOrderLinear(nn.Module):
             msg = f"n={n} contradicts the inputs, whose trailing axes have size {found}"
             raise ShapeError(msg)
         n = found if found is not None else n
+        batches = {k: tuple(t.shape[: t.ndim - k - 1]) for k, t in x.items() if t.ndim >= k + 1}
+        if len(set(batches.values())) > 1:
+            msg = f"all inputs must share their batch shape; got {batches} (order: batch shape)"
+            raise ShapeError(msg)
         out = {}
         for l in self.out_channels:
             out[l] = sum(self.blocks[f"{k}_to_{l}"](x[k], n=n) for k in self.in_channels)

@@ -22,8 +22,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..algebra._groups import Group, check_group
-from ..errors import ShapeError, check_nonnegative_int, check_positive_int
+from ..errors import check_nonnegative_int, check_positive_int
 from ..testing import act
+from .functional import check_matches_parameters, factory_kwargs, infer_degree
 
 __all__ = ["GatedNonlinearity", "InvariantPooling", "gram_invariants"]
 
@@ -43,25 +44,9 @@ def gram_invariants(x: torch.Tensor, form: torch.Tensor, order: int) -> torch.Te
     """
     n = form.shape[0]
     transformed = act(form, x, order)
-    flat = x.reshape(*x.shape[: x.ndim - order], -1)
+    flat = x.reshape(*x.shape[: x.ndim - order], n**order)  # explicit: works on empty batches
     other = transformed.reshape(flat.shape)
     return torch.einsum("...ci,...di->...cd", flat, other) / n**order
-
-
-def _check_features(x: torch.Tensor, order: int, channels: int, n: int | None) -> None:
-    shape = tuple(x.shape)
-    expected = f"(..., {channels}{', n' * order})"
-    trailing = shape[len(shape) - order :] if order else ()
-    if (
-        len(shape) < order + 1
-        or shape[-order - 1] != channels
-        or len(set(trailing)) > 1
-        or (n is not None and trailing and trailing[0] != n)
-    ):
-        msg = (
-            f"expected input of shape {expected}{'' if n is None else f' with n={n}'}, got {shape}"
-        )
-        raise ShapeError(msg)
 
 
 class _GramModule(nn.Module):
@@ -72,9 +57,14 @@ class _GramModule(nn.Module):
         self.channels = check_positive_int("channels", channels)
         self._forms: dict = {}
 
+    def _check(self, x: torch.Tensor) -> int:
+        """Check ``x`` (type, floating dtype, shape, and the module's dtype and device)."""
+        n = infer_degree(x, self.order, self.channels, self.group.degree if self.order else 1)
+        check_matches_parameters(x, self)
+        return n
+
     def _invariants(self, x: torch.Tensor) -> torch.Tensor:
-        _check_features(x, self.order, self.channels, self.group.degree)
-        n = x.shape[-1] if self.order else 1
+        n = self._check(x)
         key = (n, x.device, x.dtype)
         if key not in self._forms:
             form = self.group.with_degree(n).invariant_form() if self.order else [[1.0]]
@@ -130,14 +120,14 @@ class GatedNonlinearity(_GramModule):
         self.in_channels = channels
         self.scalar_activation = scalar_activation
         if self.order:
-            self.gate = nn.Linear(channels * channels, channels, device=device, dtype=dtype)
+            self.gate = nn.Linear(channels * channels, channels, **factory_kwargs(device, dtype))
         else:  # order 0 applies the scalar activation and has no gate
             self.register_module("gate", None)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Apply the gates to ``x`` of shape ``(*batch, channels) + (n,) * order``."""
         if self.order == 0:
-            _check_features(x, 0, self.channels, None)
+            self._check(x)
             return self.scalar_activation(x)
         gram = self._invariants(x)
         gates = torch.sigmoid(self.gate(gram.flatten(-2)))
@@ -163,6 +153,6 @@ class InvariantPooling(_GramModule):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Return the invariants of ``x`` of shape ``(*batch, channels) + (n,) * order``."""
         if self.order == 0:
-            _check_features(x, 0, self.channels, None)
+            self._check(x)
             return x
         return self._invariants(x).flatten(-2)

@@ -104,9 +104,7 @@ def test_a_small_network_is_equivariant(G):
 
 def test_gate_rejects_bad_shapes():
     gate = GatedNonlinearity(ed.OrthogonalGroup(3), 1, 2)
-    with pytest.raises(
-        ed.EquidiagError, match=r"expected input of shape \(\.\.\., 2, n\) with n=3"
-    ):
+    with pytest.raises(ed.EquidiagError, match=r"expected n=3 \(the group's degree\)"):
         gate(torch.randn(4, 2, 4))
 
 
