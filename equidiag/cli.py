@@ -57,6 +57,10 @@ def parse_group(text: str, n: int | None = None) -> Group:
         msg = f"unknown group {shown!r}; valid names are {valid} followed by n, e.g. S5"
         raise EquidiagValueError(msg)
     cls = GROUP_NAMES[match.group(1)]
+    if not match.group(2) and n is None and not cls.size_agnostic:
+        d = cls.example_degree
+        msg = f"{cls.symbol} needs its degree: write e.g. {cls.symbol}{d}, or pass --n {d}"
+        raise EquidiagValueError(msg)
     try:
         group = cls.from_name(match.group(2)) if match.group(2) or n is None else cls(n)
     except EquidiagError:

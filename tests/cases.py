@@ -37,9 +37,11 @@ class CyclicOrbit(FactorKind):
     """The 0/1 indicator of the orbit of ``representative`` under the cyclic shift of ``[n]``."""
 
     def __init__(self, representative: tuple[int, ...]) -> None:
-        self.representative = representative
-        self.symbol = "𝟙" + "".join(map(str, representative))
-        self.latex = r"\mathbb{1}_{" + "".join(map(str, representative)) + "}"
+        self._init(
+            representative=representative,
+            symbol="𝟙" + "".join(map(str, representative)),
+            latex=r"\mathbb{1}_{" + "".join(map(str, representative)) + "}",
+        )
 
     def _key(self) -> tuple:
         return self.representative
@@ -147,25 +149,73 @@ def _commutant(G, k, l):
     return commutant_dimension(G.generators(), k, l)
 
 
+_BRAUER_ORDERS = [(1, 1), (2, 2), (1, 2), (2, 1), (3, 1), (0, 3), (1, 3), (2, 0)]
+
+
 @dataclass(frozen=True)
 class Row:
-    """One family: its name, groups, largest ``k + l``, and an independent dimension."""
+    """One family: everything the law suites need to test it.
+
+    ``groups`` and ``max_order`` span the algebra laws; ``reference`` is an independent
+    dimension, run where ``n^(2(k+l))`` is at most ``reference_limit``; ``layer_cases`` are
+    ``(G, k, l)`` for the layer laws, whose first entry also runs gradcheck and the
+    initial-variance check.
+    """
 
     name: str
     groups: tuple[Group, ...]
     max_order: int
     reference: Callable[[Group, int, int], int]
-    #: the reference runs where ``n^(2(k+l))`` is at most this (Burnside counts are cheap)
+    layer_cases: tuple[tuple[Group, int, int], ...]
     reference_limit: float = 4**6
 
 
 FAMILIES = [
-    Row("S_n", tuple(ed.SymmetricGroup(n) for n in range(1, 7)), 5, _burnside, float("inf")),
-    Row("O(n)", tuple(ed.OrthogonalGroup(n) for n in range(1, 6)), 6, _lie),
-    Row("SO(n)", tuple(ed.SpecialOrthogonalGroup(n) for n in range(1, 6)), 6, _lie),
-    Row("Sp(n)", (ed.SymplecticGroup(2), ed.SymplecticGroup(4)), 6, _lie),
     Row(
-        "C_n (defined in tests/cases.py)", tuple(CyclicGroup(n) for n in range(1, 6)), 4, _commutant
+        "S_n",
+        tuple(ed.SymmetricGroup(n) for n in range(1, 7)),
+        5,
+        _burnside,
+        tuple(
+            (ed.SymmetricGroup(n), k, l)
+            for n in (3, 2, 5)
+            for k, l in [(2, 2), (0, 1), (1, 1), (1, 2), (3, 1), (2, 0), (3, 3)]
+        ),
+        float("inf"),
+    ),
+    Row(
+        "O(n)",
+        tuple(ed.OrthogonalGroup(n) for n in range(1, 6)),
+        6,
+        _lie,
+        tuple((ed.OrthogonalGroup(3), k, l) for k, l in _BRAUER_ORDERS),
+    ),
+    Row(
+        "SO(n)",
+        tuple(ed.SpecialOrthogonalGroup(n) for n in range(1, 6)),
+        6,
+        _lie,
+        (
+            *((ed.SpecialOrthogonalGroup(3), k, l) for k, l in [*_BRAUER_ORDERS, (3, 3)]),
+            *((ed.SpecialOrthogonalGroup(n), k, l) for n in (2, 4) for k, l in _BRAUER_ORDERS),
+        ),
+    ),
+    Row(
+        "Sp(n)",
+        (ed.SymplecticGroup(2), ed.SymplecticGroup(4)),
+        6,
+        _lie,
+        (
+            *((ed.SymplecticGroup(4), k, l) for k, l in _BRAUER_ORDERS),
+            *((ed.SymplecticGroup(2), k, l) for k, l in [*_BRAUER_ORDERS, (3, 3)]),
+        ),
+    ),
+    Row(
+        "C_n (defined in tests/cases.py)",
+        tuple(CyclicGroup(n) for n in range(1, 6)),
+        4,
+        _commutant,
+        tuple((CyclicGroup(n), k, l) for n in (3, 4) for k, l in [(1, 1), (2, 1), (0, 2), (1, 0)]),
     ),
 ]
 
@@ -191,29 +241,11 @@ def case_id(case) -> str:
     return f"{G}-{k}to{l}"
 
 
-#: layer cases: ``(G, k, l)`` per family, kept small (every basis kind and strategy runs)
-LAYER_CASES = [
-    *(
-        (ed.SymmetricGroup(n), k, l)
-        for n in (2, 3, 5)
-        for k, l in [(0, 1), (1, 1), (2, 2), (1, 2), (3, 1), (2, 0), (3, 3)]
-    ),
-    *(
-        (G, k, l)
-        for G in (
-            ed.OrthogonalGroup(3),
-            ed.SpecialOrthogonalGroup(2),
-            ed.SpecialOrthogonalGroup(3),
-            ed.SpecialOrthogonalGroup(4),
-            ed.SymplecticGroup(2),
-            ed.SymplecticGroup(4),
-        )
-        for k, l in [(1, 1), (2, 2), (1, 2), (2, 1), (3, 1), (0, 3), (1, 3), (2, 0)]
-    ),
-    (ed.SpecialOrthogonalGroup(3), 3, 3),
-    (ed.SymplecticGroup(2), 3, 3),
-    *((CyclicGroup(n), k, l) for n in (3, 4) for k, l in [(1, 1), (2, 1), (0, 2), (1, 0)]),
-]
+#: the layer cases of every family (every basis kind and strategy runs on each)
+LAYER_CASES = [case for row in FAMILIES for case in row.layer_cases]
+
+#: one case per family, for the slower layer laws (gradcheck, initial variance)
+REPRESENTATIVE_LAYER_CASES = [row.layer_cases[0] for row in FAMILIES]
 
 
 def layer_id(case) -> str:

@@ -34,6 +34,6 @@ def test_groups_that_need_n_get_it_from_the_option(capsys):
     assert main(["info", "SO", "2", "1", "--n", "3"]) == 0
     assert "BrauerGroodDiagram(\"[1,1',2']\")" in capsys.readouterr().out
     assert main(["info", "Sp", "2", "2"]) == 2
-    assert "SymplecticGroup needs an even n" in capsys.readouterr().err
+    assert "Sp needs its degree: write e.g. Sp4, or pass --n 4" in capsys.readouterr().err
     assert main(["info", "S3", "1", "1", "--n", "4"]) == 2
     assert "n=4 contradicts the group S3" in capsys.readouterr().err

@@ -177,6 +177,10 @@ class SpanningSet(Sequence):
         msg = f"{type(self).__name__} is immutable; cannot set {name!r}"
         raise AttributeError(msg)
 
+    def __delattr__(self, name: str) -> None:
+        msg = f"{type(self).__name__} is immutable; cannot delete {name!r}"
+        raise AttributeError(msg)
+
     def __reduce__(self):
         return (type(self), self._args())
 

@@ -237,6 +237,26 @@ class SymplecticDiagram(Element):
         """The pairs ``(r, s)``, ``r < s``, as 0-based vertices, ordered by ``r``."""
         return self.brauer.pairs
 
+    @property
+    def rgs(self) -> RGS:
+        """The canonical restricted growth string of the matching (as for the Brauer diagram)."""
+        return self.brauer.rgs
+
+    @property
+    def blocks(self) -> tuple[tuple[int, ...], ...]:
+        """The pairs as blocks of 0-based vertices (as for the Brauer diagram)."""
+        return self.brauer.blocks
+
+    @property
+    def num_blocks(self) -> int:
+        """Number of pairs."""
+        return self.brauer.num_blocks
+
+    @property
+    def propagating_number(self) -> int:
+        """Number of through pairs."""
+        return self.brauer.propagating_number
+
     def terms(self) -> tuple[tuple[int, TensorNetwork], ...]:
         """Return ``((1, network),)``: one letter per through pair, two and ``omega`` per cup/cap."""
         letter = list(range(self.in_order + self.out_order))

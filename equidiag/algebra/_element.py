@@ -126,6 +126,10 @@ class Element(ABC):
     def __reduce__(self):
         return (type(self)._from_key, self._key())
 
+    def __str__(self) -> str:
+        """Return the text form; families override it (the default lists the defining data)."""
+        return ", ".join(map(str, self._key()))
+
     def __repr__(self) -> str:
         return f'{type(self).__name__}("{self}")'
 

@@ -51,6 +51,19 @@ class FactorKind(ABC):
         """Return the defining data (empty for a kind without parameters)."""
         return ()
 
+    def _init(self, **values: object) -> None:
+        """Set the attributes of a new kind (kinds are immutable afterwards)."""
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        msg = f"{type(self).__name__} is immutable; cannot set {name!r} (use _init in __init__)"
+        raise AttributeError(msg)
+
+    def __delattr__(self, name: str) -> None:
+        msg = f"{type(self).__name__} is immutable; cannot delete {name!r}"
+        raise AttributeError(msg)
+
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and other._key() == self._key()
 
@@ -90,6 +103,20 @@ class FactorKind(ABC):
 @functools.lru_cache(maxsize=64)
 def _cached_coo(kind: FactorKind, n: int, order: int) -> tuple[np.ndarray, np.ndarray]:
     coords, values = kind._coo(n, order)
+    coords = np.asarray(coords, dtype=np.int64).reshape(len(values), order)
+    values = np.asarray(values, dtype=np.int64)
+    if len(values):  # the contract is "nonzeros": sum repeated coordinates, drop zeros
+        flat = (
+            np.ravel_multi_index(tuple(coords.T), (n,) * order)
+            if order
+            else np.zeros(len(values), dtype=np.int64)
+        )
+        unique, inverse = np.unique(flat, return_inverse=True)
+        summed = np.zeros(len(unique), dtype=np.int64)
+        np.add.at(summed, inverse, values)
+        keep = summed != 0
+        coords = np.stack(np.unravel_index(unique[keep], (n,) * order), 1).reshape(-1, order)
+        values = summed[keep]
     coords.setflags(write=False)
     values.setflags(write=False)
     return coords, values

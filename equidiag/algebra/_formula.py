@@ -92,7 +92,7 @@ def network_formula(
         )
         parts.append(f"{sigma}{_sub([','.join(names[a] for a in summed)], latex)}")
     for factor in network.factors:
-        symbol = factor.kind.latex if latex else factor.kind.symbol
+        symbol = (factor.kind.latex or factor.kind.symbol) if latex else factor.kind.symbol
         parts.append(f"{symbol}{_sub([names[a] for a in factor.letters], latex)}")
     parts.append("x" + _sub([names[a] for a in network.in_sub], latex))
     return " ".join(parts)

@@ -125,6 +125,8 @@ class Group(ABC):
     symbol: ClassVar[str] = ""
     #: whether ``type(self)()`` (no degree) is a group whose layers run at any ``n``
     size_agnostic: ClassVar[bool] = False
+    #: a valid degree, for examples in messages
+    example_degree: ClassVar[int] = 3
     _degree: int | None
 
     def __init_subclass__(cls, **kwargs: object) -> None:
@@ -142,6 +144,10 @@ class Group(ABC):
         msg = f"{type(self).__name__} is immutable; cannot set {name!r}"
         raise AttributeError(msg)
 
+    def __delattr__(self, name: str) -> None:
+        msg = f"{type(self).__name__} is immutable; cannot delete {name!r}"
+        raise AttributeError(msg)
+
     def _args(self) -> tuple:
         """Return the constructor arguments that define this group (``(n,)`` by default)."""
         return () if self._degree is None else (self._degree,)
@@ -154,7 +160,7 @@ class Group(ABC):
     @property
     def key(self) -> tuple:
         """The defining data: equal keys mean equal groups."""
-        return (type(self).__name__, *self._args())
+        return (type(self), *self._args())
 
     @property
     @abstractmethod
@@ -508,6 +514,7 @@ class SymplecticGroup(_LieGroup):
     """
 
     symbol = "Sp"
+    example_degree = 4
 
     def __init__(self, n: int | None = None) -> None:
         if n is None:

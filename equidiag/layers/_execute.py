@@ -241,6 +241,9 @@ PLAN_STRATEGIES: dict[str, Callable] = {
 }
 
 
+_BUILT_IN = frozenset(PLAN_STRATEGIES)
+
+
 def register_plan_strategy(name: str, fn: Callable) -> None:
     """Register an execution strategy ``fn(plan, x, network_weight, n) -> out``.
 
@@ -259,8 +262,11 @@ def register_plan_strategy(name: str, fn: Callable) -> None:
     >>> register_plan_strategy("my_dense", _run_dense)
     >>> _ = PLAN_STRATEGIES.pop("my_dense")
     """
-    if not isinstance(name, str) or not name or name == "auto":
-        msg = f"a strategy name must be a non-empty string other than 'auto', got {name!r}"
+    if not isinstance(name, str) or not name or name in _BUILT_IN:
+        msg = (
+            f"a strategy name must be a non-empty string other than the built-in "
+            f"{sorted(_BUILT_IN)}, got {name!r}"
+        )
         raise EquidiagValueError(msg)
     PLAN_STRATEGIES[name] = fn
 

@@ -175,7 +175,7 @@ class ContractionPlan:
     in_order: int
     out_order: int
     networks: tuple[TensorNetwork, ...]
-    coefficients: sp.csr_matrix
+    _coefficients: sp.csr_matrix
     summed: tuple[int, ...]
     normalize: Normalization
     strategy: str
@@ -200,12 +200,13 @@ class ContractionPlan:
         input_steps,
         output_steps,
     ):
-        coefficients.data.setflags(write=False)
+        for array in (coefficients.data, coefficients.indices, coefficients.indptr):
+            array.setflags(write=False)
         set_ = functools.partial(object.__setattr__, self)
         set_("in_order", in_order)
         set_("out_order", out_order)
         set_("networks", networks)
-        set_("coefficients", coefficients)
+        set_("_coefficients", coefficients)
         set_("summed", summed)
         set_("normalize", normalize)
         set_("strategy", strategy)
@@ -248,9 +249,19 @@ class ContractionPlan:
         raise AttributeError(msg)
 
     @property
+    def sparse_factors(self) -> bool:
+        """Whether every factor is contracted through its nonzeros (``strategy="sparse"``)."""
+        return self.strategy == "sparse"
+
+    @property
+    def coefficients(self) -> sp.csr_matrix:
+        """A copy of the element-to-network coefficient matrix (the plan keeps its own)."""
+        return self._coefficients.copy()
+
+    @property
     def num_elements(self) -> int:
         """Number of spanning elements (rows of the weight tensor)."""
-        return self.coefficients.shape[0]
+        return self._coefficients.shape[0]
 
     def __reduce__(self):
         msg = "ContractionPlan is never pickled; pickle the layer, which recompiles its plan"
@@ -296,7 +307,7 @@ class ContractionPlan:
     def _contraction_cost(self, contraction: Contraction | None, n: int) -> int:
         if contraction is None:
             return 0
-        if contraction.is_sparse(n, self.strategy == "sparse"):
+        if contraction.is_sparse(n, self.sparse_factors):
             return contraction.sparse_cost(n)
         return contraction.dense_cost(n)
 

@@ -77,6 +77,16 @@ class Contraction:
         The letters of the result's trailing axes.
     """
 
+    source: tuple[int, ...]
+    factors: tuple[Factor, ...]
+    target: tuple[int, ...]
+    dense_equation: str
+    letters_read: int
+    pre_equation: str | None
+    passing: int
+    relation: TensorNetwork | None
+    result_axes: tuple[int, ...]
+
     __slots__ = (
         "dense_equation",
         "factors",
@@ -89,25 +99,32 @@ class Contraction:
         "target",
     )
 
+    def __setattr__(self, name: str, value: object) -> None:
+        msg = f"Contraction is immutable (plans are shared); cannot set {name!r}"
+        raise AttributeError(msg)
+
     def __init__(
         self, source: tuple[int, ...], factors: tuple[Factor, ...], target: tuple[int, ...]
     ) -> None:
-        self.source, self.factors, self.target = source, factors, target
+        init = functools.partial(object.__setattr__, self)
+        init("source", source)
+        init("factors", factors)
+        init("target", target)
         operands = ["..." + _subscripts(source)] + [_subscripts(f.letters) for f in factors]
-        self.dense_equation = ",".join(operands) + "->..." + _subscripts(target)
+        init("dense_equation", ",".join(operands) + "->..." + _subscripts(target))
         in_factor = tuple(dict.fromkeys(a for f in factors for a in f.letters))
-        self.letters_read = len(set(source).union(in_factor))
+        init("letters_read", len(set(source).union(in_factor)))
         # sparse route: reduce the operand to (read..., passing...), then apply the relation
         wanted = set(in_factor) | set(target)
         read = tuple(a for a in dict.fromkeys(source) if a in wanted and a in in_factor)
         passing = tuple(a for a in dict.fromkeys(source) if a in wanted and a not in in_factor)
         written = tuple(a for a in target if a in in_factor)
         pre = "..." + _subscripts(source) + "->..." + _subscripts(read + passing)
-        self.pre_equation = None if source == read + passing else pre
-        self.passing = len(passing)
-        self.relation = TensorNetwork(read, written, factors) if factors else None
+        init("pre_equation", None if source == read + passing else pre)
+        init("passing", len(passing))
+        init("relation", TensorNetwork(read, written, factors) if factors else None)
         order = written + passing  # the axes of the sparse route's result, before permuting
-        self.result_axes = tuple(order.index(a) for a in target)
+        init("result_axes", tuple(order.index(a) for a in target))
 
     @property
     def has_factors(self) -> bool:
@@ -172,7 +189,7 @@ class Contraction:
         """Return the contraction of ``t`` (``(B, C) + (n,) * len(source)``)."""
         if not self.factors:  # diagonals and sums only
             return torch.einsum(self.dense_equation, t)
-        sparse = self.is_sparse(n, plan.strategy == "sparse")
+        sparse = self.is_sparse(n, plan.sparse_factors)
         consts = plan.constants(self, n, t.device, t.dtype, sparse)
         if not sparse:
             return torch.einsum(self.dense_equation, t, *consts)

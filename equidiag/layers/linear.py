@@ -70,8 +70,9 @@ class EquivariantLinear(nn.Module):
         of Maron et al.
     normalize : {None, "mean"}
         ``"mean"`` replaces each sum over a free index by a mean, so weights transfer across n.
-    strategy : {"auto", "factored", "dense"}
-        Execution strategy of the plan: ``"factored"`` never forms the ``n^l x n^k`` matrices;
+    strategy : {"auto", "factored", "sparse", "dense"}
+        Execution strategy of the plan: ``"factored"`` never forms the ``n^l x n^k`` matrices
+        (``"sparse"`` is the same, with every constant factor applied through its nonzeros);
         ``"dense"`` materialises the layer matrix (a reference, refused past the size limit);
         ``"auto"`` uses ``"dense"`` when that matrix is tiny (at most ``2**18`` entries, see
         :mod:`equidiag.layers._execute`) and ``"factored"`` otherwise.
@@ -115,11 +116,17 @@ class EquivariantLinear(nn.Module):
     y_i = w_1 x_i + w_2 Σ_p x_p
     """
 
-    in_order: int
-    out_order: int
     in_channels: int
     out_channels: int
     weight: torch.Tensor
+
+    # what the compiled plan was built from: read-only, so that repr never disagrees with it
+    group = property(lambda self: self._group, doc="The symmetry group (read-only).")
+    in_order = property(lambda self: self._in_order, doc="Input order ``k`` (read-only).")
+    out_order = property(lambda self: self._out_order, doc="Output order ``l`` (read-only).")
+    basis = property(lambda self: self._basis, doc="The basis kind of the weights (read-only).")
+    normalize = property(lambda self: self._normalize, doc="``None`` or ``'mean'`` (read-only).")
+    strategy = property(lambda self: self._strategy, doc="The plan's strategy (read-only).")
 
     def __init__(
         self,
@@ -139,15 +146,15 @@ class EquivariantLinear(nn.Module):
     ) -> None:
         super().__init__()
         factory = factory_kwargs(device, dtype)
-        self.group = check_group(group)
-        self.in_order = check_nonnegative_int("in_order", in_order)
-        self.out_order = check_nonnegative_int("out_order", out_order)
+        self._group = check_group(group)
+        self._in_order = check_nonnegative_int("in_order", in_order)
+        self._out_order = check_nonnegative_int("out_order", out_order)
         self.in_channels = check_positive_int("in_channels", in_channels)
         self.out_channels = check_positive_int("out_channels", out_channels)
         kinds = self.group.basis_kinds
-        self.basis = kinds[0] if basis is None else check_choice("basis", basis, kinds)
-        self.normalize = check_choice("normalize", normalize, NORMALIZATIONS)
-        self.strategy = strategy
+        self._basis = kinds[0] if basis is None else check_choice("basis", basis, kinds)
+        self._normalize = check_choice("normalize", normalize, NORMALIZATIONS)
+        self._strategy = strategy
         self.init_degree = (
             _DEFAULT_INIT_DEGREE
             if init_degree is None

@@ -16,7 +16,7 @@ import equidiag as ed
 from equidiag.layers import compile_plan
 from equidiag.layers.functional import equivariant_linear
 from equidiag.testing import assert_equivariant
-from tests.cases import LAYER_CASES, CyclicGroup, layer_id
+from tests.cases import LAYER_CASES, REPRESENTATIVE_LAYER_CASES, layer_id
 from tests.reference import dense_layer_reference
 
 STRATEGIES = ["factored", "sparse", "dense", "auto"]
@@ -68,19 +68,10 @@ def test_layers_are_equivariant_and_pickle(case, strategy):
             torch.testing.assert_close(twin(x), layer(x))
 
 
-@pytest.mark.parametrize(
-    ("G", "k", "l"),
-    [
-        (ed.SymmetricGroup(3), 2, 2),
-        (ed.SpecialOrthogonalGroup(3), 2, 1),
-        (ed.SymplecticGroup(4), 2, 2),
-        (ed.SpecialOrthogonalGroup(2), 1, 1),
-        (CyclicGroup(3), 1, 1),
-    ],
-    ids=str,
-)
+@pytest.mark.parametrize("case", REPRESENTATIVE_LAYER_CASES, ids=layer_id)
 @pytest.mark.parametrize("strategy", ["factored", "sparse"])
-def test_gradcheck(G, k, l, strategy):
+def test_gradcheck(case, strategy):
+    G, k, l = case
     plan = compile_plan(ed.spanning_set(G, k, l), strategy=strategy)
     weight = torch.randn(plan.num_elements, 2, 2, dtype=torch.float64, requires_grad=True)
     x = torch.randn((2, 2) + (G.degree,) * k, dtype=torch.float64, requires_grad=True)
@@ -88,19 +79,11 @@ def test_gradcheck(G, k, l, strategy):
 
 
 @pytest.mark.parametrize(
-    ("G", "k", "l"),
-    [
-        (ed.SymmetricGroup(6), 2, 2),
-        (ed.OrthogonalGroup(3), 2, 2),
-        (ed.SpecialOrthogonalGroup(3), 2, 1),
-        (ed.SymplecticGroup(4), 2, 2),
-        (ed.SpecialOrthogonalGroup(4), 3, 3),
-        (CyclicGroup(5), 1, 1),
-    ],
-    ids=str,
+    "case", [*REPRESENTATIVE_LAYER_CASES, (ed.SpecialOrthogonalGroup(4), 3, 3)], ids=layer_id
 )
 @pytest.mark.parametrize("normalize", [None, "mean"])
-def test_initialisation_gives_unit_output_variance(G, k, l, normalize):
+def test_initialisation_gives_unit_output_variance(case, normalize):
+    G, k, l = case
     variances = []
     for seed in range(20):
         torch.manual_seed(seed)

@@ -11,10 +11,10 @@ from equidiag.layers._steps import Contraction, split_network
 
 
 class _Plan:
-    """The two things a contraction asks of a plan: the strategy and a constants cache."""
+    """The two things a contraction asks of a plan: the route policy and a constants cache."""
 
     def __init__(self, strategy):
-        self.strategy = strategy
+        self.sparse_factors = strategy == "sparse"
 
     def constants(self, owner, n, device, dtype, *args):
         return owner.constants(n, device, dtype, *args)
@@ -73,8 +73,11 @@ def test_plans_are_immutable_and_constants_are_cached_by_owner():
     plan = compile_plan(ed.equivariant_basis(ed.SpecialOrthogonalGroup(3), 2, 1))
     with pytest.raises(AttributeError, match="immutable"):
         plan.strategy = "dense"
-    with pytest.raises(ValueError, match="read-only"):
-        plan.coefficients.data[0] = 5
+    copy = plan.coefficients
+    copy.data[0] = 5  # a copy: the plan keeps its own
+    assert plan.coefficients.data[0] != 5
+    with pytest.raises(AttributeError, match="immutable"):
+        plan.input_steps[0].reduction.contraction.dense_equation = "..."
     contraction = plan.input_steps[0].reduction.contraction
     first = plan.constants(contraction, 3, torch.device("cpu"), torch.float64, False)
     assert plan.constants(contraction, 3, torch.device("cpu"), torch.float64, False) is first
