@@ -16,6 +16,7 @@ n must be a positive integer, got 0
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from numbers import Integral
 from typing import Any, TypeVar
@@ -32,6 +33,7 @@ __all__ = [
     "ZeroMapWarning",
     "set_size_limit",
     "size_limit",
+    "tracing",
 ]
 
 
@@ -103,8 +105,21 @@ def set_size_limit(entries: int) -> int:
     return old
 
 
+def tracing() -> bool:
+    """Whether torch.compile (or torch.export) is tracing the code that asks.
+
+    Host-side checks on sizes are skipped while tracing: there the sizes are symbols, and a
+    branch on them would become a guard (or fail on data-dependent ones). The same code run
+    eagerly checks them.
+    """
+    torch = sys.modules.get("torch")  # never imported from here: the algebra stays torch-free
+    return torch is not None and bool(torch.compiler.is_compiling())
+
+
 def check_size(what: str, entries: int, cheaper: str = "") -> None:
     """Raise :class:`SizeLimitError` if ``entries`` exceeds :func:`size_limit`."""
+    if tracing():
+        return
     if entries > _SIZE_LIMIT[0]:
         hint = f"; {cheaper}" if cheaper else ""
         msg = (

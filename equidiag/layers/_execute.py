@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 
 import torch
 
-from ..errors import EquidiagValueError, check_size, size_limit
+from ..errors import EquidiagValueError, check_size, size_limit, tracing
 from ._steps import DiagonalWrites, Embedding, Reduction
 
 __all__ = [
@@ -188,6 +188,10 @@ def _run_factored(plan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.
     shape = (x.shape[0], weight.shape[1]) + (n,) * plan.out_order
     if not plan.output_steps:  # a zero-dimensional space: the zero map (kept in the graph)
         return x.new_zeros(shape) + 0 * weight.sum()
+    if tracing():  # torch.compile: plain operations, whose backward the compiler derives
+        us = reduce_all(plan, [s.reduction for s in plan.input_steps], x, n)
+        zs = _mix_all(plan, us, weight)
+        return embed_all(plan, [s.embedding for s in plan.output_steps], zs, shape, n)
     us = _InputStage.apply(x, plan, n)
     return _OutputStage.apply(plan, n, shape, *_mix_all(plan, us, weight))
 
@@ -202,11 +206,12 @@ def dense_matrix(plan, network_weight: torch.Tensor, n: int) -> torch.Tensor:
     """
     c_out, c_in = network_weight.shape[1], network_weight.shape[2]
     k, l = plan.in_order, plan.out_order
-    check_size(  # the diagram matrices, the product and its permuted copy, at peak
-        f"the dense {c_out}·{n}^{l} x {c_in}·{n}^{k} layer matrix (with its intermediates)",
-        (len(plan.networks) + 2 * c_out * c_in) * n ** (k + l),
-        "use strategy='factored'",
-    )
+    if not tracing():  # (formatting n into a message would specialise it under compile)
+        check_size(  # the diagram matrices, the product and its permuted copy, at peak
+            f"the dense {c_out}·{n}^{l} x {c_in}·{n}^{k} layer matrix (with its intermediates)",
+            (len(plan.networks) + 2 * c_out * c_in) * n ** (k + l),
+            "use strategy='factored'",
+        )
     mats = plan.constants(plan.dense_matrices, n, network_weight.device, network_weight.dtype)
     d = len(plan.networks)
     product = network_weight.reshape(d, c_out * c_in).T @ mats.reshape(d, n ** (k + l))

@@ -28,8 +28,9 @@ named at compile time, in :mod:`equidiag.layers._execute` (``"auto"``, ``"factor
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
-from dataclasses import dataclass
+import itertools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -43,10 +44,11 @@ from ..errors import (
     check_choice,
     check_nonnegative_int,
     check_size,
+    tracing,
 )
 from ..typing import NORMALIZATIONS, Normalization, PlanStrategy
 from ._execute import PLAN_STRATEGIES
-from ._steps import Contraction, InputStep, OutputStep, split_network
+from ._steps import Contraction, InputStep, OutputStep, outside_builder, split_network
 
 __all__ = ["ContractionPlan", "compile_plan"]
 
@@ -59,6 +61,7 @@ class StackedMix:
     input_index: int
     step_ids: tuple[int, ...]
     networks: tuple[int, ...]
+    traced = True  # plain torch.tensor of Python ints: built inside a torch.compile graph
 
     def constants(self, n: None, device, dtype) -> torch.Tensor:
         """Return the network indices whose weights are stacked (int64)."""
@@ -72,6 +75,7 @@ class ConcatenatedMix:
     step_id: int
     networks: tuple[int, ...]
     inputs: tuple[int, ...]
+    traced = True
 
     def constants(self, n: None, device, dtype) -> torch.Tensor:
         """Return the network indices of the terms (int64)."""
@@ -83,14 +87,15 @@ class CoefficientTable:
     """The element-to-network coefficients, as nonzeros ``(elements, networks, values)``."""
 
     coefficients: sp.csr_matrix
+    traced = True
 
     def constants(self, n: None, device, dtype) -> tuple[torch.Tensor, ...]:
         """Return the nonzeros of the coefficient matrix (n-independent)."""
         coo = self.coefficients.tocoo()
         return (
-            torch.tensor(coo.row, dtype=torch.int64, device=device),
-            torch.tensor(coo.col, dtype=torch.int64, device=device),
-            torch.tensor(coo.data, dtype=dtype, device=device),
+            torch.tensor(coo.row.tolist(), dtype=torch.int64, device=device),
+            torch.tensor(coo.col.tolist(), dtype=torch.int64, device=device),
+            torch.tensor(coo.data.tolist(), dtype=dtype, device=device),
         )
 
 
@@ -99,10 +104,13 @@ class MeanScale:
     """``normalize="mean"``: each element divided by ``n`` once per summed letter."""
 
     summed: tuple[int, ...]
+    #: torch operations on n: torch.compile traces them with a symbolic n
+    traced = True
 
     def constants(self, n: int, device, dtype) -> torch.Tensor:
         """Return ``n ** -summed`` per element."""
-        return torch.tensor([float(n) ** -s for s in self.summed], dtype=dtype, device=device)
+        exponents = torch.tensor(self.summed, dtype=dtype, device=device)
+        return torch.full((), n, dtype=dtype, device=device).pow(-exponents)
 
 
 @dataclass(frozen=True, eq=False)
@@ -112,18 +120,37 @@ class DenseMatrices:
     networks: tuple[TensorNetwork, ...]
     in_order: int
     out_order: int
+    outside: Callable = field(default_factory=outside_builder, repr=False)
+
+    @property
+    def traced(self) -> bool:
+        """Without factors, the matrices are built from index comparisons (torch.compile-able)."""
+        return not any(net.factors for net in self.networks)
 
     def constants(self, n: int, device, dtype) -> torch.Tensor:
         """Return the matrices, shape ``(n_networks, n^l, n^k)``, checked against the limit."""
-        size = len(self.networks) * n ** (self.in_order + self.out_order)
-        check_size(
-            f"the dense matrices of {len(self.networks)} diagrams at n={n}",
-            size,
-            "use strategy='factored'",
-        )
-        out = torch.zeros(
-            (len(self.networks), n**self.out_order, n**self.in_order), dtype=dtype, device=device
-        )
+        k, l = self.in_order, self.out_order
+        if not tracing():  # (formatting n into a message would specialise it under compile)
+            check_size(
+                f"the dense matrices of {len(self.networks)} diagrams at n={n}",
+                len(self.networks) * n ** (k + l),
+                "use strategy='factored'",
+            )
+        if self.traced:  # products of Kronecker deltas: compare the index grids
+            index = torch.arange(n, device=device)
+            axes = [index.reshape((n,) + (1,) * (k + l - 1 - a)) for a in range(k + l)]
+            mats = []
+            for net in self.networks:
+                letters = net.out_sub + net.in_sub
+                m = torch.ones((n,) * (k + l), dtype=dtype, device=device)
+                for a, b in itertools.combinations(range(k + l), 2):
+                    if letters[a] == letters[b]:
+                        m = m * (axes[a] == axes[b]).to(dtype)
+                mats.append(m.reshape(n**l, n**k))
+            if not mats:
+                return torch.zeros((0, n**l, n**k), dtype=dtype, device=device)
+            return torch.stack(mats)
+        out = torch.zeros((len(self.networks), n**l, n**k), dtype=dtype, device=device)
         for i, net in enumerate(self.networks):  # written in place: no float64 stack, no copy
             rows, cols, values = net.entries(n)
             out[i, torch.as_tensor(rows), torch.as_tensor(cols)] = torch.as_tensor(
@@ -277,6 +304,13 @@ class ContractionPlan:
         ``owner`` is a part of this plan (a step, a mix, a contraction); ``n`` is ``None`` for
         the constants that do not depend on the degree.
         """
+        if tracing():  # torch.compile: build in the graph, or fetch from outside it
+            if getattr(owner, "traced", False):
+                return owner.constants(n, device, dtype, *args)
+            return owner.outside(self, owner, None if n is None else int(n), device, dtype, args)
+        return self._cached_constants(owner, n, device, dtype, args)
+
+    def _cached_constants(self, owner, n, device, dtype, args):
         key = (owner, n, device, dtype, args)
         value = self._cache.get(key)
         if value is None:

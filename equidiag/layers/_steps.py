@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+import types
 from dataclasses import dataclass
 
 import torch
@@ -56,6 +57,26 @@ SPARSE_ADVANTAGE = 8
 SMALL_FACTOR_ENTRIES = 2**12
 
 
+_BUILDERS = itertools.count()
+
+
+def outside_builder():
+    """Return a function that fetches a plan part's constants outside a torch.compile graph.
+
+    torch.compile calls it eagerly while tracing and puts its tensors into the graph as
+    constants (``n`` is then a fixed int: only fixed-degree factors and the dense strategy
+    use it). Each part needs a function of its own name, since a graph may not take two
+    constants from one function.
+    """
+
+    def fetch(plan, owner, n, device, dtype, args):
+        return plan._cached_constants(owner, n, device, dtype, args)
+
+    name = f"_plan_constants_{next(_BUILDERS)}"  # the graph names constants by code object
+    code = fetch.__code__.replace(co_name=name, co_qualname=name)
+    return torch._dynamo.assume_constant_result(types.FunctionType(code, fetch.__globals__, name))
+
+
 def _subscripts(letters: tuple[int, ...]) -> str:
     return "".join(_CHARS[a] for a in letters)
 
@@ -80,6 +101,9 @@ class Contraction:
     source: tuple[int, ...]
     factors: tuple[Factor, ...]
     target: tuple[int, ...]
+    #: whether there are constant factors, and whether the contraction returns its operand
+    has_factors: bool
+    is_identity: bool
     dense_equation: str
     letters_read: int
     pre_equation: str | None
@@ -90,7 +114,10 @@ class Contraction:
     __slots__ = (
         "dense_equation",
         "factors",
+        "has_factors",
+        "is_identity",
         "letters_read",
+        "outside",
         "passing",
         "pre_equation",
         "relation",
@@ -107,9 +134,12 @@ class Contraction:
         self, source: tuple[int, ...], factors: tuple[Factor, ...], target: tuple[int, ...]
     ) -> None:
         init = functools.partial(object.__setattr__, self)
+        init("outside", outside_builder())
         init("source", source)
         init("factors", factors)
         init("target", target)
+        init("has_factors", bool(factors))
+        init("is_identity", not factors and source == target)
         operands = ["..." + _subscripts(source)] + [_subscripts(f.letters) for f in factors]
         init("dense_equation", ",".join(operands) + "->..." + _subscripts(target))
         in_factor = tuple(dict.fromkeys(a for f in factors for a in f.letters))
@@ -126,11 +156,6 @@ class Contraction:
         order = written + passing  # the axes of the sparse route's result, before permuting
         init("result_axes", tuple(order.index(a) for a in target))
 
-    @property
-    def has_factors(self) -> bool:
-        """Whether the contraction involves constant factors."""
-        return bool(self.factors)
-
     def is_sparse(self, n: int, force: bool = False) -> bool:
         """Whether the sparse route is used at ``n`` (always, with ``force``, if any factor).
 
@@ -138,7 +163,7 @@ class Contraction:
         has at least :data:`SMALL_FACTOR_ENTRIES` entries and the sparse cost times
         :data:`SPARSE_ADVANTAGE` is below the dense contraction's.
         """
-        if not self.factors:
+        if not self.has_factors:
             return False
         if force:
             return True
@@ -187,7 +212,7 @@ class Contraction:
 
     def apply(self, plan, t: torch.Tensor, n: int) -> torch.Tensor:
         """Return the contraction of ``t`` (``(B, C) + (n,) * len(source)``)."""
-        if not self.factors:  # diagonals and sums only
+        if not self.has_factors:  # diagonals and sums only
             return torch.einsum(self.dense_equation, t)
         sparse = self.is_sparse(n, plan.sparse_factors)
         consts = plan.constants(self, n, t.device, t.dtype, sparse)
@@ -199,9 +224,15 @@ class Contraction:
         width_in = len(self._relation().in_sub)
         width_out = len(self._relation().out_sub)
         v = v.reshape(batch, channels, n**width_in, n**self.passing)
-        gathered = v.index_select(2, cols) * values[:, None]
-        u = v.new_zeros((batch, channels, n**width_out, n**self.passing))
-        u.index_add_(2, rows, gathered)
+        # (a gather from, or a scatter into, an axis of size 1 is a broadcast or a sum: written
+        # so, since torch.compile's CPU code generation fails on such scatters)
+        source = v if width_in == 0 else v.index_select(2, cols)
+        gathered = source * values[:, None]
+        if width_out == 0:  # everything summed: one reduction (no scatter into one slot)
+            u = gathered.sum(2, keepdim=True)
+        else:
+            u = v.new_zeros((batch, channels, n**width_out, n**self.passing))
+            u = u.index_add(2, rows, gathered)
         u = u.reshape((batch, channels) + (n,) * (width_out + self.passing))
         return u.permute(0, 1, *[2 + a for a in self.result_axes])
 
@@ -238,11 +269,10 @@ class Reduction:
         """Number of distinct letters among the operands (the dense cost is ``n**letters_read``)."""
         return self.contraction.letters_read
 
-    @functools.cached_property
+    @property
     def is_identity(self) -> bool:
         """Whether the reduction returns its input unchanged."""
-        c = self.contraction
-        return not c.factors and c.source == c.target
+        return self.contraction.is_identity
 
     def apply(self, plan, t: torch.Tensor, n: int) -> torch.Tensor:
         """Return the reduction of ``t``, flattened to ``(B, C, n**width)``."""
@@ -289,12 +319,12 @@ class Embedding:
         """The einsum equation contracting the output-only factors (None without factors)."""
         return None if self.contraction is None else self.contraction.dense_equation
 
-    @functools.cached_property
+    @property
     def is_diagonal(self) -> bool:
         """Whether a target letter repeats (a write onto a generalised diagonal)."""
         return len(self.axes) < len(self.target)
 
-    @functools.cached_property
+    @property
     def is_identity(self) -> bool:
         """Whether ``z`` is the target itself (no factor, diagonal, broadcast or permutation)."""
         return (
@@ -306,6 +336,9 @@ class Embedding:
 
 @dataclass(frozen=True, eq=False)
 class DiagonalWrites:
+    #: its constants are torch operations on n, so torch.compile traces them with a symbolic n
+    traced = True
+
     """The embeddings of one pass that write onto generalised diagonals, written together.
 
     Its constant is the flat target index of every entry they write, concatenated, so that

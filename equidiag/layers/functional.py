@@ -27,6 +27,7 @@ from ..errors import (
     ShapeError,
     SizeLimitError,
     size_limit,
+    tracing,
 )
 from ._execute import execute
 from ._plan import ContractionPlan
@@ -65,7 +66,7 @@ def infer_degree(x: torch.Tensor, in_order: int, in_channels: int, n: int | None
         )
         raise ShapeError(msg)
     trailing = shape[len(shape) - in_order :]
-    if len(set(trailing)) > 1:
+    if any(size != trailing[0] for size in trailing[1:]):  # no set(): it would specialise n
         msg = f"the last {in_order} axes must have equal size n; expected {expected}, got {shape}"
         raise ShapeError(msg)
     if shape[-in_order - 1] != in_channels:
@@ -78,7 +79,7 @@ def infer_degree(x: torch.Tensor, in_order: int, in_channels: int, n: int | None
         if n is not None and trailing[0] != n:
             msg = f"expected n={n} (the group's degree) on the last axes, got {shape}"
             raise ShapeError(msg)
-        return trailing[0]
+        return trailing[0] if n is None else n  # a given n stays a Python int under compile
     if n is None:
         msg = "in_order=0 input does not determine n; pass n explicitly or fix the group's degree"
         raise EquidiagValueError(msg)
@@ -236,7 +237,7 @@ def equivariant_linear(
         raise EquidiagTypeError(msg)
     batch = x.shape[: x.ndim - k - 1]
     out_entries = math.prod(batch) * c_out * n**l
-    if out_entries > max(size_limit(), 4 * x.numel()):  # small to type, huge to produce
+    if not tracing() and out_entries > max(size_limit(), 4 * x.numel()):  # small input, huge output
         msg = (
             f"the output, of shape {(*batch, c_out) + (n,) * l}, would have {out_entries:,} "
             f"entries, over the size limit of {size_limit():,} and 4x the input "

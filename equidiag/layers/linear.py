@@ -400,7 +400,8 @@ class MixedOrderLinear(nn.Module):
             raise ShapeError(msg)
         n = found if found is not None else n
         batches = {k: tuple(t.shape[: t.ndim - k - 1]) for k, t in x.items() if t.ndim >= k + 1}
-        if len(set(batches.values())) > 1:
+        shapes = list(batches.values())
+        if any(shape != shapes[0] for shape in shapes[1:]):
             msg = f"all inputs must share their batch shape; got {batches} (order: batch shape)"
             raise ShapeError(msg)
         out = {}
@@ -420,8 +421,8 @@ def _check_channels(name: str, channels: object) -> dict[int, int]:
 
 
 def _common_degree(x: dict[int, torch.Tensor]) -> int | None:
-    sizes = {int(t.shape[-1]) for k, t in x.items() if k > 0 and t.ndim > 0}
-    if len(sizes) > 1:
-        msg = f"all inputs must share n on their trailing axes, got sizes {sorted(sizes)}"
+    sizes = [t.shape[-1] for k, t in x.items() if k > 0 and t.ndim > 0]
+    if any(size != sizes[0] for size in sizes[1:]):  # no set(): it would specialise n
+        msg = f"all inputs must share n on their trailing axes, got sizes {sizes}"
         raise EquidiagValueError(msg)
-    return sizes.pop() if sizes else None
+    return sizes[0] if sizes else None
