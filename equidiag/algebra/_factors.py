@@ -81,6 +81,15 @@ class FactorKind(ABC):
         not exist at.
         """
 
+    def dense_torch(self, n: int, order: int, device, dtype):
+        """Return the dense tensor built from torch operations alone, or ``None``.
+
+        Used while torch.compile or torch.export trace a layer, where the numpy construction
+        of :meth:`coo` cannot run; kinds that do not provide it are fetched outside the graph.
+        ``torch`` is imported here only when called (the algebra itself never needs it).
+        """
+        return
+
     def nnz(self, n: int, order: int) -> int:
         """Return the number of nonzero entries at degree ``n`` (computed without building)."""
         return len(self.coo(n, order)[1])
@@ -135,6 +144,18 @@ class LeviCivita(FactorKind):
         self._check(n, order)
         return math.factorial(n)
 
+    def dense_torch(self, n: int, order: int, device, dtype):
+        """Return ``ε`` as the product of ``sign(i_b - i_a)`` over pairs of axes ``a < b``."""
+        import torch
+
+        self._check(n, order)
+        index = torch.arange(n, device=device)
+        axes = [index.reshape((n,) + (1,) * (n - 1 - a)) for a in range(n)]
+        out = torch.ones((n,) * n, dtype=dtype, device=device)
+        for a, b in itertools.combinations(range(n), 2):
+            out = out * torch.sign(axes[b] - axes[a]).to(dtype)
+        return out
+
     def _check(self, n: int, order: int) -> None:
         if order != n:
             msg = f"the Levi-Civita factor needs exactly n = {n} letters, got {order}"
@@ -159,6 +180,17 @@ class SymplecticForm(FactorKind):
         """Return ``n``."""
         self._check(n, order)
         return n
+
+    def dense_torch(self, n: int, order: int, device, dtype):
+        """Return ``Ω`` from index comparisons: ``+1`` at ``(2a, 2a+1)``, ``-1`` at ``(2a+1, 2a)``."""
+        import torch
+
+        self._check(n, order)
+        i = torch.arange(n, device=device).reshape(n, 1)
+        j = torch.arange(n, device=device).reshape(1, n)
+        up = ((i % 2 == 0) & (j == i + 1)).to(dtype)
+        down = ((i % 2 == 1) & (j == i - 1)).to(dtype)
+        return up - down
 
     def _check(self, n: int, order: int) -> None:
         if order != 2 or n % 2:

@@ -230,7 +230,10 @@ def _run_dense(plan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.Ten
 
 
 def _run_auto(plan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.Tensor:
-    """Dense for tiny matrices, factored otherwise."""
+    """Dense for tiny matrices, factored otherwise (always factored for a symbolic ``n``)."""
+    if isinstance(n, torch.SymInt) or (tracing() and not plan.dense_matrices.traced):
+        # torch.export / compile: no branch on a symbolic n, and no numpy-built dense factors
+        return _run_factored(plan, x, weight, n)
     size = n ** (plan.in_order + plan.out_order)
     entries = weight.shape[1] * weight.shape[2] * size
     if max(entries, len(plan.networks) * size) <= min(AUTO_DENSE_ENTRIES, size_limit()):

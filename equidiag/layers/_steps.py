@@ -35,7 +35,7 @@ import torch
 
 from ..algebra import Factor, TensorNetwork, factor_tensor
 from ..algebra._networks import LETTERS as _CHARS
-from ..errors import EquidiagValueError, size_limit
+from ..errors import EquidiagValueError, size_limit, tracing
 
 __all__ = [
     "SMALL_FACTOR_ENTRIES",
@@ -215,6 +215,10 @@ class Contraction:
         if not self.has_factors:  # diagonals and sums only
             return torch.einsum(self.dense_equation, t)
         sparse = self.is_sparse(n, plan.sparse_factors)
+        if tracing() and not sparse:  # torch.compile / export: build the factors in the graph
+            built = [f.kind.dense_torch(n, len(f.letters), t.device, t.dtype) for f in self.factors]
+            if all(factor is not None for factor in built):
+                return torch.einsum(self.dense_equation, t, *built)
         consts = plan.constants(self, n, t.device, t.dtype, sparse)
         if not sparse:
             return torch.einsum(self.dense_equation, t, *consts)

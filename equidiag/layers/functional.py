@@ -33,6 +33,7 @@ from ._execute import execute
 from ._plan import ContractionPlan
 
 __all__ = [
+    "autocast_enabled",
     "check_matches_parameters",
     "equivariant_linear",
     "factory_kwargs",
@@ -137,16 +138,27 @@ def factory_kwargs(device=None, dtype=None) -> dict:
     return {"device": device, "dtype": dtype}
 
 
+def autocast_enabled(device_type: str) -> bool:
+    """Whether :func:`torch.autocast` is on for this device type (False where it cannot be)."""
+    try:
+        return torch.is_autocast_enabled(device_type)
+    except RuntimeError:  # a device type autocast does not know, e.g. "meta"
+        return False
+
+
 def check_matches_parameters(x: torch.Tensor, module: torch.nn.Module) -> None:
     """Raise a clear error if ``x`` is not on the device and dtype of ``module``'s parameters.
+
+    Under :func:`torch.autocast` the dtypes may differ (autocast casts).
 
     Raises
     ------
     EquidiagTypeError
         Naming both dtypes, or both devices, and the conversion to apply.
     """
+    autocast = autocast_enabled(x.device.type)
     for p in module.parameters():
-        if x.dtype != p.dtype:
+        if x.dtype != p.dtype and not autocast:
             msg = (
                 f"x has dtype {x.dtype} but {type(module).__name__}'s parameters have {p.dtype}; "
                 f"convert one of them (x.to({p.dtype}) or module.to({x.dtype}))"
@@ -229,6 +241,14 @@ def equivariant_linear(
     if n is None and k == l == 0:
         n = 1  # a 0 -> 0 map does not depend on n
     n = infer_degree(x, k, c_in, n)
+    device_type = x.device.type
+    if autocast_enabled(device_type):  # mixed precision, as torch.nn.Linear does it
+        with torch.autocast(device_type, enabled=False):
+            dtype = torch.get_autocast_dtype(device_type)
+            cast = None if bias is None else bias.to(dtype)
+            return equivariant_linear(
+                x.to(dtype), weight.to(dtype), plan, cast, bias_plan, n=None if k else n
+            )
     if x.dtype != weight.dtype:
         msg = f"x has dtype {x.dtype} but the weights have {weight.dtype}; convert one of them"
         raise EquidiagTypeError(msg)

@@ -311,6 +311,14 @@ class EquivariantLinear(nn.Module):
             terms.append(element.formula(symbol, latex=latex, mean=self.normalize == "mean"))
         return f"{lhs} = " + (" + ".join(terms) if terms else "0")
 
+    def __prepare_scriptable__(self):
+        """Refuse ``torch.jit.script`` with the routes that work instead."""
+        msg = (
+            "torch.jit.script cannot compile equidiag layers (their plans are Python objects); "
+            "use torch.compile, torch.export, or torch.jit.trace at a fixed n"
+        )
+        raise EquidiagTypeError(msg)
+
     # ------------------------------------------------------------------ pickling
     def __getstate__(self):
         """Drop the compiled plans (never pickled); :meth:`__setstate__` recompiles them."""
@@ -365,10 +373,19 @@ class MixedOrderLinear(nn.Module):
         self.out_channels = _check_channels("out_channels", out_channels)
         self.blocks = nn.ModuleDict()
         for l, c_out in self.out_channels.items():
-            for i, (k, c_in) in enumerate(self.in_channels.items()):
-                self.blocks[f"{k}_to_{l}"] = EquivariantLinear(
-                    group, k, l, c_in, c_out, bias=bias and i == 0, **kwargs
+            with warnings.catch_warnings():  # zero blocks are normal here; warned below if all
+                warnings.simplefilter("ignore", ZeroMapWarning)
+                for i, (k, c_in) in enumerate(self.in_channels.items()):
+                    self.blocks[f"{k}_to_{l}"] = EquivariantLinear(
+                        group, k, l, c_in, c_out, bias=bias and i == 0, **kwargs
+                    )
+            blocks = [cast(EquivariantLinear, self.blocks[f"{k}_to_{l}"]) for k in self.in_channels]
+            if all(block.weight.shape[0] == 0 for block in blocks):
+                msg = (
+                    f"output order {l} receives no equivariant map from the input orders "
+                    f"{sorted(self.in_channels)}: it is its bias (or zeros)"
                 )
+                warnings.warn(msg, ZeroMapWarning, stacklevel=2)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

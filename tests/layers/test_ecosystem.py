@@ -1,0 +1,157 @@
+"""The torch ecosystem around a layer: trace, script, export and ONNX, autocast, save/load.
+
+torch.export and ONNX export run in a fresh interpreter (they share torch.compile's caches).
+"""
+
+import io
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import torch
+from torch import nn
+
+import equidiag as ed
+from equidiag.errors import EquidiagTypeError
+from equidiag.layers import GatedNonlinearity, InvariantPooling
+
+
+@pytest.mark.filterwarnings("ignore::torch.jit.TracerWarning")
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_jit_trace_works_at_the_traced_n():
+    layer = ed.EquivariantLinear(ed.SymmetricGroup(), 2, 2, 3, 4)
+    x = torch.randn(2, 3, 5, 5)
+    traced = torch.jit.trace(layer, x)
+    torch.testing.assert_close(traced(x), layer(x))
+
+
+@pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
+def test_jit_script_says_what_to_use_instead():
+    with pytest.raises(EquidiagTypeError, match=r"use torch\.compile, torch\.export"):
+        torch.jit.script(ed.EquivariantLinear(ed.SymmetricGroup(), 1, 1, 2, 2))
+
+
+EXPORT = textwrap.dedent(
+    """
+    import warnings
+    import numpy as np
+    import torch
+    import equidiag as ed
+
+    warnings.simplefilter("ignore")
+    cases = [
+        (ed.SymmetricGroup(), 2, 2),
+        (ed.SpecialOrthogonalGroup(3), 2, 1),
+        (ed.SymplecticGroup(4), 2, 2),
+    ]
+    for group, k, l in cases:
+        layer = ed.EquivariantLinear(group, k, l, 3, 4)
+        x = torch.randn((2, 3) + (group.degree or 5,) * k)
+        if group.degree:
+            shapes = None
+            sizes = [group.degree]
+        else:
+            n = torch.export.Dim("n", min=2, max=64)
+            shapes = ({axis: n for axis in range(2, 2 + k)},)
+            sizes = [5, 8]
+        program = torch.export.export(layer, (x,), dynamic_shapes=shapes)
+        onnxruntime = None
+        if group.degree is None:  # ONNX: the layers without constant factors (see the FAQ)
+            onnx_program = torch.onnx.export(layer, (x,), dynamo=True, dynamic_shapes=shapes)
+            try:
+                import onnxruntime
+            except ImportError:
+                pass
+        if onnxruntime is not None:
+            onnx_program.save("layer.onnx")
+            session = onnxruntime.InferenceSession("layer.onnx")
+        for size in sizes:
+            xs = torch.randn((2, 3) + (size,) * k)
+            expected = layer(xs)
+            torch.testing.assert_close(program.module()(xs), expected, atol=1e-5, rtol=1e-5)
+            if onnxruntime is not None:
+                out = session.run(None, {session.get_inputs()[0].name: xs.numpy()})[0]
+                np.testing.assert_allclose(out, expected.detach().numpy(), atol=1e-4)
+    print("exported ok")
+    """
+)
+
+
+def test_torch_export_and_onnx_with_a_dynamic_n(tmp_path):
+    pytest.importorskip("onnxscript")
+    result = subprocess.run(
+        [sys.executable, "-c", EXPORT],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "exported ok" in result.stdout
+
+
+def test_a_model_trains_under_autocast_like_nn_linear():
+    G = ed.SymmetricGroup()
+    model = nn.Sequential(
+        ed.EquivariantLinear(G, 2, 2, 3, 8, normalize="mean"),
+        nn.ReLU(),
+        ed.EquivariantLinear(G, 2, 1, 8, 8, normalize="mean"),
+        ed.EquivariantLinear(G, 1, 0, 8, 1, normalize="mean"),
+    )
+    x, target = torch.randn(16, 3, 6, 6), torch.randn(16, 1)
+    with torch.no_grad():
+        reference = model(x)
+    optimizer = torch.optim.SGD(model.parameters(), lr=1e-2)  # (as in float32)
+    losses = []
+    for _ in range(5):
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            out = model(x)
+            assert out.dtype == torch.bfloat16
+            loss = (out.float() - target).pow(2).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        assert all(p.grad.dtype == torch.float32 for p in model.parameters())
+        optimizer.step()
+        losses.append(float(loss.detach()))
+    assert losses[-1] < losses[0]
+    with torch.autocast("cpu", dtype=torch.bfloat16), torch.no_grad():
+        low = model[0](x)
+    torch.testing.assert_close(
+        low.float(), model[0](x).detach(), atol=0.05 * float(reference.abs().max()) + 0.1, rtol=0.05
+    )
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        ed.EquivariantLinear(ed.SymmetricGroup(), 2, 1, 3, 2),
+        ed.EquivariantLinear(ed.SymplecticGroup(4), 1, 1, 3, 2),
+        ed.MixedOrderLinear(ed.OrthogonalGroup(3), {1: 3, 2: 2}, {1: 2, 2: 2}),
+        GatedNonlinearity(ed.OrthogonalGroup(3), 1, 3),
+        InvariantPooling(ed.SpecialOrthogonalGroup(3), 2, 3),
+    ],
+    ids=type,
+)
+def test_whole_modules_save_and_load_with_weights_only(module):
+    buffer = io.BytesIO()
+    torch.save(module, buffer)
+    buffer.seek(0)
+    loaded = torch.load(buffer)  # weights_only=True, the default
+    assert type(loaded) is type(module)
+    assert all(
+        torch.equal(a, b)
+        for a, b in zip(loaded.state_dict().values(), module.state_dict().values())
+    )
+
+
+def test_containers_of_torch_need_torch_allow_listing_as_usual():
+    model = nn.Sequential(ed.EquivariantLinear(ed.SymmetricGroup(), 1, 1, 2, 2), nn.ReLU())
+    buffer = io.BytesIO()
+    torch.save(model, buffer)
+    buffer.seek(0)
+    with torch.serialization.safe_globals([nn.Sequential, nn.ReLU]):
+        loaded = torch.load(buffer)
+    x = torch.randn(3, 2, 4)
+    torch.testing.assert_close(loaded(x), model(x))
