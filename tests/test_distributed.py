@@ -58,6 +58,7 @@ SCRIPT = textwrap.dedent(
         assert torch.equal(gathered[0], gathered[1]), "ranks disagree"
         if rank == 0:
             torch.save(flat, out)
+        dist.barrier()  # both ranks done with gloo before either tears it down
         dist.destroy_process_group()
 
 

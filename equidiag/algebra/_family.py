@@ -26,11 +26,15 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from ..errors import EquidiagValueError
+from ..errors import EquidiagValueError, check_size
 from ._element import Element, stack_sparse
-from ._rank import independent_rows
+from ._rank import independent_elements_sketched, independent_rows
 
-__all__ = ["SpanningFamily", "select_basis"]
+__all__ = ["EXACT_SELECTION_ENTRIES", "SpanningFamily", "select_basis"]
+
+#: above this many entries (elements times n^(l+k)), bases are chosen from certified sketches
+#: (see :func:`equidiag.algebra._rank.independent_elements_sketched`), in bounded memory
+EXACT_SELECTION_ENTRIES = 2**22
 
 
 class SpanningFamily(ABC):
@@ -89,6 +93,11 @@ class SpanningFamily(ABC):
 def select_basis(spanning: tuple[Element, ...], n: int, dimension: int) -> tuple[Element, ...]:
     """Return the first maximal independent subset of ``spanning`` at ``n``, by exact rank.
 
+    Small cases eliminate the stacked integer matrices exactly; larger ones (over
+    :data:`EXACT_SELECTION_ENTRIES` entries) take elements greedily while random sketches of
+    their matrices stay independent modulo a prime, which certifies independence (so the
+    result is a basis; with high probability the same first subset) in bounded memory.
+
     Examples
     --------
     >>> from equidiag.algebra import brauer_diagrams
@@ -98,5 +107,14 @@ def select_basis(spanning: tuple[Element, ...], n: int, dimension: int) -> tuple
     """
     if dimension == 0:
         return ()
+    k, l = spanning[0].in_order, spanning[0].out_order
+    if len(spanning) * n ** (k + l) > EXACT_SELECTION_ENTRIES:  # certified sketches, bounded
+        chosen = independent_elements_sketched(spanning, n, dimension)
+        if chosen is not None:
+            return tuple(spanning[i] for i in chosen)
+        check_size(
+            f"exact rank selection among {len(spanning):,} matrices of {n ** (k + l):,} entries",
+            len(spanning) * n ** (k + l),
+        )
     rows = stack_sparse(spanning, n, dtype=np.int64)
     return tuple(spanning[i] for i in independent_rows(rows, dimension))

@@ -11,12 +11,14 @@ over the rationals with sympy.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import scipy.sparse as sp
 from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
 
-__all__ = ["independent_rows"]
+__all__ = ["independent_elements_sketched", "independent_rows"]
 
 _P = 2**31 - 1
 
@@ -89,3 +91,136 @@ def independent_rows(rows: sp.csr_matrix, expected_rank: int | None = None) -> l
     if expected_rank is not None and len(chosen) == expected_rank:
         return chosen
     return _pivots_exact(matrix)
+
+
+# ----------------------------------------------------------------------- certified sketches
+#: primes for the sketch, largest first; one is picked so that float64 products stay exact
+_SKETCH_PRIMES = (999983, 262139, 65521, 16381, 4093, 1021, 251)
+_EXACT = 2.0**53
+
+
+def _sketch_prime(inner: int) -> int:
+    """Return the largest listed prime ``p`` with ``inner * p**2 < 2**53`` (exact sums)."""
+    for p in _SKETCH_PRIMES:
+        if inner * float(p) ** 2 < _EXACT:
+            return p
+    msg = f"no sketch prime keeps sums of {inner:,} products exact in float64"
+    raise ValueError(msg)
+
+
+def _sketch_block(block, n: int, u: np.ndarray, v: np.ndarray, p: int) -> np.ndarray:
+    """``vec(U^T M_e V) mod p`` for each element ``e`` of the block: shape ``(len, a * b)``."""
+    from ._element import stack_sparse  # (a late import: _element imports this module's users)
+
+    rows_out, cols_in = u.shape[0], v.shape[0]
+    stacked = stack_sparse(block, n, dtype=np.int64).tocoo()
+    element, flat = stacked.row, stacked.col
+    largest = float(np.abs(stacked.data).max(initial=0))
+    matrices = sp.csr_matrix(
+        (stacked.data.astype(np.float64), (element * rows_out + flat // cols_in, flat % cols_in)),
+        shape=(len(block) * rows_out, cols_in),
+    )
+    y = (matrices @ v).reshape(len(block), rows_out, v.shape[1])  # M_e V
+    if rows_out * cols_in * largest * float(p) ** 2 >= _EXACT:
+        y = np.mod(y, p)  # large entries: reduce before the second product
+    y = np.ascontiguousarray(y.transpose(0, 2, 1)).reshape(-1, rows_out)
+    s = np.mod(y @ u, p)  # (U^T M_e V)^T, one product for the whole block
+    return s.reshape(len(block), -1)
+
+
+def independent_elements_sketched(
+    elements, n: int, dimension: int, *, chunk: int = 256, seed: int = 0
+) -> list[int] | None:
+    """Choose ``dimension`` independent elements, certified, without densifying their matrices.
+
+    Each element's ``n^l x n^k`` matrix ``M`` is sketched as ``U^T M V`` modulo a prime
+    ``p``, with random integer ``U`` (``n^l x a``) and ``V`` (``n^k x b``), ``a b >=
+    dimension``; elements are taken greedily, in order, while their sketches are independent
+    modulo ``p``. A rational dependency among matrices survives any linear sketch (scaled to
+    coprime integers, it stays one modulo ``p``), so sketches independent modulo ``p`` certify
+    that the matrices are independent: ``dimension`` of them are a basis. Sketches are made
+    and reduced a chunk at a time, so memory stays at a few sketch rows and the reduced
+    basis, ``O(dimension^2)``.
+
+    Returns
+    -------
+    list of int or None
+        Increasing indices, or ``None`` if three sketches of growing size fell short (the
+        caller then falls back to exact elimination).
+    """
+    if dimension == 0:
+        return []
+    k, l = elements[0].in_order, elements[0].out_order
+    rows_out, cols_in = n**l, n**k
+    # exact float64: the reductions sum at most `dimension` products below p^2, and U^T M V
+    # (for matrices of small integers) at most rows_out * cols_in of them
+    p = _sketch_prime(max(dimension, rows_out * cols_in) + 1)
+    for attempt in range(3):
+        rng = np.random.default_rng(seed + attempt)
+        target = (dimension + 8) * (attempt + 1)
+        a = min(rows_out, max(1, math.isqrt(target) + 1))
+        b = min(cols_in, -(-target // a))
+        u = rng.integers(0, p, (rows_out, a)).astype(np.float64)
+        v = rng.integers(0, p, (cols_in, b)).astype(np.float64)
+        chosen = _greedy_independent(elements, n, u, v, p, dimension, chunk)
+        if len(chosen) == dimension:
+            return chosen
+    return None
+
+
+def _greedy_independent(elements, n, u, v, p, dimension, chunk, part=32) -> list[int]:
+    """Return greedy pivots over sketches, a chunk at a time.
+
+    The chosen rows are kept in reduced row echelon form modulo ``p``; within a chunk, rows are
+    eliminated ``part`` at a time and the rest of the chunk is updated by one product per part
+    (float64, exact below ``2**53``).
+    """
+    width = u.shape[1] * v.shape[1]
+    basis = np.zeros((0, width))  # reduced row echelon form modulo p
+    pivots: list[int] = []
+    chosen: list[int] = []
+    for start in range(0, len(elements), chunk):
+        x = _sketch_block(elements[start : start + chunk], n, u, v, p)
+        if pivots:
+            x = np.mod(x - np.mod(x[:, pivots] @ basis, p), p)
+        rows = np.zeros((0, width))  # this chunk's new rows, reduced among themselves
+        new_pivots: list[int] = []
+        for first in range(0, len(x), part):
+            found, columns = [], []
+            block = x[first : first + part]
+            for i in range(len(block)):
+                nonzero = np.flatnonzero(block[i])
+                if len(nonzero) == 0:
+                    continue
+                column = int(nonzero[0])
+                row = np.mod(block[i] * pow(int(block[i, column]), p - 2, p), p)
+                later = block[i + 1 :]
+                later -= np.outer(later[:, column], row)
+                np.mod(later, p, out=later)
+                found.append(row)
+                columns.append(column)
+                chosen.append(start + first + i)
+                if len(chosen) == dimension:
+                    break
+            if not found:
+                continue
+            new = np.array(found)
+            for j in range(len(new) - 1, 0, -1):  # back-substitute within the part
+                new[:j] = np.mod(new[:j] - np.outer(new[:j, columns[j]], new[j]), p)
+            rest = x[first + part :]
+            if len(rest):
+                x[first + part :] = np.mod(rest - np.mod(rest[:, columns] @ new, p), p)
+            if len(rows):
+                rows = np.mod(rows - np.mod(rows[:, columns] @ new, p), p)
+            rows = np.vstack([rows, new])
+            new_pivots += columns
+            if len(chosen) == dimension:
+                break
+        if new_pivots:
+            if pivots:
+                basis = np.mod(basis - np.mod(basis[:, new_pivots] @ rows, p), p)
+            basis = np.vstack([basis, rows])
+            pivots += new_pivots
+        if len(chosen) == dimension:
+            break
+    return chosen

@@ -89,3 +89,39 @@ def test_containers_and_plans_are_immutable():
     assert hash(basis) == hash(ed.equivariant_basis(ed.SymmetricGroup(3), 1, 1))
     with pytest.raises(AttributeError, match="immutable"):
         ed.SymmetricGroup(3).family_name = "x"
+
+
+@pytest.mark.parametrize(
+    ("G", "k", "l"),
+    [
+        (ed.OrthogonalGroup(2), 3, 3),
+        (ed.SpecialOrthogonalGroup(3), 3, 3),
+        (ed.SpecialOrthogonalGroup(2), 2, 4),
+        (ed.SymplecticGroup(2), 4, 4),
+        (ed.OrthogonalGroup(3), 4, 4),
+    ],
+    ids=str,
+)
+def test_certified_sketch_selection_matches_exact_selection(G, k, l):
+    from equidiag.algebra._element import stack_sparse
+    from equidiag.algebra._rank import independent_elements_sketched
+
+    spanning = tuple(ed.spanning_set(G, k, l))
+    dim = ed.dimension(G, k, l)
+    chosen = independent_elements_sketched(spanning, G.degree, dim, chunk=16)
+    assert chosen == independent_rows(stack_sparse(spanning, G.degree, np.int64), dim)
+
+
+def test_large_bases_are_selected_through_sketches(monkeypatch):
+    from equidiag.algebra import _family
+
+    monkeypatch.setattr(_family, "EXACT_SELECTION_ENTRIES", 10)
+    ed.clear_caches()
+    try:
+        basis = ed.equivariant_basis(ed.OrthogonalGroup(2), 3, 3)
+        assert len(basis) == ed.dimension(ed.OrthogonalGroup(2), 3, 3)
+        from tests.reference import numeric_rank
+
+        assert numeric_rank(basis.to_dense()) == len(basis)
+    finally:
+        ed.clear_caches()
