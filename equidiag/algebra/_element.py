@@ -268,11 +268,26 @@ def stack_sparse(elements, n: int, dtype=np.float64) -> sp.csr_matrix:
     k, l = elements[0].in_order, elements[0].out_order
     width = n**k
     rows, cols, vals = [], [], []
+    plain: dict[int, list[tuple[int, int, TensorNetwork]]] = {}
     for i, element in enumerate(elements):
+        terms = element.terms()
+        if len(terms) == 1 and not terms[0][1].factors:  # a diagram of Kronecker deltas
+            coefficient, network = terms[0]
+            plain.setdefault(len(network.letters), []).append((i, coefficient, network))
+            continue
         coo = element.matrix(n, "sparse", dtype).tocoo()
         rows.append(np.full(coo.nnz, i))
         cols.append(coo.row.astype(np.int64) * width + coo.col)
         vals.append(coo.data)
+    for letters, group in plain.items():  # all at once: every labelling of the letters
+        grid = np.indices((n,) * letters, dtype=np.int64).reshape(letters, n**letters)
+        weights = np.zeros((len(group), letters), dtype=np.int64)
+        for g, (_, _, network) in enumerate(group):
+            for position, letter in enumerate(network.out_sub + network.in_sub):
+                weights[g, letter] += n ** (k + l - 1 - position)
+        rows.append(np.repeat([i for i, _, _ in group], n**letters))
+        cols.append((weights @ grid).ravel())
+        vals.append(np.repeat(np.array([c for _, c, _ in group], dtype=dtype), n**letters))
     return sp.csr_matrix(
         (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
         shape=(len(elements), n ** (k + l)),

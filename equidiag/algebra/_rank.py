@@ -171,20 +171,23 @@ def independent_elements_sketched(
 def _greedy_independent(elements, n, u, v, p, dimension, chunk, part=32) -> list[int]:
     """Return greedy pivots over sketches, a chunk at a time.
 
-    The chosen rows are kept in reduced row echelon form modulo ``p``; within a chunk, rows are
-    eliminated ``part`` at a time and the rest of the chunk is updated by one product per part
-    (float64, exact below ``2**53``).
+    Chosen rows are kept in two reduced row echelon forms modulo ``p``: the basis, and the
+    rows found since it was last extended (zero on its pivots), merged into it every
+    ``chunk`` rows, so that the basis is rewritten rarely. Within a chunk, rows are eliminated
+    ``part`` at a time and the rest of the chunk is updated by one product per part (float64,
+    exact below ``2**53``).
     """
+
+    def reduce(x, rows, columns):  # x - x[:, columns] @ rows (mod p), rows in RREF
+        return np.mod(x - np.mod(x[:, columns] @ rows, p), p) if columns else x
+
     width = u.shape[1] * v.shape[1]
-    basis = np.zeros((0, width))  # reduced row echelon form modulo p
-    pivots: list[int] = []
+    basis, pivots = np.zeros((0, width)), []  # RREF modulo p
+    pending, pending_pivots = np.zeros((0, width)), []  # RREF, zero on the basis pivots
     chosen: list[int] = []
     for start in range(0, len(elements), chunk):
         x = _sketch_block(elements[start : start + chunk], n, u, v, p)
-        if pivots:
-            x = np.mod(x - np.mod(x[:, pivots] @ basis, p), p)
-        rows = np.zeros((0, width))  # this chunk's new rows, reduced among themselves
-        new_pivots: list[int] = []
+        x = reduce(reduce(x, basis, pivots), pending, pending_pivots)
         for first in range(0, len(x), part):
             found, columns = [], []
             block = x[first : first + part]
@@ -207,20 +210,16 @@ def _greedy_independent(elements, n, u, v, p, dimension, chunk, part=32) -> list
             new = np.array(found)
             for j in range(len(new) - 1, 0, -1):  # back-substitute within the part
                 new[:j] = np.mod(new[:j] - np.outer(new[:j, columns[j]], new[j]), p)
-            rest = x[first + part :]
-            if len(rest):
-                x[first + part :] = np.mod(rest - np.mod(rest[:, columns] @ new, p), p)
-            if len(rows):
-                rows = np.mod(rows - np.mod(rows[:, columns] @ new, p), p)
-            rows = np.vstack([rows, new])
-            new_pivots += columns
+            if first + part < len(x):
+                x[first + part :] = reduce(x[first + part :], new, columns)
+            pending = np.vstack([reduce(pending, new, columns), new])
+            pending_pivots += columns
             if len(chosen) == dimension:
                 break
-        if new_pivots:
-            if pivots:
-                basis = np.mod(basis - np.mod(basis[:, new_pivots] @ rows, p), p)
-            basis = np.vstack([basis, rows])
-            pivots += new_pivots
+        if len(pending_pivots) >= chunk or len(chosen) == dimension:
+            basis = np.vstack([reduce(basis, pending, pending_pivots), pending])
+            pivots += pending_pivots
+            pending, pending_pivots = np.zeros((0, width)), []
         if len(chosen) == dimension:
             break
     return chosen
