@@ -182,8 +182,8 @@ def _greedy_independent(elements, n, u, v, p, dimension, chunk, part=32) -> list
         return np.mod(x - np.mod(x[:, columns] @ rows, p), p) if columns else x
 
     width = u.shape[1] * v.shape[1]
-    basis, pivots = np.zeros((0, width)), []  # RREF modulo p
-    pending, pending_pivots = np.zeros((0, width)), []  # RREF, zero on the basis pivots
+    basis, pivots = np.zeros((0, width)), list[int]()  # RREF modulo p
+    pending, pending_pivots = np.zeros((0, width)), list[int]()  # RREF, zero on basis pivots
     chosen: list[int] = []
     for start in range(0, len(elements), chunk):
         x = _sketch_block(elements[start : start + chunk], n, u, v, p)
