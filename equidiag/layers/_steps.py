@@ -338,7 +338,7 @@ class Embedding:
         )
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)  # equal (and cached once) for the same embeddings
 class DiagonalWrites:
     #: its constants are torch operations on n, so torch.compile traces them with a symbolic n
     traced = True

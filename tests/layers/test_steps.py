@@ -91,3 +91,13 @@ def test_sparse_strategy_is_accepted_by_layers():
     x = torch.randn(4, 2, 3, 3, dtype=torch.float64)
     torch.testing.assert_close(sparse(x), dense(x))
     assert "strategy=sparse" in repr(sparse)
+
+
+def test_constants_are_built_once_per_degree_and_reused():
+    layer = ed.EquivariantLinear(ed.SymmetricGroup(), 2, 2, 2, 2, strategy="factored")
+    x = torch.randn(3, 2, 5, 5)
+    layer(x).sum().backward()
+    cached = dict(layer.plan._cache)
+    layer(x).sum().backward()
+    assert layer.plan._cache.keys() == cached.keys()
+    assert all(layer.plan._cache[key] is value for key, value in cached.items())
