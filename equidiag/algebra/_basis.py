@@ -33,6 +33,7 @@ import numpy as np
 import scipy.sparse as sp
 import sympy
 
+from .._frozen import Frozen
 from ..errors import (
     EquidiagValueError,
     SizeLimitError,
@@ -137,7 +138,7 @@ def clear_caches() -> None:
 _CLEAR_HOOKS: list = []
 
 
-class SpanningSet(Sequence):
+class SpanningSet(Frozen, Sequence):
     """A sequence of diagrams whose matrices span an equivariant space (maybe redundantly).
 
     Returned by :func:`spanning_set`; :class:`EquivariantBasis` extends it with a guarantee of
@@ -164,22 +165,13 @@ class SpanningSet(Sequence):
     def __init__(
         self, group: Group, in_order: int, out_order: int, elements: tuple, degree: int | None
     ) -> None:
-        for name, value in (
-            ("group", group),
-            ("in_order", in_order),
-            ("out_order", out_order),
-            ("degree", degree),
-            ("_elements", tuple(elements)),
-        ):
-            object.__setattr__(self, name, value)
-
-    def __setattr__(self, name: str, value: object) -> None:
-        msg = f"{type(self).__name__} is immutable; cannot set {name!r}"
-        raise AttributeError(msg)
-
-    def __delattr__(self, name: str) -> None:
-        msg = f"{type(self).__name__} is immutable; cannot delete {name!r}"
-        raise AttributeError(msg)
+        self._init(
+            group=group,
+            in_order=in_order,
+            out_order=out_order,
+            degree=degree,
+            _elements=tuple(elements),
+        )
 
     def __reduce__(self):
         return (type(self), self._args())
@@ -289,7 +281,7 @@ class EquivariantBasis(SpanningSet):
         kind: str,
     ) -> None:
         super().__init__(group, in_order, out_order, elements, degree)
-        object.__setattr__(self, "kind", kind)
+        self._init(kind=kind)
 
     def _args(self) -> tuple:
         return (*super()._args(), self.kind)

@@ -31,6 +31,7 @@ import numpy as np
 import scipy.sparse as sp
 import sympy
 
+from .._frozen import Frozen
 from ..errors import (
     EquidiagTypeError,
     InvalidDiagramError,
@@ -70,7 +71,7 @@ class Composition(NamedTuple):
     sign: int
 
 
-class Element(ABC):
+class Element(Frozen, ABC):
     """Abstract base of the spanning elements of every family (see the module docstring).
 
     Examples
@@ -98,19 +99,6 @@ class Element(ABC):
     @abstractmethod
     def _from_key(cls, *key: Any) -> Element:
         """Rebuild an element from its :meth:`_key` without validation (used by pickle)."""
-
-    def _init(self, **values: object) -> None:
-        """Set the slots of a new element (the only writes an element ever sees)."""
-        for name, value in values.items():
-            object.__setattr__(self, name, value)
-
-    def __setattr__(self, name: str, value: object) -> None:
-        msg = f"{type(self).__name__} is immutable; cannot set {name!r}"
-        raise AttributeError(msg)
-
-    def __delattr__(self, name: str) -> None:
-        msg = f"{type(self).__name__} is immutable; cannot delete {name!r}"
-        raise AttributeError(msg)
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and other._key() == self._key()

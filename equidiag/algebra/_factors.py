@@ -21,12 +21,13 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
+from .._frozen import Frozen
 from ..errors import EquidiagTypeError, EquidiagValueError, check_size
 
 __all__ = ["EPSILON", "OMEGA", "FactorKind", "LeviCivita", "SymplecticForm", "factor_tensor"]
 
 
-class FactorKind(ABC):
+class FactorKind(Frozen, ABC):
     """A kind of constant tensor: its nonzeros at each degree, its symbol, its density.
 
     Subclasses are immutable values: equal and hashable by :meth:`_key` (their defining data),
@@ -50,19 +51,6 @@ class FactorKind(ABC):
     def _key(self) -> tuple:
         """Return the defining data (empty for a kind without parameters)."""
         return ()
-
-    def _init(self, **values: object) -> None:
-        """Set the attributes of a new kind (kinds are immutable afterwards)."""
-        for name, value in values.items():
-            object.__setattr__(self, name, value)
-
-    def __setattr__(self, name: str, value: object) -> None:
-        msg = f"{type(self).__name__} is immutable; cannot set {name!r} (use _init in __init__)"
-        raise AttributeError(msg)
-
-    def __delattr__(self, name: str) -> None:
-        msg = f"{type(self).__name__} is immutable; cannot delete {name!r}"
-        raise AttributeError(msg)
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and other._key() == self._key()

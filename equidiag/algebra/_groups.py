@@ -21,6 +21,7 @@ from typing import ClassVar
 import numpy as np
 import scipy.linalg
 
+from .._frozen import Frozen
 from ..errors import (
     EquidiagTypeError,
     EquidiagValueError,
@@ -104,7 +105,7 @@ def permutation_matrix(perm: Sequence[int] | np.ndarray) -> np.ndarray:
 GROUP_NAMES: dict[str, type[Group]] = {}
 
 
-class Group(ABC):
+class Group(Frozen, ABC):
     """Abstract base of the groups acting on ``R^n``.
 
     A group holds group theory only: its defining data, :meth:`generators`, :meth:`sample`,
@@ -138,15 +139,7 @@ class Group(ABC):
         if n is None and not self.size_agnostic:
             msg = f"{type(self).__name__} needs its degree n, e.g. {type(self).__name__}(3)"
             raise EquidiagValueError(msg)
-        object.__setattr__(self, "_degree", None if n is None else check_positive_int("n", n))
-
-    def __setattr__(self, name: str, value: object) -> None:
-        msg = f"{type(self).__name__} is immutable; cannot set {name!r}"
-        raise AttributeError(msg)
-
-    def __delattr__(self, name: str) -> None:
-        msg = f"{type(self).__name__} is immutable; cannot delete {name!r}"
-        raise AttributeError(msg)
+        self._init(_degree=None if n is None else check_positive_int("n", n))
 
     def _args(self) -> tuple:
         """Return the constructor arguments that define this group (``(n,)`` by default)."""

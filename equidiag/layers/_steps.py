@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import torch
 
+from .._frozen import Frozen
 from ..algebra import Factor, TensorNetwork, factor_tensor
 from ..algebra._networks import LETTERS as _CHARS
 from ..errors import EquidiagValueError, size_limit, tracing
@@ -81,7 +82,7 @@ def _subscripts(letters: tuple[int, ...]) -> str:
     return "".join(_CHARS[a] for a in letters)
 
 
-class Contraction:
+class Contraction(Frozen):
     """Contract the trailing axes of ``t`` (lettered ``source``) with factors, into ``target``.
 
     ``source`` may repeat letters (a generalised diagonal); ``target`` letters are distinct and
@@ -126,14 +127,13 @@ class Contraction:
         "target",
     )
 
-    def __setattr__(self, name: str, value: object) -> None:
-        msg = f"Contraction is immutable (plans are shared); cannot set {name!r}"
-        raise AttributeError(msg)
+    def _init_one(self, name: str, value: object) -> None:
+        self._init(**{name: value})
 
     def __init__(
         self, source: tuple[int, ...], factors: tuple[Factor, ...], target: tuple[int, ...]
     ) -> None:
-        init = functools.partial(object.__setattr__, self)
+        init = functools.partial(self._init_one)
         init("outside", outside_builder())
         init("source", source)
         init("factors", factors)
