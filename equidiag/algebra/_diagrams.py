@@ -46,6 +46,7 @@ from ._element import (
     Composition,
     Element,
     check_declared,
+    check_middle_orders,
     matrix_in_format,
     parse_blocks,
     vertex_name,
@@ -244,12 +245,7 @@ class PartitionDiagram(Element):
         if type(other) is not type(self):
             msg = f"cannot compose {type(self).__name__} with {type(other).__name__}"
             raise InvalidDiagramError(msg)
-        if other.out_order != self.in_order:
-            msg = (
-                f"cannot compose: the lower diagram {other!r} has out_order={other.out_order} "
-                f"but the upper diagram {self!r} has in_order={self.in_order}; they must match"
-            )
-            raise InvalidDiagramError(msg)
+        check_middle_orders(self, other)
 
     def tensor(self, other: PartitionDiagram) -> PartitionDiagram:
         """Return ``self ⊗ other``, whose matrix is ``kron(M(self), M(other))``.

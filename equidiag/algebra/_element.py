@@ -229,6 +229,16 @@ class Element(Frozen, ABC):
         return draw(self._picture(), ax)
 
 
+def check_middle_orders(upper: Element, lower: Element) -> None:
+    """Raise unless ``lower.out_order == upper.in_order`` (composition ``upper ∘ lower``)."""
+    if lower.out_order != upper.in_order:
+        msg = (
+            f"cannot compose: the lower diagram {lower!r} has out_order={lower.out_order} but "
+            f"the upper diagram {upper!r} has in_order={upper.in_order}; they must match"
+        )
+        raise InvalidDiagramError(msg)
+
+
 def matrix_in_format(network_terms, n: int, format: str, dtype):
     """Evaluate a linear combination of networks ``[(coef, net), ...]`` in one matrix format."""
     check_choice("format", format, _FORMATS)

@@ -30,7 +30,14 @@ from ._brauer import (
     count_brauer_diagrams,
 )
 from ._draw import PictureData, blocks_picture
-from ._element import Composition, Element, check_declared, parse_blocks, vertex_name
+from ._element import (
+    Composition,
+    Element,
+    check_declared,
+    check_middle_orders,
+    parse_blocks,
+    vertex_name,
+)
 from ._factors import EPSILON, permutation_signs
 from ._family import SpanningFamily
 from ._networks import Factor, TensorNetwork
@@ -256,12 +263,7 @@ def _compose_with_brauer(upper, lower) -> Composition:
             f"sum of Brauer diagrams); got {type(upper).__name__} ∘ {type(lower).__name__}"
         )
         raise InvalidDiagramError(msg)
-    if lower.out_order != upper.in_order:
-        msg = (
-            f"cannot compose: the lower diagram {lower!r} has out_order={lower.out_order} but "
-            f"the upper diagram {upper!r} has in_order={upper.in_order}; they must match"
-        )
-        raise InvalidDiagramError(msg)
+    check_middle_orders(upper, lower)
     m, k1, l2 = lower.out_order, lower.in_order, upper.out_order
     size_lower = m + k1
     uf = UnionFind(size_lower + l2 + m)
