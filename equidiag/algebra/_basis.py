@@ -16,7 +16,8 @@ most ``n`` blocks, which is a basis for every ``n`` (math specification §2.3).
 
 For ``O(n)``, ``SO(n)`` and ``Sp(n)`` (Pearce-Crump, arXiv:2212.08630) the spanning set is the
 Brauer-type diagrams of :mod:`equidiag.algebra._brauer`; where it is redundant (small ``n``), the
-basis is its first maximal linearly independent subset, chosen by exact rank.
+basis is its first maximal linearly independent subset, chosen by exact rank, trying diagrams
+with fewer crossings first.
 
 :func:`dimension` never looks at diagrams: it evaluates an independent formula (for ``S_n`` the
 Stirling sum ``sum_{t <= n} S(l + k, t)``; hook-length sums for the Brauer family), which the
@@ -405,8 +406,8 @@ def equivariant_basis(
         ``k`` and ``l``.
     kind : {"diagram", "orbit"}, optional
         ``"diagram"`` (the default): for ``S_n`` the ``D_pi`` with ``|pi| <= n``; for the Brauer
-        family the spanning set, or its first maximal independent subset (by exact rank) where
-        it is redundant. ``"orbit"`` (``S_n`` only): ``X_pi`` with ``|pi| <= n``.
+        family the spanning set, or where it is redundant its first maximal independent
+        subset (by exact rank, fewer crossings first). ``"orbit"`` (``S_n`` only): ``X_pi`` with ``|pi| <= n``.
     n : int, optional
         Fix the degree of a size-agnostic group. Without any ``n``, the basis is the one valid
         for every large enough ``n`` (the whole spanning set: ``n >= l + k`` for ``S_n``,

@@ -131,6 +131,43 @@ class BrauerDiagram(PartitionDiagram):
         return super().tensor(other)
 
 
+def crossing_number(pairs: Iterable[tuple[int, int]], in_order: int, out_order: int) -> int:
+    """Return the number of crossing pairs among ``pairs`` of 0-based vertices.
+
+    The vertices are placed around the boundary: top row left to right, then bottom row right
+    to left; two pairs cross when their endpoints interleave.
+
+    Examples
+    --------
+    >>> from equidiag.algebra._brauer import crossing_number
+    >>> identity, swap = [(0, 2), (1, 3)], [(0, 3), (1, 2)]
+    >>> crossing_number(identity, 2, 2), crossing_number(swap, 2, 2)
+    (0, 1)
+    """
+    l, k = out_order, in_order
+
+    def position(v: int) -> int:
+        return v if v < l else l + (k - 1 - (v - l))
+
+    spans = [tuple(sorted((position(a), position(b)))) for a, b in pairs]
+    return sum(
+        1 for (a, b), (c, d) in itertools.combinations(spans, 2) if a < c < b < d or c < a < d < b
+    )
+
+
+class BrauerSelection:
+    """Mixin for the Brauer-type families: bases prefer diagrams with fewer crossings.
+
+    Redundant Brauer spanning sets (small ``n``) have their dependencies among the most
+    crossed diagrams (for ``Sp(2)`` the non-crossing ones are a basis), so trying the
+    elements in order of crossings reaches the dimension early: the selection stops there.
+    """
+
+    def selection_key(self, element: Element) -> int:
+        """Return the number of crossing pairs of ``element.pairs``."""
+        return crossing_number(element.pairs, element.in_order, element.out_order)  # type: ignore[attr-defined]
+
+
 def brauer_diagrams(in_order: int, out_order: int) -> Iterator[BrauerDiagram]:
     """Yield every ``(k, l)``-Brauer diagram, ``(l + k - 1)!!`` of them (none if l + k is odd).
 
@@ -282,22 +319,8 @@ class SymplecticDiagram(Element):
         return self.brauer._picture()
 
     def crossings(self) -> int:
-        """Return the number of crossing pairs of pairs.
-
-        The vertices are placed around the boundary: top row left to right, then bottom row
-        right to left.
-        """
-        l, k = self.out_order, self.in_order
-
-        def position(v: int) -> int:
-            return v if v < l else l + (k - 1 - (v - l))
-
-        spans = [tuple(sorted((position(a), position(b)))) for a, b in self.pairs]
-        return sum(
-            1
-            for (a, b), (c, d) in itertools.combinations(spans, 2)
-            if a < c < b < d or c < a < d < b
-        )
+        """Return the number of crossing pairs of pairs (see :func:`crossing_number`)."""
+        return crossing_number(self.pairs, self.in_order, self.out_order)
 
     @property
     def num_caps(self) -> int:
@@ -351,7 +374,7 @@ def _even_partition_dimension(n: int, m: int) -> int:
     )
 
 
-class BrauerFamily(SpanningFamily):
+class BrauerFamily(BrauerSelection, SpanningFamily):
     """The Brauer diagrams: the spanning family of ``O(n)``; a basis iff ``2n >= l + k``."""
 
     def spanning(self, in_order: int, out_order: int, n: int | None) -> tuple[Element, ...]:
@@ -371,7 +394,7 @@ class BrauerFamily(SpanningFamily):
         return 2 * n >= in_order + out_order
 
 
-class SymplecticFamily(SpanningFamily):
+class SymplecticFamily(BrauerSelection, SpanningFamily):
     """The symplectic diagrams: the spanning family of ``Sp(n)``; a basis iff ``n >= l + k``."""
 
     def spanning(self, in_order: int, out_order: int, n: int | None) -> tuple[Element, ...]:

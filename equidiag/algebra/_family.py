@@ -22,7 +22,7 @@ documentation.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -77,7 +77,18 @@ class SpanningFamily(ABC):
         spanning = self.spanning(in_order, out_order, n)
         if n is None or self.is_basis(in_order, out_order, n):
             return spanning
-        return select_basis(spanning, n, self.dimension(n, in_order + out_order))
+        return select_basis(
+            spanning, n, self.dimension(n, in_order + out_order), key=self.selection_key
+        )
+
+    def selection_key(self, element: Element) -> int:
+        """Return the order in which :meth:`basis` tries ``element`` (lower first; default 0).
+
+        Selection keeps the first maximal independent subset in this order, ties in canonical
+        order, and stops at the dimension; a key that puts independent elements first makes
+        selection from a redundant spanning set fast.
+        """
+        return 0
 
     def convert(self, element: Element, source: str, target: str) -> Iterable[tuple[int, Element]]:
         """Yield ``(coefficient, element of kind target)`` summing to ``element`` (of ``source``).
@@ -90,8 +101,16 @@ class SpanningFamily(ABC):
         yield 1, element
 
 
-def select_basis(spanning: tuple[Element, ...], n: int, dimension: int) -> tuple[Element, ...]:
+def select_basis(
+    spanning: tuple[Element, ...],
+    n: int,
+    dimension: int,
+    key: Callable[[Element], int] | None = None,
+) -> tuple[Element, ...]:
     """Return the first maximal independent subset of ``spanning`` at ``n``, by exact rank.
+
+    Elements are tried in order of ``key`` (ties in their given order); the chosen ones are
+    returned in their given order.
 
     Small cases eliminate the stacked integer matrices exactly; larger ones (over
     :data:`EXACT_SELECTION_ENTRIES` entries) take elements greedily while random sketches of
@@ -107,14 +126,19 @@ def select_basis(spanning: tuple[Element, ...], n: int, dimension: int) -> tuple
     """
     if dimension == 0:
         return ()
+    keys = [0] * len(spanning) if key is None else [key(e) for e in spanning]
+    order = sorted(range(len(spanning)), key=keys.__getitem__)
+    trial = tuple(spanning[i] for i in order)
     k, l = spanning[0].in_order, spanning[0].out_order
+    chosen: list[int] | None = None
     if len(spanning) * n ** (k + l) > EXACT_SELECTION_ENTRIES:  # certified sketches, bounded
-        chosen = independent_elements_sketched(spanning, n, dimension)
-        if chosen is not None:
-            return tuple(spanning[i] for i in chosen)
-        check_size(
-            f"exact rank selection among {len(spanning):,} matrices of {n ** (k + l):,} entries",
-            len(spanning) * n ** (k + l),
-        )
-    rows = stack_sparse(spanning, n, dtype=np.int64)
-    return tuple(spanning[i] for i in independent_rows(rows, dimension))
+        chosen = independent_elements_sketched(trial, n, dimension)
+        if chosen is None:
+            check_size(
+                f"exact rank selection among {len(spanning):,} matrices of "
+                f"{n ** (k + l):,} entries",
+                len(spanning) * n ** (k + l),
+            )
+    if chosen is None:
+        chosen = independent_rows(stack_sparse(trial, n, dtype=np.int64), dimension)
+    return tuple(spanning[i] for i in sorted(order[j] for j in chosen))

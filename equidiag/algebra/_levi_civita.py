@@ -23,6 +23,7 @@ import numpy as np
 from ..errors import InvalidDiagramError, check_nonnegative_int, check_positive_int
 from ._brauer import (
     BrauerDiagram,
+    BrauerSelection,
     _double_factorial,
     _even_partition_dimension,
     _matchings,
@@ -350,7 +351,7 @@ def count_brauer_grood_diagrams(in_order: int, out_order: int, n: int) -> int:
     return math.comb(m, n) * _double_factorial(m - n)
 
 
-class SpecialOrthogonalFamily(SpanningFamily):
+class SpecialOrthogonalFamily(BrauerSelection, SpanningFamily):
     """Brauer and Brauer–Grood diagrams: the spanning family of ``SO(n)`` (math spec §4).
 
     Parameters

@@ -123,9 +123,7 @@ def _sketch_block(block, n: int, u: np.ndarray, v: np.ndarray, p: int) -> np.nda
     y = (matrices @ v).reshape(len(block), rows_out, v.shape[1])  # M_e V
     if rows_out * cols_in * largest * float(p) ** 2 >= _EXACT:
         y = np.mod(y, p)  # large entries: reduce before the second product
-    y = np.ascontiguousarray(y.transpose(0, 2, 1)).reshape(-1, rows_out)
-    s = np.mod(y @ u, p)  # (U^T M_e V)^T, one product for the whole block
-    return s.reshape(len(block), -1)
+    return np.mod(u.T @ y, p).reshape(len(block), -1)  # U^T M_e V, one batched product
 
 
 def independent_elements_sketched(
@@ -171,55 +169,69 @@ def independent_elements_sketched(
 def _greedy_independent(elements, n, u, v, p, dimension, chunk, part=32) -> list[int]:
     """Return greedy pivots over sketches, a chunk at a time.
 
-    Chosen rows are kept in two reduced row echelon forms modulo ``p``: the basis, and the
-    rows found since it was last extended (zero on its pivots), merged into it every
-    ``chunk`` rows, so that the basis is rewritten rarely. Within a chunk, rows are eliminated
-    ``part`` at a time and the rest of the chunk is updated by one product per part (float64,
-    exact below ``2**53``).
+    The chosen rows are kept in reduced row echelon form modulo ``p``, stored only on the
+    columns that are not yet pivots (on the pivot columns they are the identity), so the work
+    shrinks as the rank grows. Each chunk is reduced against the basis with one product, then
+    eliminated ``part`` rows at a time (the rest of the chunk updated by one product per part)
+    and merged into the basis with one product. Products run in float64, exact below ``2**53``.
     """
 
     def reduce(x, rows, columns):  # x - x[:, columns] @ rows (mod p), rows in RREF
-        return np.mod(x - np.mod(x[:, columns] @ rows, p), p) if columns else x
+        return np.mod(x - np.mod(x[:, columns] @ rows, p), p) if len(columns) else x
 
-    width = u.shape[1] * v.shape[1]
-    basis, pivots = np.zeros((0, width)), list[int]()  # RREF modulo p
-    pending, pending_pivots = np.zeros((0, width)), list[int]()  # RREF, zero on basis pivots
+    free = np.arange(u.shape[1] * v.shape[1])  # sketch columns that are not pivots yet
+    pivots: list[int] = []
+    basis = np.zeros((0, len(free)))  # RREF rows on the `free` columns
     chosen: list[int] = []
     for start in range(0, len(elements), chunk):
         x = _sketch_block(elements[start : start + chunk], n, u, v, p)
-        x = reduce(reduce(x, basis, pivots), pending, pending_pivots)
-        for first in range(0, len(x), part):
-            found, columns = [], []
-            block = x[first : first + part]
-            for i in range(len(block)):
-                nonzero = np.flatnonzero(block[i])
-                if len(nonzero) == 0:
-                    continue
-                column = int(nonzero[0])
-                row = np.mod(block[i] * pow(int(block[i, column]), p - 2, p), p)
-                later = block[i + 1 :]
-                later -= np.outer(later[:, column], row)
-                np.mod(later, p, out=later)
-                found.append(row)
-                columns.append(column)
-                chosen.append(start + first + i)
-                if len(chosen) == dimension:
-                    break
-            if not found:
-                continue
-            new = np.array(found)
-            for j in range(len(new) - 1, 0, -1):  # back-substitute within the part
-                new[:j] = np.mod(new[:j] - np.outer(new[:j, columns[j]], new[j]), p)
-            if first + part < len(x):
-                x[first + part :] = reduce(x[first + part :], new, columns)
-            pending = np.vstack([reduce(pending, new, columns), new])
-            pending_pivots += columns
-            if len(chosen) == dimension:
-                break
-        if len(pending_pivots) >= chunk or len(chosen) == dimension:
-            basis = np.vstack([reduce(basis, pending, pending_pivots), pending])
-            pivots += pending_pivots
-            pending, pending_pivots = np.zeros((0, width)), []
+        y = np.mod(x[:, free] - np.mod(x[:, pivots] @ basis, p), p) if pivots else x[:, free]
+        found, columns = _eliminate(y, p, part, dimension - len(chosen), start, chosen)
+        if not columns:
+            continue
+        basis = reduce(basis, found, columns)
+        keep = np.setdiff1d(np.arange(len(free)), columns)
+        basis = np.vstack([basis[:, keep], found[:, keep]])
+        pivots += [int(free[c]) for c in columns]
+        free = free[keep]
         if len(chosen) == dimension:
             break
     return chosen
+
+
+def _eliminate(y, p, part, wanted, offset, chosen):
+    """Greedy pivots of the rows of ``y`` modulo ``p``, in RREF; appends their indices."""
+
+    def reduce(x, rows, columns):
+        return np.mod(x - np.mod(x[:, columns] @ rows, p), p) if columns else x
+
+    found, columns = np.zeros((0, y.shape[1])), list[int]()
+    for first in range(0, len(y), part):
+        rows, cols = [], []
+        block = y[first : first + part]
+        for i in range(len(block)):
+            nonzero = np.flatnonzero(block[i])
+            if len(nonzero) == 0:
+                continue
+            column = int(nonzero[0])
+            row = np.mod(block[i] * pow(int(block[i, column]), p - 2, p), p)
+            later = block[i + 1 :]
+            later -= np.outer(later[:, column], row)
+            np.mod(later, p, out=later)
+            rows.append(row)
+            cols.append(column)
+            chosen.append(offset + first + i)
+            if len(columns) + len(cols) == wanted:
+                break
+        if not rows:
+            continue
+        new = np.array(rows)
+        for j in range(len(new) - 1, 0, -1):  # back-substitute within the part
+            new[:j] = np.mod(new[:j] - np.outer(new[:j, cols[j]], new[j]), p)
+        if first + part < len(y):
+            y[first + part :] = reduce(y[first + part :], new, cols)
+        found = np.vstack([reduce(found, new, cols), new])
+        columns += cols
+        if len(columns) == wanted:
+            break
+    return found, columns

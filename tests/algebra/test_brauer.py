@@ -96,6 +96,17 @@ def test_redundant_cases_select_a_basis_by_exact_rank():
         )
 
 
+@pytest.mark.parametrize("k", [2, 3, 4, 5])
+def test_sp2_basis_is_the_non_crossing_diagrams(k):
+    # Sp(2) = SL(2): the commutant of V^{⊗k} is Temperley-Lieb, with the Catalan number C_k of
+    # non-crossing diagrams as a basis; selection tries fewer crossings first, so finds them
+    basis = ed.equivariant_basis(ed.SymplecticGroup(2), k, k)
+    assert len(basis) == math.comb(2 * k, k) // (k + 1)
+    assert {d for d in basis} == {
+        d for d in ed.spanning_set(ed.SymplecticGroup(2), k, k) if d.crossings() == 0
+    }
+
+
 def test_counts_and_enumeration_order():
     for m in range(11):
         k = m // 2
