@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from . import algebra, testing, typing
 from .algebra import (
+    AlternatingGroup,
     OrthogonalGroup,
     SpecialOrthogonalGroup,
     SymmetricGroup,
@@ -33,6 +34,7 @@ if TYPE_CHECKING:  # loaded on first use, so that the algebra never imports torc
 __version__ = "0.1.0"
 
 __all__ = [
+    "AlternatingGroup",
     "EquidiagError",
     "EquivariantLinear",
     "MixedOrderLinear",

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .algebra import (
+    AlternatingGroup,
     OrthogonalGroup,
     SpecialOrthogonalGroup,
     SymmetricGroup,
@@ -110,6 +111,9 @@ def _demo(args: argparse.Namespace) -> None:
         (SpecialOrthogonalGroup(4), 3, 3),
         (SymplecticGroup(2), 3, 3),
         (SymplecticGroup(4), 2, 2),
+        (AlternatingGroup(3), 1, 2),
+        (AlternatingGroup(4), 2, 2),
+        (AlternatingGroup(5), 2, 3),
     ]
     for group, k, l in cases:
         kind = args.kind if args.kind in group.basis_kinds else group.basis_kinds[0]
@@ -121,10 +125,14 @@ def _demo(args: argparse.Namespace) -> None:
             f"{group!s:>6} {k}->{l:<2} {dimension(group, k, l):>9} "
             f"{len(spanning_set(group, k, l)):>8} {len(basis):>6} {rank:>5} {error:>23.1e}"
         )
-    print("\nThe 1 -> 1 diagram basis of S_4, and the SO(3) map 2 -> 1 (the cross product):")
+    print(
+        "\nThe 1 -> 1 diagram basis of S_4, the SO(3) map 2 -> 1 (the cross product), and the "
+        "A_3 jellyfish 2 -> 1:"
+    )
     for element in [
         *equivariant_basis(SymmetricGroup(4), 1, 1),
         *equivariant_basis(SpecialOrthogonalGroup(3), 2, 1),
+        *spanning_set(AlternatingGroup(3), 2, 1)[-1:],
     ]:
         print(f"  {element!r}: einsum {element.to_einsum()}")
 

@@ -29,7 +29,12 @@ from equidiag.algebra import (
     as_rng,
     permutation_matrix,
 )
-from tests.reference import burnside_symmetric, commutant_dimension, lie_commutant_dimension
+from tests.reference import (
+    burnside_alternating,
+    burnside_symmetric,
+    commutant_dimension,
+    lie_commutant_dimension,
+)
 
 
 # ------------------------------------------------------------------ a family made in a test file
@@ -138,6 +143,10 @@ def _burnside(G, k, l):
     return burnside_symmetric(G.degree, k + l)
 
 
+def _burnside_alternating(G, k, l):
+    return burnside_alternating(G.degree, k + l)
+
+
 def _lie(G, k, l):
     extra = [np.diag([-1.0] + [1.0] * (G.degree - 1))] if type(G) is ed.OrthogonalGroup else []
     if not G.lie_algebra_basis() and not extra:  # SO(1): the trivial group
@@ -209,6 +218,18 @@ FAMILIES = [
             *((ed.SymplecticGroup(4), k, l) for k, l in _BRAUER_ORDERS),
             *((ed.SymplecticGroup(2), k, l) for k, l in [*_BRAUER_ORDERS, (3, 3)]),
         ),
+    ),
+    Row(
+        "A_n",
+        tuple(ed.AlternatingGroup(n) for n in range(1, 8)),
+        6,
+        _burnside_alternating,
+        tuple(
+            (ed.AlternatingGroup(n), k, l)
+            for n in (4, 3, 5, 2)
+            for k, l in [(2, 2), (1, 1), (1, 2), (2, 1), (0, 3), (3, 0), (3, 1)]
+        ),
+        float("inf"),
     ),
     Row(
         "C_n (defined in tests/cases.py)",

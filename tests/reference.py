@@ -24,6 +24,18 @@ def burnside_symmetric(n: int, m: int) -> int:
     return total // math.factorial(n)
 
 
+def burnside_alternating(n: int, m: int) -> int:
+    """Number of A_n-orbits on [n]^m, by Burnside's lemma over the even permutations."""
+    total = count = 0
+    for perm in itertools.permutations(range(n)):
+        inversions = sum(1 for i in range(n) for j in range(i + 1, n) if perm[i] > perm[j])
+        if inversions % 2 == 0:
+            count += 1
+            total += sum(1 for i, p in enumerate(perm) if i == p) ** m
+    assert total % count == 0
+    return total // count
+
+
 def kron_power(g: np.ndarray, order: int) -> np.ndarray:
     return reduce(np.kron, [g] * order, np.ones((1, 1)))
 

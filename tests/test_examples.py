@@ -34,3 +34,12 @@ def test_inertia_tensor_example():
     assert "test relative error" in out
     error = float(out.rsplit("random O(3) elements: ", 1)[1])
     assert error < 1e-10
+
+
+@pytest.mark.slow
+def test_oriented_volume_example():
+    out = run("train_oriented_volume.py", "--steps", "150")
+    a4 = float(out.split("A4 network: test accuracy ", 1)[1].split()[0])
+    s4 = float(out.split("S4 network: test accuracy ", 1)[1].split()[0])
+    assert a4 > 0.9  # the jellyfish make the orientation learnable ...
+    assert s4 < 0.6  # ... and an S_4-invariant network is at chance

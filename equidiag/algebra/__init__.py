@@ -5,6 +5,14 @@ A group (:class:`Group`) holds group theory; its :attr:`Group.family` (a
 :class:`SpanningFamily`) gives the elements (:class:`Element`) spanning its equivariant maps.
 """
 
+from ._alternating import (
+    AlternatingFamily,
+    AlternatingOrbitElement,
+    JellyfishDiagram,
+    SignedPermutations,
+    count_jellyfish_diagrams,
+    jellyfish_diagrams,
+)
 from ._basis import (
     EquivariantBasis,
     SpanningSet,
@@ -32,6 +40,7 @@ from ._element import Composition, Element
 from ._factors import EPSILON, OMEGA, FactorKind, LeviCivita, SymplecticForm, factor_tensor
 from ._family import SpanningFamily
 from ._groups import (
+    AlternatingGroup,
     Group,
     OrthogonalGroup,
     SpecialOrthogonalGroup,
@@ -53,6 +62,9 @@ from ._partitions import bell_number, blocks_of, mobius, set_partitions, stirlin
 __all__ = [
     "EPSILON",
     "OMEGA",
+    "AlternatingFamily",
+    "AlternatingGroup",
+    "AlternatingOrbitElement",
     "BrauerDiagram",
     "BrauerFamily",
     "BrauerGroodDiagram",
@@ -62,11 +74,13 @@ __all__ = [
     "Factor",
     "FactorKind",
     "Group",
+    "JellyfishDiagram",
     "LeviCivita",
     "OrbitBasisElement",
     "OrthogonalGroup",
     "PartitionDiagram",
     "PartitionFamily",
+    "SignedPermutations",
     "SpanningFamily",
     "SpanningSet",
     "SpecialOrthogonalFamily",
@@ -85,10 +99,12 @@ __all__ = [
     "clear_caches",
     "count_brauer_diagrams",
     "count_brauer_grood_diagrams",
+    "count_jellyfish_diagrams",
     "count_partition_diagrams",
     "dimension",
     "equivariant_basis",
     "factor_tensor",
+    "jellyfish_diagrams",
     "mobius",
     "partition_diagrams",
     "permutation_matrix",

@@ -106,7 +106,7 @@ MAX_ELEMENTS = 2**21
 
 @functools.lru_cache(maxsize=256)
 def _cached_elements(group: Group, k: int, l: int, n: int | None, kind: str) -> tuple:
-    family = group.family
+    family = group.with_degree(n).family
     count = family.count(k, l)
     if count > MAX_ELEMENTS:
         msg = (
@@ -297,7 +297,7 @@ class EquivariantBasis(SpanningSet):
         return f"EquivariantBasis({self._describe()}, dim={len(self)})"
 
     def change_of_basis(self, kind: str) -> np.ndarray:
-        """Return the exact integer matrix ``T`` with ``self[i] = sum_j T[i, j] other[j]``.
+        """Return the exact matrix ``T`` with ``self[i] = sum_j T[i, j] other[j]``.
 
         ``other`` is the basis of kind ``kind`` for the same group, orders and degree.
 
@@ -307,7 +307,9 @@ class EquivariantBasis(SpanningSet):
 
         Returns
         -------
-        numpy.ndarray of int64, shape ``(len(self), len(other))``
+        numpy.ndarray, shape ``(len(self), len(other))``
+            int64, or an object array of :class:`fractions.Fraction` where the change is not
+            integral (``A_n``: ``X_θ^± = (X_θ ± J_θ) / 2``).
 
         Examples
         --------
@@ -322,11 +324,15 @@ class EquivariantBasis(SpanningSet):
             self.group, self.in_order, self.out_order, kind=kind, n=self.degree
         )
         index = {e: j for j, e in enumerate(other)}
-        out = np.zeros((len(self), len(other)), dtype=np.int64)
+        out = np.zeros((len(self), len(other)), dtype=object)
+        out[...] = 0
+        family = self.group.with_degree(self.degree).family
         for i, element in enumerate(self):
-            for coefficient, target in self.group.family.convert(element, self.kind, kind):
+            for coefficient, target in family.convert(element, self.kind, kind):
                 if target in index:  # the others vanish at this degree
                     out[i, index[target]] += coefficient
+        if all(getattr(x, "denominator", 1) == 1 for x in out.flat):
+            return out.astype(np.int64)
         return out
 
     def convert_coefficients(self, coefficients: np.ndarray, kind: str) -> np.ndarray:
@@ -350,7 +356,10 @@ class EquivariantBasis(SpanningSet):
                 f"got shape {coefficients.shape}"
             )
             raise EquidiagValueError(msg)
-        return np.tensordot(self.change_of_basis(kind).T, coefficients, axes=1)
+        change = self.change_of_basis(kind)
+        if change.dtype == object:  # exact fractions (A_n's split orbits): halves are exact
+            change = change.astype(np.float64)
+        return np.tensordot(change.T, coefficients, axes=1)
 
 
 def spanning_set(

@@ -107,29 +107,6 @@ class BrauerDiagram(PartitionDiagram):
         """The pairs ``(r, s)``, ``r < s``, as 0-based vertices, ordered by ``r``."""
         return tuple((a, b) for a, b in self.blocks)
 
-    def compose(self, other):
-        """Return ``self ∘ other`` (see :meth:`PartitionDiagram.compose`).
-
-        ``other`` may also be a Levi-Civita diagram
-        (:class:`~equidiag.algebra.BrauerGroodDiagram`), giving one.
-        """
-        if type(other) is not type(self) and isinstance(other, Element):
-            result = other._rcompose(self)
-            if result is not NotImplemented:
-                return result
-        return super().compose(other)
-
-    def tensor(self, other):
-        """Return ``self ⊗ other`` (see :meth:`PartitionDiagram.tensor`).
-
-        ``other`` may also be a Levi-Civita diagram, giving one.
-        """
-        if type(other) is not type(self) and isinstance(other, Element):
-            result = other._rtensor(self)
-            if result is not NotImplemented:
-                return result
-        return super().tensor(other)
-
 
 def crossing_number(pairs: Iterable[tuple[int, int]], in_order: int, out_order: int) -> int:
     """Return the number of crossing pairs among ``pairs`` of 0-based vertices.

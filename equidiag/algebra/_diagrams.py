@@ -218,7 +218,10 @@ class PartitionDiagram(Element):
         Parameters
         ----------
         other : PartitionDiagram
-            The diagram applied first; ``other.out_order`` must equal ``self.in_order``.
+            The diagram applied first; ``other.out_order`` must equal ``self.in_order``. An
+            element of another type that composes with this one (a Levi-Civita diagram with a
+            Brauer diagram, a jellyfish with a partition diagram) answers through its
+            ``_rcompose`` hook (and ``tensor`` through ``_rtensor``).
 
         Returns
         -------
@@ -237,6 +240,10 @@ class PartitionDiagram(Element):
         >>> cap.compose(cup)
         Composition(diagram=PartitionDiagram(""), loops=1, sign=1)
         """
+        if type(other) is not type(self) and isinstance(other, Element):
+            result = other._rcompose(self)  # a type that knows partition diagrams
+            if result is not NotImplemented:
+                return result
         self._check_composable(other)
         rgs, loops = compose_rgs(self.rgs, self.out_order, other.rgs, other.out_order)
         return Composition(type(self)._from_key(other.in_order, self.out_order, rgs), loops, 1)
@@ -247,7 +254,7 @@ class PartitionDiagram(Element):
             raise InvalidDiagramError(msg)
         check_middle_orders(self, other)
 
-    def tensor(self, other: PartitionDiagram) -> PartitionDiagram:
+    def tensor(self, other: Element) -> Element:
         """Return ``self ⊗ other``, whose matrix is ``kron(M(self), M(other))``.
 
         Examples
@@ -256,6 +263,10 @@ class PartitionDiagram(Element):
         >>> PartitionDiagram("1,1'").tensor(PartitionDiagram("1|1'"))
         PartitionDiagram("1,1'|2|2'")
         """
+        if type(other) is not type(self) and isinstance(other, Element):
+            result = other._rtensor(self)
+            if result is not NotImplemented:
+                return result
         if type(other) is not type(self):
             msg = f"cannot tensor {type(self).__name__} with {type(other).__name__}"
             raise InvalidDiagramError(msg)

@@ -4,7 +4,8 @@ The layout follows the vertex convention of the package: top vertices ``1..l`` (
 ``(i, 1)``, bottom vertices ``1'..k'`` (inputs) at ``(j, 0)``. Within a block, vertices of the
 same row are joined by arcs that bend into the picture, and a block meeting both rows is joined
 by one straight edge between its leftmost top and leftmost bottom vertex. The free vertices of a
-Levi-Civita diagram are joined to an ``ε`` node in the middle; a negative sign is printed in
+Levi-Civita diagram, and the blocks of a jellyfish (its tentacles), are joined to an ``ε`` node
+(the head) in the middle, a jellyfish's free tentacle ending loose; a negative sign is printed in
 front. For an orbit basis element the underlying diagram is drawn and labelled ``X``. Elements
 produce a :class:`PictureData` (``Element._picture``); the functions here only render it.
 """
@@ -54,12 +55,14 @@ def blocks_picture(
     *,
     label: str = "",
     epsilon_legs: tuple[int, ...] = (),
+    epsilon_free: int = 0,
 ) -> PictureData:
     """Return the picture of blocks of vertices, optionally with ``ε`` joined to some vertices.
 
     Within a block, same-row neighbours are joined by arcs, and a block meeting both rows by one
     straight edge between its leftmost top and leftmost bottom vertex. ``epsilon_legs`` are the
-    vertices joined to an ``ε`` node placed under them.
+    vertices joined to an ``ε`` node placed under them (a jellyfish's head joins one vertex of
+    each block, in tentacle order); ``epsilon_free`` tentacles end loose beside the node.
     """
     l = out_order
     arcs, lines = [], []
@@ -75,6 +78,7 @@ def blocks_picture(
         xs = [_position(v, l)[0] for v in epsilon_legs]
         middle = (sum(xs) / len(xs), 0.5)  # under its legs, away from most through pairs
         lines += [(_position(v, l), middle) for v in epsilon_legs]
+        lines += [(middle, (middle[0] + 0.45 * (i + 1), 0.5)) for i in range(epsilon_free)]
     return PictureData(l, in_order, tuple(arcs), tuple(lines), middle, label)
 
 

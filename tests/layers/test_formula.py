@@ -8,10 +8,14 @@ import pytest
 import torch
 
 import equidiag as ed
-from equidiag.algebra import factor_tensor
+from equidiag.algebra import EPSILON, OMEGA, SignedPermutations, factor_tensor
 from tests.cases import LAYER_CASES, CyclicGroup, layer_id
 
 _TOKEN = re.compile(r"\[[^\]]*\]|\S+")
+#: the factor symbols formula() prints for the built-in families
+_KINDS = {
+    kind.symbol: kind for kind in (EPSILON, OMEGA, SignedPermutations(1), SignedPermutations(-1))
+}
 
 
 def _names(subscript: str) -> list[str]:
@@ -38,10 +42,9 @@ def evaluate_term(term: str, out_names: str, x: np.ndarray, n: int) -> np.ndarra
             summed.update(names)
             if token.startswith("mean_"):
                 scale /= float(n) ** len(names)
-        elif token.startswith(("ε_", "Ω_")):
-            names = token[2:]
-            kind = "epsilon" if token[0] == "ε" else "omega"
-            operands.append(factor_tensor(kind, n, len(names)).astype(float))
+        elif token.split("_", 1)[0] in _KINDS:
+            symbol, names = token.split("_", 1)
+            operands.append(factor_tensor(_KINDS[symbol], n, len(names)).astype(float))
             subscripts.append(names)
         elif token.startswith("x"):
             operands.append(x)
