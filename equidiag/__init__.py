@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from . import algebra, testing, typing
 from .algebra import (
     AlternatingGroup,
+    AutomorphismGroup,
     OrthogonalGroup,
     SpecialOrthogonalGroup,
     SymmetricGroup,
@@ -35,6 +36,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AlternatingGroup",
+    "AutomorphismGroup",
     "EquidiagError",
     "EquivariantLinear",
     "MixedOrderLinear",

@@ -5,6 +5,7 @@ Examples
 .. code-block:: console
 
     $ python -m equidiag info S3 2 2 --kind orbit
+    $ python -m equidiag info petersen 1 1 --kind graph
     $ python -m equidiag demo
 """
 
@@ -19,6 +20,7 @@ import numpy as np
 
 from .algebra import (
     AlternatingGroup,
+    AutomorphismGroup,
     OrthogonalGroup,
     SpecialOrthogonalGroup,
     SymmetricGroup,
@@ -53,9 +55,18 @@ def parse_group(text: str, n: int | None = None) -> Group:
     """
     valid = sorted(GROUP_NAMES)
     match = re.fullmatch(r"\s*([A-Za-z]+)\s*(\S*)\s*", text) if isinstance(text, str) else None
+    if isinstance(text, str) and (not match or match.group(1) not in GROUP_NAMES):
+        try:  # a graph: petersen, cycle:12, hypercube:4, an edge-list file
+            return AutomorphismGroup.from_name(text.strip()).with_degree(n)
+        except EquidiagValueError:
+            pass
     if not match or match.group(1) not in GROUP_NAMES:
         shown = text if len(str(text)) <= 40 else str(text)[:40] + "..."
-        msg = f"unknown group {shown!r}; valid names are {valid} followed by n, e.g. S5"
+        msg = (
+            f"unknown group {shown!r}; valid names are {valid} followed by n, e.g. S5, or a "
+            "graph (petersen, cycle:N, path:N, complete:N, hypercube:D, grid:RxC, torus:RxC, "
+            "or an edge-list file) for its automorphism group"
+        )
         raise EquidiagValueError(msg)
     cls = GROUP_NAMES[match.group(1)]
     if not match.group(2) and n is None and not cls.size_agnostic:
@@ -114,6 +125,8 @@ def _demo(args: argparse.Namespace) -> None:
         (AlternatingGroup(3), 1, 2),
         (AlternatingGroup(4), 2, 2),
         (AlternatingGroup(5), 2, 3),
+        (AutomorphismGroup.petersen(), 1, 1),
+        (AutomorphismGroup.cycle(6), 1, 2),
     ]
     for group, k, l in cases:
         kind = args.kind if args.kind in group.basis_kinds else group.basis_kinds[0]

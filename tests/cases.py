@@ -16,6 +16,7 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import networkx as nx
 import numpy as np
 
 import equidiag as ed
@@ -31,6 +32,7 @@ from equidiag.algebra import (
 )
 from tests.reference import (
     burnside_alternating,
+    burnside_generated,
     burnside_symmetric,
     commutant_dimension,
     lie_commutant_dimension,
@@ -147,6 +149,26 @@ def _burnside_alternating(G, k, l):
     return burnside_alternating(G.degree, k + l)
 
 
+def _burnside_generated(G, k, l):
+    return burnside_generated(G.permutations(), G.degree, k + l)
+
+
+def asymmetric_graph() -> ed.AutomorphismGroup:
+    """A 6-vertex graph with no automorphism but the identity (math specification §7.2)."""
+    edges = [(0, 2), (0, 3), (0, 4), (0, 5), (1, 4), (2, 3), (2, 4), (4, 5)]
+    return ed.AutomorphismGroup(nx.Graph(edges), "asymmetric")
+
+
+GRAPH_GROUPS = (
+    ed.AutomorphismGroup.cycle(4),
+    ed.AutomorphismGroup.path(3),
+    ed.AutomorphismGroup.complete(3),
+    ed.AutomorphismGroup.petersen(),
+    asymmetric_graph(),
+    ed.AutomorphismGroup(nx.disjoint_union(nx.path_graph(2), nx.cycle_graph(3)), "P2+C3"),
+)
+
+
 def _lie(G, k, l):
     extra = [np.diag([-1.0] + [1.0] * (G.degree - 1))] if type(G) is ed.OrthogonalGroup else []
     if not G.lie_algebra_basis() and not extra:  # SO(1): the trivial group
@@ -228,6 +250,18 @@ FAMILIES = [
             (ed.AlternatingGroup(n), k, l)
             for n in (4, 3, 5, 2)
             for k, l in [(2, 2), (1, 1), (1, 2), (2, 1), (0, 3), (3, 0), (3, 1)]
+        ),
+        float("inf"),
+    ),
+    Row(
+        "Aut(G)",
+        GRAPH_GROUPS,
+        3,
+        _burnside_generated,
+        tuple(
+            (G, k, l)
+            for G in (ed.AutomorphismGroup.petersen(), ed.AutomorphismGroup.cycle(5))
+            for k, l in [(1, 1), (2, 1), (0, 2), (2, 2)]
         ),
         float("inf"),
     ),

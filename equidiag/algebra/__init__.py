@@ -39,6 +39,14 @@ from ._diagrams import (
 from ._element import Composition, Element
 from ._factors import EPSILON, OMEGA, FactorKind, LeviCivita, SymplecticForm, factor_tensor
 from ._family import SpanningFamily
+from ._graphs import (
+    Adjacency,
+    AutomorphismGroup,
+    BilabelledGraph,
+    GraphFamily,
+    GraphOrbitElement,
+    OrbitIndicator,
+)
 from ._groups import (
     AlternatingGroup,
     Group,
@@ -62,9 +70,12 @@ from ._partitions import bell_number, blocks_of, mobius, set_partitions, stirlin
 __all__ = [
     "EPSILON",
     "OMEGA",
+    "Adjacency",
     "AlternatingFamily",
     "AlternatingGroup",
     "AlternatingOrbitElement",
+    "AutomorphismGroup",
+    "BilabelledGraph",
     "BrauerDiagram",
     "BrauerFamily",
     "BrauerGroodDiagram",
@@ -73,10 +84,13 @@ __all__ = [
     "EquivariantBasis",
     "Factor",
     "FactorKind",
+    "GraphFamily",
+    "GraphOrbitElement",
     "Group",
     "JellyfishDiagram",
     "LeviCivita",
     "OrbitBasisElement",
+    "OrbitIndicator",
     "OrthogonalGroup",
     "PartitionDiagram",
     "PartitionFamily",

@@ -34,6 +34,8 @@ class PictureData:
         Where an ``ε`` node sits.
     label : str
         A prefix such as ``"X"`` (an orbit basis element) or ``"−"`` (a negative sign).
+    nodes : tuple of point
+        Inner vertices (of a bilabelled graph), drawn as open circles.
     """
 
     top: int
@@ -42,6 +44,7 @@ class PictureData:
     lines: tuple[tuple[tuple[float, float], tuple[float, float]], ...]
     epsilon: tuple[float, float] | None = None
     label: str = ""
+    nodes: tuple[tuple[float, float], ...] = ()
 
 
 def _position(vertex: int, out_order: int) -> tuple[float, float]:
@@ -95,6 +98,8 @@ def to_tikz(picture: PictureData) -> str:
     if picture.epsilon is not None:
         x, y = picture.epsilon
         lines.append(rf"  \node[draw, fill=white] at ({x:g},{y:g}) {{$\varepsilon$}};")
+    for x, y in picture.nodes:
+        lines.append(rf"  \node[draw, circle, fill=white, inner sep=1.5pt] at ({x:g},{y:g}) {{}};")
     points = [f"({i},1)" for i in range(1, picture.top + 1)]
     points += [f"({j},0)" for j in range(1, picture.bottom + 1)]
     if points:
@@ -138,6 +143,9 @@ def draw(picture: PictureData, ax=None):
             va="center",
             bbox={"boxstyle": "square", "fc": "white"},
         )
+    if picture.nodes:
+        xs, ys = zip(*picture.nodes)
+        ax.scatter(xs, ys, facecolors="white", edgecolors="black", zorder=4)
     ax.scatter(range(1, picture.top + 1), [1] * picture.top, color="black", zorder=3)
     ax.scatter(range(1, picture.bottom + 1), [0] * picture.bottom, color="black", zorder=3)
     if picture.label:

@@ -1,0 +1,1048 @@
+"""Automorphism groups of graphs: orbits on index tuples, bilabelled graphs, their family.
+
+Following Pearce-Crump and Knottenbelt, *Graph Automorphism Group Equivariant Neural Networks*
+(ICML 2024, arXiv:2307.07810), with the conventions of the equidiag math specification (§7).
+For a simple graph ``G`` on ``n`` vertices with adjacency matrix ``A``, the
+``Aut(G)``-equivariant maps ``(R^n)^{⊗k} -> (R^n)^{⊗l}`` have two descriptions:
+
+* the **orbit basis** (:class:`GraphOrbitElement`): the 0/1 indicators of the orbits of
+  ``Aut(G)`` on ``[n]^{l+k}``, found as connected components of the generators' action on
+  tuple ids (vectorised, :func:`tuple_orbits`); their number is the dimension;
+* **bilabelled graphs** (:class:`BilabelledGraph`): a small graph ``H`` whose vertices carry the
+  ``l`` output and ``k`` input labels (several labels may share a vertex, and vertices may carry
+  none). Its homomorphism matrix counts the homomorphisms ``H -> G`` consistent with the labels:
+  a tensor network with one letter per vertex of ``H`` and the factor ``A`` on every edge, so a
+  layer applies it as sparse products with ``A``. Edgeless bilabelled graphs are the partition
+  diagrams.
+
+The family's ``"graph"`` basis grows bilabelled graphs by size (vertices, then edges) and keeps
+them by exact rank until the rank reaches the dimension; where small graphs stop raising the
+rank it completes with orbit indicators (graphs on at most ``n`` vertices always suffice, math
+specification §7.2, but bounded families do not).
+
+Text form of a bilabelled graph: its vertices separated by ``|``, each written as the labels it
+carries (``1, 2, ...`` outputs, ``1', 2', ...`` inputs) or ``.`` for an unlabelled vertex, then
+``;`` and the edges as pairs of 1-based vertex positions: ``"1|1' ; 1-2"`` is the adjacency
+matrix itself (output on vertex 1, input on vertex 2, an edge between them).
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+from collections.abc import Iterable
+from fractions import Fraction
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+from ..errors import (
+    EquidiagTypeError,
+    EquidiagValueError,
+    InvalidDiagramError,
+    check_positive_int,
+    check_size,
+)
+from ._diagrams import PartitionDiagram, partition_diagrams
+from ._draw import PictureData
+from ._element import (
+    Composition,
+    Element,
+    check_middle_orders,
+    parse_blocks,
+    vertex_name,
+)
+from ._factors import FactorKind
+from ._family import SpanningFamily, select_basis
+from ._groups import Group, as_rng, permutation_matrix
+from ._networks import Factor, TensorNetwork
+from ._partitions import canonical_rgs
+
+__all__ = [
+    "Adjacency",
+    "AutomorphismGroup",
+    "BilabelledGraph",
+    "GraphFamily",
+    "GraphOrbitElement",
+    "OrbitIndicator",
+    "automorphism_generators",
+    "tuple_orbits",
+]
+
+Edges = tuple[tuple[int, int], ...]
+
+
+# ------------------------------------------------------------------------------ the graph
+def check_simple_graph(graph: object) -> tuple[tuple, Edges]:
+    """Return ``(nodes, edges)`` of a networkx simple graph, edges as sorted index pairs.
+
+    Raises
+    ------
+    EquidiagTypeError
+        If ``graph`` is not a networkx graph, or is directed or a multigraph.
+    EquidiagValueError
+        If it has no vertices or has a self-loop.
+    """
+    import networkx as nx
+
+    if not isinstance(graph, nx.Graph):
+        msg = f"graph must be a networkx.Graph, got {type(graph).__name__}"
+        raise EquidiagTypeError(msg)
+    if graph.is_directed() or graph.is_multigraph():
+        kind = "directed" if graph.is_directed() else "multi"
+        msg = f"graph must be a simple undirected networkx.Graph, got a {kind}graph"
+        raise EquidiagTypeError(msg)
+    nodes = tuple(graph.nodes)
+    if not nodes:
+        msg = "graph must have at least one vertex"
+        raise EquidiagValueError(msg)
+    index = {v: i for i, v in enumerate(nodes)}
+    loops = [v for v in nodes if graph.has_edge(v, v)]
+    if loops:
+        msg = f"graph must have no self-loops, found one at {loops[0]!r}"
+        raise EquidiagValueError(msg)
+    edges: Edges = tuple(
+        sorted((min(index[a], index[b]), max(index[a], index[b])) for a, b in graph.edges)
+    )
+    return nodes, edges
+
+
+def _neighbours(n: int, edges: Edges) -> list[set[int]]:
+    adjacent: list[set[int]] = [set() for _ in range(n)]
+    for a, b in edges:
+        adjacent[a].add(b)
+        adjacent[b].add(a)
+    return adjacent
+
+
+@functools.lru_cache(maxsize=64)
+def automorphism_generators(n: int, edges: Edges) -> tuple[tuple[int, ...], ...]:
+    """Return generators of ``Aut(G)`` as image tuples, without enumerating the group.
+
+    A stabiliser chain: for base vertices ``b_1, b_2, ...`` in turn, every vertex ``w`` that
+    some automorphism fixing ``b_1..b_{i-1}`` maps ``b_i`` to is reached, either by the
+    generators found so far or by one new automorphism, found by networkx's VF2 matcher on
+    ``G`` with the base vertices individualised (candidates must have the same distances to the
+    fixed base vertices). The generators found are a strong generating set.
+
+    Examples
+    --------
+    >>> from equidiag.algebra._graphs import automorphism_generators
+    >>> len(automorphism_generators(4, ((0, 1), (1, 2), (2, 3), (0, 3))))
+    2
+    """
+    import networkx as nx
+    from networkx.algorithms.isomorphism import GraphMatcher
+
+    graph = nx.Graph()
+    graph.add_nodes_from(range(n))
+    graph.add_edges_from(edges)
+    distance = np.full((n, n), -1, dtype=np.int64)
+    for source, lengths in nx.all_pairs_shortest_path_length(graph):
+        for target, d in lengths.items():
+            distance[source, target] = d
+    generators: list[tuple[int, ...]] = []
+    fixed: list[int] = []
+    while len(fixed) < n:
+        b = next(v for v in range(n) if v not in fixed)
+        stabiliser = [g for g in generators if all(g[v] == v for v in fixed)]
+        orbit = _orbit_of(b, stabiliser)
+        for w in range(n):
+            if w in orbit or any(distance[f, w] != distance[f, b] for f in fixed):
+                continue
+            if graph.degree(w) != graph.degree(b):
+                continue
+            found = _automorphism_mapping(graph, fixed, b, w, GraphMatcher)
+            if found is not None:
+                generators.append(found)
+                stabiliser.append(found)
+                orbit = _orbit_of(b, stabiliser)
+        fixed.append(b)
+    return tuple(g for g in generators if any(i != v for i, v in enumerate(g)))
+
+
+def _orbit_of(point: int, generators: list[tuple[int, ...]]) -> set[int]:
+    orbit, frontier = {point}, [point]
+    while frontier:
+        v = frontier.pop()
+        for g in generators:
+            if g[v] not in orbit:
+                orbit.add(g[v])
+                frontier.append(g[v])
+    return orbit
+
+
+def _automorphism_mapping(graph, fixed, b, w, matcher_class):
+    """Return an automorphism fixing ``fixed`` pointwise and mapping ``b`` to ``w``, or None."""
+    left, right = graph.copy(), graph.copy()
+    for i, v in enumerate(fixed):
+        left.nodes[v]["tag"] = right.nodes[v]["tag"] = i
+    left.nodes[b]["tag"] = right.nodes[w]["tag"] = -1
+    matcher = matcher_class(left, right, node_match=lambda x, y: x.get("tag") == y.get("tag"))
+    for mapping in matcher.isomorphisms_iter():
+        return tuple(mapping[v] for v in range(graph.number_of_nodes()))
+    return None
+
+
+def tuple_orbits(n: int, order: int, generators: Iterable[tuple[int, ...]]) -> np.ndarray:
+    """Return the orbit id of every tuple of ``[n]^order`` (row-major tuple ids).
+
+    Orbits are numbered in order of their smallest tuple. They are the connected components of the graph joining each tuple id to its image
+    under each generator (acting on every position), found with ``scipy.sparse.csgraph``.
+
+    Raises
+    ------
+    SizeLimitError
+        If ``n ** order`` tuples exceed the size limit.
+
+    Examples
+    --------
+    >>> from equidiag.algebra._graphs import tuple_orbits
+    >>> tuple_orbits(3, 2, [(1, 2, 0)]).tolist()  # C_3 on pairs: (i, i) and (i, i+1), (i, i+2)
+    [0, 1, 2, 2, 0, 1, 1, 2, 0]
+    """
+    check_size(f"the {n}^{order} index tuples", n**order * max(order, 1))
+    if order == 0:
+        return np.zeros(1, dtype=np.int64)
+    size = n**order
+    ids = np.arange(size, dtype=np.int64)
+    digits = np.array(np.unravel_index(ids, (n,) * order)).reshape(order, size)
+    sources, targets = [ids], [ids]
+    for g in generators:
+        image = np.asarray(g, dtype=np.int64)[digits]
+        sources.append(ids)
+        targets.append(np.ravel_multi_index(tuple(image), (n,) * order) if order else ids)
+    rows, cols = np.concatenate(sources), np.concatenate(targets)
+    link = sp.csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(size, size))
+    _, labels = connected_components(link, directed=True, connection="weak")
+    first = np.full(labels.max() + 1, size, dtype=np.int64)
+    np.minimum.at(first, labels, ids)
+    rank = np.empty_like(first)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    return rank[labels]
+
+
+# --------------------------------------------------------------------------- factor kinds
+class Adjacency(FactorKind):
+    """The adjacency matrix ``A`` of a fixed simple graph: 2 axes, ``2|E|`` nonzeros.
+
+    Examples
+    --------
+    >>> from equidiag.algebra import Adjacency, factor_tensor
+    >>> factor_tensor(Adjacency(3, ((0, 1), (1, 2))), 3, 2)
+    array([[0, 1, 0],
+           [1, 0, 1],
+           [0, 1, 0]])
+    """
+
+    name, symbol, latex = "adjacency", "A", "A"
+    n: int
+    edges: Edges
+
+    def __init__(self, n: int, edges: Edges) -> None:
+        self._init(n=n, edges=tuple(edges))
+
+    def _key(self) -> tuple:
+        return (self.n, self.edges)
+
+    def __repr__(self) -> str:
+        return f"Adjacency({self.n}, {len(self.edges)} edges)"
+
+    def nnz(self, n: int, order: int) -> int:
+        """Return ``2 |E|``."""
+        self._check(n, order)
+        return 2 * len(self.edges)
+
+    def _check(self, n: int, order: int) -> None:
+        if order != 2 or n != self.n:
+            msg = f"the adjacency factor needs 2 letters and n = {self.n}; got {order}, n = {n}"
+            raise EquidiagValueError(msg)
+
+    def _coo(self, n: int, order: int) -> tuple[np.ndarray, np.ndarray]:
+        self._check(n, order)
+        pairs = np.array(self.edges, dtype=np.int64).reshape(-1, 2)
+        coords = np.concatenate([pairs, pairs[:, ::-1]])
+        return coords, np.ones(len(coords), dtype=np.int64)
+
+
+class OrbitIndicator(FactorKind):
+    """The 0/1 indicator of one orbit of ``Aut(G)`` on ``[n]^order`` (``order`` axes)."""
+
+    name = "orbit"
+    n: int
+    edges: Edges
+    representative: tuple[int, ...]
+
+    def __init__(self, n: int, edges: Edges, representative: tuple[int, ...]) -> None:
+        text = "".join(map(str, representative))
+        self._init(
+            n=n,
+            edges=edges,
+            representative=tuple(representative),
+            symbol=f"𝟙[{text}]",
+            latex=rf"\mathbb{{1}}_{{{text}}}",
+        )
+
+    def _key(self) -> tuple:
+        return (self.n, self.edges, self.representative)
+
+    def __repr__(self) -> str:
+        return f"OrbitIndicator({self.representative})"
+
+    def _coo(self, n: int, order: int) -> tuple[np.ndarray, np.ndarray]:
+        ids = _orbit_ids(self.n, self.edges, self.representative)
+        coords = np.array([_tuple_of(int(i), n, order) for i in ids], dtype=np.int64)
+        coords = coords.reshape(len(ids), order)
+        return coords, np.ones(len(ids), dtype=np.int64)
+
+
+@functools.lru_cache(maxsize=32)
+def _orbit_table(n: int, edges: Edges, order: int) -> tuple[np.ndarray, ...]:
+    """Return ``(labels, firsts, members, starts)`` for the orbits on ``[n]^order``.
+
+    The orbit id of each tuple, each orbit's smallest tuple, the tuple ids sorted by orbit,
+    and where each orbit starts among them.
+    """
+    labels = tuple_orbits(n, order, automorphism_generators(n, edges))
+    count = int(labels.max()) + 1
+    firsts = np.full(count, len(labels), dtype=np.int64)
+    np.minimum.at(firsts, labels, np.arange(len(labels)))
+    members = np.argsort(labels, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(np.bincount(labels, minlength=count))])
+    for array in (labels, firsts, members, starts):
+        array.setflags(write=False)
+    return labels, firsts, members, starts
+
+
+def _tuple_of(index: int, n: int, order: int) -> tuple[int, ...]:
+    """Return the tuple of ``[n]^order`` with row-major id ``index``."""
+    return tuple(int(v) for v in np.unravel_index(index, (n,) * order)) if order else ()
+
+
+def _orbit_ids(n: int, edges: Edges, representative: tuple[int, ...]) -> np.ndarray:
+    """Return the increasing tuple ids of the orbit of ``representative``."""
+    order = len(representative)
+    labels, _, members, starts = _orbit_table(n, edges, order)
+    label = labels[int(np.ravel_multi_index(representative, (n,) * order)) if order else 0]
+    return members[starts[label] : starts[label + 1]]
+
+
+# ------------------------------------------------------------------------------ elements
+class GraphOrbitElement(Element):
+    """The indicator of one ``Aut(G)``-orbit of ``[n]^{l+k}``, named by its smallest tuple.
+
+    Parameters
+    ----------
+    in_order, out_order : int
+    n : int
+    edges : tuple of (int, int)
+        The graph (as :attr:`AutomorphismGroup.edges <equidiag.algebra.AutomorphismGroup>`).
+    representative : tuple of int
+        A tuple ``(outputs..., inputs...)`` of the orbit (stored as the orbit's smallest).
+    """
+
+    __slots__ = ("edges", "in_order", "n", "out_order", "representative")
+
+    in_order: int
+    out_order: int
+    n: int
+    edges: Edges
+    representative: tuple[int, ...]
+
+    def __init__(self, in_order, out_order, n, edges, representative) -> None:
+        ids = _orbit_ids(n, tuple(edges), tuple(representative))
+        self._init(
+            in_order=in_order,
+            out_order=out_order,
+            n=n,
+            edges=tuple(edges),
+            representative=_tuple_of(int(ids[0]), n, len(representative)),
+        )
+
+    def _key(self) -> tuple:
+        return (self.in_order, self.out_order, self.n, self.edges, self.representative)
+
+    @classmethod
+    def _from_key(cls, in_order, out_order, n, edges, representative) -> GraphOrbitElement:
+        self = object.__new__(cls)
+        self._init(
+            in_order=in_order,
+            out_order=out_order,
+            n=n,
+            edges=edges,
+            representative=representative,
+        )
+        return self
+
+    def __str__(self) -> str:
+        l = self.out_order
+        top = ",".join(map(str, self.representative[:l]))
+        bottom = ",".join(map(str, self.representative[l:]))
+        return f"orbit of ({top};{bottom})"
+
+    def __repr__(self) -> str:
+        return f"GraphOrbitElement({self.representative[: self.out_order]} <- {self.representative[self.out_order :]})"
+
+    def _check_degree(self, n: int) -> int:
+        if check_positive_int("n", n) != self.n:
+            msg = f"{self!r} is defined for the graph's n={self.n}, got n={n}"
+            raise InvalidDiagramError(msg)
+        return n
+
+    def terms(self) -> tuple[tuple[int, TensorNetwork], ...]:
+        """Return one network: the orbit indicator on all ``l + k`` letters."""
+        m, l = self.in_order + self.out_order, self.out_order
+        kind = OrbitIndicator(self.n, self.edges, self.representative)
+        factors = (Factor(kind, tuple(range(m))),) if m else ()
+        return ((1, TensorNetwork(tuple(range(l, m)), tuple(range(l)), factors)),)
+
+    def matrix(self, n: int, format="sparse", dtype=np.float64):
+        """Return the 0/1 matrix (built from the orbit's tuple ids when sparse)."""
+        if format != "sparse":
+            return super().matrix(n, format, dtype)
+        self._check_degree(n)
+        ids = _orbit_ids(self.n, self.edges, self.representative)
+        width = n**self.in_order
+        shape = (n**self.out_order, width)
+        values = np.ones(len(ids), dtype=dtype)
+        return sp.csr_matrix((values, (ids // width, ids % width)), shape=shape)
+
+    def squared_norm(self, n: int) -> int:
+        """Return the orbit's size."""
+        self._check_degree(n)
+        return len(_orbit_ids(self.n, self.edges, self.representative))
+
+
+_EDGE = re.compile(r"^\s*(\d+)\s*-\s*(\d+)\s*$")
+
+
+class BilabelledGraph(Element):
+    """A ``(k, l)``-bilabelled graph ``H``, read against the adjacency matrix of a graph ``G``.
+
+    Parameters
+    ----------
+    text : str
+        The text form (see the module docstring), e.g. ``"1|1' ; 1-2"``.
+    adjacency : Adjacency
+        The graph ``G`` whose homomorphisms are counted (``AutomorphismGroup.adjacency``).
+
+    Attributes
+    ----------
+    in_order, out_order : int
+    labels : tuple of int
+        The vertex of each label (outputs, then inputs), vertices numbered canonically.
+    num_vertices : int
+    edges : tuple of (int, int)
+        The edges of ``H``.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> import equidiag as ed
+    >>> G = ed.AutomorphismGroup(nx.cycle_graph(4))
+    >>> H = ed.algebra.BilabelledGraph("1|1' ; 1-2", G.adjacency)
+    >>> H.to_einsum(), H.matrix(4, "dense").astype(int)[0]
+    ('b,ab->a', array([0, 1, 0, 1]))
+    """
+
+    __slots__ = ("adjacency", "edges", "in_order", "labels", "num_vertices", "out_order")
+
+    in_order: int
+    out_order: int
+    labels: tuple[int, ...]
+    num_vertices: int
+    edges: Edges
+    adjacency: Adjacency
+
+    def __init__(self, text: str, adjacency: Adjacency) -> None:
+        if not isinstance(text, str) or not isinstance(adjacency, Adjacency):
+            msg = "BilabelledGraph takes its text form and the graph's Adjacency factor"
+            raise EquidiagTypeError(msg)
+        vertex_text, _, edge_text = text.partition(";")
+        parts = [p.strip() for p in vertex_text.split("|")] if vertex_text.strip() else []
+        labelled = [p for p in parts if p != "."]
+        blocks, k, l = parse_blocks("|".join(labelled)) if labelled else ([], 0, 0)
+        vertex_of_part: list[int] = []
+        labels = [-1] * (k + l)
+        block_iter = iter(blocks)
+        for p in parts:
+            if p == ".":
+                vertex_of_part.append(len(vertex_of_part))
+                continue
+            for v in next(block_iter):
+                labels[v] = len(vertex_of_part)
+            vertex_of_part.append(len(vertex_of_part))
+        edges = []
+        for item in (e for e in edge_text.split(",") if e.strip()):
+            match = _EDGE.match(item)
+            if match is None or not all(1 <= int(x) <= len(parts) for x in match.groups()):
+                msg = (
+                    f"cannot parse the edge {item.strip()!r} of {text!r}: edges are pairs "
+                    f"'a-b' of vertex positions 1..{len(parts)}"
+                )
+                raise InvalidDiagramError(msg)
+            a, b = (int(x) - 1 for x in match.groups())
+            edges.append((a, b))
+        k, l, canonical, count, edge_tuple = _canonical(k, l, labels, len(parts), edges)
+        self._set(k, l, canonical, count, edge_tuple, adjacency)
+
+    def _set(self, in_order, out_order, labels, num_vertices, edges, adjacency) -> None:
+        self._init(
+            in_order=in_order,
+            out_order=out_order,
+            labels=labels,
+            num_vertices=num_vertices,
+            edges=edges,
+            adjacency=adjacency,
+        )
+
+    def _key(self) -> tuple:
+        return (
+            self.in_order,
+            self.out_order,
+            self.labels,
+            self.num_vertices,
+            self.edges,
+            self.adjacency,
+        )
+
+    @classmethod
+    def _from_key(cls, in_order, out_order, labels, num_vertices, edges, adjacency):
+        self = object.__new__(cls)
+        self._set(in_order, out_order, labels, num_vertices, edges, adjacency)
+        return self
+
+    @classmethod
+    def from_parts(cls, in_order, out_order, labels, num_vertices, edges, adjacency):
+        """Build from the label-to-vertex map and the edges (canonicalised)."""
+        return cls._from_key(
+            *_canonical(in_order, out_order, labels, num_vertices, edges), adjacency
+        )
+
+    def __str__(self) -> str:
+        l = self.out_order
+        names: list[list[str]] = [[] for _ in range(self.num_vertices)]
+        for label, vertex in enumerate(self.labels):
+            names[vertex].append(vertex_name(label, l))
+        vertices = "|".join(",".join(n) if n else "." for n in names)
+        edges = ", ".join(f"{a + 1}-{b + 1}" for a, b in self.edges)
+        return f"{vertices} ; {edges}" if edges else vertices
+
+    def __repr__(self) -> str:
+        return f'BilabelledGraph("{self}")'
+
+    @property
+    def partition(self) -> PartitionDiagram | None:
+        """The partition diagram of an edgeless graph without unlabelled vertices, else None."""
+        if self.edges or len(set(self.labels)) < self.num_vertices:
+            return None
+        return PartitionDiagram._from_key(self.in_order, self.out_order, canonical_rgs(self.labels))
+
+    def terms(self) -> tuple[tuple[int, TensorNetwork], ...]:
+        """Return one network: a letter per vertex, ``A`` on every edge."""
+        l = self.out_order
+        factors = tuple(Factor(self.adjacency, edge) for edge in self.edges)
+        net = TensorNetwork(self.labels[l:], self.labels[:l], factors)
+        return ((1, net),)
+
+    def _check_degree(self, n: int) -> int:
+        if check_positive_int("n", n) != self.adjacency.n:
+            msg = f"{self!r} counts homomorphisms into a graph on n={self.adjacency.n}, got n={n}"
+            raise InvalidDiagramError(msg)
+        return n
+
+    def _picture(self) -> PictureData:
+        l, k, count = self.out_order, self.in_order, self.num_vertices
+        where = [
+            (1.0 + i * max(l, k, 1) / max(count, 1), 0.35 + 0.3 * (i % 2)) for i in range(count)
+        ]
+        lines = []
+        for label, vertex in enumerate(self.labels):
+            point = (label + 1.0, 1.0) if label < l else (label - l + 1.0, 0.0)
+            lines.append((point, where[vertex]))
+        arcs = [(where[a], where[b]) for a, b in self.edges]
+        return PictureData(l, k, (), tuple(lines + arcs), None, "", tuple(where))
+
+    # -------------------------------------------------------------------- algebra
+    def compose(self, other: BilabelledGraph) -> Composition:
+        """Glue ``other``'s outputs to ``self``'s inputs: ``M(self) @ M(other) == n**loops M``.
+
+        Unlabelled vertices without edges left by the gluing are removed and counted as loops;
+        an edge that the gluing turns into a loop makes the product zero (``G`` has none).
+        """
+        if not isinstance(other, BilabelledGraph) or other.adjacency != self.adjacency:
+            msg = "a BilabelledGraph composes only with one for the same graph"
+            raise InvalidDiagramError(msg)
+        check_middle_orders(self, other)
+        shift = other.num_vertices
+        parent = list(range(shift + self.num_vertices))
+
+        def find(v):
+            while parent[v] != v:
+                parent[v] = parent[parent[v]]
+                v = parent[v]
+            return v
+
+        m = self.in_order
+        for t in range(m):  # other's output t meets self's input t
+            a, b = find(other.labels[t]), find(shift + self.labels[self.out_order + t])
+            parent[a] = b
+        labels = [find(shift + v) for v in self.labels[: self.out_order]]
+        labels += [find(v) for v in other.labels[other.out_order :]]
+        edges = [(find(a), find(b)) for a, b in other.edges]
+        edges += [(find(shift + a), find(shift + b)) for a, b in self.edges]
+        if any(a == b for a, b in edges):
+            return Composition(None, 0, 0)
+        used = sorted({find(v) for v in range(len(parent))})
+        touched = set(labels) | {v for e in edges for v in e}
+        loops = sum(1 for v in used if v not in touched)
+        keep = [v for v in used if v in touched]
+        index = {v: i for i, v in enumerate(keep)}
+        return Composition(
+            BilabelledGraph.from_parts(
+                other.in_order,
+                self.out_order,
+                [index[v] for v in labels],
+                len(keep),
+                [(index[a], index[b]) for a, b in edges],
+                self.adjacency,
+            ),
+            loops,
+            1,
+        )
+
+    def tensor(self, other: BilabelledGraph) -> BilabelledGraph:
+        """Return the disjoint union (outputs of ``self`` then ``other``; inputs likewise)."""
+        if not isinstance(other, BilabelledGraph) or other.adjacency != self.adjacency:
+            msg = "a BilabelledGraph tensors only with one for the same graph"
+            raise InvalidDiagramError(msg)
+        s = self.num_vertices
+        labels = [
+            *self.labels[: self.out_order],
+            *(s + v for v in other.labels[: other.out_order]),
+            *self.labels[self.out_order :],
+            *(s + v for v in other.labels[other.out_order :]),
+        ]
+        edges = [*self.edges, *((s + a, s + b) for a, b in other.edges)]
+        return BilabelledGraph.from_parts(
+            self.in_order + other.in_order,
+            self.out_order + other.out_order,
+            labels,
+            s + other.num_vertices,
+            edges,
+            self.adjacency,
+        )
+
+    def transpose(self) -> BilabelledGraph:
+        """Return the graph with outputs and inputs swapped (the transposed matrix)."""
+        l = self.out_order
+        labels = [*self.labels[l:], *self.labels[:l]]
+        return BilabelledGraph.from_parts(
+            l, self.in_order, labels, self.num_vertices, self.edges, self.adjacency
+        )
+
+
+#: the most unlabelled vertices a canonical form tries every ordering of
+MAX_UNLABELLED = 6
+
+
+def _canonical(k, l, labels, num_vertices, edges):
+    """Renumber vertices canonically.
+
+    Labelled vertices come first, by first label; unlabelled ones follow in the ordering that
+    makes the sorted edge list smallest (all orderings are tried; at most MAX_UNLABELLED).
+    """
+    labels = list(labels)
+    if any(v < 0 or v >= num_vertices for v in labels) or len(labels) != k + l:
+        msg = f"every one of the {k + l} labels must sit on one of the {num_vertices} vertices"
+        raise InvalidDiagramError(msg)
+    order: dict[int, int] = {}
+    for v in labels:
+        order.setdefault(v, len(order))
+    free = [v for v in range(num_vertices) if v not in order]
+    touched = {v for edge in edges for v in edge}
+    if any(v not in touched for v in free):
+        msg = (
+            "an unlabelled vertex without edges only multiplies the matrix by n; leave it out "
+            f"(vertices {num_vertices}, labels {labels}, edges {list(edges)})"
+        )
+        raise InvalidDiagramError(msg)
+    if len(free) > MAX_UNLABELLED:
+        msg = f"at most {MAX_UNLABELLED} unlabelled vertices are supported, got {len(free)}"
+        raise InvalidDiagramError(msg)
+    best = None
+    for perm in itertools.permutations(free):
+        mapping = dict(order)
+        for i, v in enumerate(perm):
+            mapping[v] = len(order) + i
+        candidate = tuple(sorted(tuple(sorted((mapping[a], mapping[b]))) for a, b in edges))
+        if best is None or candidate < best[0]:
+            best = (candidate, mapping)
+    assert best is not None  # (permutations of a list always yields at least once)
+    new_edges, mapping = best
+    if len(set(new_edges)) < len(new_edges):
+        msg = f"a bilabelled graph is simple: repeated edge in {list(edges)}"
+        raise InvalidDiagramError(msg)
+    return k, l, tuple(mapping[v] for v in labels), num_vertices, new_edges
+
+
+# -------------------------------------------------------------------------------- family
+#: the most bilabelled graphs tried before completing a basis with orbit indicators
+MAX_CANDIDATE_GRAPHS = 4096
+
+
+class GraphFamily(SpanningFamily):
+    """Bilabelled graphs and orbit indicators: the spanning family of ``Aut(G)`` (spec §7).
+
+    Kinds ``"orbit"`` (the orbit indicators, an exact basis) and ``"graph"`` (bilabelled
+    graphs grown by size and kept by exact rank, completed with orbit indicators where small
+    graphs stop raising the rank). The dimension is the number of orbits, computed from the
+    orbits themselves (not from a formula).
+    """
+
+    kinds = ("orbit", "graph")
+
+    def __init__(self, n: int, edges: Edges) -> None:
+        self.n, self.edges = n, edges
+        self.adjacency = Adjacency(n, edges)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, GraphFamily) and (other.n, other.edges) == (self.n, self.edges)
+
+    def __hash__(self) -> int:
+        return hash((self.n, self.edges))
+
+    def spanning(self, in_order: int, out_order: int, n: int | None) -> tuple[Element, ...]:
+        """Return the ``"graph"`` basis (a spanning set that is independent)."""
+        return self.basis(in_order, out_order, n, "graph")
+
+    def count(self, in_order: int, out_order: int) -> int:
+        """Return the number of orbits (the size of either basis)."""
+        return self.dimension(self.n, in_order + out_order)
+
+    def dimension(self, n: int, m: int) -> int:
+        """Return the number of orbits of ``Aut(G)`` on ``[n]^m``."""
+        return len(_orbit_table(self.n, self.edges, m)[1])  # (n is the graph's)
+
+    def orbits(self, in_order: int, out_order: int) -> tuple[GraphOrbitElement, ...]:
+        """Return the orbit indicators, ordered by their smallest tuple."""
+        m = in_order + out_order
+        firsts = _orbit_table(self.n, self.edges, m)[1]
+        out = []
+        for first in firsts:
+            tuple_ = _tuple_of(int(first), self.n, m)
+            out.append(GraphOrbitElement._from_key(in_order, out_order, self.n, self.edges, tuple_))
+        return tuple(out)
+
+    def basis(self, in_order: int, out_order: int, n: int | None, kind: str) -> tuple[Element, ...]:
+        """Return the orbit indicators, or the bilabelled graphs kept by rank (see class)."""
+        if kind == "orbit":
+            return self.orbits(in_order, out_order)
+        if kind != "graph":
+            msg = f"Aut(G) has basis kinds {self.kinds}, got {kind!r}"
+            raise EquidiagValueError(msg)
+        dim = self.dimension(self.n, in_order + out_order)
+        candidates = tuple(candidate_graphs(in_order, out_order, self.adjacency))
+        chosen = select_basis(candidates + self.orbits(in_order, out_order), self.n, dim)
+        return chosen
+
+    def convert(self, element: Element, source: str, target: str):
+        """Yield ``(coefficient, element)``: a graph's matrix is an integer sum of orbits."""
+        if source == target:
+            yield 1, element
+        elif target == "orbit":
+            if isinstance(element, GraphOrbitElement):
+                yield 1, element
+                return
+            matrix = element.matrix(self.n, "sparse", np.int64).tocoo()
+            width = self.n**element.in_order
+            ids = matrix.row.astype(np.int64) * width + matrix.col
+            labels = _orbit_table(self.n, self.edges, element.in_order + element.out_order)[0]
+            seen: dict[int, int] = {}
+            for i, value in zip(ids, matrix.data):
+                seen.setdefault(int(labels[i]), int(value))
+            orbits = self.orbits(element.in_order, element.out_order)
+            for label, value in sorted(seen.items()):
+                yield value, orbits[label]
+        elif isinstance(element, GraphOrbitElement):  # invert the graph basis' orbit sums
+            k, l = element.in_order, element.out_order
+            graphs, inverse = self._inverse(k, l)
+            row = self.orbits(k, l).index(element)
+            for j, value in enumerate(inverse[row]):
+                if value:
+                    yield value, graphs[j]
+        else:
+            msg = f"cannot convert {element!r} from {source!r} to {target!r}"
+            raise EquidiagValueError(msg)
+
+    def _inverse(self, in_order: int, out_order: int):
+        """Return the graph basis and the exact inverse of its graph-to-orbit matrix."""
+        return _graph_inverse(self, in_order, out_order)
+
+
+@functools.lru_cache(maxsize=32)
+def _graph_inverse(family: GraphFamily, in_order: int, out_order: int):
+    from sympy import ZZ
+    from sympy.polys.matrices import DomainMatrix
+
+    graphs = family.basis(in_order, out_order, family.n, "graph")
+    orbits = family.orbits(in_order, out_order)
+    index = {e: j for j, e in enumerate(orbits)}
+    rows = [[0] * len(orbits) for _ in graphs]
+    for i, g in enumerate(graphs):
+        for value, orbit in family.convert(g, "graph", "orbit"):
+            rows[i][index[orbit]] += int(value)
+    matrix = DomainMatrix([[ZZ(v) for v in row] for row in rows], (len(rows), len(orbits)), ZZ)
+    numerator, denominator = matrix.inv_den()  # fraction-free: inverse = numerator / den
+    table = [[Fraction(int(x), int(denominator)) for x in row] for row in numerator.to_list()]
+    return graphs, table
+
+
+def candidate_graphs(in_order: int, out_order: int, adjacency: Adjacency):
+    """Yield bilabelled graphs by size, at most :data:`MAX_CANDIDATE_GRAPHS`, no duplicates.
+
+    By number of vertices (the blocks of a partition of the labels, plus up to two unlabelled
+    vertices of positive degree), then by edges.
+    """
+    m = in_order + out_order
+    seen: set = set()
+    made = 0
+    for size in range(m + 3):
+        for extra in (0, 1, 2):
+            for d in partition_diagrams(in_order, out_order):
+                vertices = d.num_blocks + extra
+                if vertices != size:
+                    continue
+                pairs = list(itertools.combinations(range(vertices), 2))
+                for count in range(len(pairs) + 1):
+                    for edges in itertools.combinations(pairs, count):
+                        degree = [0] * vertices
+                        for a, b in edges:
+                            degree[a] += 1
+                            degree[b] += 1
+                        if any(degree[v] == 0 for v in range(d.num_blocks, vertices)):
+                            continue
+                        graph = BilabelledGraph.from_parts(
+                            in_order, out_order, list(d.rgs), vertices, list(edges), adjacency
+                        )
+                        if graph in seen:
+                            continue
+                        seen.add(graph)
+                        yield graph
+                        made += 1
+                        if made >= MAX_CANDIDATE_GRAPHS:
+                            return
+
+
+# --------------------------------------------------------------------------------- group
+class AutomorphismGroup(Group):
+    """The automorphism group ``Aut(G)`` of a simple graph, acting on ``R^n`` by permutations.
+
+    Parameters
+    ----------
+    graph : networkx.Graph
+        A simple undirected graph with at least one vertex. Vertex ``i`` of ``R^n`` is the
+        ``i``-th vertex of ``graph.nodes`` (their iteration order).
+
+    Attributes
+    ----------
+    degree : int
+        ``n``, the number of vertices.
+    nodes : tuple
+        The graph's vertices, in the order that numbers them.
+    edges : tuple of (int, int)
+        The edges as sorted pairs of vertex numbers.
+
+    Notes
+    -----
+    Generators come from a stabiliser chain searched with networkx's VF2 matcher
+    (:func:`automorphism_generators`), never by enumerating the group; the order and uniform
+    samples come from a sympy ``PermutationGroup`` on those generators (Schreier–Sims).
+
+    Examples
+    --------
+    >>> import equidiag as ed
+    >>> G = ed.AutomorphismGroup.petersen()
+    >>> G, G.order
+    (AutomorphismGroup(petersen: 10 vertices, 15 edges), 120)
+    >>> ed.dimension(G, 1, 1), ed.dimension(G, 2, 2)
+    (3, 31)
+    """
+
+    symbol = "Aut"
+    nodes: tuple
+    edges: Edges
+    name: str
+
+    def __init__(self, graph: object, name: str | None = None) -> None:
+        nodes, edges = check_simple_graph(graph)
+        label = name or getattr(graph, "name", "") or "graph"
+        self._init(_degree=len(nodes), nodes=nodes, edges=edges, name=str(label))
+
+    @classmethod
+    def _from_parts(cls, nodes, edges, name):
+        self = object.__new__(cls)
+        self._init(_degree=len(nodes), nodes=tuple(nodes), edges=tuple(edges), name=name)
+        return self
+
+    def _args(self) -> tuple:
+        return (self.nodes, self.edges)
+
+    @property
+    def key(self) -> tuple:
+        """The graph: its vertices (in order) and edges."""
+        return (type(self), self.nodes, self.edges)
+
+    def __reduce__(self):
+        return (type(self)._from_parts, (self.nodes, self.edges, self.name))
+
+    def __repr__(self) -> str:
+        return f"AutomorphismGroup({self.name}: {self.degree} vertices, {len(self.edges)} edges)"
+
+    def __str__(self) -> str:
+        return f"Aut({self.name})"
+
+    @property
+    def graph(self):
+        """A new networkx graph on the vertices ``0..n-1``."""
+        import networkx as nx
+
+        graph = nx.Graph(name=self.name)
+        graph.add_nodes_from(range(self.require_degree()))
+        graph.add_edges_from(self.edges)
+        return graph
+
+    @property
+    def adjacency(self) -> Adjacency:
+        """The adjacency factor of the graph (bilabelled graphs are read against it)."""
+        return Adjacency(self.require_degree(), self.edges)
+
+    @property
+    def family(self) -> SpanningFamily:
+        """Orbit indicators and bilabelled graphs (:class:`~equidiag.algebra.GraphFamily`)."""
+        return GraphFamily(self.require_degree(), self.edges)
+
+    def permutations(self) -> tuple[tuple[int, ...], ...]:
+        """Return the generators as image tuples (``g[i]`` is the image of vertex ``i``)."""
+        return automorphism_generators(self.require_degree(), self.edges)
+
+    def _sympy_group(self):
+        from sympy.combinatorics import Permutation, PermutationGroup
+
+        n = self.require_degree()
+        gens = [Permutation(list(g)) for g in self.permutations()] or [Permutation(n - 1)]
+        return PermutationGroup(gens)
+
+    @property
+    def order(self) -> int | None:
+        """``|Aut(G)|``, from the Schreier–Sims stabiliser chain of the generators."""
+        return int(self._sympy_group().order())
+
+    def generators(self) -> list[np.ndarray]:
+        """Return generating permutation matrices (the identity for an asymmetric graph)."""
+        n = self._dense_degree(max(1, len(self.permutations())), "generator")
+        return [permutation_matrix(list(g)) for g in self.permutations()] or [np.eye(n)]
+
+    def sample(self, rng: object = None) -> np.ndarray:
+        """Return a uniformly random automorphism as a permutation matrix."""
+        self._dense_degree()
+        group = self._sympy_group()
+        order = int(group.order())
+        rank = int(as_rng(rng).integers(0, 2**62)) % order
+        if order == 1:
+            return np.eye(self.require_degree())
+        return permutation_matrix(group.coset_unrank(rank).array_form)
+
+    def is_automorphism(self, perm) -> bool:
+        """Whether the permutation (image tuple or permutation matrix) preserves the edges."""
+        array = np.asarray(perm)
+        images = np.argmax(array, axis=0) if array.ndim == 2 else array.astype(np.int64)
+        edges = set(self.edges)
+        return sorted(images.tolist()) == list(range(self.require_degree())) and all(
+            tuple(sorted((int(images[a]), int(images[b])))) in edges for a, b in self.edges
+        )
+
+    # ----------------------------------------------------------------- named graphs
+    @classmethod
+    def cycle(cls, n: int) -> AutomorphismGroup:
+        """``Aut(C_n)``, the dihedral group of order ``2n`` (``n >= 3``)."""
+        import networkx as nx
+
+        return cls(nx.cycle_graph(check_positive_int("n", n)), f"cycle:{n}")
+
+    @classmethod
+    def path(cls, n: int) -> AutomorphismGroup:
+        """``Aut(P_n)``, of order 2 (``n >= 2``)."""
+        import networkx as nx
+
+        return cls(nx.path_graph(check_positive_int("n", n)), f"path:{n}")
+
+    @classmethod
+    def complete(cls, n: int) -> AutomorphismGroup:
+        """``Aut(K_n) = S_n``."""
+        import networkx as nx
+
+        return cls(nx.complete_graph(check_positive_int("n", n)), f"complete:{n}")
+
+    @classmethod
+    def hypercube(cls, d: int) -> AutomorphismGroup:
+        """``Aut(Q_d)``, of order ``2^d d!``, on the ``2^d`` vertices of the cube."""
+        import networkx as nx
+
+        return cls(nx.hypercube_graph(check_positive_int("d", d)), f"hypercube:{d}")
+
+    @classmethod
+    def grid(cls, rows: int, cols: int, *, periodic: bool = False) -> AutomorphismGroup:
+        """Return ``Aut`` of the ``rows x cols`` grid graph (the torus with ``periodic=True``)."""
+        import networkx as nx
+
+        graph = nx.grid_2d_graph(
+            check_positive_int("rows", rows), check_positive_int("cols", cols), periodic=periodic
+        )
+        return cls(graph, f"{'torus' if periodic else 'grid'}:{rows}x{cols}")
+
+    @classmethod
+    def petersen(cls) -> AutomorphismGroup:
+        """``Aut(Petersen graph) = S_5``, of order 120."""
+        import networkx as nx
+
+        return cls(nx.petersen_graph(), "petersen")
+
+    @classmethod
+    def from_name(cls, argument: str) -> AutomorphismGroup:
+        """Build from a graph name or an edge-list file (for the command line).
+
+        Names: ``petersen``, ``cycle:12``, ``path:5``, ``complete:4``, ``hypercube:4``,
+        ``grid:4x5``, ``torus:16x16``; anything else is read as the path of an edge list.
+
+        Raises
+        ------
+        EquidiagValueError
+            For anything else.
+        """
+        import os
+
+        text = argument.lstrip(":")
+        name, _, value = text.partition(":")
+        try:
+            if name == "petersen" and not value:
+                return cls.petersen()
+            if name in ("cycle", "path", "complete", "hypercube") and value.isdigit():
+                return getattr(cls, name)(int(value))
+            if name in ("grid", "torus") and re.fullmatch(r"\d+x\d+", value):
+                rows, cols = (int(v) for v in value.split("x"))
+                return cls.grid(rows, cols, periodic=name == "torus")
+        except (EquidiagValueError, ValueError) as err:
+            msg = f"cannot build the graph {text!r}: {err}"
+            raise EquidiagValueError(msg) from None
+        if os.path.isfile(text):
+            import networkx as nx
+
+            return cls(nx.read_edgelist(text, nodetype=str), os.path.basename(text))
+        msg = (
+            f"unknown graph {text!r}: give petersen, cycle:N, path:N, complete:N, "
+            "hypercube:D, grid:RxC, torus:RxC or an edge-list file"
+        )
+        raise EquidiagValueError(msg)

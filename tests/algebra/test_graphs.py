@@ -1,0 +1,183 @@
+"""Aut(G): groups of graphs, orbits, bilabelled graphs (the law table has the Aut(G) row).
+
+Ground truth: group orders known in closed form (dihedral, 2^d d!, n!, S_5 for Petersen), the
+group enumerated by closure from its generators (Burnside), and matrix products.
+"""
+
+import math
+import pickle
+
+import networkx as nx
+import numpy as np
+import pytest
+import torch
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+import equidiag as ed
+from equidiag.algebra import BilabelledGraph, PartitionDiagram, partition_diagrams
+from equidiag.cli import parse_group
+from equidiag.errors import EquidiagTypeError, EquidiagValueError, InvalidDiagramError
+from tests.cases import asymmetric_graph
+from tests.reference import burnside_generated
+
+Aut = ed.AutomorphismGroup
+
+
+@pytest.mark.parametrize(
+    ("group", "order"),
+    [
+        (Aut.cycle(7), 14),
+        (Aut.path(5), 2),
+        (Aut(nx.star_graph(4), "star"), 24),
+        (Aut.complete(4), 24),
+        (Aut.complete(12), math.factorial(12)),
+        (Aut.hypercube(4), 384),
+        (Aut.petersen(), 120),
+        (asymmetric_graph(), 1),
+        (Aut(nx.disjoint_union(nx.cycle_graph(3), nx.cycle_graph(3)), "2C3"), 72),
+        (Aut.grid(3, 4), 4),
+    ],
+    ids=str,
+)
+def test_orders_and_generators(group, order):
+    assert group.order == order
+    for g in group.generators():
+        assert group.is_automorphism(g)
+    assert group.is_automorphism(group.sample(0))
+
+
+def test_orbits_count_like_burnside_over_the_enumerated_group():
+    for group in (Aut.cycle(5), Aut.path(4), Aut(nx.star_graph(3), "star"), asymmetric_graph()):
+        for m in range(4):
+            assert ed.dimension(group, 0, m) == burnside_generated(
+                group.permutations(), group.degree, m
+            )
+
+
+def test_sampler_is_uniform_over_the_group():
+    group = Aut.cycle(4)  # the dihedral group of order 8
+    counts: dict[tuple, int] = {}
+    for seed in range(800):
+        key = tuple(np.argmax(group.sample(seed), axis=0))
+        counts[key] = counts.get(key, 0) + 1
+    assert len(counts) == 8
+    assert min(counts.values()) > 60
+
+
+def test_group_identity_and_pickling():
+    a = Aut(nx.cycle_graph(5))
+    assert a == Aut(nx.cycle_graph(5))
+    assert hash(a) == hash(Aut(nx.cycle_graph(5)))
+    assert a != Aut(nx.path_graph(5))
+    other_order = nx.Graph()  # the same graph with its vertices listed in another order
+    other_order.add_nodes_from([1, 0, 2, 3, 4])
+    other_order.add_edges_from(nx.cycle_graph(5).edges)
+    assert Aut(other_order) != a
+    assert pickle.loads(pickle.dumps(a)) == a
+    assert "5 vertices" in repr(a)
+    assert parse_group("petersen") == Aut.petersen()
+    assert parse_group("cycle:6") == Aut.cycle(6)
+
+
+def test_bad_graphs():
+    with pytest.raises(EquidiagTypeError, match="directed"):
+        Aut(nx.DiGraph([(0, 1)]))
+    with pytest.raises(EquidiagTypeError, match="multigraph"):
+        Aut(nx.MultiGraph([(0, 1)]))
+    with pytest.raises(EquidiagValueError, match="self-loop"):
+        Aut(nx.Graph([(0, 0), (0, 1)]))
+    with pytest.raises(EquidiagValueError, match="at least one vertex"):
+        Aut(nx.Graph())
+    with pytest.raises(EquidiagTypeError, match=r"networkx\.Graph"):
+        Aut([(0, 1)])
+    with pytest.raises(EquidiagValueError, match="unknown graph"):
+        Aut.from_name("dodecahedron")
+
+
+def test_edgeless_bilabelled_graphs_are_the_partition_diagrams():
+    group = Aut.cycle(5)
+    for d in partition_diagrams(1, 2):
+        text = str(d)
+        graph = BilabelledGraph(text, group.adjacency)
+        assert graph.partition == d
+        np.testing.assert_array_equal(graph.matrix(5, "dense"), d.matrix(5, "dense"))
+
+
+def test_homomorphism_counts():
+    group = Aut.petersen()
+    A = nx.to_numpy_array(group.graph, nodelist=range(10))
+    walks = BilabelledGraph("1|.|1' ; 1-2, 2-3", group.adjacency)  # paths of length 2
+    np.testing.assert_array_equal(walks.matrix(10, "dense"), A @ A)
+    triangle = BilabelledGraph(". | . | . ; 1-2, 2-3, 1-3", group.adjacency)  # none in Petersen
+    assert triangle.matrix(10, "dense").sum() == 0
+    assert str(walks) == "1|1'|. ; 1-3, 2-3"
+    assert BilabelledGraph(str(walks), group.adjacency) == walks
+    assert "A" in walks.formula("w")
+    assert r"\draw" in walks.to_latex()
+
+
+def _random_graph(data, k, l, adjacency):
+    vertices = data.draw(st.integers(max(1, 0), k + l + 1), label="vertices")
+    labels = [data.draw(st.integers(0, vertices - 1)) for _ in range(k + l)]
+    pairs = [(a, b) for a in range(vertices) for b in range(a + 1, vertices)]
+    edges = [p for p in pairs if data.draw(st.booleans())]
+    touched = set(labels) | {v for e in edges for v in e}
+    assume(len(touched) == vertices)  # an isolated unlabelled vertex is only a factor n
+    return BilabelledGraph.from_parts(k, l, labels, vertices, edges, adjacency)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.data())
+def test_composition_and_disjoint_union_are_matrix_product_and_kronecker(data):
+    group = data.draw(st.sampled_from([Aut.cycle(4), Aut.path(3)]))
+    n, adjacency = group.degree, group.adjacency
+    k, m, l = (data.draw(st.integers(0, 2)) for _ in range(3))
+    lower = _random_graph(data, k, m, adjacency)
+    upper = _random_graph(data, m, l, adjacency)
+    result = upper.compose(lower)
+    product = upper.matrix(n, "dense") @ lower.matrix(n, "dense")
+    if result.diagram is None:
+        np.testing.assert_array_equal(product, 0)
+    else:
+        np.testing.assert_array_equal(product, n**result.loops * result.diagram.matrix(n, "dense"))
+    union = upper.tensor(lower)
+    np.testing.assert_array_equal(
+        union.matrix(n, "dense"), np.kron(upper.matrix(n, "dense"), lower.matrix(n, "dense"))
+    )
+    np.testing.assert_array_equal(lower.transpose().matrix(n, "dense"), lower.matrix(n, "dense").T)
+
+
+def test_graph_basis_uses_graphs_where_they_span_and_orbits_where_they_do_not():
+    # Petersen, 1 -> 1: identity, all-ones and A span (3 orbits: equal, adjacent, distant)
+    basis = ed.equivariant_basis(Aut.petersen(), 1, 1, kind="graph")
+    assert all(isinstance(e, BilabelledGraph) for e in basis)
+    # the asymmetric graph, 1 -> 1: 36 orbits, small graphs do not reach them all
+    asymmetric = ed.equivariant_basis(asymmetric_graph(), 1, 1, kind="graph")
+    assert len(asymmetric) == 36
+    assert any(isinstance(e, ed.algebra.GraphOrbitElement) for e in asymmetric)
+
+
+def test_layers_match_the_dense_matrix():
+    group = Aut.cycle(6)
+    for basis in ("orbit", "graph"):
+        layer = ed.EquivariantLinear(group, 2, 1, 2, 3, basis=basis, dtype=torch.float64)
+        x = torch.randn(4, 2, 6, 6, dtype=torch.float64)
+        dense = layer.to_dense_linear()
+        torch.testing.assert_close(dense(x.reshape(4, -1)).reshape(4, 3, 6), layer(x))
+
+
+def test_bad_bilabelled_graphs():
+    adjacency = Aut.cycle(4).adjacency
+    with pytest.raises(InvalidDiagramError, match="cannot parse the edge"):
+        BilabelledGraph("1|1' ; 1-3", adjacency)
+    with pytest.raises(InvalidDiagramError, match="repeated edge"):
+        BilabelledGraph("1|1' ; 1-2, 2-1", adjacency)
+    with pytest.raises(EquidiagTypeError, match="Adjacency"):
+        BilabelledGraph("1|1'", None)
+    with pytest.raises(InvalidDiagramError, match="n=4, got n=5"):
+        BilabelledGraph("1|1'", adjacency).matrix(5)
+    with pytest.raises(InvalidDiagramError, match="only multiplies the matrix by n"):
+        BilabelledGraph("1|1'|.", adjacency)
+    with pytest.raises(InvalidDiagramError, match="same graph"):
+        BilabelledGraph("1,1'", adjacency).compose(PartitionDiagram("1,1'"))
