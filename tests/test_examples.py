@@ -43,3 +43,13 @@ def test_oriented_volume_example():
     s4 = float(out.split("S4 network: test accuracy ", 1)[1].split()[0])
     assert a4 > 0.9  # the jellyfish make the orientation learnable ...
     assert s4 < 0.6  # ... and an S_4-invariant network is at chance
+
+
+@pytest.mark.slow
+def test_graph_diffusion_example():
+    out = run("train_graph_diffusion.py", "--steps", "300")
+    ours = float(out.split("EquivariantNet:", 1)[1].split("test MSE ")[1].split(",")[0])
+    mlp = float(out.split("MLP:", 1)[1].split("test MSE ")[1].split(",")[0])
+    assert ours < mlp  # 48 examples: the orbit-tied weights generalise, the MLP's do not
+    error = float(out.split("EquivariantNet:", 1)[1].split("equivariance error ")[1].split()[0])
+    assert error < 1e-4

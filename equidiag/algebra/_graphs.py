@@ -868,10 +868,11 @@ class AutomorphismGroup(Group):
     >>> G, G.order
     (AutomorphismGroup(petersen: 10 vertices, 15 edges), 120)
     >>> ed.dimension(G, 1, 1), ed.dimension(G, 2, 2)
-    (3, 31)
+    (3, 107)
     """
 
     symbol = "Aut"
+    layer_basis_by_cost = True
     nodes: tuple
     edges: Edges
     name: str

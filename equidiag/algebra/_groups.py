@@ -130,6 +130,9 @@ class Group(Frozen, ABC):
     size_agnostic: ClassVar[bool] = False
     #: a valid degree, for examples in messages
     example_degree: ClassVar[int] = 3
+    #: whether a layer given no ``basis`` compiles every kind and keeps the cheapest plan (at
+    #: the group's degree, by the plan's cost model) instead of taking the first kind
+    layer_basis_by_cost: ClassVar[bool] = False
     _degree: int | None
 
     def __init_subclass__(cls, **kwargs: object) -> None:

@@ -64,10 +64,11 @@ class EquivariantLinear(nn.Module):
     bias : bool
         Add a learnable invariant ``0 -> l`` term per output channel (for ``l = 0`` an ordinary
         bias; for ``l = 2`` and ``S_n``, a constant on the diagonal plus a constant everywhere).
-    basis : {"diagram", "orbit"}, optional
-        Which basis the weights are coefficients of; default: the group family's first kind
-        (``"diagram"`` for every built-in group). ``"orbit"``, for ``S_n``, is the basis
-        of Maron et al.
+    basis : str, optional
+        Which basis the weights are coefficients of (one of ``group.basis_kinds``); default:
+        the family's first kind (``"diagram"`` for ``S_n``, ``A_n`` and the Brauer family),
+        or, for ``Aut(G)``, the kind (``"orbit"`` or ``"graph"``) whose compiled plan the cost
+        model prices lowest at ``G``. ``"orbit"``, for ``S_n``, is the basis of Maron et al.
     normalize : {None, "mean"}
         ``"mean"`` replaces each sum over a free index by a mean, so weights transfer across n.
     strategy : {"auto", "factored", "sparse", "dense"}
@@ -152,9 +153,14 @@ class EquivariantLinear(nn.Module):
         self.in_channels = check_positive_int("in_channels", in_channels)
         self.out_channels = check_positive_int("out_channels", out_channels)
         kinds = self.group.basis_kinds
-        self._basis = kinds[0] if basis is None else check_choice("basis", basis, kinds)
         self._normalize = check_choice("normalize", normalize, NORMALIZATIONS)
         self._strategy = strategy
+        if basis is not None:
+            self._basis = check_choice("basis", basis, kinds)
+        elif self.group.layer_basis_by_cost and len(kinds) > 1:
+            self._basis = self._cheapest_basis(kinds)
+        else:
+            self._basis = kinds[0]
         self.init_degree = (
             _DEFAULT_INIT_DEGREE
             if init_degree is None
@@ -184,6 +190,20 @@ class EquivariantLinear(nn.Module):
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
+
+    def _cheapest_basis(self, kinds: tuple[str, ...]) -> str:
+        """Return the kind whose compiled plan costs the fewest flops at the group's degree."""
+        n = self.group.require_degree()
+        costs = {}
+        for kind in kinds:
+            plan = compile_plan(
+                _layer_elements(self.group, self.in_order, self.out_order, kind),
+                orders=(self.in_order, self.out_order),
+                normalize=self.normalize,
+                strategy=self.strategy,
+            )
+            costs[kind] = plan.cost(n, self.in_channels, self.out_channels)["flops"]
+        return min(kinds, key=costs.__getitem__)
 
     def _compile(self, bias: bool) -> None:
         self.plan = compile_plan(
