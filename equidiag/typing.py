@@ -4,7 +4,7 @@ Examples
 --------
 >>> from equidiag.typing import PlanStrategy
 >>> PlanStrategy
-typing.Literal['auto', 'factored', 'sparse', 'dense']
+typing.Literal['auto', 'factored', 'sparse', 'dense', 'gather']
 """
 
 from typing import Literal
@@ -12,10 +12,10 @@ from typing import Literal
 __all__ = ["NORMALIZATIONS", "BasisKind", "MatrixFormat", "Normalization", "PlanStrategy"]
 
 #: which basis a layer's weights are coefficients of: a kind of the group's family (the
-#: built-in families offer "diagram", and "orbit" for S_n)
+#: built-in families offer "diagram" and "orbit", and "graph" for Aut(G))
 BasisKind = str
 #: how a plan is executed
-PlanStrategy = Literal["auto", "factored", "sparse", "dense"]
+PlanStrategy = Literal["auto", "factored", "sparse", "dense", "gather"]
 #: the format of an evaluated matrix
 MatrixFormat = Literal["sparse", "dense", "sympy"]
 #: whether sums over free indices become means

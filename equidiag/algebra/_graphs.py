@@ -42,6 +42,7 @@ from ..errors import (
     EquidiagTypeError,
     EquidiagValueError,
     InvalidDiagramError,
+    SizeLimitError,
     check_positive_int,
     check_size,
 )
@@ -123,7 +124,7 @@ def automorphism_generators(n: int, edges: Edges) -> tuple[tuple[int, ...], ...]
 
     A stabiliser chain: for base vertices ``b_1, b_2, ...`` in turn, every vertex ``w`` that
     some automorphism fixing ``b_1..b_{i-1}`` maps ``b_i`` to is reached, either by the
-    generators found so far or by one new automorphism, found by networkx's VF2 matcher on
+    generators found so far or by one new automorphism, found by networkx's VF2++ matcher on
     ``G`` with the base vertices individualised (candidates must have the same distances to the
     fixed base vertices). The generators found are a strong generating set.
 
@@ -134,7 +135,6 @@ def automorphism_generators(n: int, edges: Edges) -> tuple[tuple[int, ...], ...]
     2
     """
     import networkx as nx
-    from networkx.algorithms.isomorphism import GraphMatcher
 
     graph = nx.Graph()
     graph.add_nodes_from(range(n))
@@ -154,7 +154,7 @@ def automorphism_generators(n: int, edges: Edges) -> tuple[tuple[int, ...], ...]
                 continue
             if graph.degree(w) != graph.degree(b):
                 continue
-            found = _automorphism_mapping(graph, fixed, b, w, GraphMatcher)
+            found = _automorphism_mapping(graph, fixed, b, w)
             if found is not None:
                 generators.append(found)
                 stabiliser.append(found)
@@ -174,16 +174,26 @@ def _orbit_of(point: int, generators: list[tuple[int, ...]]) -> set[int]:
     return orbit
 
 
-def _automorphism_mapping(graph, fixed, b, w, matcher_class):
-    """Return an automorphism fixing ``fixed`` pointwise and mapping ``b`` to ``w``, or None."""
+def _automorphism_mapping(graph, fixed, b, w):
+    """Return an automorphism fixing ``fixed`` pointwise and mapping ``b`` to ``w``, or None.
+
+    The base vertices are individualised by node labels, and networkx's VF2++ matcher looks
+    for one labelled isomorphism of the graph to itself.
+    """
+    import networkx as nx
+
     left, right = graph.copy(), graph.copy()
     for i, v in enumerate(fixed):
         left.nodes[v]["tag"] = right.nodes[v]["tag"] = i
     left.nodes[b]["tag"] = right.nodes[w]["tag"] = -1
-    matcher = matcher_class(left, right, node_match=lambda x, y: x.get("tag") == y.get("tag"))
-    for mapping in matcher.isomorphisms_iter():
-        return tuple(mapping[v] for v in range(graph.number_of_nodes()))
-    return None
+    mapping = nx.vf2pp_isomorphism(left, right, node_label="tag", default_label=-2)
+    if mapping is None:
+        return None
+    return tuple(mapping[v] for v in range(graph.number_of_nodes()))
+
+
+#: the most index tuples whose orbits are computed (each costs ids for every generator)
+MAX_TUPLES = 2**22
 
 
 def tuple_orbits(n: int, order: int, generators: Iterable[tuple[int, ...]]) -> np.ndarray:
@@ -195,7 +205,7 @@ def tuple_orbits(n: int, order: int, generators: Iterable[tuple[int, ...]]) -> n
     Raises
     ------
     SizeLimitError
-        If ``n ** order`` tuples exceed the size limit.
+        If there are more than :data:`MAX_TUPLES` tuples.
 
     Examples
     --------
@@ -203,6 +213,13 @@ def tuple_orbits(n: int, order: int, generators: Iterable[tuple[int, ...]]) -> n
     >>> tuple_orbits(3, 2, [(1, 2, 0)]).tolist()  # C_3 on pairs: (i, i) and (i, i+1), (i, i+2)
     [0, 1, 2, 2, 0, 1, 1, 2, 0]
     """
+    if n**order > MAX_TUPLES:
+        msg = (
+            f"the orbits of Aut(G) on the {n}^{order} = {n**order:,} index tuples are over the "
+            f"{MAX_TUPLES:,} equidiag computes (memory grows with the tuples and generators); "
+            "use smaller orders or a smaller graph"
+        )
+        raise SizeLimitError(msg)
     check_size(f"the {n}^{order} index tuples", n**order * max(order, 1))
     if order == 0:
         return np.zeros(1, dtype=np.int64)
@@ -690,7 +707,7 @@ def _canonical(k, l, labels, num_vertices, edges):
 
 # -------------------------------------------------------------------------------- family
 #: the most bilabelled graphs tried before completing a basis with orbit indicators
-MAX_CANDIDATE_GRAPHS = 4096
+MAX_CANDIDATE_GRAPHS = 1024
 
 
 class GraphFamily(SpanningFamily):
@@ -857,7 +874,7 @@ class AutomorphismGroup(Group):
 
     Notes
     -----
-    Generators come from a stabiliser chain searched with networkx's VF2 matcher
+    Generators come from a stabiliser chain searched with networkx's VF2++ matcher
     (:func:`automorphism_generators`), never by enumerating the group; the order and uniform
     samples come from a sympy ``PermutationGroup`` on those generators (Schreier–Sims).
 

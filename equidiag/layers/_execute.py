@@ -11,9 +11,15 @@ Strategies (looked up by name in :data:`PLAN_STRATEGIES`):
   factor and ``n`` between the two routes by cost (:meth:`Contraction.is_sparse
   <equidiag.layers._steps.Contraction.is_sparse>`);
 * ``"dense"``: materialise the ``(c_out n^l) x (c_in n^k)`` matrix and multiply;
+* ``"gather"``: for elements that are disjoint 0/1 matrices (an orbit basis), build the layer
+  matrix by indexing the weights with the table of which element owns each entry
+  (:class:`~equidiag.layers._plan.OrbitTable`), ``c_out c_in n^{l+k}`` work whatever the number
+  of elements, and multiply;
 * ``"auto"`` (the default): ``"dense"`` when both the layer matrix and the stacked diagram
   matrices have at most :data:`AUTO_DENSE_ENTRIES` entries (and fit the size limit), where one
-  product beats the per-step overhead, else ``"factored"``.
+  product beats the per-step overhead; else ``"gather"`` for more than
+  :data:`AUTO_GATHER_ELEMENTS` orbit-indicator networks whose layer matrix fits the size
+  limit; else ``"factored"``.
 """
 
 from __future__ import annotations
@@ -28,14 +34,19 @@ from ._steps import DiagonalWrites, Embedding, Reduction
 
 __all__ = [
     "AUTO_DENSE_ENTRIES",
+    "AUTO_GATHER_ELEMENTS",
     "PLAN_STRATEGIES",
     "dense_matrix",
     "execute",
+    "gathered_matrix",
+    "layer_matrix",
     "register_plan_strategy",
 ]
 
 #: the ``"auto"`` strategy multiplies densely up to this many matrix entries
 AUTO_DENSE_ENTRIES = 2**18
+#: the ``"auto"`` strategy gathers an orbit basis with more networks than this
+AUTO_GATHER_ELEMENTS = 32
 
 
 def reduce_all(
@@ -229,6 +240,38 @@ def _run_dense(plan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.Ten
     return out.reshape((x.shape[0], weight.shape[1]) + (n,) * plan.out_order)
 
 
+def gathered_matrix(plan, network_weight: torch.Tensor, n: int) -> torch.Tensor:
+    """Return the ``(c_out n^l) x (c_in n^k)`` layer matrix of an orbit basis, by indexing."""
+    c_out, c_in = network_weight.shape[1], network_weight.shape[2]
+    k, l = plan.in_order, plan.out_order
+    if not tracing():
+        check_size(
+            f"the gathered {c_out}·{n}^{l} x {c_in}·{n}^{k} layer matrix",
+            2 * c_out * c_in * n ** (k + l),
+            "use strategy='factored'",
+        )
+    table = plan.constants(plan.orbit_table, n, network_weight.device, network_weight.dtype)
+    padded = torch.cat([network_weight, network_weight.new_zeros((1, c_out, c_in))])
+    big = padded[table]  # (n^l, n^k, c_out, c_in)
+    return big.permute(2, 0, 3, 1).reshape(c_out * n**l, c_in * n**k)
+
+
+def layer_matrix(plan, network_weight: torch.Tensor, n: int) -> torch.Tensor:
+    """Return the layer matrix: gathered for an orbit basis with many networks, else dense."""
+    if plan.strategy == "gather" or (
+        len(plan.networks) > AUTO_GATHER_ELEMENTS and plan.orbit_table.applies
+    ):
+        return gathered_matrix(plan, network_weight, n)
+    return dense_matrix(plan, network_weight, n)
+
+
+def _run_gather(plan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.Tensor:
+    """Index the weights by the orbit table, then multiply (see the module docstring)."""
+    big = gathered_matrix(plan, weight, n)
+    out = x.reshape(x.shape[0], big.shape[1]) @ big.T
+    return out.reshape((x.shape[0], weight.shape[1]) + (n,) * plan.out_order)
+
+
 def _run_auto(plan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.Tensor:
     """Dense for tiny matrices, factored otherwise (always factored for a symbolic ``n``)."""
     if isinstance(n, torch.SymInt) or (tracing() and not plan.dense_matrices.traced):
@@ -238,6 +281,12 @@ def _run_auto(plan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.Tens
     entries = weight.shape[1] * weight.shape[2] * size
     if max(entries, len(plan.networks) * size) <= min(AUTO_DENSE_ENTRIES, size_limit()):
         return _run_dense(plan, x, weight, n)
+    if (
+        len(plan.networks) > AUTO_GATHER_ELEMENTS
+        and 2 * entries <= size_limit()
+        and plan.orbit_table.applies
+    ):
+        return _run_gather(plan, x, weight, n)
     return _run_factored(plan, x, weight, n)
 
 
@@ -246,6 +295,7 @@ PLAN_STRATEGIES: dict[str, Callable] = {
     "factored": _run_factored,
     "sparse": _run_factored,  # the factored program; its steps see the name and go sparse
     "dense": _run_dense,
+    "gather": _run_gather,
 }
 
 

@@ -159,6 +159,59 @@ class DenseMatrices:
         return out
 
 
+@dataclass(frozen=True, eq=False)
+class OrbitTable:
+    """For networks that are disjoint 0/1 indicators: which one each matrix entry belongs to.
+
+    The ``"gather"`` strategy builds the layer matrix by indexing the weights with this table
+    (``n^{l+k}`` entries, the number of networks marking "none"), instead of one contraction
+    per network: the route for an orbit basis with many orbits.
+    """
+
+    networks: tuple[TensorNetwork, ...]
+    in_order: int
+    out_order: int
+    outside: Callable = field(default_factory=outside_builder, repr=False)
+    traced = False  # built with numpy from the networks' nonzeros
+
+    @property
+    def applies(self) -> bool:
+        """Whether every network is one factor on all its letters, each letter an axis once.
+
+        That is the shape of an orbit indicator; :meth:`constants` checks disjointness.
+        """
+        return bool(self.networks) and all(
+            len(net.factors) == 1
+            and len(set(net.in_sub + net.out_sub)) == len(net.in_sub + net.out_sub)
+            and set(net.factors[0].letters) == set(net.letters)
+            for net in self.networks
+        )
+
+    def constants(self, n: int, device, dtype) -> torch.Tensor:
+        """Return the int64 table of network ids, shape ``(n^l, n^k)``.
+
+        Raises
+        ------
+        EquidiagValueError
+            If the networks are not disjoint 0/1 matrices.
+        """
+        k, l = self.in_order, self.out_order
+        check_size(f"the {n}^{l + k}-entry orbit table", n ** (k + l), "use strategy='factored'")
+        none = len(self.networks)
+        table = np.full(n ** (k + l), none, dtype=np.int64)
+        for i, net in enumerate(self.networks):
+            rows, cols, values = net.entries(n)
+            flat = rows.astype(np.int64) * n**k + cols
+            if (values != 1).any() or (table[flat] != none).any():
+                msg = (
+                    "strategy='gather' needs elements that are disjoint 0/1 matrices (an orbit "
+                    "basis); use strategy='factored'"
+                )
+                raise EquidiagValueError(msg)
+            table[flat] = i
+        return torch.tensor(table.reshape(n**l, n**k), device=device)
+
+
 # ------------------------------------------------------------------------------ the plan
 _MAX_CONSTANTS = 256
 
@@ -211,6 +264,7 @@ class ContractionPlan:
     coefficient_table: CoefficientTable | None
     mean_scale: MeanScale | None
     dense_matrices: DenseMatrices
+    orbit_table: OrbitTable
     stacked_mixes: tuple[StackedMix, ...]
     concatenated_mixes: tuple[ConcatenatedMix, ...]
     _cache: dict
@@ -245,6 +299,7 @@ class ContractionPlan:
         set_("coefficient_table", None if is_identity else CoefficientTable(coefficients))
         set_("mean_scale", MeanScale(summed) if normalize == "mean" else None)
         set_("dense_matrices", DenseMatrices(networks, in_order, out_order))
+        set_("orbit_table", OrbitTable(networks, in_order, out_order))
         set_("_cache", {})
         # channel mixing: output steps fed by one diagram are mixed together per input step
         # (one product with stacked weights); the others concatenate their inputs
@@ -432,7 +487,7 @@ def compile_plan(
     share : bool
         Share input reductions and output embeddings across diagrams (the default). ``False``
         applies one diagram at a time (a baseline for benchmarks).
-    strategy : {"auto", "factored", "sparse", "dense"} or a registered name
+    strategy : {"auto", "factored", "sparse", "dense", "gather"} or a registered name
         How :func:`~equidiag.layers.functional.equivariant_linear` executes the plan:
         ``"factored"`` contracts each factor densely or sparsely, as the cost model says at
         the input's ``n``; ``"sparse"`` always through the factors' nonzeros.

@@ -35,7 +35,7 @@ from ..errors import (
     check_positive_int,
 )
 from ..typing import NORMALIZATIONS, BasisKind, Normalization, PlanStrategy
-from ._execute import dense_matrix
+from ._execute import layer_matrix
 from ._plan import ContractionPlan, compile_plan
 from .functional import equivariant_linear, factory_kwargs, invariant_tensor
 
@@ -71,7 +71,7 @@ class EquivariantLinear(nn.Module):
         model prices lowest at ``G``. ``"orbit"``, for ``S_n``, is the basis of Maron et al.
     normalize : {None, "mean"}
         ``"mean"`` replaces each sum over a free index by a mean, so weights transfer across n.
-    strategy : {"auto", "factored", "sparse", "dense"}
+    strategy : {"auto", "factored", "sparse", "dense", "gather"}
         Execution strategy of the plan: ``"factored"`` never forms the ``n^l x n^k`` matrices
         (``"sparse"`` is the same, with every constant factor applied through its nonzeros);
         ``"dense"`` materialises the layer matrix (a reference, refused past the size limit);
@@ -289,7 +289,7 @@ class EquivariantLinear(nn.Module):
         """
         n = self.group.require_degree(n)
         with torch.no_grad():
-            matrix = dense_matrix(self.plan, self.plan.network_weights(self.weight, n), n)
+            matrix = layer_matrix(self.plan, self.plan.network_weights(self.weight, n), n)
             linear = nn.Linear(
                 matrix.shape[1],
                 matrix.shape[0],

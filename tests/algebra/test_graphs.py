@@ -181,3 +181,37 @@ def test_bad_bilabelled_graphs():
         BilabelledGraph("1|1'|.", adjacency)
     with pytest.raises(InvalidDiagramError, match="same graph"):
         BilabelledGraph("1,1'", adjacency).compose(PartitionDiagram("1,1'"))
+
+
+def test_too_many_tuples_is_refused_quickly():
+    from equidiag.errors import SizeLimitError
+
+    with pytest.raises(SizeLimitError, match="index tuples"):
+        ed.dimension(Aut.cycle(64), 2, 2)
+
+
+@pytest.mark.parametrize(("k", "l"), [(2, 2), (1, 2)])
+def test_gather_route_equals_the_factored_route_forward_and_backward(k, l):
+    group = Aut.petersen()
+    gather = ed.EquivariantLinear(group, k, l, 2, 3, basis="orbit", dtype=torch.float64)
+    assert gather.plan.orbit_table.applies
+    factored = ed.EquivariantLinear(
+        group, k, l, 2, 3, basis="orbit", strategy="factored", dtype=torch.float64
+    )
+    factored.load_state_dict(gather.state_dict())
+    explicit = ed.EquivariantLinear(
+        group, k, l, 2, 3, basis="orbit", strategy="gather", dtype=torch.float64
+    )
+    explicit.load_state_dict(gather.state_dict())
+    x = torch.randn(4, 2, *(10,) * k, dtype=torch.float64, requires_grad=True)
+    outputs = [m(x) for m in (gather, factored, explicit)]
+    grads = [torch.autograd.grad(y.square().sum(), x)[0] for y in outputs]
+    for y, g in zip(outputs[1:], grads[1:]):
+        torch.testing.assert_close(y, outputs[0])
+        torch.testing.assert_close(g, grads[0])
+
+
+def test_gather_refuses_elements_that_are_not_disjoint_indicators():
+    layer = ed.EquivariantLinear(ed.SymmetricGroup(3), 1, 1, 1, 1, strategy="gather")
+    with pytest.raises(EquidiagValueError, match="disjoint 0/1 matrices"):
+        layer(torch.randn(2, 1, 3))

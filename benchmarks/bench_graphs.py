@@ -1,0 +1,152 @@
+"""Benchmark Aut(G): generators and order, basis construction, and layers (orbit vs graph vs dense).
+
+Run:  python benchmarks/bench_graphs.py [--quick] [--slow-baselines]
+
+Groups: seconds for the generators (stabiliser chain with VF2) and the order (sympy
+Schreier-Sims), in a fresh cache. Bases: seconds for each kind, caches cleared; the numeric
+route (null space of the generators' commutation equations) only with ``--slow-baselines``
+where it fits. Layers: float32, batch 16, 8 -> 8 channels; each round times the orbit-basis
+layer, the graph-basis layer and the same map as one dense ``nn.Linear``
+(``to_dense_linear``), best of 5 calls each, and the table gives medians over the rounds with
+the range of the ratio dense / layer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+import scipy.linalg
+import torch
+from _timing import best_time, machine
+
+import equidiag as ed
+from equidiag.algebra._graphs import _orbit_table, automorphism_generators
+
+BATCH, C = 16, 8
+Aut = ed.AutomorphismGroup
+
+
+def groups() -> None:
+    print("\n## Generators and order\n")
+    print("| graph | n | order | generators | generators (s) | order (s) |")
+    print("|---|---|---|---|---|---|")
+    for G in (Aut.complete(12), Aut.hypercube(4), Aut.petersen(), Aut.grid(20, 20, periodic=True)):
+        automorphism_generators.cache_clear()
+        start = time.perf_counter()
+        gens = G.permutations()
+        t_gens = time.perf_counter() - start
+        start = time.perf_counter()
+        order = G.order
+        t_order = time.perf_counter() - start
+        print(f"| {G} | {G.degree} | {order:,} | {len(gens)} | {t_gens:.3f} | {t_order:.3f} |")
+
+
+def numeric_null_space(G, k, l) -> int:
+    n = G.degree
+    rows = []
+    for g in G.generators():
+        left, right = np.ones((1, 1)), np.ones((1, 1))
+        for _ in range(l):
+            left = np.kron(left, g)
+        for _ in range(k):
+            right = np.kron(right, g)
+        rows.append(np.kron(left, np.eye(n**k)) - np.kron(np.eye(n**l), right.T))
+    return scipy.linalg.null_space(np.vstack(rows)).shape[1]
+
+
+def bases(slow: bool) -> None:
+    print("\n## Basis construction, 2 -> 2 (caches cleared)\n")
+    print("| graph | dim | orbit basis (s) | graph basis (s) | graphs kept | numeric (s) |")
+    print("|---|---|---|---|---|---|")
+    for G in (Aut.petersen(), Aut.cycle(12), Aut.hypercube(4), Aut.complete(12)):
+        ed.clear_caches()
+        _orbit_table.cache_clear()
+        start = time.perf_counter()
+        orbit = ed.equivariant_basis(G, 2, 2, kind="orbit")
+        t_orbit = time.perf_counter() - start
+        start = time.perf_counter()
+        graph = ed.equivariant_basis(G, 2, 2, kind="graph")
+        t_graph = time.perf_counter() - start
+        kept = sum(isinstance(e, ed.algebra.BilabelledGraph) for e in graph)
+        numeric = "skipped (--slow-baselines)" if G.degree <= 10 else "too large"
+        if slow and G.degree <= 10:
+            start = time.perf_counter()
+            assert numeric_null_space(G, 2, 2) == len(orbit)
+            numeric = f"{time.perf_counter() - start:.1f}"
+        print(
+            f"| {G} | {len(orbit)} | {t_orbit:.3f} | {t_graph:.2f} | {kept} | {numeric} |",
+            flush=True,
+        )
+
+
+def layers(quick: bool) -> None:
+    rounds = 3 if quick else 5
+    print(f"\n## Layers: ms per call (median of {rounds} rounds); dense / layer in brackets\n")
+    print("| graph | k→l | pass | orbit basis | graph basis | dense nn.Linear |")
+    print("|---|---|---|---|---|---|")
+    cases = [
+        (Aut.cycle(64), 1, 1),
+        (Aut.cycle(16), 2, 2),
+        (Aut.grid(16, 16, periodic=True), 1, 1),
+        (Aut.petersen(), 2, 2),
+    ]
+    for G, k, l in cases:
+        print(compare(G, k, l, rounds), flush=True)
+
+
+def compare(G, k: int, l: int, rounds: int) -> str:
+    """Two table rows (fwd, fwd+bwd) for one case."""
+    models = {kind: ed.EquivariantLinear(G, k, l, C, C, basis=kind) for kind in ("orbit", "graph")}
+    models["dense"] = models["orbit"].to_dense_linear()
+    n = G.degree
+    x = torch.randn((BATCH, C) + (n,) * k, requires_grad=True)
+    flat = x.detach().reshape(BATCH, -1).requires_grad_()
+
+    def run(name, backward):
+        model = models[name]
+        y = model(flat) if name == "dense" else model(x)
+        if backward:
+            y.square().sum().backward()
+
+    lines = []
+    for backward, label in ((False, "fwd"), (True, "fwd+bwd")):
+        times: dict[str, list[float]] = {name: [] for name in models}
+        for _ in range(rounds):
+            for name in models:
+                if backward:
+                    times[name].append(best_time(lambda name=name: run(name, True)))
+                else:
+                    with torch.no_grad():
+                        times[name].append(best_time(lambda name=name: run(name, False)))
+        dense = times["dense"]
+        cells = []
+        for name in ("orbit", "graph"):
+            ratios = [d / t for d, t in zip(dense, times[name])]
+            cells.append(
+                f"{statistics.median(times[name]) * 1e3:.3f} "
+                f"({statistics.median(ratios):.2g}× [{min(ratios):.2g}, {max(ratios):.2g}])"
+            )
+        lines.append(
+            f"| {G} | {k}→{l} | {label} | {cells[0]} | {cells[1]} | "
+            f"{statistics.median(dense) * 1e3:.3f} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer rounds")
+    parser.add_argument("--slow-baselines", action="store_true", help="numeric null spaces")
+    args = parser.parse_args()
+    torch.manual_seed(0)
+    print(f"machine: {machine()}")
+    groups()
+    bases(args.slow_baselines)
+    layers(args.quick)
+
+
+if __name__ == "__main__":
+    main()
