@@ -131,8 +131,8 @@ def automorphism_generators(n: int, edges: Edges) -> tuple[tuple[int, ...], ...]
     Examples
     --------
     >>> from equidiag.algebra._graphs import automorphism_generators
-    >>> len(automorphism_generators(4, ((0, 1), (1, 2), (2, 3), (0, 3))))
-    2
+    >>> automorphism_generators(3, ((0, 1), (1, 2)))  # the path: its reflection
+    ((2, 1, 0),)
     """
     import networkx as nx
 
