@@ -262,7 +262,8 @@ class EquivariantBasis(SpanningSet):
     ----------
     group : Group
     in_order, out_order : int
-    kind : {"diagram", "orbit"}
+    kind : str
+        One of ``group.basis_kinds``.
     degree : int or None
         ``n``; ``None`` for a size-agnostic group, in which case the basis is the one valid for
         every large enough ``n`` (see :func:`equivariant_basis`).
@@ -413,10 +414,13 @@ def equivariant_basis(
     group : Group
     in_order, out_order : int
         ``k`` and ``l``.
-    kind : {"diagram", "orbit"}, optional
-        ``"diagram"`` (the default): for ``S_n`` the ``D_pi`` with ``|pi| <= n``; for the Brauer
+    kind : str, optional
+        One of ``group.basis_kinds``; the default is the first. ``"diagram"``: for ``S_n`` the
+        ``D_pi`` with ``|pi| <= n``; for ``A_n`` those and every jellyfish; for the Brauer
         family the spanning set, or where it is redundant its first maximal independent
-        subset (by exact rank, fewer crossings first). ``"orbit"`` (``S_n`` only): ``X_pi`` with ``|pi| <= n``.
+        subset (by exact rank, fewer crossings first). ``"orbit"`` (``S_n``, ``A_n``,
+        ``Aut(G)``): the orbit indicators. ``"graph"`` (``Aut(G)``): bilabelled graphs kept
+        by rank, completed with orbit indicators.
     n : int, optional
         Fix the degree of a size-agnostic group. Without any ``n``, the basis is the one valid
         for every large enough ``n`` (the whole spanning set: ``n >= l + k`` for ``S_n``,
