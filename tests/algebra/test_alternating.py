@@ -27,7 +27,7 @@ from equidiag.algebra import (
 )
 from equidiag.cli import parse_group
 from equidiag.errors import EquidiagValueError, InvalidDiagramError
-from tests.reference import burnside_alternating, numeric_rank
+from tests.reference import burnside_alternating, generated_group, numeric_rank
 
 # math specification §6.2: #J_θ per (n, l + k), l + k = 2..8
 SPEC_COUNTS = {
@@ -228,15 +228,7 @@ def test_group():
     # the generators generate A_n: closure of their products reaches n!/2 elements
     for n in (3, 4, 5, 6):
         gens = [tuple(np.argmax(g, axis=0)) for g in ed.AlternatingGroup(n).generators()]
-        seen, frontier = {tuple(range(n))}, [tuple(range(n))]
-        while frontier:
-            p = frontier.pop()
-            for g in gens:
-                q = tuple(g[i] for i in p)
-                if q not in seen:
-                    seen.add(q)
-                    frontier.append(q)
-        assert len(seen) == math.factorial(n) // 2
+        assert len(generated_group(gens, n)) == math.factorial(n) // 2
     # uniform: each even permutation of S_3 about equally often
     counts: dict[tuple, int] = {}
     for s in range(600):
