@@ -47,6 +47,9 @@ class FactorKind(Frozen, ABC):
     name: str = ""
     symbol: str = ""
     latex: str = ""
+    #: whether swapping two axes negates the tensor (the plan compiler then lists the letters
+    #: in a canonical order and keeps the sign, so that more networks share one contraction)
+    antisymmetric: bool = False
 
     def _key(self) -> tuple:
         """Return the defining data (empty for a kind without parameters)."""
@@ -123,6 +126,7 @@ class LeviCivita(FactorKind):
     """The Levi-Civita symbol ``ε``: ``n`` axes, ``ε[σ] = sign(σ)`` on permutations of ``[n]``."""
 
     name, symbol, latex = "epsilon", "ε", r"\varepsilon"
+    antisymmetric = True
 
     def __repr__(self) -> str:
         return "EPSILON"

@@ -36,8 +36,9 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
-from ..algebra import Element, SpanningSet, TensorNetwork
+from ..algebra import Element, Factor, SpanningSet, TensorNetwork
 from ..algebra._basis import _CLEAR_HOOKS
+from ..algebra._factors import permutation_signs
 from ..errors import (
     EquidiagTypeError,
     EquidiagValueError,
@@ -532,6 +533,29 @@ def compile_plan(
     return _compile(tuple(elements), tuple(orders), normalize, bool(share), strategy)
 
 
+def _oriented(net: TensorNetwork) -> tuple[int, TensorNetwork]:
+    """Return ``(sign, canonical network)`` with antisymmetric factors' letters reordered.
+
+    The letters of an antisymmetric factor (``ε``) are listed inputs first (in input order),
+    then outputs, then summed letters, and the permutation's sign is returned: networks that
+    differ only in that order then compile to one shared contraction.
+    """
+    position: dict[int, tuple[int, int]] = {}
+    for i, a in enumerate(net.in_sub):
+        position.setdefault(a, (0, i))
+    for i, a in enumerate(net.out_sub):
+        position.setdefault(a, (1, i))
+    sign, factors = 1, []
+    for f in net.factors:
+        if not f.kind.antisymmetric:
+            factors.append(f)
+            continue
+        order = sorted(range(len(f.letters)), key=lambda j: position.get(f.letters[j], (2, j)))
+        sign *= int(permutation_signs(np.array([order]))[0])
+        factors.append(Factor(f.kind, tuple(f.letters[j] for j in order)))
+    return sign, TensorNetwork(net.in_sub, net.out_sub, tuple(factors)).canonical()
+
+
 @functools.lru_cache(maxsize=128)
 def _compile(
     elements: tuple, orders: tuple[int, int], normalize, share: bool, strategy: str
@@ -545,13 +569,14 @@ def _compile(
             f"got {sorted(found)}"
         )
         raise EquidiagValueError(msg)
+    oriented = [[(c, *_oriented(net)) for c, net in terms] for terms, _ in expanded]
     index: dict[TensorNetwork, int] = {}
-    for terms, _ in expanded:
-        for _, net in terms:
-            index.setdefault(net.canonical(), len(index))
+    for terms in oriented:
+        for _, _, net in terms:
+            index.setdefault(net, len(index))
     networks = tuple(index)
     triplets = [
-        (e, index[net.canonical()], c) for e, (terms, _) in enumerate(expanded) for c, net in terms
+        (e, index[net], c * sign) for e, terms in enumerate(oriented) for c, sign, net in terms
     ]
     rows, cols, values = zip(*triplets) if triplets else ((), (), ())
     coefficients = sp.csr_matrix(
