@@ -53,7 +53,7 @@ from ._diagrams import (
 )
 from ._draw import PictureData, blocks_picture
 from ._element import Composition, Element, check_declared, check_middle_orders
-from ._factors import EPSILON, FactorKind, permutation_signs
+from ._factors import EPSILON, FactorKind, permutation_sign
 from ._family import SpanningFamily
 from ._networks import Factor, TensorNetwork
 from ._partitions import (
@@ -75,10 +75,6 @@ __all__ = [
     "count_jellyfish_diagrams",
     "jellyfish_diagrams",
 ]
-
-
-def _sign(sequence) -> int:
-    return int(permutation_signs(np.array([list(sequence)], dtype=np.int64))[0])
 
 
 class SignedPermutations(FactorKind):
@@ -305,7 +301,7 @@ def _head_on(slots: list, size: int) -> tuple[RGS, int]:
         position.setdefault(label, rgs[v])
     t = len(position)
     keys = [position[i] if block else t for i, block in enumerate(slots)]
-    return rgs, _sign(keys)
+    return rgs, permutation_sign(keys)
 
 
 class JellyfishDiagram(_Headed):

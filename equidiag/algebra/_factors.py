@@ -223,6 +223,18 @@ def permutation_signs(perms: np.ndarray) -> np.ndarray:
     return np.where(inversions % 2 == 0, 1, -1).astype(np.int64)
 
 
+def permutation_sign(sequence) -> int:
+    """Return the sign (+1 or -1) of one sequence of distinct integers.
+
+    Examples
+    --------
+    >>> from equidiag.algebra._factors import permutation_sign
+    >>> permutation_sign([2, 0, 1]), permutation_sign((1, 0))
+    (1, -1)
+    """
+    return int(permutation_signs(np.array([list(sequence)], dtype=np.int64))[0])
+
+
 def as_factor_kind(kind: object) -> FactorKind:
     """Return ``kind`` if it is a :class:`FactorKind`, or the built-in kind of that name.
 

@@ -46,6 +46,7 @@ from ..errors import (
     check_positive_int,
     check_size,
 )
+from ._basis import _CLEAR_HOOKS
 from ._diagrams import PartitionDiagram, partition_diagrams
 from ._draw import PictureData
 from ._element import (
@@ -59,7 +60,7 @@ from ._factors import FactorKind
 from ._family import SpanningFamily, select_basis
 from ._groups import Group, as_rng, permutation_matrix
 from ._networks import Factor, TensorNetwork
-from ._partitions import canonical_rgs
+from ._partitions import UnionFind, canonical_rgs
 
 __all__ = [
     "Adjacency",
@@ -594,25 +595,17 @@ class BilabelledGraph(Element):
             raise InvalidDiagramError(msg)
         check_middle_orders(self, other)
         shift = other.num_vertices
-        parent = list(range(shift + self.num_vertices))
-
-        def find(v):
-            while parent[v] != v:
-                parent[v] = parent[parent[v]]
-                v = parent[v]
-            return v
-
-        m = self.in_order
-        for t in range(m):  # other's output t meets self's input t
-            a, b = find(other.labels[t]), find(shift + self.labels[self.out_order + t])
-            parent[a] = b
+        joins = UnionFind(shift + self.num_vertices)
+        find = joins.find
+        for t in range(self.in_order):  # other's output t meets self's input t
+            joins.union(other.labels[t], shift + self.labels[self.out_order + t])
         labels = [find(shift + v) for v in self.labels[: self.out_order]]
         labels += [find(v) for v in other.labels[other.out_order :]]
         edges = [(find(a), find(b)) for a, b in other.edges]
         edges += [(find(shift + a), find(shift + b)) for a, b in self.edges]
         if any(a == b for a, b in edges):
             return Composition(None, 0, 0)
-        used = sorted({find(v) for v in range(len(parent))})
+        used = sorted({find(v) for v in range(shift + self.num_vertices)})
         touched = set(labels) | {v for e in edges for v in e}
         loops = sum(1 for v in used if v not in touched)
         keep = [v for v in used if v in touched]
@@ -744,14 +737,8 @@ class GraphFamily(SpanningFamily):
         return len(_orbit_table(self.n, self.edges, m)[1])  # (n is the graph's)
 
     def orbits(self, in_order: int, out_order: int) -> tuple[GraphOrbitElement, ...]:
-        """Return the orbit indicators, ordered by their smallest tuple."""
-        m = in_order + out_order
-        firsts = _orbit_table(self.n, self.edges, m)[1]
-        out = []
-        for first in firsts:
-            tuple_ = _tuple_of(int(first), self.n, m)
-            out.append(GraphOrbitElement._from_key(in_order, out_order, self.n, self.edges, tuple_))
-        return tuple(out)
+        """Return the orbit indicators, ordered by their smallest tuple (cached)."""
+        return _orbit_elements(self.n, self.edges, in_order, out_order)
 
     def basis(self, in_order: int, out_order: int, n: int | None, kind: str) -> tuple[Element, ...]:
         """Return the orbit indicators, or the bilabelled graphs kept by rank (see class)."""
@@ -760,10 +747,7 @@ class GraphFamily(SpanningFamily):
         if kind != "graph":
             msg = f"Aut(G) has basis kinds {self.kinds}, got {kind!r}"
             raise EquidiagValueError(msg)
-        dim = self.dimension(self.n, in_order + out_order)
-        candidates = tuple(candidate_graphs(in_order, out_order, self.adjacency))
-        chosen = select_basis(candidates + self.orbits(in_order, out_order), self.n, dim)
-        return chosen
+        return _graph_basis(self, in_order, out_order)
 
     def convert(self, element: Element, source: str, target: str):
         """Yield ``(coefficient, element)``: a graph's matrix is an integer sum of orbits."""
@@ -785,18 +769,29 @@ class GraphFamily(SpanningFamily):
                 yield value, orbits[label]
         elif isinstance(element, GraphOrbitElement):  # invert the graph basis' orbit sums
             k, l = element.in_order, element.out_order
-            graphs, inverse = self._inverse(k, l)
-            row = self.orbits(k, l).index(element)
-            for j, value in enumerate(inverse[row]):
+            graphs, inverse, row = _graph_inverse(self, k, l)
+            for j, value in enumerate(inverse[row[element]]):
                 if value:
                     yield value, graphs[j]
         else:
             msg = f"cannot convert {element!r} from {source!r} to {target!r}"
             raise EquidiagValueError(msg)
 
-    def _inverse(self, in_order: int, out_order: int):
-        """Return the graph basis and the exact inverse of its graph-to-orbit matrix."""
-        return _graph_inverse(self, in_order, out_order)
+
+@functools.lru_cache(maxsize=32)
+def _orbit_elements(n: int, edges: Edges, in_order: int, out_order: int):
+    m = in_order + out_order
+    return tuple(
+        GraphOrbitElement._from_key(in_order, out_order, n, edges, _tuple_of(int(first), n, m))
+        for first in _orbit_table(n, edges, m)[1]
+    )
+
+
+@functools.lru_cache(maxsize=32)
+def _graph_basis(family: GraphFamily, in_order: int, out_order: int) -> tuple[Element, ...]:
+    dim = family.dimension(family.n, in_order + out_order)
+    candidates = tuple(candidate_graphs(in_order, out_order, family.adjacency))
+    return select_basis(candidates + family.orbits(in_order, out_order), family.n, dim)
 
 
 @functools.lru_cache(maxsize=32)
@@ -804,7 +799,7 @@ def _graph_inverse(family: GraphFamily, in_order: int, out_order: int):
     from sympy import ZZ
     from sympy.polys.matrices import DomainMatrix
 
-    graphs = family.basis(in_order, out_order, family.n, "graph")
+    graphs = _graph_basis(family, in_order, out_order)
     orbits = family.orbits(in_order, out_order)
     index = {e: j for j, e in enumerate(orbits)}
     rows = [[0] * len(orbits) for _ in graphs]
@@ -814,7 +809,13 @@ def _graph_inverse(family: GraphFamily, in_order: int, out_order: int):
     matrix = DomainMatrix([[ZZ(v) for v in row] for row in rows], (len(rows), len(orbits)), ZZ)
     numerator, denominator = matrix.inv_den()  # fraction-free: inverse = numerator / den
     table = [[Fraction(int(x), int(denominator)) for x in row] for row in numerator.to_list()]
-    return graphs, table
+    return graphs, table, index
+
+
+# the per-graph tables and bases go with equidiag.clear_caches()
+_CLEAR_HOOKS.extend(
+    cache.cache_clear for cache in (_orbit_table, _orbit_elements, _graph_basis, _graph_inverse)
+)
 
 
 def candidate_graphs(in_order: int, out_order: int, adjacency: Adjacency):
@@ -826,9 +827,10 @@ def candidate_graphs(in_order: int, out_order: int, adjacency: Adjacency):
     m = in_order + out_order
     seen: set = set()
     made = 0
+    diagrams = tuple(partition_diagrams(in_order, out_order))
     for size in range(m + 3):
         for extra in (0, 1, 2):
-            for d in partition_diagrams(in_order, out_order):
+            for d in diagrams:
                 vertices = d.num_blocks + extra
                 if vertices != size:
                     continue

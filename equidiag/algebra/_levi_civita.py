@@ -18,8 +18,6 @@ import math
 import re
 from collections.abc import Iterator
 
-import numpy as np
-
 from ..errors import InvalidDiagramError, check_nonnegative_int, check_positive_int
 from ._brauer import (
     BrauerDiagram,
@@ -39,7 +37,7 @@ from ._element import (
     parse_blocks,
     vertex_name,
 )
-from ._factors import EPSILON, permutation_signs
+from ._factors import EPSILON, permutation_sign
 from ._family import SpanningFamily
 from ._networks import Factor, TensorNetwork
 from ._partitions import UnionFind, check_counted_order
@@ -51,10 +49,6 @@ __all__ = [
     "brauer_grood_diagrams",
     "count_brauer_grood_diagrams",
 ]
-
-
-def _permutation_sign(sequence) -> int:
-    return int(permutation_signs(np.array([list(sequence)]))[0])
 
 
 _FREE = re.compile(r"^\s*(-?)\s*\[([^\]]*)\]\s*(?:\|(.*))?$")
@@ -207,7 +201,7 @@ class BrauerGroodDiagram(Element):
             out_order,
             sorted(new_free),
             [tuple(sorted((mapping[a], mapping[b]))) for a, b in self.pairs] + list(extra_pairs),
-            self.sign * sign * _permutation_sign(new_free),
+            self.sign * sign * permutation_sign(new_free),
         )
 
     def transpose(self) -> BrauerGroodDiagram:
@@ -298,7 +292,7 @@ def _compose_with_brauer(upper, lower) -> Composition:
         if not c["legs"] and c["outer"]
     ]
     result = BrauerGroodDiagram._from_key(
-        k1, l2, sorted(new_free), new_pairs, grood[0].sign * _permutation_sign(new_free)
+        k1, l2, sorted(new_free), new_pairs, grood[0].sign * permutation_sign(new_free)
     )
     return Composition(result, loops, 1)
 

@@ -38,7 +38,7 @@ import torch
 
 from ..algebra import Element, Factor, SpanningSet, TensorNetwork
 from ..algebra._basis import _CLEAR_HOOKS
-from ..algebra._factors import permutation_signs
+from ..algebra._factors import permutation_sign
 from ..errors import (
     EquidiagTypeError,
     EquidiagValueError,
@@ -551,7 +551,7 @@ def _oriented(net: TensorNetwork) -> tuple[int, TensorNetwork]:
             factors.append(f)
             continue
         order = sorted(range(len(f.letters)), key=lambda j: position.get(f.letters[j], (2, j)))
-        sign *= int(permutation_signs(np.array([order]))[0])
+        sign *= permutation_sign(order)
         factors.append(Factor(f.kind, tuple(f.letters[j] for j in order)))
     return sign, TensorNetwork(net.in_sub, net.out_sub, tuple(factors)).canonical()
 
