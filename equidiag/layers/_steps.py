@@ -11,10 +11,13 @@ Each is the adjoint of the other kind, so the plan's backward pass reuses the sa
 with the roles swapped: an input reduction's gradient is an embedding into the input shape, and
 an output embedding's gradient is a reduction of the output gradient.
 
-Both contract factors through a :class:`Contraction`, which runs one of two routes, chosen per
-degree ``n`` by its cost model: **dense** (one ``torch.einsum`` with the factors as dense
-``n^order`` tensors) or **sparse** (an einsum for diagonals and sums, then the factors' joint
-nonzeros applied by gather + ``index_add``, never building a dense factor). The sparse route is
+Both contract factors through a :class:`Contraction`. It first takes the diagonals and sums
+that need no factor (one einsum), then applies the factors' *relation*: the matrix from the
+letters the factors read to the letters they write, with letters that only the factors carry
+already summed. It runs one of two routes, chosen per degree ``n`` by its cost model:
+**dense** (the relation as a dense matrix, one einsum) or **sparse** (the relation's nonzeros,
+one sparse matrix product; gathers and ``index_add`` for dtypes without sparse kernels and
+under torch.compile, which builds the dense factors in the graph instead). The sparse route is
 what makes a Levi-Civita factor at ``n = 9`` (``9!`` nonzeros, ``9^9`` dense entries) usable.
 
 Letters are small integers, renumbered canonically so that equal patterns compare equal and
@@ -51,11 +54,13 @@ __all__ = [
 ]
 
 #: the sparse route is chosen when its estimated cost times this is below the dense route's
-#: (gathers and scatters cost more per entry than a contraction in BLAS)
-SPARSE_ADVANTAGE = 8
-#: factors with fewer dense entries always take the dense route (measured: at SO(4), a
-#: 256-entry epsilon, the gather's fixed cost outweighs the entries it saves)
+#: (measured on 2 CPU cores, float32: a sparse matrix product costs 30-60 times more per
+#: nonzero than a dense product per entry, see benchmarks/RESULTS.md)
+SPARSE_ADVANTAGE = 32
+#: relations with fewer dense entries always take the dense route (per-call overhead decides)
 SMALL_FACTOR_ENTRIES = 2**12
+#: dtypes with sparse matrix product kernels; others take the sparse route by gathers
+_SPARSE_MM_DTYPES = (torch.float32, torch.float64)
 
 
 _BUILDERS = itertools.count()
@@ -153,30 +158,35 @@ class Contraction(Frozen):
         init("pre_equation", None if source == read + passing else pre)
         init("passing", len(passing))
         init("relation", TensorNetwork(read, written, factors) if factors else None)
-        order = written + passing  # the axes of the sparse route's result, before permuting
+        order = written + passing  # the axes of the relation's result, before permuting
         init("result_axes", tuple(order.index(a) for a in target))
 
     def is_sparse(self, n: int, force: bool = False) -> bool:
         """Whether the sparse route is used at ``n`` (always, with ``force``, if any factor).
 
-        Sparse when a dense factor would pass the size limit, or when the largest dense factor
-        has at least :data:`SMALL_FACTOR_ENTRIES` entries and the sparse cost times
-        :data:`SPARSE_ADVANTAGE` is below the dense contraction's.
+        Sparse when the dense relation matrix (or, under torch.compile, a dense factor) would
+        pass the size limit, or when the relation has at least :data:`SMALL_FACTOR_ENTRIES`
+        entries and the sparse cost times :data:`SPARSE_ADVANTAGE` is below the dense cost.
         """
         if not self.has_factors:
             return False
         if force:
             return True
-        dense_entries = max(n ** len(f.letters) for f in self.factors)
-        if dense_entries > size_limit():
+        relation = self._relation()
+        entries = n ** (len(relation.in_sub) + len(relation.out_sub))
+        if max([entries] + [n ** len(f.letters) for f in self.factors]) > size_limit():
             return True
-        if dense_entries < SMALL_FACTOR_ENTRIES:  # per-call overhead decides, not entries
+        if entries < SMALL_FACTOR_ENTRIES:  # per-call overhead decides, not entries
             return False
         return SPARSE_ADVANTAGE * self.sparse_cost(n) < self.dense_cost(n)
 
     def dense_cost(self, n: int) -> int:
-        """Entries visited per (batch, channel) by the dense einsum."""
-        return n**self.letters_read
+        """Entries read and multiplied per (batch, channel): the operand, then the relation."""
+        relation = self._relation() if self.has_factors else None
+        if relation is None:
+            return n**self.letters_read
+        width = len(relation.in_sub) + len(relation.out_sub) + self.passing
+        return n ** len(set(self.source)) + n**width
 
     def sparse_cost(self, n: int) -> int:
         """Entries read, gathered and written per (batch, channel) by the sparse route.
@@ -188,21 +198,33 @@ class Contraction(Frozen):
         written = len(self.target) - self.passing
         return n ** len(set(self.source)) + nnz * n**self.passing + n ** (written + self.passing)
 
-    def constants(self, n: int, device, dtype, sparse: bool) -> tuple[torch.Tensor, ...]:
-        """Return the dense factor tensors, or the joint nonzeros ``(rows, cols, values)``."""
-        if not sparse:
+    def constants(self, n: int, device, dtype, form: str) -> tuple[torch.Tensor, ...]:
+        """Return the factors or their relation in one of four forms.
+
+        ``"factors"``: the dense factor tensors; ``"matrix"``: the relation as a dense
+        ``(n^written, n^read)`` matrix; ``"sparse"``: the same as a sparse COO tensor;
+        ``"nonzeros"``: its nonzeros ``(rows, cols, values)``.
+        """
+        if form == "factors":
             return tuple(
                 torch.as_tensor(
                     factor_tensor(f.kind, n, len(f.letters)), dtype=dtype, device=device
                 )
                 for f in self.factors
             )
-        rows, cols, values = self._relation().entries(n)
-        return (
-            torch.as_tensor(rows, device=device),
-            torch.as_tensor(cols, device=device),
-            torch.as_tensor(values, dtype=dtype, device=device),
+        relation = self._relation()
+        rows, cols, values = (
+            torch.as_tensor(a, device=device) for a in self._relation().entries(n)
         )
+        values = values.to(dtype)
+        shape = (n ** len(relation.out_sub), n ** len(relation.in_sub))
+        if form == "matrix":
+            matrix = torch.zeros(shape, dtype=dtype, device=device)
+            return (matrix.index_put_((rows, cols), values),)
+        if form == "sparse":
+            indices = torch.stack([rows, cols])
+            return (torch.sparse_coo_tensor(indices, values, shape, check_invariants=True).coalesce(),)
+        return rows, cols, values
 
     def _relation(self) -> TensorNetwork:
         if self.relation is None:
@@ -217,28 +239,37 @@ class Contraction(Frozen):
         sparse = self.is_sparse(n, plan.sparse_factors)
         if tracing() and not sparse:  # torch.compile / export: build the factors in the graph
             built = [f.kind.dense_torch(n, len(f.letters), t.device, t.dtype) for f in self.factors]
-            if all(factor is not None for factor in built):
-                return torch.einsum(self.dense_equation, t, *built)
-        consts = plan.constants(self, n, t.device, t.dtype, sparse)
-        if not sparse:
-            return torch.einsum(self.dense_equation, t, *consts)
-        rows, cols, values = consts
+            if not all(factor is not None for factor in built):
+                built = plan.constants(self, n, t.device, t.dtype, "factors")
+            return torch.einsum(self.dense_equation, t, *built)
         batch, channels = t.shape[0], t.shape[1]
+        relation = self._relation()
+        width_in, width_out = len(relation.in_sub), len(relation.out_sub)
         v = torch.einsum(self.pre_equation, t) if self.pre_equation is not None else t
-        width_in = len(self._relation().in_sub)
-        width_out = len(self._relation().out_sub)
         v = v.reshape(batch, channels, n**width_in, n**self.passing)
+        if not sparse:
+            (matrix,) = plan.constants(self, n, t.device, t.dtype, "matrix")
+            u = torch.einsum("...ip,oi->...op", v, matrix)
+        elif not tracing() and t.dtype in _SPARSE_MM_DTYPES:
+            (matrix,) = plan.constants(self, n, t.device, t.dtype, "sparse")
+            flat = torch.sparse.mm(matrix, v.permute(2, 0, 1, 3).reshape(n**width_in, -1))
+            u = flat.reshape(n**width_out, batch, channels, n**self.passing).permute(1, 2, 0, 3)
+        else:
+            u = self._gather(plan, v, n, width_in, width_out)
+        u = u.reshape((batch, channels) + (n,) * (width_out + self.passing))
+        return u.permute(0, 1, *[2 + a for a in self.result_axes])
+
+    def _gather(self, plan, v: torch.Tensor, n: int, width_in: int, width_out: int):
+        """Apply the relation by gathers and ``index_add`` (traceable, any dtype)."""
+        rows, cols, values = plan.constants(self, n, v.device, v.dtype, "nonzeros")
         # (a gather from, or a scatter into, an axis of size 1 is a broadcast or a sum: written
         # so, since torch.compile's CPU code generation fails on such scatters)
         source = v if width_in == 0 else v.index_select(2, cols)
         gathered = source * values[:, None]
         if width_out == 0:  # everything summed: one reduction (no scatter into one slot)
-            u = gathered.sum(2, keepdim=True)
-        else:
-            u = v.new_zeros((batch, channels, n**width_out, n**self.passing))
-            u = u.index_add(2, rows, gathered)
-        u = u.reshape((batch, channels) + (n,) * (width_out + self.passing))
-        return u.permute(0, 1, *[2 + a for a in self.result_axes])
+            return gathered.sum(2, keepdim=True)
+        u = v.new_zeros((v.shape[0], v.shape[1], n**width_out, v.shape[3]))
+        return u.index_add(2, rows, gathered)
 
 
 @dataclass(frozen=True, eq=False)

@@ -42,7 +42,7 @@ def test_sparse_and_dense_routes_agree(source, factors, target, n):
     expected = torch.einsum(
         contraction.dense_equation,
         t,
-        *contraction.constants(n, None, torch.float64, sparse=False),
+        *contraction.constants(n, None, torch.float64, "factors"),
     )
     torch.testing.assert_close(sparse, expected)
 
