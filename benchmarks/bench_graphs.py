@@ -17,6 +17,7 @@ import argparse
 import statistics
 import time
 
+import networkx as nx
 import numpy as np
 import scipy.linalg
 import torch
@@ -89,9 +90,13 @@ def layers(quick: bool) -> None:
     print(f"\n## Layers: ms per call (median of {rounds} rounds); dense / layer in brackets\n")
     print("| graph | k→l | pass | orbit basis | graph basis | dense nn.Linear |")
     print("|---|---|---|---|---|---|")
+    # T(30), the line graph of K_30 (n = 435, degree 56): strongly regular, so the identity,
+    # A and the all-ones map (three small graphs) span its 1 -> 1 maps, and A is sparse
+    triangular = nx.convert_node_labels_to_integers(nx.line_graph(nx.complete_graph(30)))
     cases = [
         (Aut.cycle(64), 1, 1),
         (Aut.grid(16, 16, periodic=True), 1, 1),
+        (Aut(triangular, "T(30)"), 1, 1),
         (Aut.petersen(), 2, 2),
         (Aut.cycle(16), 2, 2),
     ]

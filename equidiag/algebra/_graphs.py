@@ -57,10 +57,11 @@ from ._element import (
     vertex_name,
 )
 from ._factors import FactorKind
-from ._family import SpanningFamily, select_basis
+from ._family import SpanningFamily
 from ._groups import Group, as_rng, permutation_matrix
 from ._networks import Factor, TensorNetwork
 from ._partitions import UnionFind, canonical_rgs
+from ._rank import independent_vectors
 
 __all__ = [
     "Adjacency",
@@ -753,20 +754,13 @@ class GraphFamily(SpanningFamily):
         """Yield ``(coefficient, element)``: a graph's matrix is an integer sum of orbits."""
         if source == target:
             yield 1, element
-        elif target == "orbit":
-            if isinstance(element, GraphOrbitElement):
-                yield 1, element
-                return
-            matrix = element.matrix(self.n, "sparse", np.int64).tocoo()
-            width = self.n**element.in_order
-            ids = matrix.row.astype(np.int64) * width + matrix.col
-            labels = _orbit_table(self.n, self.edges, element.in_order + element.out_order)[0]
-            seen: dict[int, int] = {}
-            for i, value in zip(ids, matrix.data):
-                seen.setdefault(int(labels[i]), int(value))
+        elif target == "orbit" and isinstance(element, GraphOrbitElement):
+            yield 1, element
+        elif target == "orbit" and isinstance(element, BilabelledGraph):
+            (values,) = orbit_coordinates(self, [element])
             orbits = self.orbits(element.in_order, element.out_order)
-            for label, value in sorted(seen.items()):
-                yield value, orbits[label]
+            for label in np.flatnonzero(values):
+                yield int(values[label]), orbits[label]
         elif isinstance(element, GraphOrbitElement):  # invert the graph basis' orbit sums
             k, l = element.in_order, element.out_order
             graphs, inverse, row = _graph_inverse(self, k, l)
@@ -787,11 +781,87 @@ def _orbit_elements(n: int, edges: Edges, in_order: int, out_order: int):
     )
 
 
+def orbit_coordinates(family: GraphFamily, graphs: Iterable[BilabelledGraph]) -> np.ndarray:
+    """Return each graph's coordinates in the orbit basis: its entries at the orbits' firsts.
+
+    A homomorphism matrix is ``Aut(G)``-equivariant, so it is constant on each orbit of index
+    tuples: its value at one tuple per orbit is its whole expansion. Each value is a count of
+    the maps of the unlabelled vertices, summed with one einsum over all the orbits at once.
+
+    Returns
+    -------
+    numpy.ndarray of int64, shape ``(len(graphs), number of orbits)``
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> import equidiag as ed
+    >>> from equidiag.algebra._graphs import orbit_coordinates
+    >>> G = ed.AutomorphismGroup(nx.path_graph(3))
+    >>> path = ed.algebra.BilabelledGraph("1|.|1' ; 1-2, 2-3", G.adjacency)
+    >>> orbit_coordinates(G.family, [path])  # A^2 at the orbits' first (out, in) pairs
+    array([[1, 0, 1, 0, 2]])
+    >>> [tuple(o.representative) for o in ed.equivariant_basis(G, 1, 1, kind="orbit")]
+    [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1)]
+    """
+    graphs = list(graphs)
+    n = family.n
+    if not graphs:
+        return np.zeros((0, 0), dtype=np.int64)
+    m = graphs[0].in_order + graphs[0].out_order
+    firsts = _orbit_table(n, family.edges, m)[1]
+    tuples = np.stack(np.unravel_index(firsts, (n,) * m), axis=1) if m else np.zeros((1, 0))
+    tuples = tuples.astype(np.int64)
+    adjacency = np.zeros((n, n), dtype=np.int64)
+    for a, b in family.edges:
+        adjacency[a, b] = adjacency[b, a] = 1
+    out = np.zeros((len(graphs), len(firsts)), dtype=np.int64)
+    for i, graph in enumerate(graphs):
+        out[i] = _hom_counts(graph, tuples, adjacency)
+    return out
+
+
+def _hom_counts(graph: BilabelledGraph, tuples: np.ndarray, adjacency: np.ndarray) -> np.ndarray:
+    """Return the homomorphism counts of ``graph`` with its labels at each row of ``tuples``."""
+    at: dict[int, np.ndarray] = {}  # a labelled vertex's index, per tuple
+    counts = np.ones(len(tuples), dtype=np.int64)
+    for position, vertex in enumerate(graph.labels):
+        if vertex in at:  # labels on one vertex must carry one index
+            counts *= tuples[:, position] == at[vertex]
+        else:
+            at[vertex] = tuples[:, position]
+    free = [v for v in range(graph.num_vertices) if v not in at]
+    # per tuple, the neighbours an unlabelled vertex may map to (rows of A at its labelled
+    # neighbours); edges between unlabelled vertices are contracted last
+    reach = {v: np.ones((len(tuples), len(adjacency)), dtype=np.int64) for v in free}
+    inner = []
+    for a, b in graph.edges:
+        if a in at and b in at:
+            counts *= adjacency[at[a], at[b]]
+        elif a in at or b in at:
+            labelled, vertex = (a, b) if a in at else (b, a)
+            reach[vertex] *= adjacency[at[labelled]]
+        else:
+            inner.append((a, b))
+    if not inner:  # unlabelled vertices independent given the labels
+        for v in free:
+            counts *= reach[v].sum(axis=1)
+        return counts
+    operands: list = [counts, [0]]
+    for v in free:
+        operands += [reach[v], [0, 1 + v]]
+    for a, b in inner:
+        operands += [adjacency, [1 + a, 1 + b]]
+    return np.einsum(*operands, [0], optimize=len(free) > 2)  # (a path search costs more)
+
+
 @functools.lru_cache(maxsize=32)
 def _graph_basis(family: GraphFamily, in_order: int, out_order: int) -> tuple[Element, ...]:
-    dim = family.dimension(family.n, in_order + out_order)
     candidates = tuple(candidate_graphs(in_order, out_order, family.adjacency))
-    return select_basis(candidates + family.orbits(in_order, out_order), family.n, dim)
+    orbits = family.orbits(in_order, out_order)
+    chosen, free = independent_vectors(orbit_coordinates(family, candidates))
+    # completed by the orbits of the columns without a pivot (triangular with the graphs)
+    return tuple(candidates[i] for i in chosen) + tuple(orbits[j] for j in free)
 
 
 @functools.lru_cache(maxsize=32)

@@ -18,7 +18,7 @@ import scipy.sparse as sp
 from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
 
-__all__ = ["independent_elements_sketched", "independent_rows"]
+__all__ = ["independent_elements_sketched", "independent_rows", "independent_vectors"]
 
 _P = 2**31 - 1
 
@@ -160,14 +160,53 @@ def independent_elements_sketched(
         b = min(cols_in, -(-target // a))
         u = rng.integers(0, p, (rows_out, a)).astype(np.float64)
         v = rng.integers(0, p, (cols_in, b)).astype(np.float64)
-        chosen = _greedy_independent(elements, n, u, v, p, dimension, chunk)
+        blocks = (
+            _sketch_block(elements[start : start + chunk], n, u, v, p)
+            for start in range(0, len(elements), chunk)
+        )
+        chosen, _ = _greedy_pivots(blocks, a * b, p, dimension)
         if len(chosen) == dimension:
             return chosen
     return None
 
 
-def _greedy_independent(elements, n, u, v, p, dimension, chunk, part=32) -> list[int]:
-    """Return greedy pivots over sketches, a chunk at a time.
+def independent_vectors(vectors: np.ndarray, *, chunk: int = 256) -> tuple[list[int], list[int]]:
+    """Return greedy independent rows of an integer matrix, certified modulo a prime.
+
+    Rows independent modulo ``p`` are independent over the rationals; a row dependent modulo
+    ``p`` only (rare for a prime near ``10^6``) is skipped, so the rows returned are always
+    independent over the rationals.
+
+    Returns
+    -------
+    chosen : list of int
+        The increasing indices of the rows kept.
+    free : list of int
+        The columns that are not pivots of their echelon form: the chosen rows and the unit
+        vectors of these columns are a basis of the whole space.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from equidiag.algebra._rank import independent_vectors
+    >>> independent_vectors(np.array([[1, 1, 0, 0], [2, 2, 0, 0], [0, 1, 1, 0], [1, 2, 1, 0]]))
+    ([0, 2], [2, 3])
+    """
+    width = vectors.shape[1]
+    p = _sketch_prime(width + 1)
+    # a zero row, or a repeat of an earlier row, is never chosen: eliminate the others only
+    _, first = np.unique(vectors, axis=0, return_index=True)
+    tried = np.sort(first[vectors[first].any(axis=1)])
+    reduced = np.mod(vectors[tried], p).astype(np.float64)
+    blocks = (reduced[start : start + chunk].copy() for start in range(0, len(tried), chunk))
+    chosen, pivots = _greedy_pivots(blocks, width, p, width)
+    return [int(tried[i]) for i in chosen], sorted(set(range(width)) - set(pivots))
+
+
+def _greedy_pivots(blocks, width, p, dimension, part=32) -> tuple[list[int], list[int]]:
+    """Return greedy pivots over blocks of rows (float64, reduced modulo ``p``), in order.
+
+    Returns the chosen row indices and their pivot columns.
 
     The chosen rows are kept in reduced row echelon form modulo ``p``, stored only on the
     columns that are not yet pivots (on the pivot columns they are the identity), so the work
@@ -179,14 +218,15 @@ def _greedy_independent(elements, n, u, v, p, dimension, chunk, part=32) -> list
     def reduce(x, rows, columns):  # x - x[:, columns] @ rows (mod p), rows in RREF
         return np.mod(x - np.mod(x[:, columns] @ rows, p), p) if len(columns) else x
 
-    free = np.arange(u.shape[1] * v.shape[1])  # sketch columns that are not pivots yet
+    free = np.arange(width)  # columns that are not pivots yet
     pivots: list[int] = []
     basis = np.zeros((0, len(free)))  # RREF rows on the `free` columns
     chosen: list[int] = []
-    for start in range(0, len(elements), chunk):
-        x = _sketch_block(elements[start : start + chunk], n, u, v, p)
+    start = 0
+    for x in blocks:
         y = np.mod(x[:, free] - np.mod(x[:, pivots] @ basis, p), p) if pivots else x[:, free]
         found, columns = _eliminate(y, p, part, dimension - len(chosen), start, chosen)
+        start += len(x)
         if not columns:
             continue
         basis = reduce(basis, found, columns)
@@ -196,7 +236,7 @@ def _greedy_independent(elements, n, u, v, p, dimension, chunk, part=32) -> list
         free = free[keep]
         if len(chosen) == dimension:
             break
-    return chosen
+    return chosen, pivots
 
 
 def _eliminate(y, p, part, wanted, offset, chosen):
@@ -210,14 +250,16 @@ def _eliminate(y, p, part, wanted, offset, chosen):
         rows, cols = [], []
         block = y[first : first + part]
         for i in range(len(block)):
-            nonzero = np.flatnonzero(block[i])
+            # later rows are reduced modulo p only when they are read: each update adds less
+            # than p^2 to an entry, so a part's updates stay exact in float64
+            current = np.mod(block[i], p)
+            nonzero = np.flatnonzero(current)
             if len(nonzero) == 0:
                 continue
             column = int(nonzero[0])
-            row = np.mod(block[i] * pow(int(block[i, column]), p - 2, p), p)
+            row = np.mod(current * pow(int(current[column]), p - 2, p), p)
             later = block[i + 1 :]
-            later -= np.outer(later[:, column], row)
-            np.mod(later, p, out=later)
+            later -= np.outer(np.mod(later[:, column], p), row)
             rows.append(row)
             cols.append(column)
             chosen.append(offset + first + i)

@@ -223,7 +223,9 @@ class Contraction(Frozen):
             return (matrix.index_put_((rows, cols), values),)
         if form == "sparse":
             indices = torch.stack([rows, cols])
-            return (torch.sparse_coo_tensor(indices, values, shape, check_invariants=True).coalesce(),)
+            return (
+                torch.sparse_coo_tensor(indices, values, shape, check_invariants=True).coalesce(),
+            )
         return rows, cols, values
 
     def _relation(self) -> TensorNetwork:

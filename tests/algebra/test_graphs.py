@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 import equidiag as ed
 from equidiag.algebra import BilabelledGraph, PartitionDiagram, partition_diagrams
+from equidiag.algebra._graphs import orbit_coordinates
 from equidiag.cli import parse_group
 from equidiag.errors import EquidiagTypeError, EquidiagValueError, InvalidDiagramError
 from tests.cases import asymmetric_graph
@@ -146,6 +147,28 @@ def test_composition_and_disjoint_union_are_matrix_product_and_kronecker(data):
         union.matrix(n, "dense"), np.kron(upper.matrix(n, "dense"), lower.matrix(n, "dense"))
     )
     np.testing.assert_array_equal(lower.transpose().matrix(n, "dense"), lower.matrix(n, "dense").T)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_orbit_coordinates_are_the_matrix_on_each_orbit(data):
+    # the fast counts (evaluated at one tuple per orbit) against the generic network join
+    group = data.draw(st.sampled_from([Aut.petersen(), Aut.cycle(5), asymmetric_graph()]))
+    n, adjacency = group.degree, group.adjacency
+    k, l = data.draw(st.integers(0, 2)), data.draw(st.integers(0, 2))
+    vertices = data.draw(st.integers(1, k + l + 3), label="vertices")
+    labels = [data.draw(st.integers(0, vertices - 1)) for _ in range(k + l)]
+    pairs = [(a, b) for a in range(vertices) for b in range(a + 1, vertices)]
+    edges = [p for p in pairs if data.draw(st.booleans())]
+    assume(set(labels) | {v for e in edges for v in e} == set(range(vertices)))
+    graph = BilabelledGraph.from_parts(k, l, labels, vertices, edges, adjacency)
+    (coordinates,) = orbit_coordinates(group.family, [graph])
+    orbits = ed.equivariant_basis(group, k, l, kind="orbit")
+    expected = sum(
+        (int(c) * o.matrix(n, "dense") for c, o in zip(coordinates, orbits)),
+        np.zeros((n**l, n**k)),
+    )
+    np.testing.assert_array_equal(graph.matrix(n, "dense"), expected)
 
 
 def test_graph_basis_uses_graphs_where_they_span_and_orbits_where_they_do_not():
