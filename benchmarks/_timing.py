@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import time
@@ -22,14 +23,34 @@ def machine() -> str:
     )
 
 
-def best_time(fn, repeats: int = 5, warmup: int = 1, budget: float = 10.0) -> float:
-    """Best wall time of ``fn()`` over ``repeats`` runs (fewer if they exceed ``budget`` s)."""
+def device_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``--device`` and ``--dtype`` (what every layer benchmark takes)."""
+    parser.add_argument("--device", default="cpu", help="torch device, e.g. cpu or cuda")
+    parser.add_argument(
+        "--dtype", default="float32", choices=("float32", "float64", "float16", "bfloat16")
+    )
+
+
+def synchronize(device) -> None:
+    """Wait for the device's queued work (a no-op on the CPU), so wall times are complete."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def best_time(fn, repeats: int = 5, warmup: int = 1, budget: float = 10.0, device="cpu") -> float:
+    """Best wall time of ``fn()`` over ``repeats`` runs (fewer if they exceed ``budget`` s).
+
+    Each run is synchronised with ``device`` before the clock stops.
+    """
     for _ in range(warmup):
         fn()
+    synchronize(device)
     best, spent = float("inf"), 0.0
     for _ in range(repeats):
         start = time.perf_counter()
         fn()
+        synchronize(device)
         elapsed = time.perf_counter() - start
         best, spent = min(best, elapsed), spent + elapsed
         if spent > budget:

@@ -37,6 +37,7 @@ from ..errors import (
 from ..typing import NORMALIZATIONS, BasisKind, Normalization, PlanStrategy
 from ._execute import layer_matrix
 from ._plan import ContractionPlan, compile_plan
+from .frozen import frozen_route
 from .functional import equivariant_linear, factory_kwargs, invariant_tensor
 
 __all__ = ["EquivariantLinear", "MixedOrderLinear"]
@@ -264,16 +265,16 @@ class EquivariantLinear(nn.Module):
         """Apply the layer to ``x`` of shape ``(*batch, in_channels) + (n,) * in_order``.
 
         ``n`` is read from ``x``; pass it only when ``in_order == 0`` and the group leaves it
-        unspecified.
+        unspecified. Where no gradient reaches the parameters (``torch.no_grad``,
+        ``torch.inference_mode``, frozen parameters) the layer keeps the assembled matrix
+        while the parameters are unchanged and multiplies by it, when that is cheaper (see
+        :func:`~equidiag.layers.frozen.frozen_route`).
         """
-        return equivariant_linear(
-            x,
-            self.weight,
-            self.plan,
-            self.bias,
-            self.bias_plan,
-            n=self.group.degree if n is None else self.group.require_degree(n),
-        )
+        n = self.group.degree if n is None else self.group.require_degree(n)
+        frozen = frozen_route(self, x, n)
+        if frozen is not None:
+            return frozen
+        return equivariant_linear(x, self.weight, self.plan, self.bias, self.bias_plan, n=n)
 
     # ------------------------------------------------------------------ export, text
     def to_dense_linear(self, n: int | None = None) -> nn.Linear:
@@ -345,6 +346,7 @@ class EquivariantLinear(nn.Module):
         state = self.__dict__.copy()
         state.pop("plan", None)
         state.pop("bias_plan", None)
+        state.pop("_frozen", None)
         return state
 
     def __setstate__(self, state):

@@ -1,0 +1,105 @@
+"""The frozen-parameter route: the kept matrix equals the plan, and is never stale."""
+
+import copy
+import pickle
+
+import pytest
+import torch
+
+import equidiag as ed
+from equidiag.layers.frozen import _worth_it
+
+S4 = ed.SymmetricGroup(4)
+
+
+def _layer(k=2, l=2, **kwargs):
+    torch.manual_seed(0)
+    layer = ed.EquivariantLinear(S4, k, l, 3, 2, dtype=torch.float64, **kwargs)
+    with torch.no_grad():
+        layer.bias.normal_()
+    return layer
+
+
+def _plan_output(layer, x):
+    with torch.enable_grad():  # parameters that need gradients: the plan's route
+        return layer(x).detach()
+
+
+@pytest.mark.parametrize(("k", "l"), [(0, 2), (1, 1), (2, 2), (3, 3), (2, 1)])
+def test_kept_matrix_equals_the_plan(k, l):
+    layer = _layer(k, l)
+    x = torch.randn((5, 3) + (4,) * k, dtype=torch.float64)
+    assert _worth_it(layer.plan, 4, 3, 2)
+    with torch.no_grad():
+        fast = layer(x)
+    assert "_frozen" in layer.__dict__  # the route was taken
+    torch.testing.assert_close(fast, _plan_output(layer, x), rtol=1e-12, atol=1e-12)
+
+
+def test_every_parameter_update_rebuilds_the_matrix():
+    layer = _layer()
+    x = torch.randn(5, 3, 4, 4, dtype=torch.float64)
+    updates = [
+        lambda: layer.weight.add_(1.0),  # an optimiser step (bumps the version counter)
+        lambda: layer.bias.mul_(2.0),
+        lambda: layer.load_state_dict(_layer().state_dict() | {"bias": layer.bias + 1}),
+        lambda: layer.weight.data.copy_(torch.randn_like(layer.weight)),  # no version bump
+        lambda: layer.reset_parameters(),
+    ]
+    for update in updates:
+        with torch.no_grad():
+            before = layer(x)
+            update()
+            after = layer(x)
+        assert not torch.allclose(before, after)
+        torch.testing.assert_close(after, _plan_output(layer, x), rtol=1e-12, atol=1e-12)
+
+
+def test_training_never_takes_the_route_and_gradients_flow():
+    layer = _layer()
+    x = torch.randn(5, 3, 4, 4, dtype=torch.float64)
+    layer(x).sum().backward()
+    assert "_frozen" not in layer.__dict__
+    assert layer.weight.grad is not None and layer.weight.grad.abs().sum() > 0
+
+
+def test_frozen_parameters_still_give_input_gradients():
+    layer = _layer().requires_grad_(False)
+    with torch.inference_mode():  # the kept matrix made under inference mode is reusable
+        layer(torch.randn(2, 3, 4, 4, dtype=torch.float64))
+    x = torch.randn(5, 3, 4, 4, dtype=torch.float64, requires_grad=True)
+    (layer(x) ** 2).sum().backward()
+    reference = x.detach().clone().requires_grad_()
+    layer.requires_grad_(True)
+    (layer(reference) ** 2).sum().backward()
+    torch.testing.assert_close(x.grad, reference.grad)
+
+
+def test_route_is_skipped_for_explicit_strategies_and_large_matrices():
+    layer = _layer(strategy="factored")
+    with torch.no_grad():
+        layer(torch.randn(5, 3, 4, 4, dtype=torch.float64))
+    assert "_frozen" not in layer.__dict__
+    big = ed.EquivariantLinear(ed.SymmetricGroup(64), 2, 2, 4, 4)  # 4*4*64**4 entries: plan
+    assert not _worth_it(big.plan, 64, 4, 4)
+
+
+def test_kept_matrix_is_not_pickled_or_copied_stale():
+    layer = _layer()
+    x = torch.randn(5, 3, 4, 4, dtype=torch.float64)
+    with torch.no_grad():
+        expected = layer(x)
+    assert "_frozen" not in pickle.loads(pickle.dumps(layer)).__dict__
+    clone = copy.deepcopy(layer)
+    with torch.no_grad():
+        clone.weight.add_(1.0)
+        torch.testing.assert_close(layer(x), expected)
+        torch.testing.assert_close(clone(x), _plan_output(clone, x))
+
+
+def test_bad_input_gives_the_same_errors_on_the_route():
+    layer = _layer()
+    with torch.no_grad(), pytest.raises(ed.errors.ShapeError, match="channels"):
+        layer(torch.randn(5, 2, 4, 4, dtype=torch.float64))
+    with torch.no_grad(), pytest.raises(ed.errors.EquidiagTypeError, match="dtype"):
+        layer(torch.randn(5, 3, 4, 4))
