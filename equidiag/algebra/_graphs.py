@@ -752,9 +752,7 @@ class GraphFamily(SpanningFamily):
 
     def convert(self, element: Element, source: str, target: str):
         """Yield ``(coefficient, element)``: a graph's matrix is an integer sum of orbits."""
-        if source == target:
-            yield 1, element
-        elif target == "orbit" and isinstance(element, GraphOrbitElement):
+        if source == target or (target == "orbit" and isinstance(element, GraphOrbitElement)):
             yield 1, element
         elif target == "orbit" and isinstance(element, BilabelledGraph):
             (values,) = orbit_coordinates(self, [element])

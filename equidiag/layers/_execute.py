@@ -30,6 +30,7 @@ from collections.abc import Callable, Sequence
 import torch
 
 from ..errors import EquidiagValueError, check_size, size_limit, tracing
+from ._fused import prefer_fused, run_fused
 from ._steps import DiagonalWrites, Embedding, Reduction
 
 __all__ = [
@@ -281,6 +282,8 @@ def _run_auto(plan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.Tens
     entries = weight.shape[1] * weight.shape[2] * size
     if max(entries, len(plan.networks) * size) <= min(AUTO_DENSE_ENTRIES, size_limit()):
         return _run_dense(plan, x, weight, n)
+    if prefer_fused(plan, n, weight.shape[2], weight.shape[1]):
+        return run_fused(plan, x, weight, n)
     if (
         len(plan.networks) > AUTO_GATHER_ELEMENTS
         and 2 * entries <= size_limit()
@@ -292,6 +295,7 @@ def _run_auto(plan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.Tens
 
 PLAN_STRATEGIES: dict[str, Callable] = {
     "auto": _run_auto,
+    "fused": run_fused,
     "factored": _run_factored,
     "sparse": _run_factored,  # the factored program; its steps see the name and go sparse
     "dense": _run_dense,

@@ -1,6 +1,6 @@
 """Layer laws, run over the family table in tests/cases.py.
 
-For every family and case: every plan strategy (factored, sparse, dense, auto), forward and
+For every family and case: every plan strategy (factored, sparse, dense, fused, auto), forward and
 backward, equals the dense reference built from the algebra's matrices; layers are equivariant,
 pickle, and initialise to unit output variance; the sparse and dense factor routes agree.
 """
@@ -19,7 +19,7 @@ from equidiag.testing import assert_equivariant
 from tests.cases import LAYER_CASES, REPRESENTATIVE_LAYER_CASES, layer_id
 from tests.reference import dense_layer_reference
 
-STRATEGIES = ["factored", "sparse", "dense", "auto"]
+STRATEGIES = ["factored", "sparse", "dense", "fused", "auto"]
 
 
 def kinds(G):
@@ -69,7 +69,7 @@ def test_layers_are_equivariant_and_pickle(case, strategy):
 
 
 @pytest.mark.parametrize("case", REPRESENTATIVE_LAYER_CASES, ids=layer_id)
-@pytest.mark.parametrize("strategy", ["factored", "sparse"])
+@pytest.mark.parametrize("strategy", ["factored", "sparse", "fused"])
 def test_gradcheck(case, strategy):
     G, k, l = case
     plan = compile_plan(ed.spanning_set(G, k, l), strategy=strategy)

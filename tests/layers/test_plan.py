@@ -10,6 +10,7 @@ import equidiag as ed
 from equidiag.algebra import TensorNetwork
 from equidiag.errors import EquidiagValueError, SizeLimitError
 from equidiag.layers import compile_plan
+from equidiag.layers._fused import prefer_fused
 from equidiag.layers.functional import equivariant_linear
 from tests.reference import dense_layer_reference
 
@@ -110,7 +111,8 @@ def test_plans_accept_raw_networks():
 def test_bad_strategy_and_normalize_and_mixed_orders():
     elements = ed.equivariant_basis(ed.SymmetricGroup(), 1, 1)
     with pytest.raises(
-        EquidiagValueError, match="strategy must be one of 'auto', 'factored', 'sparse', 'dense'"
+        EquidiagValueError,
+        match="strategy must be one of 'auto', 'fused', 'factored', 'sparse', 'dense'",
     ):
         compile_plan(elements, strategy="fast")
     with pytest.raises(EquidiagValueError, match="normalize must be one of"):
@@ -132,3 +134,23 @@ def test_dense_strategy_refuses_past_the_size_limit(small_size_limit):
     # the factored plan still runs
     factored = compile_plan(ed.equivariant_basis(ed.SymmetricGroup(), 2, 2))
     assert equivariant_linear(x, torch.randn(15, 1, 1), factored).shape == (1, 1, 11, 11)
+
+
+def test_auto_fuses_small_layers_and_factors_large_ones():
+    plan = compile_plan(ed.equivariant_basis(ed.SymmetricGroup(), 2, 2))
+    assert prefer_fused(plan, 8, 16, 16)
+    assert not prefer_fused(plan, 64, 16, 16)  # reductions as dense matrices: too many flops
+    big = compile_plan(ed.equivariant_basis(ed.SymmetricGroup(), 3, 3))
+    assert not prefer_fused(big, 16, 16, 16)
+
+
+@pytest.mark.parametrize(("k", "l"), [(2, 2), (0, 2), (2, 0), (1, 3)])
+def test_fused_route_handles_empty_batches_and_matches_factored(k, l):
+    elements = ed.equivariant_basis(ed.SymmetricGroup(), k, l)
+    fused, factored = (compile_plan(elements, strategy=s) for s in ("fused", "factored"))
+    weight = torch.randn(len(elements), 2, 3, dtype=torch.float64)
+    for batch in (0, 4):
+        x = torch.randn((batch, 3) + (5,) * k, dtype=torch.float64)
+        out = equivariant_linear(x, weight, fused, n=5)
+        assert out.shape == (batch, 2) + (5,) * l
+        torch.testing.assert_close(out, equivariant_linear(x, weight, factored, n=5))
