@@ -31,17 +31,34 @@ def device_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def synchronize(device) -> None:
+#: the device set by :func:`configure` (what ``best_time`` synchronises by default)
+_DEVICE = [torch.device("cpu")]
+
+
+def configure(args: argparse.Namespace) -> str:
+    """Make ``args.device`` and ``args.dtype`` torch's defaults; return a description.
+
+    Every tensor and layer a script creates without explicit arguments then lives there.
+    """
+    device, dtype = torch.device(args.device), getattr(torch, args.dtype)
+    torch.set_default_device(device)
+    torch.set_default_dtype(dtype)
+    _DEVICE[0] = device
+    return f"device {device}, {dtype}"
+
+
+def synchronize(device=None) -> None:
     """Wait for the device's queued work (a no-op on the CPU), so wall times are complete."""
-    device = torch.device(device)
+    device = _DEVICE[0] if device is None else torch.device(device)
     if device.type == "cuda":
         torch.cuda.synchronize(device)
 
 
-def best_time(fn, repeats: int = 5, warmup: int = 1, budget: float = 10.0, device="cpu") -> float:
+def best_time(fn, repeats: int = 5, warmup: int = 1, budget: float = 10.0, device=None) -> float:
     """Best wall time of ``fn()`` over ``repeats`` runs (fewer if they exceed ``budget`` s).
 
-    Each run is synchronised with ``device`` before the clock stops.
+    Each run is synchronised with ``device`` (default: the configured one) before the clock
+    stops.
     """
     for _ in range(warmup):
         fn()
@@ -59,7 +76,17 @@ def best_time(fn, repeats: int = 5, warmup: int = 1, budget: float = 10.0, devic
 
 
 def peak_memory(fn) -> int:
-    """Peak bytes allocated by torch on the CPU while running ``fn()`` (from the profiler)."""
+    """Peak bytes allocated by torch while running ``fn()`` (CPU: from the profiler).
+
+    On CUDA (the configured device), ``torch.cuda.max_memory_allocated`` above the start.
+    """
+    if _DEVICE[0].type == "cuda":
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+        base = torch.cuda.memory_allocated()
+        fn()
+        torch.cuda.synchronize()
+        return torch.cuda.max_memory_allocated() - base
     with torch.profiler.profile(
         activities=[torch.profiler.ProfilerActivity.CPU], profile_memory=True
     ) as prof:

@@ -1,6 +1,6 @@
 """Benchmark the alternating group: basis construction, and A_n layers next to S_n layers.
 
-Run:  python benchmarks/bench_alternating.py [--quick] [--slow-baselines]
+Run:  python benchmarks/bench_alternating.py [--quick] [--device cuda] [--dtype float64] [--slow-baselines]
 
 Bases: seconds to build ``equivariant_basis`` (both kinds, caches cleared) for A_5, A_6, A_7
 at l + k = 6 (3 -> 3) and 8 (4 -> 4), and the generic numerical route (the null space of the
@@ -19,7 +19,7 @@ import time
 import numpy as np
 import scipy.linalg
 import torch
-from _timing import best_time, machine
+from _timing import best_time, configure, device_arguments, machine
 
 import equidiag as ed
 
@@ -91,9 +91,8 @@ def compare(n: int, k: int, l: int, rounds: int) -> str:
     }
     x = torch.randn((BATCH, C) + (n,) * k, requires_grad=True)
 
-    def forward(name):
-        with torch.no_grad():
-            layers[name](x)
+    def forward(name):  # with gradients recorded, as in training (no kept matrix)
+        layers[name](x)
 
     def both(name):
         layers[name](x).square().sum().backward()
@@ -134,9 +133,11 @@ def main() -> None:
     parser.add_argument(
         "--slow-baselines", action="store_true", help="also the numeric route for A_4 3->3"
     )
+    device_arguments(parser)
     args = parser.parse_args()
+    setting = configure(args)
     torch.manual_seed(0)
-    print(f"machine: {machine()}")
+    print(f"machine: {machine()}; {setting}")
     bases(args.slow_baselines)
     layers(args.quick)
 

@@ -1,6 +1,6 @@
 """Benchmark the Brauer family: O(3), SO(3) and Sp(4) layers, and basis construction.
 
-Run:  python benchmarks/bench_brauer.py [--quick]
+Run:  python benchmarks/bench_brauer.py [--quick] [--device cuda] [--dtype float64]
 
 Layers: float32, batch 16, 16 -> 16 channels, against the dense strategy and the pointwise
 floor (see bench_layers.py for the columns). Bases: time to build the exact basis (including
@@ -15,7 +15,8 @@ import time
 
 import numpy as np
 import scipy.linalg
-from _timing import machine
+import torch
+from _timing import configure, device_arguments, machine
 from bench_layers import measure, print_table
 
 import equidiag as ed
@@ -51,9 +52,11 @@ def main():
         action="store_true",
         help="also run the numeric null space at n^6 = 4096 (minutes each)",
     )
+    device_arguments(parser)
     args = parser.parse_args()
-    print(f"machine: {machine()}")
-    print("\n## Layers: float32, batch 16, 16 -> 16 channels, times in ms\n")
+    setting = configure(args)
+    print(f"machine: {machine()}; {setting}")
+    print(f"\n## Layers: {torch.get_default_dtype()}, batch 16, 16 -> 16 channels, times in ms\n")
     cases = [
         (ed.OrthogonalGroup(3), 2, 2),
         (ed.OrthogonalGroup(3), 3, 3),

@@ -1,6 +1,6 @@
 """Benchmark Aut(G): generators and order, basis construction, and layers (orbit vs graph vs dense).
 
-Run:  python benchmarks/bench_graphs.py [--quick] [--slow-baselines]
+Run:  python benchmarks/bench_graphs.py [--quick] [--device cuda] [--dtype float64] [--slow-baselines]
 
 Groups: seconds for the generators (stabiliser chain with VF2) and the order (sympy
 Schreier-Sims), in a fresh cache. Bases: seconds for each kind, caches cleared; the numeric
@@ -8,7 +8,8 @@ route (null space of the generators' commutation equations) only with ``--slow-b
 where it fits. Layers: float32, batch 16, 8 -> 8 channels; each round times the orbit-basis
 layer, the graph-basis layer and the same map as one dense ``nn.Linear``
 (``to_dense_linear``), best of 5 calls each, and the table gives medians over the rounds with
-the range of the ratio dense / layer.
+the range of the ratio dense / layer. ``fwd`` and ``fwd+bwd`` record gradients (training);
+``eval`` runs under ``torch.no_grad``, where a layer may keep its assembled matrix.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import networkx as nx
 import numpy as np
 import scipy.linalg
 import torch
-from _timing import best_time, machine
+from _timing import best_time, configure, device_arguments, machine
 
 import equidiag as ed
 from equidiag.algebra._graphs import automorphism_generators
@@ -122,15 +123,16 @@ def compare(G, k: int, l: int, rounds: int) -> str:
             y.square().sum().backward()
 
     lines = []
-    for backward, label in ((False, "fwd"), (True, "fwd+bwd")):
+    for label in ("fwd", "fwd+bwd", "eval"):
         times: dict[str, list[float]] = {name: [] for name in models}
         for _ in range(rounds):
             for name in models:
-                if backward:
-                    times[name].append(best_time(lambda name=name: run(name, True)))
-                else:
+                if label == "eval":  # no gradients: a layer may multiply by its kept matrix
                     with torch.no_grad():
                         times[name].append(best_time(lambda name=name: run(name, False)))
+                else:  # gradients recorded, as in training
+                    backward = label == "fwd+bwd"
+                    times[name].append(best_time(lambda b=backward, name=name: run(name, b)))
         dense = times["dense"]
         cells = []
         for name in ("orbit", "graph"):
@@ -154,9 +156,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer rounds")
     parser.add_argument("--layers-only", action="store_true", help="skip groups and bases")
     parser.add_argument("--slow-baselines", action="store_true", help="numeric null spaces")
+    device_arguments(parser)
     args = parser.parse_args()
+    setting = configure(args)
     torch.manual_seed(0)
-    print(f"machine: {machine()}")
+    print(f"machine: {machine()}; {setting}")
     if not args.layers_only:
         groups()
         bases(args.slow_baselines)

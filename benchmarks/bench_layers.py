@@ -1,6 +1,6 @@
 """Benchmark EquivariantLinear (S_n) against dense, hand-written and pointwise baselines.
 
-Run:  python benchmarks/bench_layers.py [--quick]
+Run:  python benchmarks/bench_layers.py [--quick] [--device cuda] [--dtype float64]
 
 Forward and forward+backward, float32, batch 16, 16 -> 16 channels. Columns (times in ms, and
 ratios baseline / equidiag, all measured in this process):
@@ -21,7 +21,7 @@ import argparse
 
 import torch
 import torch.nn.functional as F
-from _timing import best_time, machine, peak_memory
+from _timing import best_time, configure, device_arguments, machine, peak_memory
 
 import equidiag as ed
 from equidiag.errors import size_limit
@@ -107,10 +107,15 @@ def measure(k, l, n, quick, group=None):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="fewer repeats, smaller cases")
+    device_arguments(parser)
     args = parser.parse_args()
+    setting = configure(args)
     torch.manual_seed(0)
-    print(f"machine: {machine()}")
-    print(f"float32, batch {BATCH}, {C} -> {C} channels; times in ms; ratio = baseline / equidiag")
+    print(f"machine: {machine()}; {setting}")
+    print(
+        f"{torch.get_default_dtype()}, batch {BATCH}, {C} -> {C} channels; times in ms; "
+        "ratio = baseline / equidiag"
+    )
     cases = [(2, 2, n) for n in (16, 32, 64, 128)] + [
         (k, l, n) for k, l in [(1, 2), (2, 1), (3, 3)] for n in (16, 32)
     ]

@@ -30,7 +30,7 @@ from collections.abc import Callable, Sequence
 import torch
 
 from ..errors import EquidiagValueError, check_size, size_limit, tracing
-from ._fused import prefer_fused, run_fused
+from ._fused import add_permutations, prefer_fused, run_fused
 from ._steps import DiagonalWrites, Embedding, Reduction
 
 __all__ = [
@@ -162,7 +162,10 @@ class _OutputStage(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad):
         plan = ctx.plan
-        grads = reduce_all(plan, [s.adjoint for s in plan.output_steps], grad, ctx.n)
+        steps = [plan.output_steps[s].adjoint for s in plan.staged_steps]
+        grads: list = [None] * len(plan.output_steps)  # (None for the permutation terms)
+        for s, g in zip(plan.staged_steps, reduce_all(plan, steps, grad, ctx.n)):
+            grads[s] = g
         return (None, None, None, *grads)
 
     @staticmethod
@@ -200,12 +203,16 @@ def _run_factored(plan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.
     shape = (x.shape[0], weight.shape[1]) + (n,) * plan.out_order
     if not plan.output_steps:  # a zero-dimensional space: the zero map (kept in the graph)
         return x.new_zeros(shape) + 0 * weight.sum()
+    if not plan.staged_steps:  # permutation terms only
+        return add_permutations(plan, x.new_zeros(shape), x, weight, n)
     if tracing():  # torch.compile: plain operations, whose backward the compiler derives
         us = reduce_all(plan, [s.reduction for s in plan.input_steps], x, n)
         zs = _mix_all(plan, us, weight)
-        return embed_all(plan, [s.embedding for s in plan.output_steps], zs, shape, n)
-    us = _InputStage.apply(x, plan, n)
-    return _OutputStage.apply(plan, n, shape, *_mix_all(plan, us, weight))
+        out = embed_all(plan, [s.embedding for s in plan.output_steps], zs, shape, n)
+    else:
+        us = _InputStage.apply(x, plan, n)
+        out = _OutputStage.apply(plan, n, shape, *_mix_all(plan, us, weight))
+    return add_permutations(plan, out, x, weight, n)
 
 
 def dense_matrix(plan, network_weight: torch.Tensor, n: int) -> torch.Tensor:

@@ -4,8 +4,8 @@ At small ``n`` the factored plan's time is the number of its steps (each a few m
 dispatch), not their flops. The fused route regroups the same plan:
 
 * the **permutation terms** (the input written onto the output with permuted axes: the ``k!``
-  maps every ``k -> k`` layer has) are mixed by one product with stacked weights and added as
-  permuted views;
+  maps every ``k -> k`` layer has) are mixed and added as permuted views one at a time, as in
+  the factored route (:func:`add_permutations`);
 * every other input reduction is a dense ``n^w x n^k`` matrix ``R_i``; all those of width ``w``
   are applied by one product ``U_w = x R_w^T``;
 * channel mixing is one product per width, with a block weight matrix that is zero where an
@@ -22,18 +22,28 @@ times the factored plan's and its matrices have at most :data:`FUSED_MAX_ENTRIES
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import torch
 
 from ..algebra._basis import _CLEAR_HOOKS
-from ._steps import Embedding
+from ..errors import tracing
+from ._steps import Embedding, outside_builder
 
 if TYPE_CHECKING:
     from ._plan import ContractionPlan
 
-__all__ = ["FUSED_ADVANTAGE", "FUSED_MAX_ENTRIES", "fused_flops", "prefer_fused", "run_fused"]
+__all__ = [
+    "FUSED_ADVANTAGE",
+    "FUSED_MAX_ENTRIES",
+    "STACKED_PERMUTATION_ENTRIES",
+    "add_permutations",
+    "fused_flops",
+    "prefer_fused",
+    "run_fused",
+]
 
 #: the ``"auto"`` strategy fuses while the fused flops are at most this many times the factored
 #: plan's (measured on 2 CPU cores, batch 32-128: the fused route is faster up to a flop ratio
@@ -41,25 +51,31 @@ __all__ = ["FUSED_ADVANTAGE", "FUSED_MAX_ENTRIES", "fused_flops", "prefer_fused"
 FUSED_ADVANTAGE = 4
 #: and while its reduction and embedding matrices have at most this many entries in all
 FUSED_MAX_ENTRIES = 2**22
+#: the permutation terms are mixed by one stacked product up to this many entries of terms
+#: (fewer, larger products), one at a time past it (less memory: one output-sized term)
+STACKED_PERMUTATION_ENTRIES = 2**20
 
 
 @dataclass(frozen=True, eq=False)
 class WidthGroup:
     """The terms whose propagating part has width ``w``: reduced, mixed and embedded together.
 
-    ``inputs`` and ``outputs`` are plan step indices; ``pairs`` lists, per term, its position
-    in the block weight matrix (``output position * len(inputs) + input position``) and its
-    network.
+    ``inputs`` and ``outputs`` are plan step indices; ``table`` gives, for each block of the
+    weight matrix (``output position * len(inputs) + input position``), the network mixed
+    there, or the number of networks (a zero block). An input and an output pattern determine
+    the network, so each block has at most one.
     """
 
     plan: ContractionPlan
     width: int
     inputs: tuple[int, ...]
     outputs: tuple[int, ...]
-    pairs: tuple[tuple[int, int], ...]
+    table: tuple[int, ...]
+    outside: Callable = field(default_factory=outside_builder, repr=False)
+    traced = False  # built by running the plan's steps: fetched outside a torch.compile graph
 
     def constants(self, n: int, device, dtype) -> tuple[torch.Tensor, ...]:
-        """Return ``R_w^T`` (``n^k x inputs n^w``), ``E_w^T`` and the pairs as index tensors."""
+        """Return ``R_w^T`` (``n^k x inputs n^w``), ``E_w^T`` and the table (int64)."""
         plan, w = self.plan, self.width
         k, l = plan.in_order, plan.out_order
         eye = torch.eye(n**k, dtype=dtype, device=device).reshape((n**k, 1) + (n,) * k)
@@ -71,9 +87,7 @@ class WidthGroup:
             for o in self.outputs
         ]
         embeddings = torch.cat([e.reshape(n**w, n**l) for e in embedded], dim=0)
-        positions = torch.tensor([p for p, _ in self.pairs], dtype=torch.int64, device=device)
-        networks = torch.tensor([j for _, j in self.pairs], dtype=torch.int64, device=device)
-        return reductions, embeddings, positions, networks
+        return reductions, embeddings, torch.tensor(self.table, dtype=torch.int64, device=device)
 
 
 def _embed(plan, embedding: Embedding, z: torch.Tensor, shape, n: int) -> torch.Tensor:
@@ -84,61 +98,42 @@ def _embed(plan, embedding: Embedding, z: torch.Tensor, shape, n: int) -> torch.
 
 @dataclass(frozen=True, eq=False)
 class FusedLayout:
-    """A plan's terms, split into permutation terms and groups by width."""
+    """A plan's staged terms (all but the permutation terms), in groups by width."""
 
     plan: ContractionPlan
-    permutations: tuple[tuple[int, tuple[int, ...]], ...]  # (network, embedding axes)
     groups: tuple[WidthGroup, ...]
+    outside: Callable = field(default_factory=outside_builder, repr=False)
+    traced = False
 
-    def constants(self, n: int, device, dtype) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Return the permutation terms' networks and every group's ``E_w^T``, stacked."""
-        networks = torch.tensor([j for j, _ in self.permutations], dtype=torch.int64, device=device)
-        if not self.groups:
-            return networks, None
-        plan = self.plan
-        embeddings = [plan.constants(g, n, device, dtype)[1] for g in self.groups]
-        return networks, torch.cat(embeddings, dim=0)
+    def constants(self, n: int, device, dtype) -> torch.Tensor:
+        """Return every group's ``E_w^T``, stacked."""
+        return torch.cat([self.plan.constants(g, n, device, dtype)[1] for g in self.groups])
 
 
-@functools.lru_cache(maxsize=128)
-def _layout(plan) -> FusedLayout:
-    k, l = plan.in_order, plan.out_order
-    permutations = []
+def fused_layout(plan) -> FusedLayout:
+    """Return the plan's staged terms grouped by width (the plan builds it once)."""
     terms: dict[int, list[tuple[int, int, int]]] = {}  # width -> (output step, input, network)
-    for s, step in enumerate(plan.output_steps):
-        embedding = step.embedding
+    for s in plan.staged_steps:
+        step = plan.output_steps[s]
         for j, i in step.terms:
-            is_permutation = (
-                k == l
-                and plan.input_steps[i].reduction.is_identity
-                and embedding.contraction is None
-                and not embedding.is_diagonal
-                and len(embedding.axes) == l
-                and min(embedding.axes, default=0) >= 0
-            )
-            if is_permutation:
-                permutations.append((j, embedding.axes))
-            else:
-                terms.setdefault(embedding.width, []).append((s, i, j))
+            terms.setdefault(step.embedding.width, []).append((s, i, j))
     groups = []
     for width, group_terms in sorted(terms.items()):
         outputs = tuple(dict.fromkeys(s for s, _, _ in group_terms))
         inputs = tuple(dict.fromkeys(i for _, i, _ in group_terms))
-        pairs = tuple(
-            (outputs.index(s) * len(inputs) + inputs.index(i), j) for s, i, j in group_terms
-        )
-        groups.append(WidthGroup(plan, width, inputs, outputs, pairs))
-    return FusedLayout(plan, tuple(permutations), tuple(groups))
-
-
-_CLEAR_HOOKS.append(_layout.cache_clear)
+        table = [len(plan.networks)] * (len(outputs) * len(inputs))
+        for s, i, j in group_terms:
+            table[outputs.index(s) * len(inputs) + inputs.index(i)] = j
+        groups.append(WidthGroup(plan, width, inputs, outputs, tuple(table)))
+    return FusedLayout(plan, tuple(groups))
 
 
 def fused_flops(plan, n: int, in_channels: int, out_channels: int) -> int:
     """Return the fused route's flops per sample: reductions, block mixing, embeddings."""
     k, l = plan.in_order, plan.out_order
-    layout = _layout(plan)
-    flops = 2 * out_channels * in_channels * len(layout.permutations) * n**k
+    layout = plan.fused_layout
+    terms = 0 if plan.permutation_mix is None else len(plan.permutation_mix.networks)
+    flops = 2 * out_channels * in_channels * terms * n**k
     for g in layout.groups:
         ins, outs = len(g.inputs), len(g.outputs)
         flops += (
@@ -153,11 +148,20 @@ def fused_flops(plan, n: int, in_channels: int, out_channels: int) -> int:
     return flops
 
 
-@functools.lru_cache(maxsize=1024)
 def prefer_fused(plan, n: int, in_channels: int, out_channels: int) -> bool:
-    """Whether the ``"auto"`` strategy runs ``plan`` fused at this size (see the module)."""
+    """Whether the ``"auto"`` strategy runs ``plan`` fused at this size (see the module).
+
+    Under torch.compile (a fixed ``n``) the answer is taken as a constant of the graph.
+    """
+    if tracing():
+        return _prefer_fused_constant(plan, n, in_channels, out_channels)
+    return _prefer_fused(plan, n, in_channels, out_channels)
+
+
+@functools.lru_cache(maxsize=1024)
+def _prefer_fused(plan, n: int, in_channels: int, out_channels: int) -> bool:
     k, l = plan.in_order, plan.out_order
-    layout = _layout(plan)
+    layout = plan.fused_layout
     entries = sum(
         (len(g.inputs) * n**k + len(g.outputs) * n**l) * n**g.width for g in layout.groups
     )
@@ -167,36 +171,58 @@ def prefer_fused(plan, n: int, in_channels: int, out_channels: int) -> bool:
     ) <= FUSED_ADVANTAGE * max(factored, 1)
 
 
-_CLEAR_HOOKS.append(prefer_fused.cache_clear)
+def _prefer_fused_fetch(plan, n: int, in_channels: int, out_channels: int) -> bool:
+    return _prefer_fused(plan, n, in_channels, out_channels)  # (torch.compile calls it eagerly)
+
+
+_prefer_fused_constant = torch._dynamo.assume_constant_result(_prefer_fused_fetch)
+_CLEAR_HOOKS.append(_prefer_fused.cache_clear)
 
 
 def run_fused(plan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.Tensor:
     """Run ``plan`` on ``x`` (``(B, c_in) + (n,) * k``) with per-network weights, fused."""
     k, l = plan.in_order, plan.out_order
     batch, c_out, c_in = x.shape[0], weight.shape[1], weight.shape[2]
-    layout = _layout(plan)
-    permuted, embeddings = plan.constants(layout, n, x.device, x.dtype)
+    layout = plan.fused_layout
     flat = x.reshape(batch, c_in, n**k)
+    padded = torch.cat([weight, weight.new_zeros((1, c_out, c_in))])  # (the zero block)
     pieces = []
     for group in layout.groups:
-        reductions, _, positions, networks = plan.constants(group, n, x.device, x.dtype)
+        reductions, _, table = plan.constants(group, n, x.device, x.dtype)
         outs, ins, size = len(group.outputs), len(group.inputs), n**group.width
         u = (flat @ reductions).reshape(batch, c_in * ins, size)
-        block = weight.new_zeros((outs * ins, c_out, c_in)).index_add(
-            0, positions, weight[networks]
-        )
-        block = block.reshape(outs, ins, c_out, c_in).permute(2, 0, 3, 1)
+        block = padded[table].reshape(outs, ins, c_out, c_in).permute(2, 0, 3, 1)
         z = torch.bmm(block.reshape(1, c_out * outs, c_in * ins).expand(batch, -1, -1), u)
         pieces.append(z.reshape(batch, c_out, outs * size))
-    if embeddings is not None:
+    if pieces:
+        embeddings = plan.constants(layout, n, x.device, x.dtype)
         out = (torch.cat(pieces, dim=2) if len(pieces) > 1 else pieces[0]) @ embeddings
     else:
         out = x.new_zeros((batch, c_out, n**l))
-    out = out.reshape((batch, c_out) + (n,) * l)
-    if layout.permutations:
-        stacked = weight[permuted].reshape(len(layout.permutations) * c_out, c_in)
-        z = torch.bmm(stacked.expand(batch, -1, -1), flat)
-        for (_, axes), term in zip(layout.permutations, z.split(c_out, dim=1)):
-            term = term.reshape((batch, c_out) + (n,) * l)
-            out = out + term.permute(0, 1, *[2 + a for a in axes])
+    return add_permutations(plan, out.reshape((batch, c_out) + (n,) * l), x, weight, n)
+
+
+def add_permutations(plan, out: torch.Tensor, x: torch.Tensor, weight: torch.Tensor, n: int):
+    """Return ``out`` plus the plan's permutation terms, mixed and added as permuted views.
+
+    Up to :data:`STACKED_PERMUTATION_ENTRIES` entries the terms are mixed by one product with
+    stacked weights; past it one at a time, so that at most one output-sized term exists at a
+    time, added to ``out`` (a fresh tensor) in place outside torch.compile.
+    """
+    mix = plan.permutation_mix
+    if mix is None:
+        return out
+    batch, c_out, c_in = x.shape[0], weight.shape[1], weight.shape[2]
+    flat = x.reshape(batch, c_in, n**plan.in_order)
+    weights = weight[plan.constants(mix, None, weight.device, torch.int64)]
+    stacked = len(mix.axes) * out.numel() <= STACKED_PERMUTATION_ENTRIES
+    if stacked:
+        product = weights.reshape(len(mix.axes) * c_out, c_in).expand(batch, -1, -1)
+        terms = torch.bmm(product, flat).split(c_out, dim=1)
+    else:
+        terms = (torch.bmm(w.expand(batch, -1, -1), flat) for w in weights)
+    for term, axes in zip(terms, mix.axes):
+        term = term.reshape(out.shape).permute(0, 1, *[2 + a for a in axes])
+        # (in place only where memory matters: its backward is slower on small tensors)
+        out = out + term if stacked or tracing() else out.add_(term)
     return out

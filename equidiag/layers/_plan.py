@@ -49,6 +49,7 @@ from ..errors import (
 )
 from ..typing import NORMALIZATIONS, Normalization, PlanStrategy
 from ._execute import PLAN_STRATEGIES
+from ._fused import FusedLayout, fused_layout
 from ._steps import Contraction, InputStep, OutputStep, outside_builder, split_network
 
 __all__ = ["ContractionPlan", "compile_plan"]
@@ -76,6 +77,25 @@ class ConcatenatedMix:
     step_id: int
     networks: tuple[int, ...]
     inputs: tuple[int, ...]
+    traced = True
+
+    def constants(self, n: None, device, dtype) -> torch.Tensor:
+        """Return the network indices of the terms (int64)."""
+        return torch.tensor(self.networks, dtype=torch.int64, device=device)
+
+
+@dataclass(frozen=True, eq=False)
+class PermutationMix:
+    """The permutation terms: the input itself, mixed and added with permuted axes.
+
+    The output steps whose embedding is a permutation of all ``l = k`` axes and whose terms all
+    read the input unchanged; each term is mixed and added onto the output on its own, so no
+    more than one output-sized term exists at a time (``k!`` of them stacked would take
+    ``k!`` times the output's memory).
+    """
+
+    networks: tuple[int, ...]
+    axes: tuple[tuple[int, ...], ...]
     traced = True
 
     def constants(self, n: None, device, dtype) -> torch.Tensor:
@@ -268,6 +288,9 @@ class ContractionPlan:
     orbit_table: OrbitTable
     stacked_mixes: tuple[StackedMix, ...]
     concatenated_mixes: tuple[ConcatenatedMix, ...]
+    permutation_mix: PermutationMix | None
+    staged_steps: tuple[int, ...]
+    fused_layout: FusedLayout
     _cache: dict
 
     def __init__(
@@ -302,10 +325,35 @@ class ContractionPlan:
         set_("dense_matrices", DenseMatrices(networks, in_order, out_order))
         set_("orbit_table", OrbitTable(networks, in_order, out_order))
         set_("_cache", {})
+        # the permutation terms are mixed and added one at a time (PermutationMix); the other
+        # output steps are "staged": run by the output stage
+        identity = {i for i, step in enumerate(input_steps) if step.reduction.is_identity}
+        permuting = [
+            s
+            for s, step in enumerate(output_steps)
+            if in_order == out_order
+            and step.embedding.is_permutation
+            and all(i in identity for _, i in step.terms)
+        ]
+        set_(
+            "permutation_mix",
+            PermutationMix(
+                tuple(j for s in permuting for j, _ in output_steps[s].terms),
+                tuple(
+                    output_steps[s].embedding.axes for s in permuting for _ in output_steps[s].terms
+                ),
+            )
+            if permuting
+            else None,
+        )
+        staged = tuple(s for s in range(len(output_steps)) if s not in permuting)
+        set_("staged_steps", staged)
+        set_("fused_layout", fused_layout(self))
         # channel mixing: output steps fed by one diagram are mixed together per input step
         # (one product with stacked weights); the others concatenate their inputs
         single: dict[int, list[int]] = {}
-        for s, step in enumerate(output_steps):
+        for s in staged:
+            step = output_steps[s]
             if len(step.terms) == 1:
                 single.setdefault(step.terms[0][1], []).append(s)
         set_(
@@ -319,7 +367,7 @@ class ContractionPlan:
             "concatenated_mixes",
             tuple(
                 ConcatenatedMix(s, tuple(j for j, _ in step.terms), tuple(i for _, i in step.terms))
-                for s, step in enumerate(output_steps)
+                for s, step in ((s, output_steps[s]) for s in staged)
                 if len(step.terms) > 1
             ),
         )

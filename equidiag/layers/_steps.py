@@ -362,6 +362,11 @@ class Embedding:
         return len(self.axes) < len(self.target)
 
     @property
+    def is_permutation(self) -> bool:
+        """Whether ``z`` is written onto the whole target with permuted axes (nothing else)."""
+        return self.contraction is None and not self.is_diagonal and -1 not in self.axes
+
+    @property
     def is_identity(self) -> bool:
         """Whether ``z`` is the target itself (no factor, diagonal, broadcast or permutation)."""
         return (
