@@ -289,7 +289,7 @@ def _run_auto(plan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.Tens
     entries = weight.shape[1] * weight.shape[2] * size
     if max(entries, len(plan.networks) * size) <= min(AUTO_DENSE_ENTRIES, size_limit()):
         return _run_dense(plan, x, weight, n)
-    if prefer_fused(plan, n, weight.shape[2], weight.shape[1]):
+    if prefer_fused(plan, n, weight.shape[2], weight.shape[1], x.shape[0]):
         return run_fused(plan, x, weight, n)
     if (
         len(plan.networks) > AUTO_GATHER_ELEMENTS

@@ -15,8 +15,10 @@ dispatch), not their flops. The fused route regroups the same plan:
 
 The matrices are built per ``n`` by running the plan's own steps on identity inputs, so the
 route computes exactly the plan's map; autograd differentiates the products. The ``"auto"``
-strategy takes it (:func:`prefer_fused`) while its flops are at most :data:`FUSED_ADVANTAGE`
-times the factored plan's and its matrices have at most :data:`FUSED_MAX_ENTRIES` entries.
+strategy takes it (:func:`prefer_fused`) while its flops for the batch are at most
+:data:`FUSED_ADVANTAGE` times the factored program's, each of whose steps is counted as
+:data:`STEP_FLOPS` more (its fixed cost), and its matrices have at most
+:data:`FUSED_MAX_ENTRIES` entries.
 """
 
 from __future__ import annotations
@@ -24,31 +26,31 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import torch
 
 from ..algebra._basis import _CLEAR_HOOKS
 from ..errors import tracing
-from ._steps import Embedding, outside_builder
-
-if TYPE_CHECKING:
-    from ._plan import ContractionPlan
+from ._steps import Embedding, Reduction, outside_builder
 
 __all__ = [
     "FUSED_ADVANTAGE",
     "FUSED_MAX_ENTRIES",
     "STACKED_PERMUTATION_ENTRIES",
+    "STEP_FLOPS",
     "add_permutations",
     "fused_flops",
     "prefer_fused",
     "run_fused",
 ]
 
-#: the ``"auto"`` strategy fuses while the fused flops are at most this many times the factored
-#: plan's (measured on 2 CPU cores, batch 32-128: the fused route is faster up to a flop ratio
-#: of about 4.4 for 2 -> 2 and 9 for 3 -> 3, where the factored plan has more steps)
-FUSED_ADVANTAGE = 4
+#: the ``"auto"`` strategy fuses while the fused flops are at most this many times the
+#: factored program's, with :data:`STEP_FLOPS` added per step of it (fitted on 2 CPU cores,
+#: float32, batch 16-128, S_n 2 -> 2 and 3 -> 3 and A_n 3 -> 3: the fused route is faster up to
+#: n of about 24 for 2 -> 2 and 10 for 3 -> 3; see benchmarks/RESULTS.md)
+FUSED_ADVANTAGE = 3
+#: the fixed cost of one step of the factored program, in flops (per call, not per sample)
+STEP_FLOPS = 5_000_000
 #: and while its reduction and embedding matrices have at most this many entries in all
 FUSED_MAX_ENTRIES = 2**22
 #: the permutation terms are mixed by one stacked product up to this many entries of terms
@@ -60,54 +62,73 @@ STACKED_PERMUTATION_ENTRIES = 2**20
 class WidthGroup:
     """The terms whose propagating part has width ``w``: reduced, mixed and embedded together.
 
-    ``inputs`` and ``outputs`` are plan step indices; ``table`` gives, for each block of the
-    weight matrix (``output position * len(inputs) + input position``), the network mixed
-    there, or the number of networks (a zero block). An input and an output pattern determine
-    the network, so each block has at most one.
+    ``reductions`` and ``embeddings`` are the plan's input reductions and output embeddings of
+    this width; ``table`` gives, for each block of the weight matrix (``output position *
+    len(reductions) + input position``), the network mixed there, or the number of networks
+    (a zero block). An input and an output pattern determine the network, so each block has
+    at most one.
     """
 
-    plan: ContractionPlan
+    in_order: int
+    out_order: int
     width: int
-    inputs: tuple[int, ...]
-    outputs: tuple[int, ...]
+    sparse: bool  # the plan's "sparse" strategy: factors through their nonzeros
+    reductions: tuple[Reduction, ...]
+    embeddings: tuple[Embedding, ...]
     table: tuple[int, ...]
     outside: Callable = field(default_factory=outside_builder, repr=False)
-    traced = False  # built by running the plan's steps: fetched outside a torch.compile graph
+
+    @property
+    def traced(self) -> bool:
+        """Without factors, the steps are einsums: torch.compile builds the matrices in its graph.
+
+        (With factors, they are fetched outside the graph, which needs a fixed ``n``.)
+        """
+        return not any(r.contraction.has_factors for r in self.reductions) and all(
+            e.contraction is None for e in self.embeddings
+        )
 
     def constants(self, n: int, device, dtype) -> tuple[torch.Tensor, ...]:
         """Return ``R_w^T`` (``n^k x inputs n^w``), ``E_w^T`` and the table (int64)."""
-        plan, w = self.plan, self.width
-        k, l = plan.in_order, plan.out_order
+        from ._execute import embed_all  # (a late import: _execute registers this route)
+
+        k, l, w = self.in_order, self.out_order, self.width
+        steps = _Steps(self.sparse)
         eye = torch.eye(n**k, dtype=dtype, device=device).reshape((n**k, 1) + (n,) * k)
-        reduced = [plan.input_steps[i].reduction.apply(plan, eye, n) for i in self.inputs]
+        reduced = [r.apply(steps, eye, n) for r in self.reductions]
         reductions = torch.cat([r.reshape(n**k, n**w) for r in reduced], dim=1)
         basis = torch.eye(n**w, dtype=dtype, device=device).reshape(n**w, 1, n**w)
-        embedded = [
-            _embed(plan, plan.output_steps[o].embedding, basis, (n**w, 1) + (n,) * l, n)
-            for o in self.outputs
-        ]
+        shape = (n**w, 1) + (n,) * l
+        embedded = [embed_all(steps, [e], [basis], shape, n) for e in self.embeddings]
         embeddings = torch.cat([e.reshape(n**w, n**l) for e in embedded], dim=0)
         return reductions, embeddings, torch.tensor(self.table, dtype=torch.int64, device=device)
 
 
-def _embed(plan, embedding: Embedding, z: torch.Tensor, shape, n: int) -> torch.Tensor:
-    from ._execute import embed_all  # (a late import: _execute registers this route)
+class _Steps:
+    """What the steps ask of a plan while the fused matrices are built (they are cached)."""
 
-    return embed_all(plan, [embedding], [z], shape, n)
+    def __init__(self, sparse: bool) -> None:
+        self.sparse_factors = sparse
+
+    def constants(self, owner, n, device, dtype, *args):
+        return owner.constants(n, device, dtype, *args)
 
 
 @dataclass(frozen=True, eq=False)
 class FusedLayout:
     """A plan's staged terms (all but the permutation terms), in groups by width."""
 
-    plan: ContractionPlan
     groups: tuple[WidthGroup, ...]
     outside: Callable = field(default_factory=outside_builder, repr=False)
-    traced = False
+
+    @property
+    def traced(self) -> bool:
+        """Whether every group's matrices are built in a torch.compile graph."""
+        return all(g.traced for g in self.groups)
 
     def constants(self, n: int, device, dtype) -> torch.Tensor:
         """Return every group's ``E_w^T``, stacked."""
-        return torch.cat([self.plan.constants(g, n, device, dtype)[1] for g in self.groups])
+        return torch.cat([g.constants(n, device, dtype)[1] for g in self.groups])
 
 
 def fused_layout(plan) -> FusedLayout:
@@ -124,8 +145,18 @@ def fused_layout(plan) -> FusedLayout:
         table = [len(plan.networks)] * (len(outputs) * len(inputs))
         for s, i, j in group_terms:
             table[outputs.index(s) * len(inputs) + inputs.index(i)] = j
-        groups.append(WidthGroup(plan, width, inputs, outputs, tuple(table)))
-    return FusedLayout(plan, tuple(groups))
+        groups.append(
+            WidthGroup(
+                plan.in_order,
+                plan.out_order,
+                width,
+                plan.sparse_factors,
+                tuple(plan.input_steps[i].reduction for i in inputs),
+                tuple(plan.output_steps[o].embedding for o in outputs),
+                tuple(table),
+            )
+        )
+    return FusedLayout(tuple(groups))
 
 
 def fused_flops(plan, n: int, in_channels: int, out_channels: int) -> int:
@@ -135,7 +166,7 @@ def fused_flops(plan, n: int, in_channels: int, out_channels: int) -> int:
     terms = 0 if plan.permutation_mix is None else len(plan.permutation_mix.networks)
     flops = 2 * out_channels * in_channels * terms * n**k
     for g in layout.groups:
-        ins, outs = len(g.inputs), len(g.outputs)
+        ins, outs = len(g.reductions), len(g.embeddings)
         flops += (
             2
             * n**g.width
@@ -148,39 +179,44 @@ def fused_flops(plan, n: int, in_channels: int, out_channels: int) -> int:
     return flops
 
 
-def prefer_fused(plan, n: int, in_channels: int, out_channels: int) -> bool:
+def prefer_fused(plan, n: int, in_channels: int, out_channels: int, batch: int = 32) -> bool:
     """Whether the ``"auto"`` strategy runs ``plan`` fused at this size (see the module).
 
-    Under torch.compile (a fixed ``n``) the answer is taken as a constant of the graph.
+    Under torch.compile the rule is traced (its comparisons become guards on the sizes).
     """
     if tracing():
-        return _prefer_fused_constant(plan, n, in_channels, out_channels)
-    return _prefer_fused(plan, n, in_channels, out_channels)
+        return _decide(plan, n, in_channels, out_channels, batch)
+    return _decide_cached(plan, n, in_channels, out_channels, batch)
 
 
-@functools.lru_cache(maxsize=1024)
-def _prefer_fused(plan, n: int, in_channels: int, out_channels: int) -> bool:
+def _decide(plan, n: int, in_channels: int, out_channels: int, batch: int) -> bool:
+    if not plan.fused_layout.traced and tracing():
+        return False  # (its matrices would be fetched outside the graph: fixed n only)
     k, l = plan.in_order, plan.out_order
     layout = plan.fused_layout
     entries = sum(
-        (len(g.inputs) * n**k + len(g.outputs) * n**l) * n**g.width for g in layout.groups
+        (len(g.reductions) * n**k + len(g.embeddings) * n**l) * n**g.width for g in layout.groups
     )
-    factored = plan.cost(n, in_channels, out_channels)["flops"]
-    return entries <= FUSED_MAX_ENTRIES and fused_flops(
-        plan, n, in_channels, out_channels
-    ) <= FUSED_ADVANTAGE * max(factored, 1)
+    steps = len(plan.input_steps) + len(plan.output_steps)
+    factored = batch * plan.cost(n, in_channels, out_channels)["flops"] + STEP_FLOPS * steps
+    fused = batch * fused_flops(plan, n, in_channels, out_channels)
+    return entries <= FUSED_MAX_ENTRIES and fused <= FUSED_ADVANTAGE * factored
 
 
-def _prefer_fused_fetch(plan, n: int, in_channels: int, out_channels: int) -> bool:
-    return _prefer_fused(plan, n, in_channels, out_channels)  # (torch.compile calls it eagerly)
-
-
-_prefer_fused_constant = torch._dynamo.assume_constant_result(_prefer_fused_fetch)
-_CLEAR_HOOKS.append(_prefer_fused.cache_clear)
+_decide_cached = functools.lru_cache(maxsize=1024)(_decide)
+_CLEAR_HOOKS.append(_decide_cached.cache_clear)
 
 
 def run_fused(plan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.Tensor:
-    """Run ``plan`` on ``x`` (``(B, c_in) + (n,) * k``) with per-network weights, fused."""
+    """Run ``plan`` on ``x`` (``(B, c_in) + (n,) * k``) with per-network weights, fused.
+
+    Under torch.compile, plans with constant factors (whose matrices are built outside the
+    graph, at a fixed ``n`` only) run the factored program instead (the same map).
+    """
+    if tracing() and not plan.fused_layout.traced:
+        from ._execute import PLAN_STRATEGIES
+
+        return PLAN_STRATEGIES["factored"](plan, x, weight, n)
     k, l = plan.in_order, plan.out_order
     batch, c_out, c_in = x.shape[0], weight.shape[1], weight.shape[2]
     layout = plan.fused_layout
@@ -189,7 +225,7 @@ def run_fused(plan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.Tens
     pieces = []
     for group in layout.groups:
         reductions, _, table = plan.constants(group, n, x.device, x.dtype)
-        outs, ins, size = len(group.outputs), len(group.inputs), n**group.width
+        outs, ins, size = len(group.embeddings), len(group.reductions), n**group.width
         u = (flat @ reductions).reshape(batch, c_in * ins, size)
         block = padded[table].reshape(outs, ins, c_out, c_in).permute(2, 0, 3, 1)
         z = torch.bmm(block.reshape(1, c_out * outs, c_in * ins).expand(batch, -1, -1), u)
@@ -205,9 +241,9 @@ def run_fused(plan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.Tens
 def add_permutations(plan, out: torch.Tensor, x: torch.Tensor, weight: torch.Tensor, n: int):
     """Return ``out`` plus the plan's permutation terms, mixed and added as permuted views.
 
-    Up to :data:`STACKED_PERMUTATION_ENTRIES` entries the terms are mixed by one product with
-    stacked weights; past it one at a time, so that at most one output-sized term exists at a
-    time, added to ``out`` (a fresh tensor) in place outside torch.compile.
+    Two terms, or up to :data:`STACKED_PERMUTATION_ENTRIES` entries of terms, are mixed by one
+    product with stacked weights; more, one at a time, so that at most one output-sized term
+    exists at a time, added to ``out`` (a fresh tensor) in place outside torch.compile.
     """
     mix = plan.permutation_mix
     if mix is None:
@@ -215,7 +251,7 @@ def add_permutations(plan, out: torch.Tensor, x: torch.Tensor, weight: torch.Ten
     batch, c_out, c_in = x.shape[0], weight.shape[1], weight.shape[2]
     flat = x.reshape(batch, c_in, n**plan.in_order)
     weights = weight[plan.constants(mix, None, weight.device, torch.int64)]
-    stacked = len(mix.axes) * out.numel() <= STACKED_PERMUTATION_ENTRIES
+    stacked = len(mix.axes) <= 2 or len(mix.axes) * out.numel() <= STACKED_PERMUTATION_ENTRIES
     if stacked:
         product = weights.reshape(len(mix.axes) * c_out, c_in).expand(batch, -1, -1)
         terms = torch.bmm(product, flat).split(c_out, dim=1)
@@ -223,6 +259,7 @@ def add_permutations(plan, out: torch.Tensor, x: torch.Tensor, weight: torch.Ten
         terms = (torch.bmm(w.expand(batch, -1, -1), flat) for w in weights)
     for term, axes in zip(terms, mix.axes):
         term = term.reshape(out.shape).permute(0, 1, *[2 + a for a in axes])
-        # (in place only where memory matters: its backward is slower on small tensors)
-        out = out + term if stacked or tracing() else out.add_(term)
+        # (in place on large outputs: no allocation; out of place on small ones, whose
+        # backward is then faster)
+        out = out.add_(term) if out.numel() > 2**20 and not tracing() else out + term
     return out

@@ -39,6 +39,7 @@ from ._execute import layer_matrix
 from ._plan import ContractionPlan, compile_plan
 from .frozen import frozen_route
 from .functional import equivariant_linear, factory_kwargs, invariant_tensor
+from .masks import masked_linear
 
 __all__ = ["EquivariantLinear", "MixedOrderLinear"]
 
@@ -261,15 +262,22 @@ class EquivariantLinear(nn.Module):
             text += f", strategy={self.strategy}"
         return text
 
-    def forward(self, x: torch.Tensor, n: int | None = None) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, n: int | None = None, *, mask: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """Apply the layer to ``x`` of shape ``(*batch, in_channels) + (n,) * in_order``.
 
         ``n`` is read from ``x``; pass it only when ``in_order == 0`` and the group leaves it
-        unspecified. Where no gradient reaches the parameters (``torch.no_grad``,
+        unspecified. ``mask`` (boolean, ``(*batch, n)``) marks each sample's real nodes in a
+        padded batch of samples of different sizes (``SymmetricGroup()`` only; see
+        :mod:`equidiag.layers.masks`): each sample's result is the layer applied to it alone,
+        and padded entries are zero. Where no gradient reaches the parameters (``torch.no_grad``,
         ``torch.inference_mode``, frozen parameters) the layer keeps the assembled matrix
         while the parameters are unchanged and multiplies by it, when that is cheaper (see
         :func:`~equidiag.layers.frozen.frozen_route`).
         """
+        if mask is not None:
+            return masked_linear(self, x, mask, n)
         n = self.group.degree if n is None else self.group.require_degree(n)
         frozen = frozen_route(self, x, n)
         if frozen is not None:
@@ -420,11 +428,14 @@ class MixedOrderLinear(nn.Module):
                 with torch.no_grad():
                     block.weight.mul_(1.0 / math.sqrt(max(live, 1)))
 
-    def forward(self, x: dict[int, torch.Tensor], n: int | None = None) -> dict[int, torch.Tensor]:
+    def forward(
+        self, x: dict[int, torch.Tensor], n: int | None = None, *, mask: torch.Tensor | None = None
+    ) -> dict[int, torch.Tensor]:
         """Apply the layer to ``{order: tensor}`` holding every input order.
 
         ``n`` is read from the inputs of positive order; pass it when there are none and the
-        group leaves it unspecified.
+        group leaves it unspecified. ``mask`` as for :class:`EquivariantLinear` (one node mask
+        for every order).
         """
         if not isinstance(x, dict) or set(x) != set(self.in_channels):
             got = sorted(x) if isinstance(x, dict) else type(x).__name__
@@ -445,7 +456,7 @@ class MixedOrderLinear(nn.Module):
             raise ShapeError(msg)
         out = {}
         for l in self.out_channels:
-            out[l] = sum(self.blocks[f"{k}_to_{l}"](x[k], n=n) for k in self.in_channels)
+            out[l] = sum(self.blocks[f"{k}_to_{l}"](x[k], n=n, mask=mask) for k in self.in_channels)
         return out
 
 

@@ -25,6 +25,7 @@ from ..algebra._groups import Group, check_group
 from ..errors import check_nonnegative_int, check_positive_int
 from ..testing import act
 from .functional import check_matches_parameters, factory_kwargs, infer_degree
+from .masks import check_mask, mask_power
 
 __all__ = ["GatedNonlinearity", "InvariantPooling", "gram_invariants"]
 
@@ -63,14 +64,26 @@ class _GramModule(nn.Module):
         check_matches_parameters(x, self)
         return n
 
-    def _invariants(self, x: torch.Tensor) -> torch.Tensor:
+    def _masked(self, x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+        """Return ``x`` with its padded entries zeroed (``mask``: see :mod:`.masks`)."""
+        if mask is None:
+            return x
+        check_mask(mask, x, self.order, self.group)
+        return x * mask_power(mask, self.order, x.dtype) if self.order else x
+
+    def _invariants(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        """Return the Gram invariants; with a mask, ``x`` must already be masked."""
         n = self._check(x)
         key = (n, x.device, x.dtype)
         if key not in self._forms:
             form = self.group.with_degree(n).invariant_form() if self.order else [[1.0]]
             with torch.inference_mode(False):  # cached, so never an inference tensor
                 self._forms[key] = torch.as_tensor(form, dtype=x.dtype, device=x.device)
-        return gram_invariants(x, self._forms[key], self.order)
+        gram = gram_invariants(x, self._forms[key], self.order)
+        if mask is not None:  # a mean over each sample's own nodes
+            sizes = mask.sum(-1).to(x.dtype).clamp(min=1)
+            gram = gram * ((n / sizes) ** self.order)[..., None, None]
+        return gram
 
     def extra_repr(self) -> str:
         return f"group={self.group}, order={self.order}, channels={self.channels}"
@@ -124,12 +137,17 @@ class GatedNonlinearity(_GramModule):
         else:  # order 0 applies the scalar activation and has no gate
             self.register_module("gate", None)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Apply the gates to ``x`` of shape ``(*batch, channels) + (n,) * order``."""
+    def forward(self, x: torch.Tensor, *, mask: torch.Tensor | None = None) -> torch.Tensor:
+        """Apply the gates to ``x`` of shape ``(*batch, channels) + (n,) * order``.
+
+        ``mask`` (``(*batch, n)``, boolean) marks real nodes of padded samples
+        (``SymmetricGroup()``; see :mod:`equidiag.layers.masks`).
+        """
         if self.order == 0:
             self._check(x)
-            return self.scalar_activation(x)
-        gram = self._invariants(x)
+            return self.scalar_activation(self._masked(x, mask))
+        x = self._masked(x, mask)
+        gram = self._invariants(x, mask)
         gates = torch.sigmoid(self.gate(gram.flatten(-2)))
         return x * gates.reshape(gates.shape + (1,) * self.order)
 
@@ -150,9 +168,13 @@ class InvariantPooling(_GramModule):
     torch.Size([5, 9])
     """
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Return the invariants of ``x`` of shape ``(*batch, channels) + (n,) * order``."""
+    def forward(self, x: torch.Tensor, *, mask: torch.Tensor | None = None) -> torch.Tensor:
+        """Return the invariants of ``x`` of shape ``(*batch, channels) + (n,) * order``.
+
+        With ``mask`` (see :class:`GatedNonlinearity`) the mean runs over each sample's own
+        real nodes.
+        """
         if self.order == 0:
             self._check(x)
-            return x
-        return self._invariants(x).flatten(-2)
+            return self._masked(x, mask)
+        return self._invariants(self._masked(x, mask), mask).flatten(-2)

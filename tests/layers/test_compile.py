@@ -45,6 +45,8 @@ SCRIPT = textwrap.dedent(
 CASES = [
     ("ed.SymmetricGroup()", 2, 2, "factored"),
     ("ed.SymmetricGroup()", 2, 2, "auto"),
+    ("ed.SymmetricGroup()", 2, 2, "fused"),  # a symbolic n: runs the factored program
+    ("ed.SymmetricGroup(5)", 3, 3, "fused"),  # a fixed n: the fused products in the graph
     ("ed.SymmetricGroup()", 1, 2, "dense"),
     ("ed.SymmetricGroup()", 1, 2, "sparse"),
     ("ed.OrthogonalGroup()", 3, 1, "factored"),

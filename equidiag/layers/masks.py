@@ -1,0 +1,235 @@
+"""Batches of sets and graphs of different sizes: padded tensors with node masks.
+
+A batch whose samples have ``m_b <= n`` nodes each is stored padded to ``n`` nodes, with a
+boolean node mask of shape ``(*batch, n)`` marking each sample's real nodes (at any positions,
+not only a prefix). Layers, nonlinearities and pooling accept ``mask=``; the result on each
+sample equals the unpadded module applied to that sample alone, and padded output entries are
+exactly zero.
+
+Why this is exact: for the size-agnostic symmetric group the entries of every spanning
+element (partition diagrams, and orbit indicators) depend only on which indices are equal,
+never on ``n``. So the layer at size ``n``, restricted to a sample's real nodes, *is* the
+layer at size ``m_b``; entries that read padded input positions multiply zeros (the padded
+input is zeroed first), and entries written at padded output positions are zeroed after. The
+cost is two elementwise products. With ``normalize="mean"`` each element is divided by the
+sample's own ``m_b`` per summed index: the elements are split by their number of summed
+indices (at most ``k + 1`` groups), each group runs its own compiled plan, and the results are
+scaled per sample; the groups' plans together do about the work of the whole plan.
+
+Which groups take masks: ``SymmetricGroup()`` (size-agnostic) only. A group of fixed degree
+(``SymmetricGroup(n)``, ``AlternatingGroup(n)``, ``AutomorphismGroup(G)``) acts on exactly its
+``n`` points, and for ``O(n)``, ``SO(n)`` and ``Sp(n)`` the ``n`` axes are the coordinates of a
+vector space, not a set of items that can be absent: they refuse masks with an error.
+
+Examples
+--------
+>>> import torch
+>>> import equidiag as ed
+>>> from equidiag.layers.masks import pad, unpad
+>>> graphs = [torch.ones(1, 3, 3), torch.ones(1, 5, 5)]     # one channel, 3 and 5 nodes
+>>> x, mask = pad(graphs, order=2)
+>>> x.shape, mask.tolist()
+(torch.Size([2, 1, 5, 5]), [[True, True, True, False, False], [True, True, True, True, True]])
+>>> layer = ed.EquivariantLinear(ed.SymmetricGroup(), 2, 2, 1, 1)
+>>> y = layer(x, mask=mask)
+>>> alone = layer(graphs[0][None])[0]                        # the first graph, unpadded
+>>> torch.allclose(unpad(y, mask, order=2)[0], alone, atol=1e-6)
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+
+from ..errors import EquidiagTypeError, EquidiagValueError, ShapeError
+from ._plan import compile_plan
+from .functional import equivariant_linear, invariant_tensor
+
+__all__ = ["check_mask", "from_networkx", "from_pyg", "mask_power", "pad", "unpad"]
+
+
+def check_mask(mask, x: torch.Tensor, order: int, group) -> int:
+    """Check a node mask against ``x`` (``(*batch, c) + (n,) * order``) and return ``n``.
+
+    Raises
+    ------
+    EquidiagValueError
+        If ``group`` does not take masks (see the module docstring).
+    EquidiagTypeError
+        If ``mask`` is not a boolean tensor on ``x``'s device.
+    ShapeError
+        If ``mask`` is not ``(*batch, n)`` for ``x``'s batch axes and ``n``.
+    """
+    from ..algebra._groups import SymmetricGroup
+
+    if not (isinstance(group, SymmetricGroup) and group.degree is None):
+        msg = (
+            f"masks (batches of different sizes) need the size-agnostic SymmetricGroup(), got "
+            f"{group}: a group of fixed degree acts on exactly its n points, and for O(n), "
+            "SO(n) and Sp(n) the n axes are coordinates, not items that can be absent"
+        )
+        raise EquidiagValueError(msg)
+    if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
+        got = mask.dtype if isinstance(mask, torch.Tensor) else type(mask).__name__
+        msg = f"mask must be a boolean tensor (True for real nodes), got {got}"
+        raise EquidiagTypeError(msg)
+    if mask.device != x.device:
+        msg = f"mask is on {mask.device} but x is on {x.device}; move one of them"
+        raise EquidiagTypeError(msg)
+    batch = tuple(x.shape[: x.ndim - order - 1])
+    n = x.shape[-1] if order else (mask.shape[-1] if mask.ndim else 0)
+    expected = (*batch, n)
+    if mask.ndim != len(batch) + 1 or tuple(mask.shape) != expected:
+        msg = (
+            f"mask must have shape (*batch, n) = {expected} for x of shape {tuple(x.shape)} "
+            f"(order {order}), got {tuple(mask.shape)}"
+        )
+        raise ShapeError(msg)
+    return int(n)
+
+
+def mask_power(mask: torch.Tensor, order: int, dtype: torch.dtype) -> torch.Tensor:
+    """Return ``mask^{⊗order}`` shaped ``(*batch, 1) + (n,) * order``, in ``dtype``.
+
+    An entry is 1 where every index is a real node.
+    """
+    m = mask.to(dtype)
+    batch, n = mask.shape[:-1], mask.shape[-1]
+    out = torch.ones((*batch, 1) + (1,) * order, dtype=dtype, device=mask.device)
+    for axis in range(order):
+        shape = (*batch, 1, *(n if a == axis else 1 for a in range(order)))
+        out = out * m.reshape(shape)
+    return out
+
+
+def masked_linear(layer, x: torch.Tensor, mask: torch.Tensor, n: int | None) -> torch.Tensor:
+    """Apply an :class:`~equidiag.EquivariantLinear` to a padded batch (see the module)."""
+    k, l = layer.in_order, layer.out_order
+    found = check_mask(mask, x, k, layer.group)
+    if n is not None and n != found:
+        msg = f"n={n} disagrees with the mask's last axis, of size {found}"
+        raise ShapeError(msg)
+    n = found
+    if k:
+        x = x * mask_power(mask, k, x.dtype)
+    if layer.normalize is None:
+        y = layer(x, n=n) if k == 0 else layer(x)
+        return y * mask_power(mask, l, y.dtype)
+    # mean: element e is divided by the sample's own size per summed index; the elements
+    # with s summed indices run as one plan (without normalisation), scaled by m_b^-s
+    sizes = mask.sum(-1).to(x.dtype).clamp(min=1)  # (an empty sample's output is zero anyway)
+    y = None
+    for s, rows, plan in _plans_by_summed(layer):
+        part = equivariant_linear(x, layer.weight[rows], plan, n=n)
+        scale = sizes.pow(-s).reshape(sizes.shape + (1,) * (l + 1))
+        y = part * scale if y is None else y + part * scale
+    if y is None:  # no elements: the zero map
+        y = x.new_zeros((*x.shape[: x.ndim - k - 1], layer.out_channels) + (n,) * l)
+    if layer.bias is not None:
+        y = y + invariant_tensor(layer.bias, layer.bias_plan, n)
+    return y * mask_power(mask, l, y.dtype)
+
+
+def _plans_by_summed(layer):
+    """Yield ``(s, element rows, plan)`` for the layer's elements with ``s`` summed indices."""
+    elements = layer.plan_elements()
+    summed = layer.plan.summed
+    for s in sorted(set(summed)):
+        rows = [i for i, value in enumerate(summed) if value == s]
+        plan = compile_plan(
+            tuple(elements[i] for i in rows),
+            orders=(layer.in_order, layer.out_order),
+            strategy=layer.strategy,
+        )
+        yield s, torch.tensor(rows, device=layer.weight.device), plan
+
+
+def pad(tensors: Sequence[torch.Tensor], order: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Pad samples ``(c,) + (m_b,) * order`` to one batch ``(B, c) + (n,) * order`` and a mask.
+
+    ``n`` is the largest ``m_b``; real nodes come first in each sample (a prefix mask).
+
+    Raises
+    ------
+    ShapeError
+        If the samples disagree in channels or are not ``(c,) + (m,) * order``.
+    """
+    tensors = list(tensors)
+    if not tensors:
+        msg = "pad needs at least one sample"
+        raise EquidiagValueError(msg)
+    sizes = []
+    for i, t in enumerate(tensors):
+        if not isinstance(t, torch.Tensor) or t.ndim != order + 1 or len(set(t.shape[1:])) > 1:
+            shape = tuple(t.shape) if isinstance(t, torch.Tensor) else type(t).__name__
+            msg = f"sample {i} must have shape (c,{' m,' * order}), got {shape}"
+            raise ShapeError(msg)
+        if t.shape[0] != tensors[0].shape[0]:
+            msg = f"sample {i} has {t.shape[0]} channels, sample 0 has {tensors[0].shape[0]}"
+            raise ShapeError(msg)
+        sizes.append(t.shape[1] if order else 0)
+    n = max(sizes)
+    first = tensors[0]
+    x = first.new_zeros((len(tensors), first.shape[0]) + (n,) * order)
+    mask = torch.zeros((len(tensors), n), dtype=torch.bool, device=first.device)
+    for b, (t, m) in enumerate(zip(tensors, sizes)):
+        x[(b, slice(None)) + (slice(0, m),) * order] = t
+        mask[b, :m] = True
+    return x, mask
+
+
+def unpad(x: torch.Tensor, mask: torch.Tensor, order: int) -> list[torch.Tensor]:
+    """Return each sample of a padded batch without its padded nodes (``pad``'s inverse).
+
+    ``x`` is ``(B, c) + (n,) * order`` and ``mask`` ``(B, n)``; real nodes keep their order.
+    """
+    out = []
+    for b in range(x.shape[0]):
+        index = mask[b].nonzero().flatten()
+        sample = x[b]
+        for axis in range(order):
+            sample = sample.index_select(1 + axis, index)
+        out.append(sample)
+    return out
+
+
+def from_networkx(graphs, *, dtype=torch.float32, device=None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return padded adjacency matrices ``(B, 1, n, n)`` and the node mask of networkx graphs.
+
+    Each graph's nodes are taken in the order of ``graph.nodes``.
+    """
+    import networkx as nx
+
+    tensors = []
+    for i, graph in enumerate(graphs):
+        if not isinstance(graph, nx.Graph):
+            msg = f"graph {i} must be a networkx graph, got {type(graph).__name__}"
+            raise EquidiagTypeError(msg)
+        matrix = nx.to_numpy_array(graph, nodelist=list(graph.nodes))
+        tensors.append(torch.as_tensor(matrix, dtype=dtype, device=device)[None])
+    return pad(tensors, order=2)
+
+
+def from_pyg(batch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Return ``(node features (B, n, f), adjacency (B, 1, n, n), mask)`` of a PyG ``Batch``.
+
+    Uses PyTorch Geometric's ``to_dense_batch`` and ``to_dense_adj`` (install
+    ``torch_geometric``; it is not a dependency of equidiag). Node features are returned with
+    the feature axis last, as PyG has them: move it with ``x.movedim(-1, 1)`` for an order-1
+    layer.
+
+    Raises
+    ------
+    ImportError
+        If PyTorch Geometric is not installed.
+    """
+    try:
+        from torch_geometric.utils import to_dense_adj, to_dense_batch
+    except ImportError as err:
+        msg = "from_pyg needs PyTorch Geometric: pip install torch_geometric"
+        raise ImportError(msg) from err
+    features, mask = to_dense_batch(batch.x, batch.batch)
+    adjacency = to_dense_adj(batch.edge_index, batch.batch, max_num_nodes=mask.shape[1])
+    return features, adjacency[:, None], mask

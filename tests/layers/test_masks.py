@@ -1,0 +1,171 @@
+"""Padded batches with node masks: each sample's result is the unpadded layer's, exactly."""
+
+import networkx as nx
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import equidiag as ed
+from equidiag.errors import EquidiagTypeError, EquidiagValueError, ShapeError
+from equidiag.layers.masks import from_networkx, pad, unpad
+
+S = ed.SymmetricGroup()
+ORDERS = [(k, l) for k in range(5) for l in range(5) if k + l <= 4]
+
+
+def _padded_batch(sizes, n, c, k, generator, prefix=False):
+    """Samples of the given sizes placed at random node positions of an n-node batch."""
+    samples, x = [], torch.randn((len(sizes), c) + (n,) * k, dtype=torch.float64)
+    mask = torch.zeros(len(sizes), n, dtype=torch.bool)
+    for b, m in enumerate(sizes):
+        nodes = torch.arange(m) if prefix else torch.randperm(n, generator=generator)[:m].sort()[0]
+        mask[b, nodes] = True
+        sample = torch.randn((c,) + (m,) * k, dtype=torch.float64, generator=generator)
+        samples.append(sample)
+        index = (b, slice(None), *torch.meshgrid(*([nodes] * k), indexing="ij")) if k else (b,)
+        x[index] = sample
+    return x, mask, samples
+
+
+@pytest.mark.parametrize("normalize", [None, "mean"])
+@pytest.mark.parametrize("basis", ["diagram", "orbit"])
+@pytest.mark.parametrize(("k", "l"), ORDERS)
+def test_masked_batch_equals_each_sample_alone(k, l, basis, normalize):
+    generator = torch.Generator().manual_seed(k * 10 + l)
+    torch.manual_seed(0)
+    layer = ed.EquivariantLinear(
+        S, k, l, 2, 3, basis=basis, normalize=normalize, dtype=torch.float64
+    )
+    with torch.no_grad():
+        layer.bias.normal_() if layer.bias is not None else None
+    sizes, n = [3, 1, 4, 2], 5
+    x, mask, samples = _padded_batch(sizes, n, 2, k, generator)
+    x.requires_grad_()
+    y = layer(x, mask=mask)
+    assert y.shape == (len(sizes), 3) + (n,) * l
+    outside = ~ed.layers.masks.mask_power(mask, l, torch.float64).bool().expand_as(y)
+    assert (y[outside] == 0).all()  # padded entries exactly zero
+    pieces = unpad(y, mask, l) if l else list(y)
+    expected = []
+    for sample, m, piece in zip(samples, sizes, pieces):
+        alone = layer(sample[None], n=m)[0]
+        torch.testing.assert_close(piece, alone, rtol=0, atol=1e-10)
+        expected.append(alone)
+    # gradients: the same as the sum over the samples of their own gradients
+    weights = torch.linspace(-1, 1, y.numel(), dtype=torch.float64).reshape(y.shape)
+    (grad_w,) = torch.autograd.grad((y * weights).sum(), layer.weight)
+    total = torch.zeros_like(layer.weight)
+    for b, (sample, m) in enumerate(zip(samples, sizes)):
+        out = layer(sample[None], n=m)[0]
+        cotangent = unpad(weights[b : b + 1], mask[b : b + 1], l)[0] if l else weights[b]
+        total += torch.autograd.grad((out * cotangent).sum(), layer.weight)[0]
+    torch.testing.assert_close(grad_w, total, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize(("k", "l"), [(2, 2), (1, 2), (2, 0)])
+def test_masked_layer_is_equivariant_per_sample(k, l):
+    torch.manual_seed(1)
+    generator = torch.Generator().manual_seed(1)
+    layer = ed.EquivariantLinear(S, k, l, 2, 2, dtype=torch.float64)
+    x, mask, _ = _padded_batch([4, 2, 5], 6, 2, k, generator)
+    y = layer(x, mask=mask)
+    # an independent permutation of each sample's own real nodes
+    perms = []
+    for b in range(3):
+        nodes = mask[b].nonzero().flatten()
+        perm = torch.arange(6)
+        perm[nodes] = nodes[torch.randperm(len(nodes), generator=generator)]
+        perms.append(perm)
+
+    def act(t, order):
+        out = t.clone()
+        for b, perm in enumerate(perms):
+            piece = t[b]
+            for axis in range(order):
+                piece = piece.index_select(1 + axis, perm)
+            out[b] = piece
+        return out
+
+    torch.testing.assert_close(layer(act(x, k), mask=mask), act(y, l))
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    sizes=st.lists(st.integers(0, 6), min_size=1, max_size=4),
+    extra=st.integers(0, 2),
+    prefix=st.booleans(),
+    orders=st.sampled_from(ORDERS),
+)
+def test_random_sizes_and_paddings(sizes, extra, prefix, orders):
+    k, l = orders
+    n = max(sizes) + extra
+    if n == 0:
+        return
+    layer = ed.EquivariantLinear(S, k, l, 1, 2, dtype=torch.float64, normalize="mean")
+    x, mask, samples = _padded_batch(sizes, n, 1, k, torch.Generator().manual_seed(n), prefix)
+    y = layer(x, mask=mask)
+    for b, (sample, m) in enumerate(zip(samples, sizes)):
+        if m == 0:  # an empty sample: only its invariant (order 0) outputs can be nonzero
+            assert l == 0 or (y[b] == 0).all()
+            continue
+        piece = unpad(y[b : b + 1], mask[b : b + 1], l)[0]
+        torch.testing.assert_close(piece, layer(sample[None], n=m)[0], rtol=0, atol=1e-10)
+
+
+def test_mixed_order_layer_takes_a_mask():
+    layer = ed.MixedOrderLinear(S, {1: 2, 2: 1}, {0: 2, 2: 2}, dtype=torch.float64)
+    generator = torch.Generator().manual_seed(0)
+    x2, mask, samples2 = _padded_batch([3, 5], 5, 1, 2, generator, prefix=True)
+    x1, _, samples1 = _padded_batch([3, 5], 5, 2, 1, generator, prefix=True)
+    out = layer({1: x1, 2: x2}, mask=mask)
+    alone = layer({1: samples1[0][None], 2: samples2[0][None]})
+    torch.testing.assert_close(out[0][0], alone[0][0])
+    torch.testing.assert_close(out[2][0, :, :3, :3], alone[2][0])
+
+
+def test_pad_unpad_and_networkx():
+    graphs = [nx.path_graph(3), nx.cycle_graph(5), nx.empty_graph(1)]
+    x, mask = from_networkx(graphs, dtype=torch.float64)
+    assert x.shape == (3, 1, 5, 5)
+    assert mask.sum(-1).tolist() == [3, 5, 1]
+    back = unpad(x, mask, order=2)
+    for graph, tensor in zip(graphs, back):
+        torch.testing.assert_close(tensor[0], torch.as_tensor(nx.to_numpy_array(graph)))
+    again, mask2 = pad(back, order=2)
+    torch.testing.assert_close(again, x)
+    assert torch.equal(mask, mask2)
+
+
+def test_bad_masks_are_refused_clearly():
+    layer = ed.EquivariantLinear(S, 2, 2, 1, 1)
+    x = torch.randn(2, 1, 4, 4)
+    with pytest.raises(ShapeError, match=r"mask must have shape \(\*batch, n\) = \(2, 4\)"):
+        layer(x, mask=torch.ones(2, 5, dtype=torch.bool))
+    with pytest.raises(EquidiagTypeError, match="boolean"):
+        layer(x, mask=torch.ones(2, 4))
+    fixed = ed.EquivariantLinear(ed.SymmetricGroup(4), 2, 2, 1, 1)
+    with pytest.raises(EquidiagValueError, match="size-agnostic SymmetricGroup"):
+        fixed(x, mask=torch.ones(2, 4, dtype=torch.bool))
+    rotations = ed.EquivariantLinear(ed.OrthogonalGroup(), 1, 1, 1, 1)
+    with pytest.raises(EquidiagValueError, match="coordinates"):
+        rotations(torch.randn(2, 1, 3), mask=torch.ones(2, 3, dtype=torch.bool))
+    with pytest.raises(ShapeError, match="channels"):
+        pad([torch.ones(1, 2, 2), torch.ones(2, 3, 3)], order=2)
+
+
+@pytest.mark.parametrize("module", ["gated", "pooling"])
+@pytest.mark.parametrize("order", [1, 2])
+def test_nonlinearity_and_pooling_take_masks(module, order):
+    torch.manual_seed(2)
+    if module == "gated":
+        net = ed.layers.GatedNonlinearity(S, order=order, channels=2, dtype=torch.float64)
+    else:
+        net = ed.layers.InvariantPooling(S, order=order, channels=2)
+    generator = torch.Generator().manual_seed(order)
+    x, mask, samples = _padded_batch([2, 4, 3], 5, 2, order, generator)
+    y = net(x, mask=mask)
+    for b, sample in enumerate(samples):
+        alone = net(sample[None])[0]
+        got = unpad(y[b : b + 1], mask[b : b + 1], order)[0] if module == "gated" else y[b]
+        torch.testing.assert_close(got, alone, rtol=0, atol=1e-12)
