@@ -12,9 +12,8 @@ never on ``n``. So the layer at size ``n``, restricted to a sample's real nodes,
 layer at size ``m_b``; entries that read padded input positions multiply zeros (the padded
 input is zeroed first), and entries written at padded output positions are zeroed after. The
 cost is two elementwise products. With ``normalize="mean"`` each element is divided by the
-sample's own ``m_b`` per summed index: the elements are split by their number of summed
-indices (at most ``k + 1`` groups), each group runs its own compiled plan, and the results are
-scaled per sample; the groups' plans together do about the work of the whole plan.
+sample's own ``m_b`` per summed index: the layer runs once with weights per sample (the
+channel mixing is a batched product either way), on the factored or fused route.
 
 Which groups take masks: ``SymmetricGroup()`` (size-agnostic) only. A group of fixed degree
 (``SymmetricGroup(n)``, ``AlternatingGroup(n)``, ``AutomorphismGroup(G)``) acts on exactly its
@@ -44,8 +43,8 @@ from collections.abc import Sequence
 import torch
 
 from ..errors import EquidiagTypeError, EquidiagValueError, ShapeError
-from ._plan import compile_plan
-from .functional import equivariant_linear, invariant_tensor
+from ._execute import PLAN_STRATEGIES
+from .functional import invariant_tensor
 
 __all__ = ["check_mask", "from_networkx", "from_pyg", "mask_power", "pad", "unpad"]
 
@@ -117,33 +116,26 @@ def masked_linear(layer, x: torch.Tensor, mask: torch.Tensor, n: int | None) -> 
     if layer.normalize is None:
         y = layer(x, n=n) if k == 0 else layer(x)
         return y * mask_power(mask, l, y.dtype)
-    # mean: element e is divided by the sample's own size per summed index; the elements
-    # with s summed indices run as one plan (without normalisation), scaled by m_b^-s
-    sizes = mask.sum(-1).to(x.dtype).clamp(min=1)  # (an empty sample's output is zero anyway)
-    y = None
-    for s, rows, plan in _plans_by_summed(layer):
-        part = equivariant_linear(x, layer.weight[rows], plan, n=n)
-        scale = sizes.pow(-s).reshape(sizes.shape + (1,) * (l + 1))
-        y = part * scale if y is None else y + part * scale
-    if y is None:  # no elements: the zero map
-        y = x.new_zeros((*x.shape[: x.ndim - k - 1], layer.out_channels) + (n,) * l)
+    # mean: element e is divided by the sample's own size m_b per summed index, so the weights
+    # differ per sample: W_e (n / m_b)^s_e, of which the plan's own mean scale takes n^-s_e
+    plan, weight = layer.plan, layer.weight
+    batch = x.shape[: x.ndim - k - 1]
+    flat_x = x.reshape((-1, layer.in_channels) + (n,) * k)
+    sizes = mask.reshape(-1, n).sum(-1).to(x.dtype).clamp(min=1)  # (empty samples: zero anyway)
+    summed = torch.tensor(plan.summed, dtype=x.dtype, device=x.device)
+    scale = (float(n) / sizes)[None, :] ** summed[:, None]  # (elements, samples)
+    per_sample = weight[:, None] * scale[:, :, None, None]  # (elements, B, c_out, c_in)
+    count = per_sample.shape[1]
+    networks = plan.network_weights(per_sample.reshape(len(summed), -1, weight.shape[-1]), n)
+    networks = networks.reshape(len(plan.networks), count, *weight.shape[1:])
+    # (per-sample weights run on the routes that mix per sample: "dense" and "gather" would
+    # build one layer matrix per sample, so they run the factored program here)
+    route = plan.strategy if plan.strategy in ("auto", "fused", "sparse") else "factored"
+    out = PLAN_STRATEGIES[route](plan, flat_x, networks, n)
+    y = out.reshape((*batch, layer.out_channels) + (n,) * l)
     if layer.bias is not None:
         y = y + invariant_tensor(layer.bias, layer.bias_plan, n)
     return y * mask_power(mask, l, y.dtype)
-
-
-def _plans_by_summed(layer):
-    """Yield ``(s, element rows, plan)`` for the layer's elements with ``s`` summed indices."""
-    elements = layer.plan_elements()
-    summed = layer.plan.summed
-    for s in sorted(set(summed)):
-        rows = [i for i, value in enumerate(summed) if value == s]
-        plan = compile_plan(
-            tuple(elements[i] for i in rows),
-            orders=(layer.in_order, layer.out_order),
-            strategy=layer.strategy,
-        )
-        yield s, torch.tensor(rows, device=layer.weight.device), plan
 
 
 def pad(tensors: Sequence[torch.Tensor], order: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -54,13 +54,22 @@ def test_masked_batch_equals_each_sample_alone(k, l, basis, normalize):
         expected.append(alone)
     # gradients: the same as the sum over the samples of their own gradients
     weights = torch.linspace(-1, 1, y.numel(), dtype=torch.float64).reshape(y.shape)
-    (grad_w,) = torch.autograd.grad((y * weights).sum(), layer.weight)
+    grad_w, grad_x = torch.autograd.grad((y * weights).sum(), (layer.weight, x))
     total = torch.zeros_like(layer.weight)
     for b, (sample, m) in enumerate(zip(samples, sizes)):
         out = layer(sample[None], n=m)[0]
         cotangent = unpad(weights[b : b + 1], mask[b : b + 1], l)[0] if l else weights[b]
         total += torch.autograd.grad((out * cotangent).sum(), layer.weight)[0]
     torch.testing.assert_close(grad_w, total, rtol=0, atol=1e-9)
+    # input gradients: each sample's own at its real entries, zero at padded ones
+    padded_in = ~ed.layers.masks.mask_power(mask, k, torch.float64).bool().expand_as(x)
+    assert (grad_x[padded_in] == 0).all()
+    for b, (sample, m) in enumerate(zip(samples, sizes)):
+        alone = sample[None].clone().requires_grad_()
+        cotangent = unpad(weights[b : b + 1], mask[b : b + 1], l)[0] if l else weights[b]
+        (grad,) = torch.autograd.grad((layer(alone, n=m)[0] * cotangent).sum(), alone)
+        got = unpad(grad_x[b : b + 1], mask[b : b + 1], k)[0] if k else grad_x[b]
+        torch.testing.assert_close(got, grad[0], rtol=0, atol=1e-9)
 
 
 @pytest.mark.parametrize(("k", "l"), [(2, 2), (1, 2), (2, 0)])
@@ -169,3 +178,37 @@ def test_nonlinearity_and_pooling_take_masks(module, order):
         alone = net(sample[None])[0]
         got = unpad(y[b : b + 1], mask[b : b + 1], order)[0] if module == "gated" else y[b]
         torch.testing.assert_close(got, alone, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("strategy", ["auto", "factored", "fused", "sparse", "dense"])
+def test_mean_with_masks_on_every_strategy(strategy):
+    layer = ed.EquivariantLinear(
+        S, 2, 2, 2, 2, normalize="mean", strategy=strategy, dtype=torch.float64
+    )
+    x, mask, samples = _padded_batch([2, 5, 3], 5, 2, 2, torch.Generator().manual_seed(4))
+    y = layer(x, mask=mask)
+    for b, (sample, m) in enumerate(zip(samples, [2, 5, 3])):
+        piece = unpad(y[b : b + 1], mask[b : b + 1], 2)[0]
+        torch.testing.assert_close(piece, layer(sample[None], n=m)[0], rtol=0, atol=1e-10)
+
+
+def test_from_pyg_matches_the_networkx_padding():
+    pyg = pytest.importorskip("torch_geometric")  # in the test extra; optional for users
+    from torch_geometric.data import Batch, Data
+
+    from equidiag.layers.masks import from_pyg
+
+    graphs = [nx.path_graph(3), nx.cycle_graph(5)]
+    data = [
+        Data(
+            x=torch.arange(g.number_of_nodes(), dtype=torch.float32)[:, None],
+            edge_index=torch.tensor([[a, b] for a, b in g.edges] + [[b, a] for a, b in g.edges]).T,
+        )
+        for g in graphs
+    ]
+    features, adjacency, mask = from_pyg(Batch.from_data_list(data))
+    expected, expected_mask = from_networkx(graphs)
+    torch.testing.assert_close(adjacency, expected)
+    assert torch.equal(mask, expected_mask)
+    assert features.shape == (2, 5, 1)
+    assert pyg.__version__
