@@ -216,8 +216,24 @@ def _mix_all(plan, us: Sequence[torch.Tensor], weight: torch.Tensor) -> list[tor
     return mixed
 
 
-def _run_factored(plan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.Tensor:
-    """Run the shared three-step program; ``x`` is ``(B, c_in) + (n,)*k``."""
+def scale_inputs(us: Sequence[torch.Tensor], scales: torch.Tensor | None) -> list:
+    """Multiply input reduction ``i`` of each sample by ``scales[b, i]`` (None: unchanged).
+
+    Masked batches with ``normalize="mean"`` use it, where an element's scale is its input
+    reduction's (:mod:`equidiag.layers.masks`).
+    """
+    if scales is None:
+        return list(us)
+    return [u * scales[:, i, None, None] for i, u in enumerate(us)]
+
+
+def _run_factored(
+    plan, x: torch.Tensor, weight: torch.Tensor, n: int, input_scales: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Run the shared three-step program; ``x`` is ``(B, c_in) + (n,)*k``.
+
+    ``input_scales`` (``(B, input steps)``) scales each input reduction per sample.
+    """
     shape = (x.shape[0], weight.shape[-2]) + (n,) * plan.out_order
     if not plan.output_steps:  # a zero-dimensional space: the zero map (kept in the graph)
         return x.new_zeros(shape) + 0 * weight.sum()
@@ -225,10 +241,10 @@ def _run_factored(plan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.
         return add_permutations(plan, x.new_zeros(shape), x, weight, n)
     if tracing():  # torch.compile: plain operations, whose backward the compiler derives
         us = reduce_all(plan, [s.reduction for s in plan.input_steps], x, n)
-        zs = _mix_all(plan, us, weight)
+        zs = _mix_all(plan, scale_inputs(us, input_scales), weight)
         out = embed_all(plan, [s.embedding for s in plan.output_steps], zs, shape, n)
     else:
-        us = _InputStage.apply(x, plan, n)
+        us = scale_inputs(_InputStage.apply(x, plan, n), input_scales)
         out = _OutputStage.apply(plan, n, shape, *_mix_all(plan, us, weight))
     return add_permutations(plan, out, x, weight, n)
 
@@ -298,14 +314,19 @@ def _run_gather(plan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.Te
     return out.reshape((x.shape[0], weight.shape[1]) + (n,) * plan.out_order)
 
 
-def _run_auto(plan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.Tensor:
-    """Dense for tiny matrices, factored otherwise (always factored for a symbolic ``n``)."""
-    if weight.ndim == 4:  # weights per sample: the routes that mix per sample
+def _run_auto(
+    plan, x: torch.Tensor, weight: torch.Tensor, n: int, input_scales: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Dense for tiny matrices, factored otherwise (always factored for a symbolic ``n``).
+
+    With weights per sample, or ``input_scales``, only the fused or the factored route.
+    """
+    if weight.ndim == 4 or input_scales is not None:  # the routes that mix per sample
         if plan.fused_layout.traced and prefer_fused(
             plan, n, weight.shape[-1], weight.shape[-2], x.shape[0]
         ):
-            return run_fused(plan, x, weight, n)
-        return _run_factored(plan, x, weight, n)
+            return run_fused(plan, x, weight, n, input_scales)
+        return _run_factored(plan, x, weight, n, input_scales)
     if isinstance(n, torch.SymInt) or (tracing() and not plan.dense_matrices.traced):
         # torch.export / compile: no branch on a symbolic n, and no numpy-built dense factors
         return _run_factored(plan, x, weight, n)

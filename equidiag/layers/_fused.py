@@ -76,6 +76,7 @@ class WidthGroup:
     in_order: int
     out_order: int
     width: int
+    inputs: tuple[int, ...]  # the plan's indices of the input reductions
     sparse: bool  # the plan's "sparse" strategy: factors through their nonzeros
     reductions: tuple[Reduction, ...]
     embeddings: tuple[Embedding, ...]
@@ -154,6 +155,7 @@ def fused_layout(plan) -> FusedLayout:
                 plan.in_order,
                 plan.out_order,
                 width,
+                inputs,
                 plan.sparse_factors,
                 tuple(plan.input_steps[i].reduction for i in inputs),
                 tuple(plan.output_steps[o].embedding for o in outputs),
@@ -211,8 +213,12 @@ _decide_cached = functools.lru_cache(maxsize=1024)(_decide)
 _CLEAR_HOOKS.append(_decide_cached.cache_clear)
 
 
-def run_fused(plan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.Tensor:
+def run_fused(
+    plan, x: torch.Tensor, weight: torch.Tensor, n: int, input_scales: torch.Tensor | None = None
+) -> torch.Tensor:
     """Run ``plan`` on ``x`` (``(B, c_in) + (n,) * k``) with per-network weights, fused.
+
+    ``input_scales`` (``(B, input steps)``) scales each input reduction per sample.
 
     Under torch.compile, plans with constant factors (whose matrices are built outside the
     graph, at a fixed ``n`` only) run the factored program instead (the same map).
@@ -220,7 +226,7 @@ def run_fused(plan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.Tens
     if tracing() and not plan.fused_layout.traced:
         from ._execute import PLAN_STRATEGIES
 
-        return PLAN_STRATEGIES["factored"](plan, x, weight, n)
+        return PLAN_STRATEGIES["factored"](plan, x, weight, n, input_scales)
     k, l = plan.in_order, plan.out_order
     batch, c_out, c_in = x.shape[0], weight.shape[-2], weight.shape[-1]
     layout = plan.fused_layout
@@ -230,7 +236,11 @@ def run_fused(plan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.Tens
     for group in layout.groups:
         reductions, _, table = plan.constants(group, n, x.device, x.dtype)
         outs, ins, size = len(group.embeddings), len(group.reductions), n**group.width
-        u = (flat @ reductions).reshape(batch, c_in * ins, size)
+        u = flat @ reductions
+        if input_scales is not None:  # (B, c_in, ins * size), one scale per input and sample
+            factors = input_scales[:, list(group.inputs)]
+            u = (u.reshape(batch, c_in, ins, size) * factors[:, None, :, None]).reshape(u.shape)
+        u = u.reshape(batch, c_in * ins, size)
         block = padded[table].reshape(outs, ins, -1, c_out, c_in)  # (-1: 1, or per sample)
         block = block.permute(2, 3, 0, 4, 1).reshape(-1, c_out * outs, c_in * ins)
         z = torch.bmm(block.expand(batch, -1, -1), u)

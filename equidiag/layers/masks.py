@@ -12,8 +12,10 @@ never on ``n``. So the layer at size ``n``, restricted to a sample's real nodes,
 layer at size ``m_b``; entries that read padded input positions multiply zeros (the padded
 input is zeroed first), and entries written at padded output positions are zeroed after. The
 cost is two elementwise products. With ``normalize="mean"`` each element is divided by the
-sample's own ``m_b`` per summed index: the layer runs once with weights per sample (the
-channel mixing is a batched product either way), on the factored or fused route.
+sample's own ``m_b`` per summed index. In the diagram basis that count is the one of the
+element's input reduction, which the plan then scales per sample (about the cost of the sums);
+an orbit element mixes networks of several counts, so its weights are built per sample (about
+2-3x). Both run on the factored or fused route.
 
 Which groups take masks: ``SymmetricGroup()`` (size-agnostic) only. A group of fixed degree
 (``SymmetricGroup(n)``, ``AlternatingGroup(n)``, ``AutomorphismGroup(G)``) acts on exactly its
@@ -38,10 +40,12 @@ True
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import torch
 
+from ..algebra._basis import _CLEAR_HOOKS
 from ..errors import EquidiagTypeError, EquidiagValueError, ShapeError
 from ._execute import PLAN_STRATEGIES
 from .functional import invariant_tensor
@@ -116,26 +120,61 @@ def masked_linear(layer, x: torch.Tensor, mask: torch.Tensor, n: int | None) -> 
     if layer.normalize is None:
         y = layer(x, n=n) if k == 0 else layer(x)
         return y * mask_power(mask, l, y.dtype)
-    # mean: element e is divided by the sample's own size m_b per summed index, so the weights
-    # differ per sample: W_e (n / m_b)^s_e, of which the plan's own mean scale takes n^-s_e
+    # mean: element e is divided by the sample's own size m_b per summed index: a factor
+    # (n / m_b)^s_e on top of the plan's own n^-s_e
     plan, weight = layer.plan, layer.weight
     batch = x.shape[: x.ndim - k - 1]
     flat_x = x.reshape((-1, layer.in_channels) + (n,) * k)
     sizes = mask.reshape(-1, n).sum(-1).to(x.dtype).clamp(min=1)  # (empty samples: zero anyway)
+    # (per-sample weights run on the routes that mix per sample: "dense" and "gather" would
+    # build one layer matrix per sample, so they run the factored program here)
+    route = plan.strategy if plan.strategy in ("auto", "fused", "sparse") else "factored"
+    by_input = _summed_by_input(plan)
+    if by_input is not None:  # each element's s is its input reduction's: scale those
+        exponents = torch.tensor(by_input, dtype=x.dtype, device=x.device)
+        scales = (float(n) / sizes)[:, None] ** exponents[None, :]
+        out = PLAN_STRATEGIES[route](plan, flat_x, plan.network_weights(weight, n), n, scales)
+        y = out.reshape((*batch, layer.out_channels) + (n,) * l)
+        if layer.bias is not None:
+            y = y + invariant_tensor(layer.bias, layer.bias_plan, n)
+        return y * mask_power(mask, l, y.dtype)
+    # otherwise (an orbit basis: its elements mix networks of several s) weights per sample
     summed = torch.tensor(plan.summed, dtype=x.dtype, device=x.device)
     scale = (float(n) / sizes)[None, :] ** summed[:, None]  # (elements, samples)
     per_sample = weight[:, None] * scale[:, :, None, None]  # (elements, B, c_out, c_in)
     count = per_sample.shape[1]
     networks = plan.network_weights(per_sample.reshape(len(summed), -1, weight.shape[-1]), n)
     networks = networks.reshape(len(plan.networks), count, *weight.shape[1:])
-    # (per-sample weights run on the routes that mix per sample: "dense" and "gather" would
-    # build one layer matrix per sample, so they run the factored program here)
-    route = plan.strategy if plan.strategy in ("auto", "fused", "sparse") else "factored"
     out = PLAN_STRATEGIES[route](plan, flat_x, networks, n)
     y = out.reshape((*batch, layer.out_channels) + (n,) * l)
     if layer.bias is not None:
         y = y + invariant_tensor(layer.bias, layer.bias_plan, n)
     return y * mask_power(mask, l, y.dtype)
+
+
+@functools.lru_cache(maxsize=128)
+def _summed_by_input(plan) -> tuple[int, ...] | None:
+    """Return each input reduction's number of summed letters, if it is its elements' ``s``.
+
+    True for the diagram basis (an element is one network, whose summed letters are those its
+    input reduction sums); ``None`` when an element's networks read reductions with other
+    counts (an orbit basis), or when factors are involved.
+    """
+    counts = []
+    for step in plan.input_steps:
+        contraction = step.reduction.contraction
+        if contraction.has_factors:
+            return None
+        counts.append(len(set(contraction.source)) - len(contraction.target))
+    network_input = {j: i for step in plan.output_steps for j, i in step.terms}
+    coefficients = plan.coefficients.tocoo()
+    for e, j in zip(coefficients.row, coefficients.col):
+        if plan.summed[e] != counts[network_input[int(j)]]:
+            return None
+    return tuple(counts)
+
+
+_CLEAR_HOOKS.append(_summed_by_input.cache_clear)
 
 
 def pad(tensors: Sequence[torch.Tensor], order: int) -> tuple[torch.Tensor, torch.Tensor]:
