@@ -174,44 +174,26 @@ class _OutputStage(torch.autograd.Function):
 
 
 def _mix(weight: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
-    """Mix channels, ``(1 or B, c_out, c_in) x (B, c_in, N) -> (B, c_out, N)``, batched.
+    """Mix channels, ``(c_out, c_in) x (B, c_in, N) -> (B, c_out, N)``, as a batched product.
 
     (``torch.matmul`` would fold the batch into rows and copy both operands.)
     """
     return torch.bmm(weight.expand(u.shape[0], -1, -1), u)
 
 
-def stack_rows(weight: torch.Tensor) -> torch.Tensor:
-    """``(S, [B,] c_out, c_in) -> (1 or B, S c_out, c_in)``: weights stacked along outputs.
-
-    Network weights are ``(networks, c_out, c_in)``, or ``(networks, B, c_out, c_in)`` with
-    one set per sample (masked batches with ``normalize="mean"``).
-    """
-    if weight.ndim == 3:
-        return weight.reshape(1, -1, weight.shape[-1])
-    return weight.transpose(0, 1).reshape(weight.shape[1], -1, weight.shape[-1])
-
-
-def _stack_columns(weight: torch.Tensor) -> torch.Tensor:
-    """``(T, [B,] c_out, c_in) -> (1 or B, c_out, T c_in)``: weights side by side."""
-    if weight.ndim == 3:
-        return weight.transpose(0, 1).reshape(1, weight.shape[1], -1)
-    return weight.permute(1, 2, 0, 3).reshape(weight.shape[1], weight.shape[2], -1)
-
-
 def _mix_all(plan, us: Sequence[torch.Tensor], weight: torch.Tensor) -> list[torch.Tensor]:
     """Channel-mix every output step: one product per shared input, or per concatenation."""
-    c_out = weight.shape[-2]
+    c_out, c_in = weight.shape[1], weight.shape[2]
     mixed: list = [None] * len(plan.output_steps)
     for group in plan.stacked_mixes:
         nets = plan.constants(group, None, weight.device, torch.int64)
-        z = _mix(stack_rows(weight[nets]), us[group.input_index])
+        z = _mix(weight[nets].reshape(len(group.step_ids) * c_out, c_in), us[group.input_index])
         # split, not slicing: its backward is one concatenation, not a zero-filled copy per slice
         for s, piece in zip(group.step_ids, z.split(c_out, dim=1)):
             mixed[s] = piece
     for group in plan.concatenated_mixes:
         nets = plan.constants(group, None, weight.device, torch.int64)
-        stacked = _stack_columns(weight[nets])
+        stacked = weight[nets].transpose(0, 1).reshape(c_out, len(group.networks) * c_in)
         mixed[group.step_id] = _mix(stacked, torch.cat([us[i] for i in group.inputs], dim=1))
     return mixed
 
@@ -234,7 +216,7 @@ def _run_factored(
 
     ``input_scales`` (``(B, input steps)``) scales each input reduction per sample.
     """
-    shape = (x.shape[0], weight.shape[-2]) + (n,) * plan.out_order
+    shape = (x.shape[0], weight.shape[1]) + (n,) * plan.out_order
     if not plan.output_steps:  # a zero-dimensional space: the zero map (kept in the graph)
         return x.new_zeros(shape) + 0 * weight.sum()
     if not plan.staged_steps:  # permutation terms only
@@ -319,11 +301,12 @@ def _run_auto(
 ) -> torch.Tensor:
     """Dense for tiny matrices, factored otherwise (always factored for a symbolic ``n``).
 
-    With weights per sample, or ``input_scales``, only the fused or the factored route.
+    With ``input_scales``, only the fused or the factored route (the others have no inputs
+    to scale).
     """
-    if weight.ndim == 4 or input_scales is not None:  # the routes that mix per sample
+    if input_scales is not None:
         if plan.fused_layout.traced and prefer_fused(
-            plan, n, weight.shape[-1], weight.shape[-2], x.shape[0]
+            plan, n, weight.shape[2], weight.shape[1], x.shape[0]
         ):
             return run_fused(plan, x, weight, n, input_scales)
         return _run_factored(plan, x, weight, n, input_scales)

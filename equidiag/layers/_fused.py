@@ -228,10 +228,10 @@ def run_fused(
 
         return PLAN_STRATEGIES["factored"](plan, x, weight, n, input_scales)
     k, l = plan.in_order, plan.out_order
-    batch, c_out, c_in = x.shape[0], weight.shape[-2], weight.shape[-1]
+    batch, c_out, c_in = x.shape[0], weight.shape[1], weight.shape[2]
     layout = plan.fused_layout
     flat = x.reshape(batch, c_in, n**k)
-    padded = torch.cat([weight, weight.new_zeros((1, *weight.shape[1:]))])  # (the zero block)
+    padded = torch.cat([weight, weight.new_zeros((1, c_out, c_in))])  # (the zero block)
     pieces = []
     for group in layout.groups:
         reductions, _, table = plan.constants(group, n, x.device, x.dtype)
@@ -241,9 +241,8 @@ def run_fused(
             factors = input_scales[:, list(group.inputs)]
             u = (u.reshape(batch, c_in, ins, size) * factors[:, None, :, None]).reshape(u.shape)
         u = u.reshape(batch, c_in * ins, size)
-        block = padded[table].reshape(outs, ins, -1, c_out, c_in)  # (-1: 1, or per sample)
-        block = block.permute(2, 3, 0, 4, 1).reshape(-1, c_out * outs, c_in * ins)
-        z = torch.bmm(block.expand(batch, -1, -1), u)
+        block = padded[table].reshape(outs, ins, c_out, c_in).permute(2, 0, 3, 1)
+        z = torch.bmm(block.reshape(1, c_out * outs, c_in * ins).expand(batch, -1, -1), u)
         pieces.append(z.reshape(batch, c_out, outs * size))
     if pieces:
         embeddings = plan.constants(layout, n, x.device, x.dtype)
@@ -263,9 +262,7 @@ def add_permutations(plan, out: torch.Tensor, x: torch.Tensor, weight: torch.Ten
     mix = plan.permutation_mix
     if mix is None:
         return out
-    from ._execute import stack_rows
-
-    batch, c_out, c_in = x.shape[0], weight.shape[-2], weight.shape[-1]
+    batch, c_out, c_in = x.shape[0], weight.shape[1], weight.shape[2]
     flat = x.reshape(batch, c_in, n**plan.in_order)
     weights = weight[plan.constants(mix, None, weight.device, torch.int64)]
     count = len(mix.axes)
@@ -275,7 +272,7 @@ def add_permutations(plan, out: torch.Tensor, x: torch.Tensor, weight: torch.Ten
         term
         for start in range(0, count, chunk)
         for term in torch.bmm(
-            stack_rows(weights[start : start + chunk]).expand(batch, -1, -1), flat
+            weights[start : start + chunk].reshape(-1, c_in).expand(batch, -1, -1), flat
         ).split(c_out, dim=1)
     )
     for term, axes in zip(terms, mix.axes):

@@ -13,9 +13,9 @@ layer at size ``m_b``; entries that read padded input positions multiply zeros (
 input is zeroed first), and entries written at padded output positions are zeroed after. The
 cost is two elementwise products. With ``normalize="mean"`` each element is divided by the
 sample's own ``m_b`` per summed index. In the diagram basis that count is the one of the
-element's input reduction, which the plan then scales per sample (about the cost of the sums);
-an orbit element mixes networks of several counts, so its weights are built per sample (about
-2-3x). Both run on the factored or fused route.
+element's input reduction, which the plan then scales per sample (about the cost of the sums).
+An orbit element mixes networks of several counts: the layer then runs with one set of output
+channels per count (the input reductions shared) and combines them per sample (about 2x).
 
 Which groups take masks: ``SymmetricGroup()`` (size-agnostic) only. A group of fixed degree
 (``SymmetricGroup(n)``, ``AlternatingGroup(n)``, ``AutomorphismGroup(G)``) acts on exactly its
@@ -126,11 +126,10 @@ def masked_linear(layer, x: torch.Tensor, mask: torch.Tensor, n: int | None) -> 
     batch = x.shape[: x.ndim - k - 1]
     flat_x = x.reshape((-1, layer.in_channels) + (n,) * k)
     sizes = mask.reshape(-1, n).sum(-1).to(x.dtype).clamp(min=1)  # (empty samples: zero anyway)
-    # (per-sample weights run on the routes that mix per sample: "dense" and "gather" would
-    # build one layer matrix per sample, so they run the factored program here)
-    route = plan.strategy if plan.strategy in ("auto", "fused", "sparse") else "factored"
     by_input = _summed_by_input(plan)
     if by_input is not None:  # each element's s is its input reduction's: scale those
+        # ("dense" and "gather" have no input reductions to scale: the factored program runs)
+        route = plan.strategy if plan.strategy in ("auto", "fused", "sparse") else "factored"
         exponents = torch.tensor(by_input, dtype=x.dtype, device=x.device)
         scales = (float(n) / sizes)[:, None] ** exponents[None, :]
         out = PLAN_STRATEGIES[route](plan, flat_x, plan.network_weights(weight, n), n, scales)
@@ -138,15 +137,17 @@ def masked_linear(layer, x: torch.Tensor, mask: torch.Tensor, n: int | None) -> 
         if layer.bias is not None:
             y = y + invariant_tensor(layer.bias, layer.bias_plan, n)
         return y * mask_power(mask, l, y.dtype)
-    # otherwise (an orbit basis: its elements mix networks of several s) weights per sample
+    # otherwise (an orbit basis: its elements mix networks of several s) one set of output
+    # channels per count s, combined per sample: the input reductions are shared
+    counts = sorted(set(plan.summed))
     summed = torch.tensor(plan.summed, dtype=x.dtype, device=x.device)
-    scale = (float(n) / sizes)[None, :] ** summed[:, None]  # (elements, samples)
-    per_sample = weight[:, None] * scale[:, :, None, None]  # (elements, B, c_out, c_in)
-    count = per_sample.shape[1]
-    networks = plan.network_weights(per_sample.reshape(len(summed), -1, weight.shape[-1]), n)
-    networks = networks.reshape(len(plan.networks), count, *weight.shape[1:])
-    out = PLAN_STRATEGIES[route](plan, flat_x, networks, n)
-    y = out.reshape((*batch, layer.out_channels) + (n,) * l)
+    sets = [plan.network_weights(weight * (summed == s)[:, None, None], n) for s in counts]
+    out = PLAN_STRATEGIES[plan.strategy](plan, flat_x, torch.cat(sets, dim=1), n)
+    out = out.reshape((out.shape[0], len(counts), layer.out_channels) + (n,) * l)
+    exponents = torch.tensor(counts, dtype=x.dtype, device=x.device)
+    scale = (float(n) / sizes)[:, None] ** exponents[None, :]  # (samples, counts)
+    y = (out * scale.reshape(scale.shape + (1,) * (l + 1))).sum(1)
+    y = y.reshape((*batch, layer.out_channels) + (n,) * l)
     if layer.bias is not None:
         y = y + invariant_tensor(layer.bias, layer.bias_plan, n)
     return y * mask_power(mask, l, y.dtype)
