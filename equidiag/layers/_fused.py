@@ -223,7 +223,8 @@ def run_fused(
     Under torch.compile, plans with constant factors (whose matrices are built outside the
     graph, at a fixed ``n`` only) run the factored program instead (the same map).
     """
-    if tracing() and not plan.fused_layout.traced:
+    if not plan.output_steps or (tracing() and not plan.fused_layout.traced):
+        # (a zero map stays in the autograd graph the factored way)
         from ._execute import PLAN_STRATEGIES
 
         return PLAN_STRATEGIES["factored"](plan, x, weight, n, input_scales)

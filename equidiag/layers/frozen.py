@@ -48,15 +48,24 @@ FROZEN_MAX_ENTRIES = 2**22
 FROZEN_ADVANTAGE = 16
 
 
-@functools.lru_cache(maxsize=256)
 def _worth_it(plan, n: int, c_in: int, c_out: int) -> bool:
-    entries = c_out * c_in * n ** (plan.in_order + plan.out_order)
-    if entries > min(FROZEN_MAX_ENTRIES, size_limit()) or plan.num_elements == 0:
+    size = n ** (plan.in_order + plan.out_order)
+    # assembling it holds the networks' matrices, the product and its permuted copy
+    building = (len(plan.networks) + 2 * c_out * c_in) * size
+    if c_out * c_in * size > FROZEN_MAX_ENTRIES or building > size_limit():
         return False
+    return _cheaper(plan, n, c_in, c_out)
+
+
+@functools.lru_cache(maxsize=256)
+def _cheaper(plan, n: int, c_in: int, c_out: int) -> bool:
+    if plan.num_elements == 0:
+        return False
+    entries = c_out * c_in * n ** (plan.in_order + plan.out_order)
     return 2 * entries <= FROZEN_ADVANTAGE * plan.cost(n, c_in, c_out)["flops"]
 
 
-_CLEAR_HOOKS.append(_worth_it.cache_clear)
+_CLEAR_HOOKS.append(_cheaper.cache_clear)
 
 
 def frozen_route(layer, x: torch.Tensor, n: int | None) -> torch.Tensor | None:
@@ -79,6 +88,7 @@ def frozen_route(layer, x: torch.Tensor, n: int | None) -> torch.Tensor | None:
         or tracing()
         or torch.jit.is_tracing()  # (a kept matrix would be baked into the trace)
         or autocast_enabled(x.device.type)
+        or _forward_ad_active()  # (tangents of the parameters would be baked in)
     ):
         return None
     k, l = layer.in_order, layer.out_order
@@ -87,7 +97,10 @@ def frozen_route(layer, x: torch.Tensor, n: int | None) -> torch.Tensor | None:
         n = infer_degree(x, k, c_in, n)  # (the checks and errors of the plan route)
     if not _worth_it(layer.plan, n, c_in, c_out):
         return None
-    key = (n, x.device, x.dtype, *((p._version, p.data_ptr()) for p in parameters))
+    try:
+        key = (n, x.device, x.dtype, *((p._version, p.data_ptr()) for p in parameters))
+    except RuntimeError:  # inference tensors, torch.func wrappers: no counter or no storage
+        return None
     kept = layer.__dict__.get("_frozen")
     if (
         kept is None
@@ -98,6 +111,11 @@ def frozen_route(layer, x: torch.Tensor, n: int | None) -> torch.Tensor | None:
     batch = x.shape[: x.ndim - k - 1]
     out = F.linear(x.reshape(-1, c_in * n**k), kept[1], kept[2])
     return out.reshape((*batch, c_out) + (n,) * l)
+
+
+def _forward_ad_active() -> bool:
+    """Whether a ``torch.autograd.forward_ad.dual_level`` is open (parameters may be duals)."""
+    return torch.autograd.forward_ad._current_level >= 0
 
 
 def _assemble(layer, n: int, key: tuple, parameters: tuple) -> tuple:

@@ -48,7 +48,7 @@ import torch
 from ..algebra._basis import _CLEAR_HOOKS
 from ..errors import EquidiagTypeError, EquidiagValueError, ShapeError
 from ._execute import PLAN_STRATEGIES
-from .functional import invariant_tensor
+from .functional import check_matches_parameters, infer_degree, invariant_tensor
 
 __all__ = ["check_mask", "from_networkx", "from_pyg", "mask_power", "pad", "unpad"]
 
@@ -114,7 +114,8 @@ def masked_linear(layer, x: torch.Tensor, mask: torch.Tensor, n: int | None) -> 
     if n is not None and n != found:
         msg = f"n={n} disagrees with the mask's last axis, of size {found}"
         raise ShapeError(msg)
-    n = found
+    n = infer_degree(x, k, layer.in_channels, found)  # (the plan route's checks and errors)
+    check_matches_parameters(x, layer)
     if k:
         x = x * mask_power(mask, k, x.dtype)
     if layer.normalize is None:

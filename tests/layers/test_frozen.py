@@ -104,3 +104,49 @@ def test_bad_input_gives_the_same_errors_on_the_route():
         layer(torch.randn(5, 2, 4, 4, dtype=torch.float64))
     with torch.no_grad(), pytest.raises(ed.errors.EquidiagTypeError, match="dtype"):
         layer(torch.randn(5, 3, 4, 4))
+
+
+@pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
+def test_route_steps_aside_for_inference_parameters_and_forward_mode_ad():
+    with torch.inference_mode():  # parameters without version counters
+        made = ed.EquivariantLinear(ed.SymmetricGroup(), 2, 2, 3, 3)
+    with torch.no_grad():
+        assert made(torch.randn(2, 3, 5, 5)).shape == (2, 3, 5, 5)
+    import torch.autograd.forward_ad as fwAD
+    from torch.func import functional_call
+
+    layer = _layer()
+    x = torch.randn(2, 3, 4, 4, dtype=torch.float64)
+    params = {"weight": layer.weight.detach(), "bias": layer.bias.detach()}
+    tangents = []
+    with torch.no_grad(), fwAD.dual_level():
+        for scale in (1.0, 2.0):
+            dual = fwAD.make_dual(params["weight"], scale * torch.ones_like(params["weight"]))
+            out = functional_call(layer, {**params, "weight": dual}, (x,))
+            tangents.append(fwAD.unpack_dual(out).tangent)
+    torch.testing.assert_close(tangents[1], 2 * tangents[0])
+
+
+def test_route_respects_the_size_limit_of_assembling_the_matrix():
+    from equidiag.errors import set_size_limit
+
+    layer = ed.EquivariantLinear(ed.SymmetricGroup(), 2, 2, 2, 2)
+    x = torch.randn(2, 2, 5, 5)
+    old = set_size_limit(8 * 5**4)  # the 4 * 5^4 matrix fits; building it (23 * 5^4) does not
+    try:
+        with torch.no_grad():
+            layer(x)  # the plan route, no SizeLimitError
+        assert "_frozen" not in layer.__dict__
+    finally:
+        set_size_limit(old)
+
+
+@pytest.mark.filterwarnings("ignore::equidiag.errors.ZeroMapWarning")
+def test_zero_maps_stay_in_the_autograd_graph_on_every_route():
+    for strategy in ("auto", "fused", "factored"):
+        layer = ed.EquivariantLinear(
+            ed.OrthogonalGroup(), 2, 1, 4, 4, bias=False, strategy=strategy
+        )
+        out = layer(torch.randn(3, 4, 40, 40, requires_grad=True))
+        assert out.requires_grad
+        assert (out == 0).all()
