@@ -47,6 +47,16 @@ def configure(args: argparse.Namespace) -> str:
     return f"device {device}, {dtype}"
 
 
+def setup(parser: argparse.ArgumentParser) -> argparse.Namespace:
+    """Add ``--device``/``--dtype``, parse, configure, seed torch, print the machine line."""
+    device_arguments(parser)
+    args = parser.parse_args()
+    setting = configure(args)
+    torch.manual_seed(0)
+    print(f"machine: {machine()}; {setting}")
+    return args
+
+
 def synchronize(device=None) -> None:
     """Wait for the device's queued work (a no-op on the CPU), so wall times are complete."""
     device = _DEVICE[0] if device is None else torch.device(device)

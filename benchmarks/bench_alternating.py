@@ -19,7 +19,7 @@ import time
 import numpy as np
 import scipy.linalg
 import torch
-from _timing import best_time, configure, device_arguments, machine
+from _timing import best_time, setup
 
 import equidiag as ed
 
@@ -133,11 +133,7 @@ def main() -> None:
     parser.add_argument(
         "--slow-baselines", action="store_true", help="also the numeric route for A_4 3->3"
     )
-    device_arguments(parser)
-    args = parser.parse_args()
-    setting = configure(args)
-    torch.manual_seed(0)
-    print(f"machine: {machine()}; {setting}")
+    args = setup(parser)
     bases(args.slow_baselines)
     layers(args.quick)
 

@@ -16,7 +16,7 @@ import time
 import numpy as np
 import scipy.linalg
 import torch
-from _timing import configure, device_arguments, machine
+from _timing import setup
 from bench_layers import measure, print_table
 
 import equidiag as ed
@@ -52,10 +52,7 @@ def main():
         action="store_true",
         help="also run the numeric null space at n^6 = 4096 (minutes each)",
     )
-    device_arguments(parser)
-    args = parser.parse_args()
-    setting = configure(args)
-    print(f"machine: {machine()}; {setting}")
+    args = setup(parser)
     print(f"\n## Layers: {torch.get_default_dtype()}, batch 16, 16 -> 16 channels, times in ms\n")
     cases = [
         (ed.OrthogonalGroup(3), 2, 2),

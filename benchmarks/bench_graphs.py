@@ -22,7 +22,7 @@ import networkx as nx
 import numpy as np
 import scipy.linalg
 import torch
-from _timing import best_time, configure, device_arguments, machine
+from _timing import best_time, setup
 
 import equidiag as ed
 from equidiag.algebra._graphs import automorphism_generators
@@ -156,11 +156,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer rounds")
     parser.add_argument("--layers-only", action="store_true", help="skip groups and bases")
     parser.add_argument("--slow-baselines", action="store_true", help="numeric null spaces")
-    device_arguments(parser)
-    args = parser.parse_args()
-    setting = configure(args)
-    torch.manual_seed(0)
-    print(f"machine: {machine()}; {setting}")
+    args = setup(parser)
     if not args.layers_only:
         groups()
         bases(args.slow_baselines)

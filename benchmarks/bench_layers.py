@@ -21,7 +21,7 @@ import argparse
 
 import torch
 import torch.nn.functional as F
-from _timing import best_time, configure, device_arguments, machine, peak_memory
+from _timing import best_time, peak_memory, setup
 
 import equidiag as ed
 from equidiag.errors import size_limit
@@ -107,11 +107,7 @@ def measure(k, l, n, quick, group=None):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="fewer repeats, smaller cases")
-    device_arguments(parser)
-    args = parser.parse_args()
-    setting = configure(args)
-    torch.manual_seed(0)
-    print(f"machine: {machine()}; {setting}")
+    args = setup(parser)
     print(
         f"{torch.get_default_dtype()}, batch {BATCH}, {C} -> {C} channels; times in ms; "
         "ratio = baseline / equidiag"

@@ -13,7 +13,7 @@ import argparse
 import statistics
 
 import torch
-from _timing import best_time, configure, device_arguments, machine
+from _timing import best_time, setup
 
 import equidiag as ed
 
@@ -46,12 +46,8 @@ def row(k: int, l: int, n: int, batch: int, normalize, rounds: int, basis="diagr
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds and cases")
-    device_arguments(parser)
-    args = parser.parse_args()
-    setting = configure(args)
-    torch.manual_seed(0)
+    args = setup(parser)
     rounds = 3 if args.quick else 7
-    print(f"machine: {machine()}; {setting}")
     print(f"\n## Masked / unmasked layer time (median of {rounds} rounds [min, max])\n")
     print("| k→l | n | batch | basis | normalize | forward | forward+backward |")
     print("|---|---|---|---|---|---|---|")

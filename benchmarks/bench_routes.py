@@ -16,7 +16,7 @@ import argparse
 import statistics
 
 import torch
-from _timing import best_time, configure, device_arguments, machine
+from _timing import best_time, setup
 
 from equidiag.algebra import EPSILON, Factor
 from equidiag.layers._steps import Contraction
@@ -32,10 +32,8 @@ class _Plan:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    device_arguments(parser)
-    args = parser.parse_args()
-    setting = configure(args)
-    print(f"machine: {machine()}; {setting}\n")
+    setup(parser)
+    print()
     print("| contraction | n | batch x channels | dense (ms) | sparse (ms) | per-entry ratio |")
     print("|---|---|---|---|---|---|")
     for n in (6, 7):

@@ -24,7 +24,7 @@ import statistics
 
 import torch
 import torch.nn.functional as F
-from _timing import best_time, device_arguments, machine, peak_memory
+from _timing import best_time, peak_memory, setup
 
 import equidiag as ed
 
@@ -115,12 +115,9 @@ def peak_bytes(fn, device) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds and cases")
-    device_arguments(parser)
-    args = parser.parse_args()
+    args = setup(parser)
     device, dtype = torch.device(args.device), getattr(torch, args.dtype)
     rounds = 3 if args.quick else 7
-    torch.manual_seed(0)
-    print(f"machine: {machine()}; device {device}, {dtype}")
     print(f"\n## Training: layer / floor (median of {rounds} rounds [min, max])\n")
     print("| k→l | n | batch | fwd (ms) | fwd / floor | fwd+bwd (ms) | fwd+bwd / floor |")
     print("|---|---|---|---|---|---|---|")

@@ -305,9 +305,7 @@ def _run_auto(
     to scale).
     """
     if input_scales is not None:
-        if plan.fused_layout.traced and prefer_fused(
-            plan, n, weight.shape[2], weight.shape[1], x.shape[0]
-        ):
+        if prefer_fused(plan, n, weight.shape[2], weight.shape[1], x.shape[0]):
             return run_fused(plan, x, weight, n, input_scales)
         return _run_factored(plan, x, weight, n, input_scales)
     if isinstance(n, torch.SymInt) or (tracing() and not plan.dense_matrices.traced):

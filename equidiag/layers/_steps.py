@@ -213,9 +213,7 @@ class Contraction(Frozen):
                 for f in self.factors
             )
         relation = self._relation()
-        rows, cols, values = (
-            torch.as_tensor(a, device=device) for a in self._relation().entries(n)
-        )
+        rows, cols, values = (torch.as_tensor(a, device=device) for a in relation.entries(n))
         values = values.to(dtype)
         shape = (n ** len(relation.out_sub), n ** len(relation.in_sub))
         if form == "matrix":

@@ -123,35 +123,36 @@ def masked_linear(layer, x: torch.Tensor, mask: torch.Tensor, n: int | None) -> 
         return y * mask_power(mask, l, y.dtype)
     # mean: element e is divided by the sample's own size m_b per summed index: a factor
     # (n / m_b)^s_e on top of the plan's own n^-s_e
-    plan, weight = layer.plan, layer.weight
     batch = x.shape[: x.ndim - k - 1]
     flat_x = x.reshape((-1, layer.in_channels) + (n,) * k)
     sizes = mask.reshape(-1, n).sum(-1).to(x.dtype).clamp(min=1)  # (empty samples: zero anyway)
+    out = _per_sample_mean(layer, flat_x, sizes, n)
+    y = out.reshape((*batch, layer.out_channels) + (n,) * l)
+    if layer.bias is not None:
+        y = y + invariant_tensor(layer.bias, layer.bias_plan, n)
+    return y * mask_power(mask, l, y.dtype)
+
+
+def _per_sample_mean(layer, x: torch.Tensor, sizes: torch.Tensor, n: int) -> torch.Tensor:
+    """Return the layer (without bias) on ``(B, c_in) + (n,) * k``, sums over sizes ``sizes``."""
+    plan, weight, l = layer.plan, layer.weight, layer.out_order
     by_input = _summed_by_input(plan)
     if by_input is not None:  # each element's s is its input reduction's: scale those
         # ("dense" and "gather" have no input reductions to scale: the factored program runs)
         route = plan.strategy if plan.strategy in ("auto", "fused", "sparse") else "factored"
         exponents = torch.tensor(by_input, dtype=x.dtype, device=x.device)
         scales = (float(n) / sizes)[:, None] ** exponents[None, :]
-        out = PLAN_STRATEGIES[route](plan, flat_x, plan.network_weights(weight, n), n, scales)
-        y = out.reshape((*batch, layer.out_channels) + (n,) * l)
-        if layer.bias is not None:
-            y = y + invariant_tensor(layer.bias, layer.bias_plan, n)
-        return y * mask_power(mask, l, y.dtype)
+        return PLAN_STRATEGIES[route](plan, x, plan.network_weights(weight, n), n, scales)
     # otherwise (an orbit basis: its elements mix networks of several s) one set of output
     # channels per count s, combined per sample: the input reductions are shared
     counts = sorted(set(plan.summed))
     summed = torch.tensor(plan.summed, dtype=x.dtype, device=x.device)
     sets = [plan.network_weights(weight * (summed == s)[:, None, None], n) for s in counts]
-    out = PLAN_STRATEGIES[plan.strategy](plan, flat_x, torch.cat(sets, dim=1), n)
+    out = PLAN_STRATEGIES[plan.strategy](plan, x, torch.cat(sets, dim=1), n)
     out = out.reshape((out.shape[0], len(counts), layer.out_channels) + (n,) * l)
     exponents = torch.tensor(counts, dtype=x.dtype, device=x.device)
     scale = (float(n) / sizes)[:, None] ** exponents[None, :]  # (samples, counts)
-    y = (out * scale.reshape(scale.shape + (1,) * (l + 1))).sum(1)
-    y = y.reshape((*batch, layer.out_channels) + (n,) * l)
-    if layer.bias is not None:
-        y = y + invariant_tensor(layer.bias, layer.bias_plan, n)
-    return y * mask_power(mask, l, y.dtype)
+    return (out * scale.reshape(scale.shape + (1,) * (l + 1))).sum(1)
 
 
 @functools.lru_cache(maxsize=128)
