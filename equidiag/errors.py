@@ -38,31 +38,111 @@ __all__ = [
 
 
 class EquidiagError(Exception):
-    """Base class of every error raised on purpose by equidiag."""
+    """Base class of every error raised on purpose by equidiag.
+
+    Catch it to handle any invalid input to equidiag at once; the messages name the argument,
+    the value received and the valid options.
+
+    Examples
+    --------
+    >>> import equidiag as ed
+    >>> try:
+    ...     ed.equivariant_basis(ed.SymmetricGroup(3), 1, 1, kind="orbits")
+    ... except ed.EquidiagError as err:
+    ...     print(err)
+    kind must be one of 'diagram', 'orbit'; got 'orbits'
+    """
 
 
 class EquidiagValueError(EquidiagError, ValueError):
-    """An argument has the right type but a value that is not valid."""
+    """An argument has the right type but a value that is not valid.
+
+    Examples
+    --------
+    >>> import equidiag as ed
+    >>> ed.SymmetricGroup(-1)
+    Traceback (most recent call last):
+        ...
+    equidiag.errors.EquidiagValueError: n must be a positive integer, got -1
+    """
 
 
 class EquidiagTypeError(EquidiagError, TypeError):
-    """An argument has a type that is not accepted."""
+    """An argument has a type that is not accepted.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from equidiag.algebra import as_rng
+    >>> try:
+    ...     as_rng(np.random.RandomState(0))  # the legacy random state is not accepted
+    ... except TypeError as err:  # an EquidiagTypeError is also a TypeError
+    ...     print(err)
+    rng must be None, an int seed or a numpy.random.Generator, got RandomState
+    """
 
 
 class InvalidDiagramError(EquidiagValueError):
-    """A diagram is malformed, or two diagrams do not fit together."""
+    """A diagram is malformed, or two diagrams do not fit together.
+
+    Examples
+    --------
+    >>> from equidiag.algebra import BrauerDiagram
+    >>> from equidiag.errors import InvalidDiagramError
+    >>> try:
+    ...     BrauerDiagram("1,2,1'")  # a block of three vertices
+    ... except InvalidDiagramError as err:
+    ...     print(err)
+    every block of a BrauerDiagram must have exactly 2 vertices; got block sizes [3] in 1,2,1'
+    """
 
 
 class ShapeError(EquidiagValueError):
-    """A tensor does not have the shape a layer or basis expects."""
+    """A tensor does not have the shape a layer or basis expects.
+
+    Examples
+    --------
+    >>> import torch
+    >>> import equidiag as ed
+    >>> layer = ed.EquivariantLinear(ed.SymmetricGroup(4), 1, 1, 2, 3)  # expects (..., 2, 4)
+    >>> layer(torch.ones(5, 2, 3))
+    Traceback (most recent call last):
+        ...
+    equidiag.errors.ShapeError: expected n=4 (the group's degree) on the last axes, got (5, 2, 3)
+    """
 
 
 class SizeLimitError(EquidiagValueError):
-    """A dense object would exceed the materialisation limit (see :func:`size_limit`)."""
+    """A dense object would exceed the materialisation limit (see :func:`size_limit`).
+
+    Examples
+    --------
+    >>> from equidiag.algebra import factor_tensor
+    >>> factor_tensor("epsilon", 10, 10)  # doctest: +NORMALIZE_WHITESPACE
+    Traceback (most recent call last):
+        ...
+    equidiag.errors.SizeLimitError: the dense 'epsilon' factor at n = 10 would have 10,000,000,000
+    entries, over the size limit of 268,435,456 (equidiag.errors.set_size_limit raises it); use
+    its sparse nonzeros
+    """
 
 
 class ZeroMapWarning(UserWarning):
-    """A layer was built for a zero-dimensional space of maps: it ignores its input."""
+    """A layer was built for a zero-dimensional space of maps: it ignores its input.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import equidiag as ed
+    >>> from equidiag.errors import ZeroMapWarning
+    >>> with warnings.catch_warnings():  # doctest: +NORMALIZE_WHITESPACE
+    ...     warnings.simplefilter("error", ZeroMapWarning)  # e.g. to fail fast in a model
+    ...     ed.EquivariantLinear(ed.OrthogonalGroup(3), 1, 0, 2, 3)  # no O(3) map vector -> scalar
+    Traceback (most recent call last):
+        ...
+    equidiag.errors.ZeroMapWarning: there are no O3-equivariant maps from order 1 to order 0
+    (dimension 0): this layer ignores its input and returns its bias (or zeros)
+    """
 
 
 # --------------------------------------------------------------------------- validation helpers
@@ -111,6 +191,12 @@ def tracing() -> bool:
     Host-side checks on sizes are skipped while tracing: there the sizes are symbols, and a
     branch on them would become a guard (or fail on data-dependent ones). The same code run
     eagerly checks them.
+
+    Examples
+    --------
+    >>> from equidiag.errors import tracing
+    >>> tracing()  # eager code; True only inside torch.compile or torch.export
+    False
     """
     torch = sys.modules.get("torch")  # never imported from here: the algebra stays torch-free
     return torch is not None and bool(torch.compiler.is_compiling())

@@ -196,7 +196,7 @@ class SymplecticDiagram(Element):
 
     Through pairs contribute ``delta``; cups and caps ``(r, s)`` with ``r < s`` contribute
     ``Omega[x_r, x_s]`` with ``Omega = diag([[0, 1], [-1, 0]], ...)`` (interleaved basis). It
-    holds its matching as a :class:`BrauerDiagram` (:attr:`brauer`) and takes the same
+    holds its matching as a :class:`BrauerDiagram` (its ``brauer`` attribute) and takes the same
     arguments and text form.
 
     Examples
@@ -296,7 +296,7 @@ class SymplecticDiagram(Element):
         return self.brauer._picture()
 
     def crossings(self) -> int:
-        """Return the number of crossing pairs of pairs (see :func:`crossing_number`)."""
+        """Return the number of crossing pairs of pairs of the underlying Brauer matching."""
         return crossing_number(self.pairs, self.in_order, self.out_order)
 
     @property
@@ -352,7 +352,17 @@ def _even_partition_dimension(n: int, m: int) -> int:
 
 
 class BrauerFamily(BrauerSelection, SpanningFamily):
-    """The Brauer diagrams: the spanning family of ``O(n)``; a basis iff ``2n >= l + k``."""
+    """The Brauer diagrams: the spanning family of ``O(n)``; a basis iff ``2n >= l + k``.
+
+    Examples
+    --------
+    >>> import equidiag as ed
+    >>> family = ed.OrthogonalGroup(1).family  # a BrauerFamily
+    >>> family.count(2, 2), family.dimension(1, 4), family.is_basis(2, 2, 1)
+    (3, 1, False)
+    >>> family.basis(2, 2, 1, "diagram")  # at n = 1 one of the 3 diagrams spans the maps
+    (BrauerDiagram("1,2|1',2'"),)
+    """
 
     def spanning(self, in_order: int, out_order: int, n: int | None) -> tuple[Element, ...]:
         """Return every ``(k, l)``-Brauer diagram."""
@@ -372,7 +382,17 @@ class BrauerFamily(BrauerSelection, SpanningFamily):
 
 
 class SymplecticFamily(BrauerSelection, SpanningFamily):
-    """The symplectic diagrams: the spanning family of ``Sp(n)``; a basis iff ``n >= l + k``."""
+    """The symplectic diagrams: the spanning family of ``Sp(n)``; a basis iff ``n >= l + k``.
+
+    Examples
+    --------
+    >>> import equidiag as ed
+    >>> family = ed.SymplecticGroup(2).family  # a SymplecticFamily
+    >>> family.count(2, 2), family.dimension(2, 4), family.is_basis(2, 2, 2)
+    (3, 2, False)
+    >>> family.basis(2, 2, 2, "diagram")  # Sp(2): the 2 non-crossing diagrams are a basis
+    (SymplecticDiagram("1,2|1',2'"), SymplecticDiagram("1,1'|2,2'"))
+    """
 
     def spanning(self, in_order: int, out_order: int, n: int | None) -> tuple[Element, ...]:
         """Return the Brauer diagrams read with ``Omega``."""

@@ -30,8 +30,8 @@ __all__ = ["EPSILON", "OMEGA", "FactorKind", "LeviCivita", "SymplecticForm", "fa
 class FactorKind(Frozen, ABC):
     """A kind of constant tensor: its nonzeros at each degree, its symbol, its density.
 
-    Subclasses are immutable values: equal and hashable by :meth:`_key` (their defining data),
-    which also keys the cache of nonzeros. They implement :meth:`_coo`.
+    Subclasses are immutable values: equal and hashable by ``_key()`` (their defining data),
+    which also keys the cache of nonzeros. They implement ``_coo()``.
 
     Attributes
     ----------
@@ -42,6 +42,20 @@ class FactorKind(Frozen, ABC):
         The symbol printed in formulas (``"ε"``).
     latex : str
         The LaTeX symbol (``r"\\varepsilon"``).
+
+    Examples
+    --------
+    A new kind, the identity matrix as a 2-axis factor:
+
+    >>> import numpy as np
+    >>> from equidiag.algebra import FactorKind, factor_tensor
+    >>> class Identity(FactorKind):
+    ...     name, symbol = "identity", "I"
+    ...     def _coo(self, n, order):
+    ...         return np.repeat(np.arange(n)[:, None], order, axis=1), np.ones(n, np.int64)
+    >>> factor_tensor(Identity(), 2, 2)
+    array([[1, 0],
+           [0, 1]])
     """
 
     name: str = ""
@@ -123,7 +137,21 @@ def _cached_coo(kind: FactorKind, n: int, order: int) -> tuple[np.ndarray, np.nd
 
 
 class LeviCivita(FactorKind):
-    """The Levi-Civita symbol ``ε``: ``n`` axes, ``ε[σ] = sign(σ)`` on permutations of ``[n]``."""
+    """The Levi-Civita symbol ``ε``: ``n`` axes, ``ε[σ] = sign(σ)`` on permutations of ``[n]``.
+
+    The module constant :data:`EPSILON` is its instance; ``"epsilon"`` names it wherever a kind
+    is expected.
+
+    Examples
+    --------
+    >>> from equidiag.algebra import EPSILON, factor_tensor
+    >>> EPSILON.nnz(3, 3)  # 3! nonzeros among the 3**3 entries
+    6
+    >>> factor_tensor(EPSILON, 3, 3)[0]  # ε[0, j, k]: the cross product's first component
+    array([[ 0,  0,  0],
+           [ 0,  0,  1],
+           [ 0, -1,  0]])
+    """
 
     name, symbol, latex = "epsilon", "ε", r"\varepsilon"
     antisymmetric = True
@@ -161,7 +189,20 @@ class LeviCivita(FactorKind):
 
 
 class SymplecticForm(FactorKind):
-    """The symplectic form ``Ω = diag([[0, 1], [-1, 0]], ...)``: 2 axes, even ``n``."""
+    """The symplectic form ``Ω = diag([[0, 1], [-1, 0]], ...)``: 2 axes, even ``n``.
+
+    The module constant :data:`OMEGA` is its instance; ``"omega"`` names it wherever a kind is
+    expected. It is the form that :class:`~equidiag.algebra.SymplecticGroup` preserves.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from equidiag.algebra import OMEGA, factor_tensor, symplectic_form
+    >>> OMEGA, OMEGA.nnz(4, 2)
+    (OMEGA, 4)
+    >>> bool(np.array_equal(factor_tensor(OMEGA, 4, 2), symplectic_form(4)))
+    True
+    """
 
     name, symbol, latex = "omega", "Ω", r"\Omega"
 

@@ -44,6 +44,18 @@ class SpanningFamily(ABC):
     ----------
     kinds : tuple of str
         The basis kinds offered; the first is the default.
+
+    Examples
+    --------
+    A group's :attr:`~equidiag.algebra.Group.family` is one; at small ``n`` the spanning set
+    is redundant and :meth:`basis` keeps an independent subset of the right size:
+
+    >>> import equidiag as ed
+    >>> family = ed.SymmetricGroup().family  # the partition diagrams
+    >>> family.count(2, 2), family.dimension(2, 4)  # Bell(4) diagrams; dimension at n = 2
+    (15, 8)
+    >>> len(family.basis(2, 2, 2, family.kinds[0]))
+    8
     """
 
     kinds: tuple[str, ...] = ("diagram",)
@@ -69,7 +81,7 @@ class SpanningFamily(ABC):
 
         The default serves the first kind: the spanning set if ``n`` is None (size-agnostic:
         the basis valid for every large ``n``) or :meth:`is_basis` holds, else the first
-        maximal independent subset by exact rank (:func:`select_basis`).
+        maximal independent subset by exact rank (``select_basis``).
         """
         if kind != self.kinds[0]:
             msg = f"{type(self).__name__} has no basis kind {kind!r}; override basis()"

@@ -48,7 +48,7 @@ from ..errors import (
 )
 from ._basis import _CLEAR_HOOKS
 from ._diagrams import PartitionDiagram, partition_diagrams
-from ._draw import PictureData
+from ._draw import PictureData, blocks_picture
 from ._element import (
     Composition,
     Element,
@@ -287,7 +287,18 @@ class Adjacency(FactorKind):
 
 
 class OrbitIndicator(FactorKind):
-    """The 0/1 indicator of one orbit of ``Aut(G)`` on ``[n]^order`` (``order`` axes)."""
+    """The 0/1 indicator of one orbit of ``Aut(G)`` on ``[n]^order`` (``order`` axes).
+
+    Examples
+    --------
+    >>> import equidiag as ed
+    >>> from equidiag.algebra import OrbitIndicator, factor_tensor
+    >>> G = ed.AutomorphismGroup.path(3)  # 0 - 1 - 2: Aut is the reflection 0 <-> 2
+    >>> factor_tensor(OrbitIndicator(3, G.edges, (0, 1)), 3, 2)  # the orbit {(0, 1), (2, 1)}
+    array([[0, 1, 0],
+           [0, 0, 0],
+           [0, 1, 0]])
+    """
 
     name = "orbit"
     n: int
@@ -360,6 +371,19 @@ class GraphOrbitElement(Element):
         The graph (as :attr:`AutomorphismGroup.edges <equidiag.algebra.AutomorphismGroup>`).
     representative : tuple of int
         A tuple ``(outputs..., inputs...)`` of the orbit (stored as the orbit's smallest).
+
+    Examples
+    --------
+    >>> import equidiag as ed
+    >>> from equidiag.algebra import GraphOrbitElement
+    >>> G = ed.AutomorphismGroup.path(3)  # 0 - 1 - 2: Aut is the reflection 0 <-> 2
+    >>> e = GraphOrbitElement(1, 1, 3, G.edges, (2, 1))  # output 2 <- input 1
+    >>> e  # named by the orbit's smallest tuple, (0, 1)
+    GraphOrbitElement((0,) <- (1,))
+    >>> e.matrix(3, "dense").astype(int)
+    array([[0, 1, 0],
+           [0, 0, 0],
+           [0, 1, 0]])
     """
 
     __slots__ = ("edges", "in_order", "n", "out_order", "representative")
@@ -403,6 +427,17 @@ class GraphOrbitElement(Element):
 
     def __repr__(self) -> str:
         return f"GraphOrbitElement({self.representative[: self.out_order]} <- {self.representative[self.out_order :]})"
+
+    def _picture(self) -> PictureData:
+        """Draw the orbit's equality pattern (labelled ``X``), as for an orbit basis element.
+
+        Orbits with one equality pattern differ by how the indices sit in the graph, which the
+        text form (the smallest tuple) tells; a grid of pictures titles each panel with it.
+        """
+        blocks: dict[int, list[int]] = {}
+        for vertex, value in enumerate(self.representative):
+            blocks.setdefault(value, []).append(vertex)
+        return blocks_picture(self.out_order, self.in_order, list(blocks.values()), label="X")
 
     def _check_degree(self, n: int) -> int:
         if check_positive_int("n", n) != self.n:
@@ -711,6 +746,15 @@ class GraphFamily(SpanningFamily):
     graphs grown by size and kept by exact rank, completed with orbit indicators where small
     graphs stop raising the rank). The dimension is the number of orbits, computed from the
     orbits themselves (not from a formula).
+
+    Examples
+    --------
+    >>> import equidiag as ed
+    >>> family = ed.AutomorphismGroup.cycle(4).family  # a GraphFamily
+    >>> family.kinds, family.dimension(4, 2)
+    (('orbit', 'graph'), 3)
+    >>> family.basis(1, 1, 4, "graph")  # identity, all-ones, and the adjacency matrix
+    (BilabelledGraph("1,1'"), BilabelledGraph("1|1'"), BilabelledGraph("1|1' ; 1-2"))
     """
 
     kinds = ("orbit", "graph")
@@ -945,7 +989,7 @@ class AutomorphismGroup(Group):
     Notes
     -----
     Generators come from a stabiliser chain searched with networkx's VF2++ matcher
-    (:func:`automorphism_generators`), never by enumerating the group; the order and uniform
+    (``automorphism_generators``), never by enumerating the group; the order and uniform
     samples come from a sympy ``PermutationGroup`` on those generators (Schreier–Sims).
 
     Examples

@@ -113,7 +113,7 @@ class Group(Frozen, ABC):
     A group holds group theory only: its defining data, :meth:`generators`, :meth:`sample`,
     its order and invariant form. What spans its equivariant maps is its :attr:`family` (a
     :class:`~equidiag.algebra.SpanningFamily`). Groups are immutable values: equality, hash,
-    pickling and ``repr`` all derive from :meth:`_args`, the arguments that rebuild the group.
+    pickling and ``repr`` all derive from ``_args()``, the arguments that rebuild the group.
     A subclass with a :attr:`symbol` is registered under it for the command line.
 
     Attributes
@@ -122,6 +122,18 @@ class Group(Frozen, ABC):
         ``n``, the dimension of the space acted on; ``None`` for a size-agnostic group.
     order : int or None
         The number of elements for a finite group of known degree, else ``None``.
+
+    Examples
+    --------
+    Every group acts on ``(R^n)^{⊗k}`` by :meth:`representation`, and its equivariant maps
+    commute with that action:
+
+    >>> import numpy as np
+    >>> import equidiag as ed
+    >>> G = ed.SymmetricGroup(3)  # or OrthogonalGroup(3), SymplecticGroup(4), ...
+    >>> R = G.representation(G.sample(0), 2)  # g ⊗ g, shape (9, 9)
+    >>> all(np.allclose(R @ M, M @ R) for M in ed.equivariant_basis(G, 2, 2).to_dense())
+    True
     """
 
     #: short name used in reprs and the command line, e.g. ``"S"`` for S_n

@@ -336,7 +336,16 @@ def brauer_grood_diagrams(in_order: int, out_order: int, n: int) -> Iterator[Bra
 
 
 def count_brauer_grood_diagrams(in_order: int, out_order: int, n: int) -> int:
-    """Return ``C(l + k, n) (l + k - n - 1)!!`` (0 when no such diagram exists)."""
+    """Return ``C(l + k, n) (l + k - n - 1)!!`` (0 when no such diagram exists).
+
+    Examples
+    --------
+    >>> from equidiag.algebra import count_brauer_grood_diagrams
+    >>> count_brauer_grood_diagrams(3, 3, 4)  # C(6, 4) free sets, one matching of the rest
+    15
+    >>> count_brauer_grood_diagrams(2, 1, 3), count_brauer_grood_diagrams(2, 2, 3)  # l+k-n odd
+    (1, 0)
+    """
     m = check_nonnegative_int("in_order", in_order) + check_nonnegative_int("out_order", out_order)
     n = check_positive_int("n", n)
     if m < n:
@@ -352,6 +361,15 @@ class SpecialOrthogonalFamily(BrauerSelection, SpanningFamily):
     ----------
     n : int
         The degree (the Levi-Civita diagrams have ``n`` free vertices).
+
+    Examples
+    --------
+    >>> from equidiag.algebra import SpecialOrthogonalFamily
+    >>> family = SpecialOrthogonalFamily(3)  # what SpecialOrthogonalGroup(3).family returns
+    >>> family.spanning(2, 1, 3)  # no Brauer diagram 2 -> 1: only the cross product
+    (BrauerGroodDiagram("[1,1',2']"),)
+    >>> family.count(2, 2), family.dimension(3, 4)  # l + k - n odd: the Brauer diagrams only
+    (3, 3)
     """
 
     def __init__(self, n: int) -> None:

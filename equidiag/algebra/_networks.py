@@ -200,7 +200,7 @@ class TensorNetwork:
         Raises
         ------
         SizeLimitError
-            If the nonzeros, at :data:`SYMPY_ENTRY_COST` entries each, exceed the size limit.
+            If the nonzeros, at ``SYMPY_ENTRY_COST`` entries each, exceed the size limit.
         """
         rows, cols, values = self.entries(n)
         check_sympy_size(len(values))

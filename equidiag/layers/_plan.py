@@ -21,7 +21,7 @@ at run time (a Levi-Civita factor exists at one ``n`` only); each factor contrac
 dense or the sparse route at that ``n`` by a cost model (:mod:`equidiag.layers._steps`).
 
 The plan's steps are defined in :mod:`equidiag.layers._steps` and executed, by the strategy
-named at compile time, in :mod:`equidiag.layers._execute` (``"auto"``, ``"factored"``,
+named at compile time, in ``equidiag.layers._execute`` (``"auto"``, ``"factored"``,
 ``"dense"``, or one added with :func:`~equidiag.layers.register_plan_strategy`).
 """
 
@@ -528,7 +528,7 @@ def compile_plan(
         for example, its Möbius expansion into partition diagrams). May be empty (a zero map).
     orders : (int, int), optional
         ``(in_order, out_order)``; taken from the elements (or their ``in_order`` and
-        ``out_order`` attributes, as on an :class:`~equidiag.EquivariantBasis`) if omitted, and
+        ``out_order`` attributes, as on an :class:`~equidiag.algebra.EquivariantBasis`) if omitted, and
         required for an empty plain sequence.
     normalize : {None, "mean"}
         ``"mean"`` divides each element by ``n`` per summed letter, so that sums become means

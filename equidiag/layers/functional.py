@@ -1,4 +1,4 @@
-"""Pure, differentiable application of a compiled :class:`ContractionPlan`.
+"""Pure, differentiable application of a compiled :class:`~equidiag.layers.ContractionPlan`.
 
 Examples
 --------
@@ -51,6 +51,18 @@ def infer_degree(x: torch.Tensor, in_order: int, in_channels: int, n: int | None
         If the trailing axes are missing or unequal, or the channel axis has the wrong size.
     EquidiagTypeError
         If ``x`` is not a floating-point tensor.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from equidiag.layers.functional import infer_degree
+    >>> infer_degree(torch.ones(8, 3, 5, 5), in_order=2, in_channels=3)  # (batch, c_in, n, n)
+    5
+    >>> infer_degree(torch.ones(8, 3, 5, 4), 2, 3)  # doctest: +NORMALIZE_WHITESPACE
+    Traceback (most recent call last):
+        ...
+    equidiag.errors.ShapeError: the last 2 axes must have equal size n; expected (..., 3, n, n),
+    got (8, 3, 5, 4)
     """
     if not isinstance(x, torch.Tensor):
         msg = f"x must be a torch.Tensor, got {type(x).__name__}"
@@ -139,7 +151,18 @@ def factory_kwargs(device=None, dtype=None) -> dict:
 
 
 def autocast_enabled(device_type: str) -> bool:
-    """Whether :func:`torch.autocast` is on for this device type (False where it cannot be)."""
+    """Whether :func:`torch.autocast` is on for this device type (False where it cannot be).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from equidiag.layers.functional import autocast_enabled
+    >>> autocast_enabled("cpu"), autocast_enabled("meta")  # autocast knows no "meta"
+    (False, False)
+    >>> with torch.autocast("cpu", dtype=torch.bfloat16):
+    ...     autocast_enabled("cpu")
+    True
+    """
     try:
         return torch.is_autocast_enabled(device_type)
     except RuntimeError:  # a device type autocast does not know, e.g. "meta"
@@ -155,6 +178,21 @@ def check_matches_parameters(x: torch.Tensor, module: torch.nn.Module) -> None:
     ------
     EquidiagTypeError
         Naming both dtypes, or both devices, and the conversion to apply.
+
+    Examples
+    --------
+    >>> import torch
+    >>> import equidiag as ed
+    >>> from equidiag.layers.functional import check_matches_parameters
+    >>> layer = ed.EquivariantLinear(ed.SymmetricGroup(4), 1, 1, 2, 3)  # float32 parameters
+    >>> check_matches_parameters(torch.ones(2, 4), layer)  # float32 on the cpu: no error
+    >>> x = torch.ones(2, 4, dtype=torch.float64)
+    >>> check_matches_parameters(x, layer)  # doctest: +NORMALIZE_WHITESPACE
+    Traceback (most recent call last):
+        ...
+    equidiag.errors.EquidiagTypeError: x has dtype torch.float64 but EquivariantLinear's
+    parameters have torch.float32; convert one of them (x.to(torch.float32) or
+    module.to(torch.float64))
     """
     autocast = autocast_enabled(x.device.type)
     for p in module.parameters():
@@ -195,7 +233,22 @@ def _check_bias(
 
 
 def invariant_tensor(weight: torch.Tensor, plan: ContractionPlan, n: int) -> torch.Tensor:
-    """Return ``sum_d weight[d, o] M_d`` for a ``0 -> l`` plan, shape ``(c_out,) + (n,) * l``."""
+    """Return ``sum_d weight[d, o] M_d`` for a ``0 -> l`` plan, shape ``(c_out,) + (n,) * l``.
+
+    This is how a layer's bias enters: an invariant tensor added to every output.
+
+    Examples
+    --------
+    >>> import torch
+    >>> import equidiag as ed
+    >>> from equidiag.layers import compile_plan
+    >>> from equidiag.layers.functional import invariant_tensor
+    >>> plan = compile_plan(ed.equivariant_basis(ed.SymmetricGroup(), 0, 2))  # "1,2" and "1|2"
+    >>> invariant_tensor(torch.tensor([[2.0], [1.0]]), plan, 3)  # 2 I + J, one channel
+    tensor([[[3., 1., 1.],
+             [1., 3., 1.],
+             [1., 1., 3.]]])
+    """
     ones = weight.new_ones((1, 1))
     return execute(plan, ones, plan.network_weights(weight[:, :, None], n), n)[0]
 
@@ -230,6 +283,20 @@ def equivariant_linear(
     -------
     torch.Tensor
         Shape ``(*batch, c_out) + (n,) * l``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> import equidiag as ed
+    >>> from equidiag.layers import compile_plan
+    >>> from equidiag.layers.functional import equivariant_linear
+    >>> from equidiag.testing import assert_equivariant
+    >>> plan = compile_plan(ed.equivariant_basis(ed.SymmetricGroup(), 2, 1))  # any n
+    >>> weight = torch.ones(plan.num_elements, 4, 3, dtype=torch.float64)  # 4 <- 3 channels
+    >>> equivariant_linear(torch.ones(7, 3, 5, 5, dtype=torch.float64), weight, plan).shape
+    torch.Size([7, 4, 5])
+    >>> f = lambda x: equivariant_linear(torch.from_numpy(x), weight, plan)
+    >>> assert_equivariant(f, ed.SymmetricGroup(5), 2, 1, in_channels=3, rng=0)
     """
     if weight.ndim != 3 or weight.shape[0] != plan.num_elements:
         msg = (

@@ -78,7 +78,7 @@ class EquivariantLinear(nn.Module):
         (``"sparse"`` is the same, with every constant factor applied through its nonzeros);
         ``"dense"`` materialises the layer matrix (a reference, refused past the size limit);
         ``"auto"`` uses ``"dense"`` when that matrix is tiny (at most ``2**18`` entries, see
-        :mod:`equidiag.layers._execute`) and ``"factored"`` otherwise.
+        ``equidiag.layers._execute``) and ``"factored"`` otherwise.
     init_degree : int, optional
         The ``n`` at which :meth:`reset_parameters` calibrates the variance when the group
         leaves ``n`` unspecified (default 8); ignored for a group of fixed degree.
