@@ -72,7 +72,22 @@ def frozen_route(layer, x: torch.Tensor, n: int | None) -> torch.Tensor | None:
     """Return ``layer(x)`` through the kept matrix, or ``None`` where that route does not apply.
 
     ``layer`` is an :class:`~equidiag.EquivariantLinear`; ``n`` as given to its forward. (Kept
-    lean: at small ``n`` this route competes with one ``torch.nn.Linear`` call.)
+    lean: at small ``n`` this route competes with one ``torch.nn.Linear`` call.) Layers call it
+    themselves; it is public so that its decisions can be inspected.
+
+    Examples
+    --------
+    >>> import torch
+    >>> import equidiag as ed
+    >>> from equidiag.layers.frozen import frozen_route
+    >>> layer = ed.EquivariantLinear(ed.OrthogonalGroup(3), 2, 2, 4, 4)
+    >>> x = torch.randn(8, 4, 3, 3)
+    >>> frozen_route(layer, x, None) is None  # trainable parameters, gradients on: no
+    True
+    >>> with torch.no_grad():
+    ...     kept = frozen_route(layer, x, None)  # tiny matrix: kept and used
+    ...     torch.allclose(kept, layer(x), atol=1e-5)
+    True
     """
     weight, bias = layer.weight, layer.bias
     parameters = (weight,) if bias is None else (weight, bias)

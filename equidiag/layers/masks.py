@@ -64,6 +64,15 @@ def check_mask(mask, x: torch.Tensor, order: int, group) -> int:
         If ``mask`` is not a boolean tensor on ``x``'s device.
     ShapeError
         If ``mask`` is not ``(*batch, n)`` for ``x``'s batch axes and ``n``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> import equidiag as ed
+    >>> from equidiag.layers.masks import check_mask
+    >>> x, mask = torch.zeros(2, 3, 5, 5), torch.ones(2, 5, dtype=torch.bool)
+    >>> check_mask(mask, x, order=2, group=ed.SymmetricGroup())
+    5
     """
     from ..algebra._groups import SymmetricGroup
 
@@ -97,6 +106,16 @@ def mask_power(mask: torch.Tensor, order: int, dtype: torch.dtype) -> torch.Tens
     """Return ``mask^{⊗order}`` shaped ``(*batch, 1) + (n,) * order``, in ``dtype``.
 
     An entry is 1 where every index is a real node.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from equidiag.layers.masks import mask_power
+    >>> mask = torch.tensor([[True, True, False]])  # one sample, 2 real nodes of 3
+    >>> mask_power(mask, 2, torch.float32)[0, 0]
+    tensor([[1., 1., 0.],
+            [1., 1., 0.],
+            [0., 0., 0.]])
     """
     m = mask.to(dtype)
     batch, n = mask.shape[:-1], mask.shape[-1]
@@ -189,6 +208,14 @@ def pad(tensors: Sequence[torch.Tensor], order: int) -> tuple[torch.Tensor, torc
     ------
     ShapeError
         If the samples disagree in channels or are not ``(c,) + (m,) * order``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from equidiag.layers.masks import pad
+    >>> x, mask = pad([torch.ones(1, 2, 2), torch.ones(1, 3, 3)], order=2)
+    >>> x.shape, mask.tolist()
+    (torch.Size([2, 1, 3, 3]), [[True, True, False], [True, True, True]])
     """
     tensors = list(tensors)
     if not tensors:
@@ -218,6 +245,15 @@ def unpad(x: torch.Tensor, mask: torch.Tensor, order: int) -> list[torch.Tensor]
     """Return each sample of a padded batch without its padded nodes (``pad``'s inverse).
 
     ``x`` is ``(B, c) + (n,) * order`` and ``mask`` ``(B, n)``; real nodes keep their order.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from equidiag.layers.masks import pad, unpad
+    >>> samples = [torch.randn(4, 2), torch.randn(4, 5)]  # node features, 2 and 5 nodes
+    >>> x, mask = pad(samples, order=1)
+    >>> [tuple(s.shape) for s in unpad(x, mask, order=1)]
+    [(4, 2), (4, 5)]
     """
     out = []
     for b in range(x.shape[0]):
@@ -233,6 +269,18 @@ def from_networkx(graphs, *, dtype=torch.float32, device=None) -> tuple[torch.Te
     """Return padded adjacency matrices ``(B, 1, n, n)`` and the node mask of networkx graphs.
 
     Each graph's nodes are taken in the order of ``graph.nodes``.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> import equidiag as ed
+    >>> from equidiag.layers.masks import from_networkx
+    >>> adjacency, mask = from_networkx([nx.path_graph(3), nx.cycle_graph(5)])
+    >>> adjacency.shape, mask.sum(-1).tolist()
+    (torch.Size([2, 1, 5, 5]), [3, 5])
+    >>> layer = ed.EquivariantLinear(ed.SymmetricGroup(), 2, 2, 1, 4)
+    >>> layer(adjacency, mask=mask).shape
+    torch.Size([2, 4, 5, 5])
     """
     import networkx as nx
 
@@ -258,6 +306,17 @@ def from_pyg(batch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     ------
     ImportError
         If PyTorch Geometric is not installed.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from torch_geometric.data import Batch, Data
+    >>> from equidiag.layers.masks import from_pyg
+    >>> edges = torch.tensor([[0, 1], [1, 0]])
+    >>> graphs = [Data(x=torch.ones(2, 3), edge_index=edges), Data(x=torch.ones(4, 3), edge_index=edges)]
+    >>> features, adjacency, mask = from_pyg(Batch.from_data_list(graphs))
+    >>> features.shape, adjacency.shape, mask.sum(-1).tolist()
+    (torch.Size([2, 4, 3]), torch.Size([2, 1, 4, 4]), [2, 4])
     """
     try:
         from torch_geometric.utils import to_dense_adj, to_dense_batch
