@@ -1,27 +1,35 @@
-"""The ``equidiag`` command line: dimensions, spanning sets and bases, and a demo.
+"""The ``equidiag`` command line: dimensions, spanning sets and bases, pictures, and a demo.
 
 Examples
 --------
 .. code-block:: console
 
-    $ python -m equidiag info S3 2 2 --kind orbit
-    $ python -m equidiag info petersen 1 1 --kind graph
-    $ python -m equidiag demo
+    $ equidiag info S3 2 2 --kind orbit
+    $ equidiag info petersen 1 1 --kind graph
+    $ equidiag draw O3 2 2 -o basis.png
+    $ equidiag demo
+
+``python -m equidiag`` runs the same command line.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 
+from . import __version__
 from .algebra import (
     AlternatingGroup,
     AutomorphismGroup,
     OrthogonalGroup,
+    SpanningSet,
     SpecialOrthogonalGroup,
     SymmetricGroup,
     SymplecticGroup,
@@ -29,6 +37,7 @@ from .algebra import (
     equivariant_basis,
     spanning_set,
 )
+from .algebra._basis import MAX_PANELS
 from .algebra._groups import GROUP_NAMES, Group
 from .errors import EquidiagError, EquidiagValueError
 from .testing import equivariance_error
@@ -83,25 +92,61 @@ def parse_group(text: str, n: int | None = None) -> Group:
     return group.with_degree(n)
 
 
+def _elements(args: argparse.Namespace, group: Group) -> SpanningSet:
+    """Return the spanning set or the basis that ``info`` and ``draw`` are asked about."""
+    if args.spanning:
+        return spanning_set(group, args.in_order, args.out_order)
+    return equivariant_basis(group, args.in_order, args.out_order, kind=args.kind)
+
+
 def _info(args: argparse.Namespace) -> None:
     group = parse_group(args.group, args.n)
     if group.degree is None:
         msg = f"{args.group} leaves n unspecified; give it, e.g. {args.group}5 or --n 5"
         raise EquidiagValueError(msg)
-    n = group.degree
-    dim = dimension(group, args.in_order, args.out_order, n=n)
-    elements = (
-        spanning_set(group, args.in_order, args.out_order, n=n)
-        if args.spanning
-        else equivariant_basis(group, args.in_order, args.out_order, kind=args.kind, n=n)
-    )
-    print(f"{group.with_degree(n)}: Hom from order {args.in_order} to order {args.out_order}")
-    print(f"dimension: {dim}")
+    elements = _elements(args, group)
+    print(f"{group}: Hom from order {args.in_order} to order {args.out_order}")
+    print(f"dimension: {dimension(group, args.in_order, args.out_order)}")
     print(f"{elements!r}")
     for i, element in enumerate(elements):
         print(f"  {i:4d}  {element!r}")
         if args.latex:
             print(element.to_latex())
+
+
+#: the file types ``equidiag draw`` writes, by suffix
+_FORMATS = (".png", ".svg", ".pdf")
+
+
+def _draw(args: argparse.Namespace) -> None:
+    path = Path(args.output)
+    if path.suffix.lower() not in _FORMATS:
+        msg = (
+            f"cannot tell the picture format of --output {args.output!r} from its suffix "
+            f"{path.suffix or '(none)'}; use one of {', '.join(_FORMATS)}"
+        )
+        raise EquidiagValueError(msg)
+    elements = _elements(args, parse_group(args.group, args.n))
+    if len(elements) > args.max_panels:
+        msg = (
+            f"{elements!r} has {len(elements)} elements, more than --max-panels "
+            f"{args.max_panels}; pass --max-panels {len(elements)} to draw them all"
+        )
+        raise EquidiagValueError(msg)
+    try:
+        figure = elements.draw(columns=args.columns, max_panels=args.max_panels)
+    except ImportError as err:
+        raise _UsageError(str(err)) from None
+    from matplotlib import pyplot
+
+    try:
+        figure.savefig(path, dpi=150)
+    except OSError as err:
+        msg = f"cannot write --output {args.output!r}: {err.strerror or err}"
+        raise EquidiagValueError(msg) from None
+    finally:
+        pyplot.close(figure)
+    print(f"wrote {path}")
 
 
 def _demo(args: argparse.Namespace) -> None:
@@ -150,28 +195,140 @@ def _demo(args: argparse.Namespace) -> None:
         print(f"  {element!r}: einsum {element.to_einsum()}")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status."""
-    parser = argparse.ArgumentParser(prog="equidiag", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-    info = sub.add_parser("info", help="dimension and basis (or spanning set) of a Hom space")
-    info.add_argument("group", help="group name, e.g. S5 (or S with --n)")
-    info.add_argument("in_order", type=int, help="input order k")
-    info.add_argument("out_order", type=int, help="output order l")
-    info.add_argument("--n", type=int, default=None, help="degree, for a group given without n")
-    info.add_argument("--kind", default=None, help="basis kind: diagram (default) or orbit")
-    info.add_argument("--spanning", action="store_true", help="print the spanning set instead")
+_DESCRIPTION = """\
+Group-equivariant linear maps between tensor powers, from combinatorial diagrams:
+dimensions, bases and their pictures."""
+_EPILOG = """\
+groups: S5 (symmetric), A5 (alternating), O3 (orthogonal), SO3 (special orthogonal),
+  Sp4 (symplectic), or a graph for its automorphism group: petersen, cycle:N, path:N,
+  complete:N, hypercube:D, grid:RxC, torus:RxC, or an edge-list file.
+
+examples:
+  equidiag info S3 2 2 --kind orbit      the orbit basis of S3 from order 2 to order 2
+  equidiag info petersen 1 1 --kind graph
+  equidiag draw O3 2 2 -o basis.png      a picture of every basis element
+  equidiag draw SO3 2 1 --spanning -o so3.svg
+  equidiag demo                          dimensions, ranks and equivariance checks
+"""
+
+
+class _UsageError(Exception):
+    """A bad command line; ``main`` reports it in one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser that reports usage errors in one line instead of exiting."""
+
+    def error(self, message: str) -> NoReturn:
+        msg = f"{message} (see {self.prog} --help)"
+        raise _UsageError(msg)
+
+
+def _integer(least: int) -> Callable[[str], int]:
+    """Return an argparse type accepting integers of at least ``least``."""
+
+    def convert(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = least - 1
+        if value < least:
+            what = "non-negative" if least == 0 else "positive"
+            msg = f"{text!r} is not a {what} integer"
+            raise argparse.ArgumentTypeError(msg)
+        return value
+
+    return convert
+
+
+def _parser() -> _Parser:
+    parser = _Parser(
+        prog="equidiag",
+        description=_DESCRIPTION,
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"equidiag {__version__}")
+    space = _Parser(add_help=False)  # the arguments naming a space of maps
+    space.add_argument("group", help="group name, e.g. S5 (or S with --n), or a graph")
+    space.add_argument("in_order", type=_integer(0), help="input order k")
+    space.add_argument("out_order", type=_integer(0), help="output order l")
+    space.add_argument("--n", type=_integer(1), help="degree n, for a group named without it")
+    space.add_argument(
+        "--kind",
+        help="basis kind: diagram (default) or orbit; for a graph, orbit (default) or graph",
+    )
+    space.add_argument(
+        "--spanning", action="store_true", help="the spanning set instead of a basis"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{info,draw,demo}")
+    info = sub.add_parser(
+        "info", parents=[space], help="dimension and basis (or spanning set) of a space of maps"
+    )
     info.add_argument(
         "--latex", action="store_true", help="also print a TikZ drawing of each element"
     )
     info.set_defaults(run=_info)
+    draw = sub.add_parser(
+        "draw",
+        parents=[space],
+        help="draw a basis (or spanning set) to a PNG, SVG or PDF file (needs matplotlib)",
+    )
+    draw.add_argument(
+        "-o", "--output", required=True, help="file to write; its suffix picks the format"
+    )
+    draw.add_argument("--columns", type=_integer(1), help="panels per row (default: automatic)")
+    draw.add_argument(
+        "--max-panels",
+        type=_integer(1),
+        default=MAX_PANELS,
+        help="refuse to draw more elements than this (default: %(default)s)",
+    )
+    draw.set_defaults(run=_draw)
     demo = sub.add_parser("demo", help="print dimensions and bases and verify equivariance")
     demo.add_argument("--kind", default="diagram", help="basis kind: diagram or orbit")
     demo.set_defaults(run=_demo)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return the exit status.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments (``sys.argv[1:]`` if omitted).
+
+    Returns
+    -------
+    int
+        0 on success; 2 for a bad argument, reported in one line on stderr; 1 if standard
+        output was closed early (``equidiag info S5 3 3 | head``).
+
+    Examples
+    --------
+    >>> from equidiag.cli import main
+    >>> main(["info", "S2", "1", "1"])
+    S2: Hom from order 1 to order 1
+    dimension: 2
+    EquivariantBasis(S2, 1→1, diagram, dim=2)
+         0  PartitionDiagram("1,1'")
+         1  PartitionDiagram("1|1'")
+    0
+    """
     try:
+        try:
+            args = _parser().parse_args(argv)
+        except SystemExit as done:  # --help and --version print, then stop
+            return int(done.code or 0)
         args.run(args)
-    except EquidiagError as err:
+        sys.stdout.flush()
+    except (EquidiagError, _UsageError) as err:
         print(f"equidiag: error: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # a reader such as head stopped reading: stop quietly
+        # Python flushes stdout again at exit; point it at devnull so that does not fail
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     return 0

@@ -1,7 +1,21 @@
 import subprocess
 import sys
 
+import pytest
+
+import equidiag
 from equidiag.cli import main
+
+
+@pytest.fixture
+def plt():
+    """Pyplot on the Agg backend; every test using it must leave no figure open."""
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    yield pyplot
+    assert not pyplot.get_fignums()
 
 
 def test_info_prints_dimension_and_basis(capsys):
@@ -37,3 +51,111 @@ def test_groups_that_need_n_get_it_from_the_option(capsys):
     assert "Sp needs its degree: write e.g. Sp4, or pass --n 4" in capsys.readouterr().err
     assert main(["info", "S3", "1", "1", "--n", "4"]) == 2
     assert "n=4 contradicts the group S3" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ polish: version, help, pipes
+def test_version():
+    result = subprocess.run(
+        [sys.executable, "-m", "equidiag", "--version"], capture_output=True, text=True, check=True
+    )
+    assert result.stdout == f"equidiag {equidiag.__version__}\n"
+
+
+def test_help_is_plain_text_with_examples(capsys):
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "``" not in out
+    assert ":class:" not in out
+    assert "equidiag draw O3 2 2 -o basis.png" in out
+    assert main(["draw", "--help"]) == 0
+    assert "--max-panels" in capsys.readouterr().out
+
+
+def test_a_closed_pipe_ends_quietly():
+    # enough output (about 270 kB) that the writer is still writing when head exits
+    result = subprocess.run(
+        f"{sys.executable} -m equidiag info S7 3 4 --latex | head -3",
+        shell=True,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.splitlines() == [
+        "S7: Hom from order 3 to order 4",
+        "dimension: 877",
+        "EquivariantBasis(S7, 3→4, diagram, dim=877)",
+    ]
+    assert result.stderr == ""
+
+
+# ------------------------------------------------------------------ draw
+def test_draw_writes_each_format(tmp_path, capsys, plt):
+    for name in ["basis.png", "basis.svg", "basis.PDF"]:
+        path = tmp_path / name
+        assert main(["draw", "SO3", "2", "1", "--spanning", "-o", str(path)]) == 0
+        assert capsys.readouterr().out == f"wrote {path}\n"
+        assert path.stat().st_size > 0
+    assert (tmp_path / "basis.png").read_bytes()[:4] == b"\x89PNG"
+    assert "<svg" in (tmp_path / "basis.svg").read_text()
+    assert (tmp_path / "basis.PDF").read_bytes()[:4] == b"%PDF"
+
+
+def test_draw_options(tmp_path, plt):
+    path = tmp_path / "orbit.png"
+    args = ["draw", "S", "2", "2", "--n", "3", "--kind", "orbit", "--columns", "2", "-o"]
+    assert main([*args, str(path)]) == 0
+    assert path.exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["info", "Q7", "1", "1"], "unknown group 'Q7'"),
+        (["info", "S3", "-1", "1"], "argument in_order: '-1' is not a non-negative integer"),
+        (["info", "S3", "1", "1.5"], "argument out_order: '1.5' is not a non-negative integer"),
+        (["info", "S", "1", "1", "--n", "0"], "argument --n: '0' is not a positive integer"),
+        (["info", "S3", "1", "1", "--kind", "graph"], "kind must be one of 'diagram', 'orbit'"),
+        (["info", "S", "1", "1"], "S leaves n unspecified"),
+        (["info", "S3", "1"], "the following arguments are required: out_order"),
+        (["info", "S3", "1", "1", "--bogus"], "unrecognized arguments: --bogus"),
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+        ([], "the following arguments are required"),
+        (["draw", "S3", "1", "1"], "the following arguments are required: -o/--output"),
+        (["draw", "S3", "1", "1", "-o", "x.jpg"], "suffix .jpg; use one of .png, .svg, .pdf"),
+        (["draw", "S3", "1", "1", "-o", "basis"], "suffix (none); use one of"),
+        (["draw", "S3", "1", "1", "--columns", "0", "-o", "x.png"], "argument --columns"),
+        (["draw", "S3", "1", "1", "--max-panels", "x", "-o", "x.png"], "argument --max-panels"),
+    ],
+    ids=lambda value: " ".join(value) if isinstance(value, list) else None,
+)
+def test_every_bad_argument_is_one_line_and_status_2(argv, message, capsys):
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("equidiag: error: ")
+    assert captured.err.count("\n") == 1
+    assert message in captured.err
+
+
+def test_too_many_panels_says_how_to_draw_them(capsys, tmp_path):
+    path = tmp_path / "x.png"
+    assert main(["draw", "S5", "2", "3", "--spanning", "--max-panels", "20", "-o", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "has 52 elements, more than --max-panels 20; pass --max-panels 52" in err
+    assert not path.exists()
+
+
+def test_unwritable_output_is_a_clean_error(tmp_path, capsys, plt):
+    path = tmp_path / "missing" / "basis.png"
+    assert main(["draw", "S3", "1", "1", "-o", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"equidiag: error: cannot write --output '{path}': No such file or directory\n"
+
+
+def test_draw_without_matplotlib_is_a_clean_error(monkeypatch, tmp_path, capsys):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    assert main(["draw", "S3", "1", "1", "-o", str(tmp_path / "x.png")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("equidiag: error: drawing needs matplotlib")
+    assert err.count("\n") == 1

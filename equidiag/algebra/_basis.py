@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from numbers import Integral
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
@@ -36,13 +38,16 @@ import sympy
 
 from .._frozen import Frozen
 from ..errors import (
+    EquidiagTypeError,
     EquidiagValueError,
     SizeLimitError,
     check_choice,
     check_nonnegative_int,
+    check_positive_int,
     check_size,
 )
 from ..typing import BasisKind
+from ._draw import PictureData, draw_grid, repr_svg
 from ._element import stack_sparse
 from ._groups import Group, check_group
 from ._networks import check_sympy_size
@@ -55,6 +60,9 @@ __all__ = [
     "equivariant_basis",
     "spanning_set",
 ]
+
+if TYPE_CHECKING:  # matplotlib is optional: imported when a set is drawn
+    from matplotlib.figure import Figure
 
 logger = logging.getLogger(__name__)
 
@@ -138,6 +146,11 @@ def clear_caches() -> None:
 
 _CLEAR_HOOKS: list = []
 
+#: the most panels :meth:`SpanningSet.draw` draws unless told otherwise
+MAX_PANELS = 100
+#: sets up to this size show as a picture in Jupyter (larger ones as text)
+REPR_PANELS = 30
+
 
 class SpanningSet(Frozen, Sequence):
     """A sequence of diagrams whose matrices span an equivariant space (maybe redundantly).
@@ -153,6 +166,24 @@ class SpanningSet(Frozen, Sequence):
         ``k`` and ``l``.
     degree : int or None
         ``n`` if fixed (by the group or at construction), else ``None``.
+
+    See Also
+    --------
+    spanning_set, equivariant_basis, dimension
+
+    Examples
+    --------
+    >>> import equidiag as ed
+    >>> G = ed.SymmetricGroup(2)
+    >>> S = ed.spanning_set(G, 1, 2)
+    >>> S
+    SpanningSet(S2, 1→2, size=5)
+    >>> S[1], S.in_order, S.out_order
+    (PartitionDiagram("1,2|1'"), 1, 2)
+    >>> len(S), ed.dimension(G, 1, 2)  # five diagrams span a 4-dimensional space at n = 2
+    (5, 4)
+    >>> S.to_dense().shape  # (len(S), n^l, n^k)
+    (5, 4, 2)
     """
 
     __slots__ = ("_elements", "degree", "group", "in_order", "out_order")
@@ -203,6 +234,118 @@ class SpanningSet(Frozen, Sequence):
 
     def __repr__(self) -> str:
         return f"SpanningSet({self._describe()}, size={len(self)})"
+
+    def _heading(self) -> str:
+        """Return the title of a picture of the set."""
+        return f"spanning set of {self._describe()}: {len(self)} elements"
+
+    def draw(
+        self,
+        *,
+        indices: Iterable[int] | slice | None = None,
+        columns: int | None = None,
+        max_panels: int = MAX_PANELS,
+    ) -> Figure:
+        """Draw the elements in a grid of equal panels and return the matplotlib figure.
+
+        Each panel is titled with the element's index in the set and its text form; an
+        element without a picture shows its text form alone. The figure belongs to pyplot:
+        ``plt.show()`` shows it, ``fig.savefig(path)`` writes it, ``plt.close(fig)`` frees it.
+
+        Parameters
+        ----------
+        indices : iterable of int or slice, optional
+            The elements to draw (their panels keep their indices in the set); all of them by
+            default.
+        columns : int, optional
+            Panels per row; by default as many as fit in about 12 inches.
+        max_panels : int
+            The most panels drawn; more raise :class:`~equidiag.errors.SizeLimitError`.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            One axes per panel (``fig.axes``), titled by the set (group, orders, kind).
+
+        Raises
+        ------
+        ImportError
+            If matplotlib (an optional dependency: ``pip install equidiag[plot]``) is missing.
+        SizeLimitError
+            If more than ``max_panels`` elements would be drawn.
+        EquidiagValueError
+            For an index out of range, or ``columns`` or ``max_panels`` not a positive integer.
+
+        See Also
+        --------
+        Element.draw : the picture of one element.
+
+        Examples
+        --------
+        >>> import matplotlib.pyplot as plt
+        >>> import equidiag as ed
+        >>> basis = ed.equivariant_basis(ed.SymmetricGroup(3), 2, 1)
+        >>> fig = basis.draw(columns=3)
+        >>> len(fig.axes), fig.axes[0].get_title()
+        (5, "0: 1,1',2'")
+        >>> plt.close(fig)
+        >>> fig = basis.draw(indices=slice(2))  # part of a large set
+        >>> [ax.get_title() for ax in fig.axes]
+        ["0: 1,1',2'", "1: 1,1'|2'"]
+        >>> plt.close(fig)
+        """
+        chosen = self._indices(indices)
+        check_positive_int("max_panels", max_panels)
+        if columns is not None:
+            check_positive_int("columns", columns)
+        if len(chosen) > max_panels:
+            msg = (
+                f"drawing {self!r} needs {len(chosen)} panels, more than max_panels="
+                f"{max_panels}; draw part of it with draw(indices=slice({max_panels})), or "
+                "pass a larger max_panels"
+            )
+            raise SizeLimitError(msg)
+        title = self._heading()
+        if len(chosen) < len(self):
+            title += f" ({len(chosen)} shown)"
+        return draw_grid(*self._panels(chosen), columns=columns, title=title)
+
+    def _repr_svg_(self) -> str | None:
+        """Return the grid picture as SVG for Jupyter; ``None`` (the text form) if large."""
+        if len(self) > REPR_PANELS:
+            return None
+        return repr_svg(*self._panels(range(len(self))), title=self._heading())
+
+    def _indices(self, indices: Iterable[int] | slice | None) -> range | list[int]:
+        """Return the chosen indices, negative ones counted from the end, checked."""
+        everything = range(len(self))
+        if indices is None:
+            return everything
+        if isinstance(indices, slice):
+            return everything[indices]
+        chosen: list[int] = []
+        for index in indices:
+            integer = isinstance(index, Integral) and not isinstance(index, bool)
+            if not integer or not -len(self) <= index < len(self):
+                msg = f"index {index!r} is not an index of {self!r}: valid are 0..{len(self) - 1}"
+                raise EquidiagValueError(msg)
+            chosen.append(everything[index])
+        return chosen
+
+    def _panels(self, chosen: Iterable[int]) -> tuple[list[PictureData | str], list[str]]:
+        """Return the panels and their titles (the index, and the text unless it is the panel)."""
+        panels: list[PictureData | str] = []
+        titles = []
+        for i in chosen:
+            element = self._elements[i]
+            text = str(element)
+            try:
+                panels.append(element._picture())
+            except EquidiagTypeError:
+                panels.append(text)
+                text = ""
+            titles.append(f"{i}: {text}" if text else str(i))
+        return panels, titles
 
     def _n(self, n: int | None) -> int:
         if self.degree is not None and n is not None and n != self.degree:
@@ -267,6 +410,25 @@ class EquivariantBasis(SpanningSet):
     degree : int or None
         ``n``; ``None`` for a size-agnostic group, in which case the basis is the one valid for
         every large enough ``n`` (see :func:`equivariant_basis`).
+
+    See Also
+    --------
+    equivariant_basis, SpanningSet
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import equidiag as ed
+    >>> B = ed.equivariant_basis(ed.OrthogonalGroup(3), 2, 2)
+    >>> B
+    EquivariantBasis(O3, 2→2, diagram, dim=3)
+    >>> list(B)  # X -> tr(X) I, the identity, the transpose
+    [BrauerDiagram("1,2|1',2'"), BrauerDiagram("1,1'|2,2'"), BrauerDiagram("1,2'|2,1'")]
+    >>> int(np.linalg.matrix_rank(B.to_sparse().toarray())) == len(B)
+    True
+    >>> ed.equivariant_basis(ed.SymmetricGroup(3), 1, 1, kind="orbit").change_of_basis("diagram")
+    array([[ 1,  0],
+           [-1,  1]])
     """
 
     __slots__ = ("kind",)
@@ -296,6 +458,9 @@ class EquivariantBasis(SpanningSet):
 
     def __repr__(self) -> str:
         return f"EquivariantBasis({self._describe()}, dim={len(self)})"
+
+    def _heading(self) -> str:
+        return f"{self.kind} basis of {super()._describe()}: dimension {len(self)}"
 
     def change_of_basis(self, kind: str) -> np.ndarray:
         """Return the exact matrix ``T`` with ``self[i] = sum_j T[i, j] other[j]``.

@@ -40,7 +40,7 @@ from ..errors import (
     check_positive_int,
 )
 from ..typing import MatrixFormat
-from ._draw import PictureData, draw, to_tikz
+from ._draw import PictureData, draw, repr_svg, to_tikz
 from ._formula import network_formula
 from ._networks import TensorNetwork
 
@@ -64,6 +64,21 @@ class Composition(NamedTuple):
     sign : int
         ``+1`` for partition and Brauer diagrams, ``±1`` for symplectic and Levi-Civita
         diagrams, and ``0`` when the product is zero (``diagram`` is then ``None``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from equidiag.algebra import PartitionDiagram, SymplecticDiagram
+    >>> d = PartitionDiagram("1,2|1',2'")
+    >>> c = d.compose(d)  # the middle row closes into one loop
+    >>> c
+    Composition(diagram=PartitionDiagram("1,2|1',2'"), loops=1, sign=1)
+    >>> M = d.matrix(3, "dense")
+    >>> np.array_equal(M @ M, c.sign * 3**c.loops * c.diagram.matrix(3, "dense"))
+    True
+    >>> swap = SymplecticDiagram("1,2'|2,1'")  # Sp(n) diagrams compose up to a sign
+    >>> swap.compose(SymplecticDiagram("1,2|1',2'")).sign
+    -1
     """
 
     diagram: Any
@@ -225,8 +240,52 @@ class Element(Frozen, ABC):
         return to_tikz(self._picture())
 
     def draw(self, ax=None):
-        """Draw the element with matplotlib (an optional dependency); return the axes."""
+        """Draw the element with matplotlib and return the axes.
+
+        Top (output) vertices ``1..l`` are drawn at height 1, bottom (input) vertices
+        ``1'..k'`` at height 0, as in :meth:`to_latex`; a Levi-Civita head is an ``ε`` node, an
+        inner vertex of a bilabelled graph an open circle, and a sign or an orbit mark (``X``)
+        is printed in front.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; if omitted, a new pyplot figure sized to the picture is made.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+
+        Raises
+        ------
+        ImportError
+            If matplotlib (an optional dependency: ``pip install equidiag[plot]``) is missing.
+        EquidiagTypeError
+            If the element has no picture.
+
+        See Also
+        --------
+        to_latex : the same picture as TikZ source.
+        SpanningSet.draw : a grid of the pictures of a whole basis.
+
+        Examples
+        --------
+        >>> import matplotlib.pyplot as plt
+        >>> from equidiag.algebra import PartitionDiagram
+        >>> ax = PartitionDiagram("1,2|1',2'").draw()
+        >>> len(ax.patches), len(ax.collections)  # two arcs; the top and bottom vertices
+        (2, 2)
+        >>> plt.close(ax.figure)
+        """
         return draw(self._picture(), ax)
+
+    def _repr_svg_(self) -> str | None:
+        """Return the picture as SVG for Jupyter; ``None`` (the text form) if there is none."""
+        try:
+            picture = self._picture()
+        except EquidiagTypeError:
+            return None
+        return repr_svg([picture])
 
 
 def check_middle_orders(upper: Element, lower: Element) -> None:

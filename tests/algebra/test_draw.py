@@ -1,14 +1,17 @@
 import pytest
 
+import equidiag as ed
 from equidiag.algebra import (
     BrauerGroodDiagram,
     Element,
+    JellyfishDiagram,
     OrbitBasisElement,
     PartitionDiagram,
     SymplecticDiagram,
     TensorNetwork,
     partition_diagrams,
 )
+from equidiag.algebra._draw import _cross, _distance
 from equidiag.errors import EquidiagTypeError
 
 
@@ -64,3 +67,50 @@ def test_matplotlib_drawing():
     ax = PartitionDiagram("1,2|1',2'").draw()
     assert len(ax.patches) == 2  # two arcs
     matplotlib.pyplot.close("all")
+
+
+HEADED = [  # every element with an epsilon node in a few small sets
+    e
+    for elements in [
+        ed.spanning_set(ed.AlternatingGroup(4), 2, 2),
+        ed.spanning_set(ed.AlternatingGroup(4), 3, 2),
+        ed.equivariant_basis(ed.AlternatingGroup(3), 1, 2, kind="orbit"),
+        ed.spanning_set(ed.SpecialOrthogonalGroup(3), 2, 3),
+        ed.spanning_set(ed.SpecialOrthogonalGroup(4), 3, 3),
+    ]
+    for e in elements
+    if e._picture().epsilon is not None
+]
+
+
+@pytest.mark.parametrize("element", HEADED, ids=str)
+def test_the_epsilon_node_keeps_clear_of_the_other_edges(element):
+    picture = element._picture()
+    node = picture.epsilon
+    assert node[1] == 0.5
+    others = [line for line in picture.lines if node not in line]
+    assert all(_distance(node, line) >= 0.3 for line in others)
+    legs = [line for line in picture.lines if node in line]
+    if isinstance(element, BrauerGroodDiagram):
+        assert len(legs) == len(element.free)
+    else:  # a head: a leg per block, and maybe a free tentacle
+        assert len(legs) == len(element.blocks) + element.has_free_tentacle
+
+
+def test_a_head_joins_the_vertex_of_a_block_that_crosses_least():
+    # the block {1, 2} is joined at 2: from 1 the leg would cross the arc 1-2
+    picture = JellyfishDiagram("-J4(1,2|1'|2'|3')")._picture()
+    legs = {line[0] for line in picture.lines if line[1] == picture.epsilon}
+    assert legs == {(2.0, 1.0), (1.0, 0.0), (2.0, 0.0), (3.0, 0.0)}
+    assert picture.label == "−"
+    # the free tentacle of a jellyfish with n - 1 blocks ends loose right of the node
+    picture = JellyfishDiagram("J3(1,1'|2')")._picture()
+    (loose,) = [end for start, end in picture.lines if start == picture.epsilon]
+    assert loose[0] > picture.epsilon[0]
+
+
+def test_segment_helpers():
+    assert _cross(((0, 0), (1, 1)), ((0, 1), (1, 0)))
+    assert not _cross(((0, 0), (1, 1)), ((1, 1), (2, 0)))  # touching at an end
+    assert _distance((0, 1), ((0, 0), (2, 0))) == 1.0
+    assert _distance((3, 0), ((0, 0), (2, 0))) == 1.0

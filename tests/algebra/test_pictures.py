@@ -1,0 +1,188 @@
+"""Grid pictures of whole sets (``SpanningSet.draw``) and Jupyter's SVG display."""
+
+import sys
+
+import pytest
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+from matplotlib import pyplot as plt
+
+import equidiag as ed
+from equidiag.algebra import (
+    BilabelledGraph,
+    BrauerGroodDiagram,
+    GraphOrbitElement,
+    JellyfishDiagram,
+    OrbitBasisElement,
+    PartitionDiagram,
+)
+from equidiag.errors import EquidiagValueError, SizeLimitError
+from tests.cases import CyclicGroup
+
+
+@pytest.fixture(autouse=True)
+def _no_figure_left_open():
+    plt.close("all")
+    yield
+    leaked = plt.get_fignums()
+    plt.close("all")
+    assert not leaked, f"figures left open: {leaked}"
+
+
+C4 = ed.AutomorphismGroup.cycle(4)
+SETS = [  # (group, k, l, kind or "spanning"): every family and kind with a picture
+    (ed.SymmetricGroup(3), 2, 2, "diagram"),
+    (ed.SymmetricGroup(3), 1, 2, "orbit"),
+    (ed.OrthogonalGroup(3), 2, 2, "diagram"),
+    (ed.SymplecticGroup(4), 2, 2, "diagram"),
+    (ed.SpecialOrthogonalGroup(3), 2, 3, "diagram"),
+    (ed.AlternatingGroup(4), 2, 2, "spanning"),
+    (ed.AlternatingGroup(3), 1, 2, "orbit"),
+    (C4, 1, 2, "graph"),
+    (C4, 1, 1, "orbit"),
+    (ed.SymmetricGroup(3), 0, 0, "diagram"),
+]
+
+
+def _set(group, k, l, kind):
+    if kind == "spanning":
+        return ed.spanning_set(group, k, l)
+    return ed.equivariant_basis(group, k, l, kind=kind)
+
+
+@pytest.mark.parametrize(
+    ("group", "k", "l", "kind"), SETS, ids=[f"{g}-{k}to{l}-{kind}" for g, k, l, kind in SETS]
+)
+def test_every_family_draws_a_titled_grid(group, k, l, kind):
+    elements = _set(group, k, l, kind)
+    fig = elements.draw()
+    assert len(fig.axes) == len(elements)
+    assert fig.get_suptitle() == elements._heading()
+    assert f"{k}→{l}" in fig.get_suptitle()
+    limits = {ax.get_xlim() for ax in fig.axes}
+    assert len(limits) == 1  # every panel at the same scale
+    for i, ax in enumerate(fig.axes):
+        assert ax.get_title().split(":")[0] == str(i)
+        assert not ax.axison
+    width, _ = fig.get_size_inches()
+    assert width < 14
+    plt.close(fig)
+
+
+def test_titles_name_the_kind_and_the_size():
+    basis = ed.equivariant_basis(ed.SymmetricGroup(3), 1, 2, kind="orbit")
+    fig = basis.draw()
+    assert fig.get_suptitle() == "orbit basis of S3, 1→2: dimension 5"
+    assert fig.axes[1].get_title() == "1: 1,2|1'"
+    assert fig.axes[1].texts[0].get_text() == "X"  # the orbit mark in front of the diagram
+    plt.close(fig)
+    fig = ed.spanning_set(ed.SymmetricGroup(2), 1, 2).draw(indices=[4, -5])
+    assert fig.get_suptitle() == "spanning set of S2, 1→2: 5 elements (2 shown)"
+    assert [ax.get_title() for ax in fig.axes] == ["4: 1|2|1'", "0: 1,2,1'"]
+    plt.close(fig)
+
+
+def test_columns_and_slices():
+    basis = ed.equivariant_basis(ed.SymmetricGroup(4), 2, 2)
+    fig = basis.draw(columns=4, indices=slice(2, 12))
+    assert len(fig.axes) == 10
+    rows = {round(ax.get_position().y0, 6) for ax in fig.axes}
+    columns = {round(ax.get_position().x0, 6) for ax in fig.axes}
+    assert (len(rows), len(columns)) == (3, 4)
+    assert fig.axes[0].get_title().startswith("2: ")
+    plt.close(fig)
+
+
+def test_too_many_panels_names_the_count_and_the_way_out():
+    spanning = ed.spanning_set(ed.SymmetricGroup(5), 2, 3)  # B(5) = 52 diagrams
+    with pytest.raises(SizeLimitError, match=r"needs 52 panels, more than max_panels=20.*"):
+        spanning.draw(max_panels=20)
+    with pytest.raises(SizeLimitError, match=r"draw\(indices=slice\(20\)\)"):
+        spanning.draw(max_panels=20)
+    fig = spanning.draw(indices=slice(20), max_panels=20)
+    assert len(fig.axes) == 20
+    plt.close(fig)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"indices": [5]}, r"index 5 is not an index of .*: valid are 0\.\.4"),
+        ({"indices": ["1"]}, "index '1' is not an index"),
+        ({"indices": [True]}, "index True is not an index"),
+        ({"columns": 0}, "columns must be a positive integer, got 0"),
+        ({"max_panels": -1}, "max_panels must be a positive integer, got -1"),
+    ],
+)
+def test_bad_draw_options(options, message):
+    with pytest.raises(EquidiagValueError, match=message):
+        ed.spanning_set(ed.SymmetricGroup(2), 1, 2).draw(**options)
+
+
+def test_elements_without_a_picture_show_their_text():
+    fig = ed.equivariant_basis(CyclicGroup(3), 1, 1).draw()
+    assert [ax.get_title() for ax in fig.axes] == ["0", "1", "2"]
+    assert [ax.texts[0].get_text() for ax in fig.axes] == ["0,0", "0,1", "0,2"]
+    plt.close(fig)
+
+
+def test_an_empty_set_draws_a_note():
+    fig = ed.equivariant_basis(ed.SpecialOrthogonalGroup(3), 1, 0).draw()
+    assert fig.axes == []
+    assert "(no elements)" in [text.get_text() for text in fig.texts]
+    plt.close(fig)
+
+
+def test_single_pictures_keep_labels_and_epsilon_inside_the_axes():
+    for element in [
+        OrbitBasisElement("1,2'|2|1'"),
+        JellyfishDiagram("-J4(1,2|1'|2'|3')"),
+        BrauerGroodDiagram("-[1,2,1']|2',3'"),
+        PartitionDiagram(""),
+    ]:
+        ax = element.draw()
+        left, right = ax.get_xlim()
+        assert ax.get_aspect() == 1.0
+        assert not ax.axison
+        for text in ax.texts:  # the sign or mark, the epsilon node, the empty set
+            box = text.get_window_extent(ax.figure.canvas.get_renderer())
+            inside = ax.transData.inverted().transform(box)
+            assert left <= inside[0][0], text.get_text()
+            assert inside[1][0] <= right, text.get_text()
+        plt.close(ax.figure)
+
+
+def test_missing_matplotlib_is_a_clear_import_error(monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    basis = ed.equivariant_basis(ed.SymmetricGroup(2), 1, 1)
+    with pytest.raises(ImportError, match=r"drawing needs matplotlib.*pip install"):
+        basis.draw()
+    with pytest.raises(ImportError, match="drawing needs matplotlib"):
+        basis[0].draw()
+    assert basis._repr_svg_() is None  # Jupyter shows the text form instead
+    assert basis[0]._repr_svg_() is None
+
+
+# ------------------------------------------------------------------ Jupyter
+def test_elements_and_small_sets_display_as_svg_without_leaking_figures():
+    before = plt.get_fignums()
+    svg = JellyfishDiagram("J3(1|1'|2')")._repr_svg_()
+    assert svg.startswith("<?xml")
+    assert "<svg" in svg
+    svg = ed.equivariant_basis(ed.OrthogonalGroup(3), 2, 2)._repr_svg_()
+    assert "<svg" in svg
+    assert plt.get_fignums() == before
+
+
+def test_svg_falls_back_to_text_without_a_picture_or_for_large_sets():
+    assert ed.equivariant_basis(CyclicGroup(3), 1, 1)[0]._repr_svg_() is None
+    assert ed.spanning_set(ed.SymmetricGroup(5), 2, 3)._repr_svg_() is None  # 52 elements
+
+
+def test_graph_elements_display_as_svg():
+    orbit = ed.equivariant_basis(C4, 1, 1, kind="orbit")[0]
+    assert isinstance(orbit, GraphOrbitElement)
+    assert "<svg" in orbit._repr_svg_()
+    assert "<svg" in BilabelledGraph("1|1' ; 1-2", C4.adjacency)._repr_svg_()
