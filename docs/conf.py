@@ -9,6 +9,9 @@ The code examples in the guide pages are doctest blocks; check them with::
     python -m sphinx -b doctest docs docs/_build/doctest
 """
 
+import pathlib
+import sys
+
 import equidiag
 
 # -- Project information -------------------------------------------------------------------
@@ -19,23 +22,47 @@ version = equidiag.__version__
 release = equidiag.__version__
 
 # -- General configuration -----------------------------------------------------------------
+sys.path.insert(0, str(pathlib.Path(__file__).parent / "_ext"))
+sys.path.insert(0, str(pathlib.Path(__file__).parent / "_inventories"))
+
+from make_inventories import SITES  # noqa: E402
+
 extensions = [
     "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
     "sphinx.ext.doctest",
+    "sphinx.ext.extlinks",
+    "sphinx.ext.intersphinx",
     "sphinx.ext.mathjax",
     "sphinx.ext.viewcode",
     "numpydoc",
+    "matplotlib.sphinxext.plot_directive",
+    "sphinx_gallery.gen_gallery",
+    "offline_math",  # docs/_ext: MathJax served from the site itself
+    "arxiv_links",  # docs/_ext: arXiv:NNNN.NNNNN in docstrings becomes a link
+    "myst_parser",  # benchmarks/RESULTS.md and CHANGELOG.md are Markdown
+    "api_links",  # docs/_ext: API coverage check, re-exported names, public bases
 ]
-# No intersphinx: the documentation is built without network access.
 
 root_doc = "index"
-source_suffix = {".rst": "restructuredtext"}
-exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
-templates_path = []
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
+exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "auto_examples/*.ipynb", "**/*.py"]
+templates_path = ["_templates"]
 default_role = "code"
-pygments_style = "sphinx"
+nitpicky = True
 
-# -- autodoc ---------------------------------------------------------------------------------
+# -- links -----------------------------------------------------------------------------------
+# The build has no network access: the inventories are small local files written by
+# docs/_inventories/make_inventories.py; the links point at each project's published site.
+intersphinx_mapping = {
+    name: (url, str(pathlib.Path(__file__).parent / "_inventories" / f"{name}.inv"))
+    for name, url in SITES.items()
+}
+extlinks = {"arxiv": ("https://arxiv.org/abs/%s", "arXiv:%s")}
+
+# -- autodoc and autosummary -------------------------------------------------------------------
+autosummary_generate = True
+autosummary_imported_members = False
 autodoc_default_options = {
     "members": True,
     "member-order": "bysource",
@@ -46,8 +73,8 @@ autoclass_content = "class"
 autodoc_inherit_docstrings = False  # keep torch.nn.Module's docstrings out of our classes
 
 # -- numpydoc ------------------------------------------------------------------------------
-# Members are documented by autodoc's ``:members:``; numpydoc's own member tables would list
-# every inherited torch.nn.Module method and need autosummary stub pages.
+# Members are listed by the autosummary class template; numpydoc's own member tables would
+# list every inherited torch.nn.Module method.
 numpydoc_show_class_members = False
 numpydoc_show_inherited_class_members = False
 numpydoc_class_members_toctree = False
@@ -60,70 +87,37 @@ import torch as _torch
 _torch.manual_seed(0)
 """
 
-# -- HTML output ---------------------------------------------------------------------------
-html_theme = "alabaster"
-html_title = f"equidiag {release}"
-html_static_path = []
-html_theme_options = {
-    "description": "Exact, fast group-equivariant linear layers from combinatorial diagrams",
-    "fixed_sidebar": True,
+# -- pictures: matplotlib's plot directive runs the package's own draw() ----------------------
+plot_include_source = True
+plot_html_show_source_link = False
+plot_html_show_formats = False
+plot_formats = [("svg", 100), ("png", 100)]
+plot_rcparams = {"figure.dpi": 100, "savefig.bbox": "tight"}
+plot_pre_code = "import equidiag as ed"
+
+# -- the tutorial gallery (examples/) --------------------------------------------------------
+sphinx_gallery_conf = {
+    "examples_dirs": "../examples",
+    "gallery_dirs": "auto_examples",
+    # every script runs at build time except the multi-process one, which is shown only
+    "filename_pattern": r"/(?!train_distributed)[^/]+\.py$",
+    "within_subsection_order": "FileNameSortKey",
+    "download_all_examples": False,
+    "remove_config_comments": True,
+    "matplotlib_animations": False,
+    "image_scrapers": ("matplotlib",),
+    "reset_modules": ("matplotlib",),
+    "show_memory": False,
+    "min_reported_time": 1,
+    "abort_on_example_error": True,
 }
 
-
-# -- API coverage check ----------------------------------------------------------------------
-# Every name in the ``__all__`` of a documented module must appear in api.rst (the review
-# checklist asks for this). A missing name is a warning, so ``-W`` turns it into a failure.
-# Silence it with ``suppress_warnings = ["equidiag.api"]`` if ever needed.
-import importlib
-import inspect
-
-from sphinx.util import logging as _sphinx_logging
-
-_API_MODULES = (
-    "equidiag",
-    "equidiag.algebra",
-    "equidiag.layers",
-    "equidiag.layers.functional",
-    "equidiag.testing",
-    "equidiag.errors",
-)
-
-
-def _check_api_coverage(app, env):
-    domain = env.get_domain("py")
-    documented = set(domain.objects)
-    modules = {name: importlib.import_module(name) for name in _API_MODULES}
-    missing = []
-    for modname, module in modules.items():
-        for name in getattr(module, "__all__", ()):
-            if name.startswith("__"):
-                continue
-            obj = getattr(module, name)
-            if inspect.ismodule(obj):
-                if obj.__name__ not in domain.modules:
-                    missing.append(obj.__name__)
-                continue
-            # a re-exported name counts as documented where any documented module holds it
-            homes = [other for other, mod in modules.items() if getattr(mod, name, None) is obj]
-            if not any(f"{home}.{name}" in documented for home in homes):
-                missing.append(f"{modname}.{name}")
-    if missing:
-        _sphinx_logging.getLogger(__name__).warning(
-            "public names missing from docs/api.rst: %s", ", ".join(sorted(missing)),
-            type="equidiag", subtype="api")
-
-
-def _public_bases(app, name, obj, options, bases):
-    """Show the nearest public ancestor instead of a private base (``_LieGroup``, ...)."""
-    public = []
-    for base in bases:
-        while base.__name__.startswith("_") and base.__bases__:
-            base = base.__bases__[0]
-        if base not in public:
-            public.append(base)
-    bases[:] = public
-
-
-def setup(app):
-    app.connect("env-check-consistency", _check_api_coverage)
-    app.connect("autodoc-process-bases", _public_bases)
+# -- HTML output ---------------------------------------------------------------------------
+html_theme = "furo"
+html_title = f"equidiag {release}"
+html_static_path = ["_static"]
+html_css_files = ["equidiag.css"]
+html_theme_options = {
+    "sidebar_hide_name": False,
+    "navigation_with_keys": True,
+}
