@@ -47,6 +47,8 @@ class PictureData:
         A prefix such as ``"X"`` (an orbit basis element) or ``"−"`` (a negative sign).
     nodes : tuple of point
         Inner vertices (of a bilabelled graph), drawn as open circles.
+    edges : tuple of (point, point)
+        Edges between inner vertices (of a bilabelled graph), drawn thick and in colour.
     """
 
     top: int
@@ -56,6 +58,7 @@ class PictureData:
     epsilon: tuple[float, float] | None = None
     label: str = ""
     nodes: tuple[tuple[float, float], ...] = ()
+    edges: tuple[tuple[tuple[float, float], tuple[float, float]], ...] = ()
 
 
 def _position(vertex: int, out_order: int) -> tuple[float, float]:
@@ -200,6 +203,8 @@ def to_tikz(picture: PictureData) -> str:
         lines.append(rf"  \draw ({x0:g},{y0:g}) to[out={bend},in={bend}] ({x1:g},{y1:g});")
     for (x0, y0), (x1, y1) in picture.lines:
         lines.append(rf"  \draw ({x0:g},{y0:g}) -- ({x1:g},{y1:g});")
+    for (x0, y0), (x1, y1) in picture.edges:
+        lines.append(rf"  \draw[very thick, blue] ({x0:g},{y0:g}) -- ({x1:g},{y1:g});")
     if picture.epsilon is not None:
         x, y = picture.epsilon
         lines.append(rf"  \node[draw, fill=white] at ({x:g},{y:g}) {{$\varepsilon$}};")
@@ -232,7 +237,7 @@ _NEEDS_MATPLOTLIB = (
 def _extent(picture: PictureData) -> tuple[float, float]:
     """Return the x range of a picture, with room for its label in front."""
     xs = [1.0, float(max(picture.top, picture.bottom, 1))]
-    xs += [x for segment in picture.arcs + picture.lines for x, _ in segment]
+    xs += [x for segment in picture.arcs + picture.lines + picture.edges for x, _ in segment]
     xs += [x for x, _ in picture.nodes]
     room = 0.3 + 0.2 * len(picture.label) if picture.label else 0.0
     return min(xs) - 0.5 - room, max(xs) + 0.5
@@ -262,6 +267,8 @@ def draw(picture: PictureData, ax=None):
         ax.add_patch(PathPatch(path, fill=False, lw=1.5))
     for (x0, y0), (x1, y1) in picture.lines:
         ax.plot([x0, x1], [y0, y1], color="black", lw=1.5, solid_capstyle="round")
+    for (x0, y0), (x1, y1) in picture.edges:
+        ax.plot([x0, x1], [y0, y1], color="tab:blue", lw=2.5, solid_capstyle="round", zorder=2)
     if picture.epsilon is not None:
         ax.text(
             *picture.epsilon,

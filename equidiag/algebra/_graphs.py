@@ -608,16 +608,31 @@ class BilabelledGraph(Element):
         return n
 
     def _picture(self) -> PictureData:
-        l, k, count = self.out_order, self.in_order, self.num_vertices
-        where = [
-            (1.0 + i * max(l, k, 1) / max(count, 1), 0.35 + 0.3 * (i % 2)) for i in range(count)
-        ]
-        lines = []
+        """Draw each vertex of ``H`` as an open circle wired to its labels, edges in colour.
+
+        A vertex sits under (or over) the mean position of its labels: in the middle when it
+        carries labels of both rows, nearer the row of its labels otherwise; unlabelled
+        vertices take the free places in the middle.
+        """
+        l, k = self.out_order, self.in_order
+        rows: list[list[tuple[float, float]]] = [[] for _ in range(self.num_vertices)]
         for label, vertex in enumerate(self.labels):
-            point = (label + 1.0, 1.0) if label < l else (label - l + 1.0, 0.0)
-            lines.append((point, where[vertex]))
-        arcs = [(where[a], where[b]) for a, b in self.edges]
-        return PictureData(l, k, (), tuple(lines + arcs), None, "", tuple(where))
+            rows[vertex].append((label + 1.0, 1.0) if label < l else (label - l + 1.0, 0.0))
+        where: list[tuple[float, float]] = []
+        spare = itertools.count(1)
+        for points in rows:
+            if points:
+                heights = {y for _, y in points}
+                x = sum(x for x, _ in points) / len(points)
+                y = 0.5 if len(heights) == 2 else (0.7 if 1.0 in heights else 0.3)
+            else:
+                x, y = next(spare) + 0.5, 0.5
+            while (x, y) in where:  # two vertices over the same place: step aside
+                x += 0.45
+            where.append((x, y))
+        wires = tuple((point, where[v]) for v, points in enumerate(rows) for point in points)
+        edges = tuple((where[a], where[b]) for a, b in self.edges)
+        return PictureData(l, k, (), wires, nodes=tuple(where), edges=edges)
 
     # -------------------------------------------------------------------- algebra
     def compose(self, other: BilabelledGraph) -> Composition:

@@ -186,3 +186,22 @@ def test_graph_elements_display_as_svg():
     assert isinstance(orbit, GraphOrbitElement)
     assert "<svg" in orbit._repr_svg_()
     assert "<svg" in BilabelledGraph("1|1' ; 1-2", C4.adjacency)._repr_svg_()
+
+
+def test_bilabelled_graphs_wire_each_label_to_its_vertex_and_colour_the_edges():
+    G = ed.AutomorphismGroup.petersen()
+    H = BilabelledGraph("1|1'|2'|. ; 1-4, 2-4, 3-4", G.adjacency)  # a claw on three labels
+    picture = H._picture()
+    assert len(picture.nodes) == H.num_vertices == 4
+    assert len(set(picture.nodes)) == 4  # no two vertices drawn on one spot
+    assert len(picture.lines) == len(H.labels) == 3  # one wire per label
+    assert len(picture.edges) == len(H.edges) == 3
+    wired = {end for _, end in picture.lines}
+    centre = (set(picture.nodes) - wired).pop()  # the unlabelled vertex carries every edge
+    assert all(centre in edge for edge in picture.edges)
+    assert H.to_latex().count(r"\draw[very thick, blue]") == 3
+    # a vertex carrying labels of both rows sits between them, one of the top row above the middle
+    both = BilabelledGraph("1,1'", G.adjacency)._picture().nodes[0]
+    top = BilabelledGraph("1|1'", G.adjacency)._picture().nodes
+    assert both[1] == 0.5
+    assert sorted(y for _, y in top) == [0.3, 0.7]
