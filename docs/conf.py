@@ -26,6 +26,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).parent / "_ext"))
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "_inventories"))
 
 from make_inventories import SITES  # noqa: E402
+from sphinx_gallery.sorting import ExplicitOrder  # noqa: E402
 
 extensions = [
     "sphinx.ext.autodoc",
@@ -101,7 +102,18 @@ sphinx_gallery_conf = {
     "gallery_dirs": "auto_examples",
     # every script runs at build time except the multi-process one, which is shown only
     "filename_pattern": r"/(?!train_distributed)[^/]+\.py$",
-    "within_subsection_order": "FileNameSortKey",
+    # from first steps to the multi-process one
+    "within_subsection_order": ExplicitOrder(
+        [
+            "inspect_bases.py",
+            "train_triangle_density.py",
+            "train_inertia_tensor.py",
+            "train_oriented_volume.py",
+            "train_graph_diffusion.py",
+            "train_mixed_order.py",
+            "train_distributed.py",
+        ]
+    ),
     "download_all_examples": False,
     "remove_config_comments": True,
     "matplotlib_animations": False,

@@ -100,11 +100,12 @@ def _numpy() -> list[tuple[str, str, str]]:
 
 
 def _scipy() -> list[tuple[str, str, str]]:
-    return _generated(
+    entries = _generated(
         "reference/generated/",
         ["scipy.sparse.csr_matrix", "scipy.sparse.coo_matrix", "scipy.sparse.spmatrix"],
         role="py:class",
     )
+    return entries + _generated("reference/generated/", ["scipy.linalg.expm"])
 
 
 def _sympy() -> list[tuple[str, str, str]]:
