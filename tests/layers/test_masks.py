@@ -212,3 +212,16 @@ def test_from_pyg_matches_the_networkx_padding():
     assert torch.equal(mask, expected_mask)
     assert features.shape == (2, 5, 1)
     assert pyg.__version__
+
+
+def test_an_empty_sample_gets_zeros_except_the_bias_of_an_invariant_layer():
+    S = ed.SymmetricGroup()
+    mask = torch.tensor([[True, True, True], [False, False, False]])
+    x = torch.rand(2, 1, 3, 3)
+    invariant = ed.EquivariantLinear(S, 2, 0, 1, 2)
+    equivariant = ed.EquivariantLinear(S, 2, 1, 1, 2)
+    with torch.no_grad():
+        invariant.bias.fill_(1.5)
+        equivariant.bias.fill_(1.5)
+    torch.testing.assert_close(invariant(x, mask=mask)[1], torch.full((2,), 1.5))
+    assert not equivariant(x, mask=mask)[1].any()
