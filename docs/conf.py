@@ -120,6 +120,8 @@ sphinx_gallery_conf = {
     "image_scrapers": ("matplotlib",),
     "reset_modules": ("matplotlib",),
     "show_memory": False,
+    # the timing pages load scripts from CDNs: the site must work offline
+    "write_computation_times": False,
     "min_reported_time": 1,
     "abort_on_example_error": True,
 }

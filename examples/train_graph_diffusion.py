@@ -41,7 +41,7 @@ from equidiag.testing import equivariance_error
 parser = argparse.ArgumentParser(description="Learn heat diffusion on a torus grid.")
 parser.add_argument("--steps", type=int, default=1000, help="training steps per network")
 args = parser.parse_args([] if "ipykernel" in sys.modules else None)
-torch.manual_seed(0)
+_ = torch.manual_seed(0)  # (returns the generator: not worth printing)
 
 # %%
 # The graph and its symmetries

@@ -41,7 +41,7 @@ from equidiag.testing import equivariance_error
 parser = argparse.ArgumentParser(description="Train O(3) networks on inertia tensors.")
 parser.add_argument("--steps", type=int, default=800, help="training steps per network")
 args = parser.parse_args([] if "ipykernel" in sys.modules else None)
-torch.manual_seed(0)
+_ = torch.manual_seed(0)  # (returns the generator: not worth printing)
 POINTS = 8
 O3, SO3 = ed.OrthogonalGroup(3), ed.SpecialOrthogonalGroup(3)
 

@@ -42,7 +42,7 @@ import equidiag as ed
 parser = argparse.ArgumentParser(description="Train a mixed-order graph network.")
 parser.add_argument("--steps", type=int, default=800, help="training steps per network")
 args = parser.parse_args([] if "ipykernel" in sys.modules else None)
-torch.manual_seed(0)
+_ = torch.manual_seed(0)  # (returns the generator: not worth printing)
 N = 12  # vertices per graph
 
 # %%

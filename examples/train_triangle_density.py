@@ -40,7 +40,7 @@ from equidiag.testing import equivariance_error
 parser = argparse.ArgumentParser(description="Train an S_n graph network on triangle densities.")
 parser.add_argument("--steps", type=int, default=600, help="training steps")
 args = parser.parse_args([] if "ipykernel" in sys.modules else None)
-torch.manual_seed(0)
+_ = torch.manual_seed(0)  # (returns the generator: not worth printing)
 
 # %%
 # Data

@@ -258,7 +258,7 @@ class SpanningSet(Frozen, Sequence):
             The elements to draw (their panels keep their indices in the set); all of them by
             default.
         columns : int, optional
-            Panels per row; by default as many as fit in about 12 inches.
+            Panels per row; by default as many as fit in about 9 inches.
         max_panels : int
             The most panels drawn; more raise :class:`~equidiag.errors.SizeLimitError`.
 

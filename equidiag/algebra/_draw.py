@@ -226,8 +226,8 @@ _BOTTOM, _TOP = -0.3, 1.3
 #: room for a panel's title, for a figure's title, and between columns, in inches
 _TITLE, _SUPTITLE, _GAP = 0.25, 0.45, 0.3
 #: automatic columns keep a grid within this width, in inches
-_MAX_WIDTH = 12.0
-_FONT = 8
+_MAX_WIDTH = 9.0
+_FONT = 9
 _NEEDS_MATPLOTLIB = (
     "drawing needs matplotlib, an optional dependency: pip install matplotlib "
     "(or pip install equidiag[plot])"

@@ -991,11 +991,14 @@ class AutomorphismGroup(Group):
     graph : networkx.Graph
         A simple undirected graph with at least one vertex. Vertex ``i`` of ``R^n`` is the
         ``i``-th vertex of ``graph.nodes`` (their iteration order).
+    name : str, optional
+        A short name for ``repr``, pictures and the command line (the named constructors
+        set it, e.g. ``"petersen"``); default: the graph's own ``name`` or ``"graph"``.
 
     Attributes
     ----------
     degree : int
-        ``n``, the number of vertices.
+        ``n``, the number of vertices (always known: the graph fixes it).
     nodes : tuple
         The graph's vertices, in the order that numbers them.
     edges : tuple of (int, int)

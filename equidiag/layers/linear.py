@@ -73,12 +73,14 @@ class EquivariantLinear(nn.Module):
         model prices lowest at ``G``. ``"orbit"``, for ``S_n``, is the basis of Maron et al.
     normalize : {None, "mean"}
         ``"mean"`` replaces each sum over a free index by a mean, so weights transfer across n.
-    strategy : {"auto", "factored", "sparse", "dense", "gather"}
+    strategy : {"auto", "fused", "factored", "sparse", "dense", "gather"}
         Execution strategy of the plan: ``"factored"`` never forms the ``n^l x n^k`` matrices
         (``"sparse"`` is the same, with every constant factor applied through its nonzeros);
-        ``"dense"`` materialises the layer matrix (a reference, refused past the size limit);
-        ``"auto"`` uses ``"dense"`` when that matrix is tiny (at most ``2**18`` entries, see
-        ``equidiag.layers._execute``) and ``"factored"`` otherwise.
+        ``"fused"`` regroups that program into a few dense matrix products (fast at small
+        ``n``); ``"dense"`` materialises the layer matrix (a reference, refused past the size
+        limit); ``"gather"`` indexes the weights with an orbit basis's table of owners.
+        ``"auto"`` picks one at every call from ``n`` and the channel counts (the *Strategies*
+        section of the layers guide says how).
     init_degree : int, optional
         The ``n`` at which :meth:`reset_parameters` calibrates the variance when the group
         leaves ``n`` unspecified (default 8); ignored for a group of fixed degree.

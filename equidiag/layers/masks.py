@@ -204,6 +204,20 @@ def pad(tensors: Sequence[torch.Tensor], order: int) -> tuple[torch.Tensor, torc
 
     ``n`` is the largest ``m_b``; real nodes come first in each sample (a prefix mask).
 
+    Parameters
+    ----------
+    tensors : sequence of torch.Tensor
+        The samples, each ``(c,) + (m_b,) * order`` with the same ``c``.
+    order : int
+        The number of node axes (1 for node features, 2 for adjacency or edge features).
+
+    Returns
+    -------
+    x : torch.Tensor
+        ``(B, c) + (n,) * order``, zero at padded entries.
+    mask : torch.Tensor
+        ``(B, n)`` booleans, ``True`` at real nodes: pass it as ``layer(x, mask=mask)``.
+
     Raises
     ------
     ShapeError
@@ -216,6 +230,10 @@ def pad(tensors: Sequence[torch.Tensor], order: int) -> tuple[torch.Tensor, torc
     >>> x, mask = pad([torch.ones(1, 2, 2), torch.ones(1, 3, 3)], order=2)
     >>> x.shape, mask.tolist()
     (torch.Size([2, 1, 3, 3]), [[True, True, False], [True, True, True]])
+    >>> import equidiag as ed
+    >>> layer = ed.EquivariantLinear(ed.SymmetricGroup(), 2, 2, 1, 4, normalize="mean")
+    >>> layer(x, mask=mask).shape  # each sample as if alone; zeros at padded entries
+    torch.Size([2, 4, 3, 3])
     """
     tensors = list(tensors)
     if not tensors:
@@ -245,6 +263,20 @@ def unpad(x: torch.Tensor, mask: torch.Tensor, order: int) -> list[torch.Tensor]
     """Return each sample of a padded batch without its padded nodes (``pad``'s inverse).
 
     ``x`` is ``(B, c) + (n,) * order`` and ``mask`` ``(B, n)``; real nodes keep their order.
+
+    Parameters
+    ----------
+    x : torch.Tensor
+        A padded batch, ``(B, c) + (n,) * order``.
+    mask : torch.Tensor
+        ``(B, n)`` booleans, ``True`` at real nodes.
+    order : int
+        The number of node axes.
+
+    Returns
+    -------
+    list of torch.Tensor
+        One ``(c,) + (m_b,) * order`` tensor per sample.
 
     Examples
     --------
