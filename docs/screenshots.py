@@ -10,6 +10,8 @@ Needs Chromium (Debian: ``apt-get install chromium``) and the ``docs`` extra::
 
     python docs/screenshots.py                 # build, then photograph into docs/_build/screenshots
     python docs/screenshots.py --no-build      # photograph an existing build
+    python docs/screenshots.py --no-build --all-math   # and check the math of every page
+    python docs/screenshots.py --no-build --all-math   # also check the math of every page
 """
 
 from __future__ import annotations
@@ -58,19 +60,31 @@ def photograph(
     chromium: str, page: pathlib.Path, png: pathlib.Path, width: int, height: int
 ) -> str:
     """Save a screenshot of ``page`` to ``png`` and return the page's rendered DOM."""
-    url = page.as_uri()
     flags = [*CHROMIUM_FLAGS, f"--window-size={width},{height}"]
     subprocess.run(
-        [chromium, *flags, f"--screenshot={png}", url], check=True, capture_output=True, timeout=120
+        [chromium, *flags, f"--screenshot={png}", page.as_uri()],
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
+    return rendered_dom(chromium, page)
+
+
+def rendered_dom(chromium: str, page: pathlib.Path) -> str:
+    """Return the DOM of ``page`` after its scripts (MathJax) ran, offline."""
     dom = subprocess.run(
-        [chromium, *flags, "--dump-dom", url],
+        [chromium, *CHROMIUM_FLAGS, "--dump-dom", page.as_uri()],
         check=True,
         capture_output=True,
         text=True,
         timeout=120,
     )
     return dom.stdout
+
+
+def has_math(page: pathlib.Path) -> bool:
+    """Whether a built page contains formulas for MathJax."""
+    return "math notranslate" in page.read_text(encoding="utf-8")
 
 
 def math_report(dom: str) -> tuple[int, int]:
@@ -88,6 +102,9 @@ def main() -> int:
     parser.add_argument("--no-build", action="store_true", help="photograph an existing build")
     parser.add_argument("--width", type=int, default=1400)
     parser.add_argument("--height", type=int, default=1000)
+    parser.add_argument(
+        "--all-math", action="store_true", help="also check the math of every page that has some"
+    )
     args = parser.parse_args()
     chromium = find_chromium()
     if not args.no_build:
@@ -96,12 +113,21 @@ def main() -> int:
     failed = False
     for name, relative in PAGES.items():
         png = args.out / f"{name}.png"
-        typeset, raw = math_report(
-            photograph(chromium, args.html / relative, png, args.width, args.height)
-        )
-        has_math = "math notranslate" in (args.html / relative).read_text(encoding="utf-8")
-        failed |= has_math and (typeset == 0 or raw > 0)
+        dom = photograph(chromium, args.html / relative, png, args.width, args.height)
+        typeset, raw = math_report(dom)
+        failed |= has_math(args.html / relative) and (typeset == 0 or raw > 0)
         print(f"{png}: {typeset} formulas typeset, {raw} raw TeX delimiters left")
+    if args.all_math:
+        pages = [p for p in sorted(args.html.rglob("*.html")) if has_math(p)]
+        bad = []
+        for page in pages:
+            typeset, raw = math_report(rendered_dom(chromium, page))
+            if typeset == 0 or raw > 0:
+                bad.append(f"{page.relative_to(args.html)} ({typeset} typeset, {raw} raw)")
+        print(f"math typeset on {len(pages) - len(bad)} of the {len(pages)} pages with math")
+        for line in bad:
+            print(f"  not typeset: {line}")
+        failed |= bool(bad)
     return 1 if failed else 0
 
 
