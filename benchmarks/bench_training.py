@@ -1,6 +1,6 @@
 """Benchmark the sizes people train on: small n, large batches, forward+backward, eval, memory.
 
-Run:  python benchmarks/bench_training.py [--quick] [--device cpu|cuda] [--dtype float32|...]
+Run:  python benchmarks/bench_training.py [--quick] [--compile] [--device cpu|cuda] [--dtype ...]
 
 Every ratio is measured side by side in this process: each round times the layer and its
 baseline back to back (best of a few calls each) and divides; tables give the median ratio over
@@ -15,6 +15,8 @@ the rounds and its range [min, max]. 16 -> 16 channels.
   matrix (``to_dense_linear``), for S_4, the Brauer family, A_5 and Aut(Petersen).
 * ``memory``: peak memory of the 3 -> 3 layer, forward and forward+backward, over the bytes of
   input plus output (CPU: torch's profiler; CUDA: ``max_memory_allocated``).
+* ``--compile``: the ``train`` rows again with the layer under ``torch.compile(fullgraph=True)``
+  (compiled once per case, outside the timing; dynamo is reset between cases).
 """
 
 from __future__ import annotations
@@ -45,11 +47,15 @@ def side_by_side(ours, theirs, device, rounds: int) -> tuple[str, float]:
     return ratio_summary(ratios), statistics.median(times) * 1e3
 
 
-def train_row(k, n, batch, device, dtype, rounds) -> str:
+def train_row(k, n, batch, device, dtype, rounds, compiled=False) -> str:
     """Layer vs floor, forward (gradients recorded) and forward+backward."""
     layer = ed.EquivariantLinear(
         ed.SymmetricGroup(), k, k, C, C, bias=False, device=device, dtype=dtype
     )
+    module = layer
+    if compiled:
+        torch._dynamo.reset()
+        module = torch.compile(layer, fullgraph=True, dynamic=False)
     x = torch.randn((batch, C) + (n,) * k, device=device, dtype=dtype, requires_grad=True)
     outputs = 2 if k == 2 else 6
     floor_w = torch.randn(outputs * C, C, device=device, dtype=dtype, requires_grad=True)
@@ -64,8 +70,8 @@ def train_row(k, n, batch, device, dtype, rounds) -> str:
 
         return run
 
-    fwd, ms = side_by_side(lambda: layer(x), floor, device, rounds)
-    bwd, ms_both = side_by_side(both(lambda: layer(x)), both(floor), device, rounds)
+    fwd, ms = side_by_side(lambda: module(x), floor, device, rounds)
+    bwd, ms_both = side_by_side(both(lambda: module(x)), both(floor), device, rounds)
     return f"| {k}→{k} | {n} | {batch} | {ms:.3f} | {fwd} | {ms_both:.3f} | {bwd} |"
 
 
@@ -115,6 +121,9 @@ def peak_bytes(fn, device) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds and cases")
+    parser.add_argument(
+        "--compile", action="store_true", help="also time the train rows under torch.compile"
+    )
     args = setup(parser)
     device, dtype = torch.device(args.device), getattr(torch, args.dtype)
     rounds = 3 if args.quick else 7
@@ -126,6 +135,12 @@ def main() -> None:
         train = [(2, 8, 128), (2, 16, 128), (3, 16, 16)]
     for k, n, batch in train:
         print(train_row(k, n, batch, device, dtype, rounds), flush=True)
+    if args.compile:
+        print(f"\n## Training, compiled: layer / floor (median of {rounds} rounds)\n")
+        print("| k→l | n | batch | fwd (ms) | fwd / floor | fwd+bwd (ms) | fwd+bwd / floor |")
+        print("|---|---|---|---|---|---|---|")
+        for k, n, batch in train:
+            print(train_row(k, n, batch, device, dtype, rounds, compiled=True), flush=True)
     print(f"\n## Eval: layer / nn.Linear with the same matrix (median of {rounds} rounds)\n")
     print("| group | k→l | batch | layer (ms) | layer / nn.Linear |")
     print("|---|---|---|---|---|")

@@ -299,7 +299,10 @@ def _run_gather(plan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.Te
 def _run_auto(
     plan, x: torch.Tensor, weight: torch.Tensor, n: int, input_scales: torch.Tensor | None = None
 ) -> torch.Tensor:
-    """Dense for tiny matrices, factored otherwise (always factored for a symbolic ``n``).
+    """Pick a route per call (always factored for a symbolic ``n``: export, dynamic compile).
+
+    Dense for tiny matrices, else fused where the cost model prefers it (small ``n``), else
+    gather for large orbit bases, else factored.
 
     With ``input_scales``, only the fused or the factored route (the others have no inputs
     to scale).
