@@ -79,8 +79,9 @@ def check_mask(mask, x: torch.Tensor, order: int, group) -> int:
     if not (isinstance(group, SymmetricGroup) and group.degree is None):
         msg = (
             f"masks (batches of different sizes) need the size-agnostic SymmetricGroup(), got "
-            f"{group}: a group of fixed degree acts on exactly its n points, and for O(n), "
-            "SO(n) and Sp(n) the n axes are coordinates, not items that can be absent"
+            f"{group}: a group of fixed degree (S_n, A_n, Aut(G)) acts on exactly its n points, "
+            "and for O(n), SO(n) and Sp(n) the n axes are coordinates, not items that can be "
+            "absent"
         )
         raise EquidiagValueError(msg)
     if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
