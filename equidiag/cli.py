@@ -94,6 +94,9 @@ def parse_group(text: str, n: int | None = None) -> Group:
 
 def _elements(args: argparse.Namespace, group: Group) -> SpanningSet:
     """Return the spanning set or the basis that ``info`` and ``draw`` are asked about."""
+    if args.spanning and args.kind is not None:
+        msg = "--kind chooses a basis; a spanning set (--spanning) has no kind"
+        raise _UsageError(msg)
     if args.spanning:
         return spanning_set(group, args.in_order, args.out_order)
     return equivariant_basis(group, args.in_order, args.out_order, kind=args.kind)
@@ -321,6 +324,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             args = _parser().parse_args(argv)
         except SystemExit as done:  # --help and --version print, then stop
             return int(done.code or 0)
+        if sys.stdout is None:  # started with standard output closed
+            msg = "standard output is closed"
+            raise _UsageError(msg)
         args.run(args)
         sys.stdout.flush()
     except (EquidiagError, _UsageError) as err:
@@ -330,5 +336,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Python flushes stdout again at exit; point it at devnull so that does not fail
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    except OSError as err:  # e.g. a full disk under the redirected output
+        print(f"equidiag: error: cannot write the output: {err.strerror or err}", file=sys.stderr)
         return 1
     return 0

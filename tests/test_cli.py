@@ -159,3 +159,22 @@ def test_draw_without_matplotlib_is_a_clean_error(monkeypatch, tmp_path, capsys)
     err = capsys.readouterr().err
     assert err.startswith("equidiag: error: drawing needs matplotlib")
     assert err.count("\n") == 1
+
+
+def test_kind_with_spanning_is_a_one_line_error(capsys):
+    assert main(["info", "S3", "1", "1", "--kind", "orbit", "--spanning"]) == 2
+    assert "a spanning set (--spanning) has no kind" in capsys.readouterr().err
+
+
+def test_a_full_disk_is_a_one_line_error():
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "equidiag", "info", "S2", "1", "1"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    assert result.returncode == 1
+    assert result.stderr.startswith("equidiag: error: cannot write the output")
+    assert "Traceback" not in result.stderr

@@ -321,8 +321,17 @@ class SpanningSet(Frozen, Sequence):
         everything = range(len(self))
         if indices is None:
             return everything
+        if isinstance(indices, Integral) and not isinstance(indices, bool):
+            indices = [int(indices)]  # one panel
         if isinstance(indices, slice):
-            return everything[indices]
+            try:
+                return everything[indices]
+            except (TypeError, ValueError) as err:
+                msg = f"indices={indices!r} is not a valid slice: {err}"
+                raise EquidiagValueError(msg) from None
+        if isinstance(indices, str) or not isinstance(indices, Iterable):
+            msg = f"indices must be an index, a slice or a list of indices, got {indices!r}"
+            raise EquidiagValueError(msg)
         chosen: list[int] = []
         for index in indices:
             integer = isinstance(index, Integral) and not isinstance(index, bool)

@@ -134,8 +134,7 @@ def _place_head(
     """Return the ``ε`` node's place and its legs (one end from each list of ``choices``)."""
     edges = lines + [chord for arc in arcs for chord in _arc_segments(*arc)]
 
-    def legs_at(x: float) -> list[_Segment]:
-        node = (x, 0.5)
+    def legs_at(node: _Point) -> list[_Segment]:
         legs = [
             min(
                 ((end, node) for end in options),
@@ -143,18 +142,20 @@ def _place_head(
             )
             for options in choices
         ]
-        ends = [(x + 0.4, 0.5 + 0.2 * (i - (free - 1) / 2)) for i in range(free)]
+        x, y = node
+        ends = [(x + 0.4, y + 0.2 * (i - (free - 1) / 2)) for i in range(free)]
         return legs + [(node, end) for end in ends]
 
-    def cost(x: float) -> tuple:
-        legs = legs_at(x)
-        touching = sum(_distance((x, 0.5), line) < _CLEARANCE for line in lines)
+    def cost(node: _Point) -> tuple:
+        legs = legs_at(node)
+        touching = sum(_distance(node, edge) < _CLEARANCE for edge in edges)  # (arcs too)
         bad = sum(_bad(leg, lines) for leg in legs)
         crossings = sum(_cross(leg, e) for leg in legs for e in edges)
-        return touching + bad, crossings, sum(map(_len, legs)), -x
+        return touching + bad, crossings, abs(node[1] - 0.5), sum(map(_len, legs)), -node[0]
 
-    best = min((1 + 0.25 * i for i in range(4 * width - 3)), key=cost)
-    return (best, 0.5), legs_at(best)
+    places = [(1 + 0.25 * i, y) for i in range(4 * width - 3) for y in (0.5, 0.38, 0.62)]
+    best = min(places, key=cost)
+    return best, legs_at(best)
 
 
 def _len(segment: _Segment) -> float:
@@ -320,6 +321,7 @@ def draw_grid(
     count = max(1, len(panels))
     if columns is None:  # as many as fit, then balanced over the rows that takes
         columns = -(-count // -(-count // max(1, int(_MAX_WIDTH // (box[0] + _GAP)))))
+    columns = min(columns, count)  # (never empty columns)
     rows = -(-count // columns)
     used = columns * box[0] + (columns - 1) * _GAP
     header = _SUPTITLE if title else 0.0

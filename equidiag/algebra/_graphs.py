@@ -49,6 +49,7 @@ from ..errors import (
 from ._basis import _CLEAR_HOOKS
 from ._diagrams import PartitionDiagram, partition_diagrams
 from ._draw import PictureData, blocks_picture
+from ._draw import _distance as distance_to
 from ._element import (
     Composition,
     Element,
@@ -630,9 +631,34 @@ class BilabelledGraph(Element):
             while (x, y) in where:  # two vertices over the same place: step aside
                 x += 0.45
             where.append((x, y))
+        for _ in range(2):  # no vertex drawn on a line it is not on: move it the least
+            for v, (x, y) in enumerate(list(where)):
+                if self._crowding(rows, where) == 0:
+                    break
+                moves = [(dx, dy) for dx in (0, 0.25, -0.25) for dy in (0, 0.14, -0.14, 0.28)]
+                moves.sort(key=lambda m: abs(m[0]) + abs(m[1]))
+                options = [(x + dx, min(max(y + dy, 0.15), 0.85)) for dx, dy in moves]
+                where[v] = min(
+                    (o for o in options if o not in where[:v] + where[v + 1 :]),
+                    key=lambda o: self._crowding(rows, [*where[:v], o, *where[v + 1 :]]),
+                )
         wires = tuple((point, where[v]) for v, points in enumerate(rows) for point in points)
         edges = tuple((where[a], where[b]) for a, b in self.edges)
         return PictureData(l, k, (), wires, nodes=tuple(where), edges=edges)
+
+    def _crowding(self, rows, where) -> int:
+        """Count the vertices lying on a wire or an edge not their own (ambiguous pictures)."""
+        segments: list[tuple[tuple[int, ...], tuple]] = [
+            ((v,), (p, where[v])) for v, points in enumerate(rows) for p in points
+        ]
+        segments += [((a, b), (where[a], where[b])) for a, b in self.edges]
+        return sum(
+            any(
+                v not in owners and distance_to(point, segment) < 0.12
+                for owners, segment in segments
+            )
+            for v, point in enumerate(where)
+        )
 
     # -------------------------------------------------------------------- algebra
     def compose(self, other: BilabelledGraph) -> Composition:

@@ -205,3 +205,41 @@ def test_bilabelled_graphs_wire_each_label_to_its_vertex_and_colour_the_edges():
     top = BilabelledGraph("1|1'", G.adjacency)._picture().nodes
     assert both[1] == 0.5
     assert sorted(y for _, y in top) == [0.3, 0.7]
+
+
+@pytest.mark.parametrize(
+    ("graph", "k", "l"),
+    [(ed.AutomorphismGroup.cycle(5), 2, 2), (ed.AutomorphismGroup.path(4), 2, 1)],
+    ids=str,
+)
+def test_bilabelled_graph_pictures_are_unambiguous(graph, k, l):
+    # no vertex drawn on a wire or an edge that is not its own, and different graphs of one
+    # spanning set never draw alike (these sets once held such pairs: "1|2,1'|2' ; 1-3" and
+    # "1|2,1'|2' ; 1-2, 2-3" drew the same path)
+    from equidiag.algebra._draw import _distance
+
+    pictures = {}
+    for element in ed.spanning_set(graph, k, l):
+        if not isinstance(element, BilabelledGraph):
+            continue
+        picture = element._picture()
+        segments = picture.lines + picture.edges
+        for node in picture.nodes:
+            assert all(node in s or _distance(node, s) >= 0.1 for s in segments), element
+        assert picture not in pictures, (element, pictures.get(picture))
+        pictures[picture] = element
+
+
+def test_one_index_and_more_columns_than_panels():
+    basis = ed.equivariant_basis(ed.SymmetricGroup(3), 1, 1)
+    fig = basis.draw(indices=1)
+    assert [ax.get_title() for ax in fig.axes] == ["1: 1|1'"]
+    plt.close(fig)
+    wide = basis.draw(columns=1000)  # as wide as its two panels, not a thousand columns
+    assert len(wide.axes) == 2
+    assert wide.get_size_inches()[0] < 10
+    plt.close(wide)
+    with pytest.raises(EquidiagValueError, match="not a valid slice"):
+        basis.draw(indices=slice(None, None, 0))
+    with pytest.raises(EquidiagValueError, match="an index, a slice or a list"):
+        basis.draw(indices="01")
