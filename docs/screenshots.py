@@ -11,7 +11,6 @@ Needs Chromium (Debian: ``apt-get install chromium``) and the ``docs`` extra::
     python docs/screenshots.py                 # build, then photograph into docs/_build/screenshots
     python docs/screenshots.py --no-build      # photograph an existing build
     python docs/screenshots.py --no-build --all-math   # and check the math of every page
-    python docs/screenshots.py --no-build --all-math   # also check the math of every page
 """
 
 from __future__ import annotations
@@ -90,7 +89,7 @@ def has_math(page: pathlib.Path) -> bool:
 def math_report(dom: str) -> tuple[int, int]:
     """Return (typeset formulas, raw TeX delimiters left) in a rendered page."""
     typeset = dom.count("<mjx-container")
-    text = re.sub(r"<(script|style)\b.*?</\1>", "", dom, flags=re.DOTALL)
+    text = re.sub(r"<(script|style|pre)\b.*?</\1>", "", dom, flags=re.DOTALL)  # (code may say \()
     raw = len(re.findall(r"\\\(|\\\[", text))
     return typeset, raw
 

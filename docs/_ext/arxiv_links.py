@@ -9,10 +9,19 @@ from __future__ import annotations
 import re
 
 PLAIN = re.compile(r"(?<![`/\w])arXiv:(\d{4}\.\d{4,5})(v\d+)?")
+#: inline literals and roles, left as they are
+LITERAL = re.compile(r"(``.+?``|`[^`]+`)")
 
 
 def _link(text: str) -> str:
-    return PLAIN.sub(lambda m: f":arxiv:`{m.group(1)}{m.group(2) or ''}`", text)
+    """Link the plain ids of a line of prose, outside its inline literals; code is left alone."""
+    if text.lstrip().startswith((">>>", "...")):
+        return text
+    pieces = LITERAL.split(text)  # odd pieces are literals
+    return "".join(
+        piece if i % 2 else PLAIN.sub(lambda m: f":arxiv:`{m.group(1)}{m.group(2) or ''}`", piece)
+        for i, piece in enumerate(pieces)
+    )
 
 
 def _docstring(app, what, name, obj, options, lines) -> None:

@@ -29,6 +29,11 @@ def _bundle() -> pathlib.Path:
     raise ExtensionError(msg)
 
 
+def _check_bundle(app) -> None:
+    if app.builder.format == "html":
+        _bundle()  # fail early, with the install hint (other builders do not need MathJax)
+
+
 def _copy_bundle(app, exception) -> None:
     if exception is None and app.builder.format == "html":
         target = pathlib.Path(app.outdir, "_static", "mathjax")
@@ -37,7 +42,7 @@ def _copy_bundle(app, exception) -> None:
 
 
 def setup(app):
-    _bundle()  # fail early, with the install hint
     app.config.mathjax_path = f"mathjax/{BUNDLE}"
+    app.connect("builder-inited", _check_bundle)
     app.connect("build-finished", _copy_bundle)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -155,13 +155,19 @@ def _torch() -> list[tuple[str, str, str]]:
             "torch.nn.ModuleList",
             "torch.nn.parallel.DistributedDataParallel",
             "torch.Generator",
-            "torch.sparse.mm",
         ],
         role="py:class",
     )
     entries += _generated(
         "generated/",
-        ["torch.compile", "torch.einsum", "torch.manual_seed", "torch.randn", "torch.no_grad"],
+        [
+            "torch.compile",
+            "torch.einsum",
+            "torch.manual_seed",
+            "torch.randn",
+            "torch.no_grad",
+            "torch.sparse.mm",
+        ],
     )
     entries += [
         # autodoc names a base class by its defining module
