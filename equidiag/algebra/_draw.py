@@ -317,7 +317,8 @@ def draw_grid(
     extents = [_extent(p) for p in panels if isinstance(p, PictureData)] or [(0.0, 3.0)]
     left, right = min(x for x, _ in extents), max(x for _, x in extents)
     box = (_UNIT * (right - left), _UNIT * (_TOP - _BOTTOM))  # one picture, in inches
-    band = _TITLE if titles else 0.0
+    titles = [_fit(text, box[0] + _GAP) for text in titles]
+    band = _TITLE * max((text.count("\n") + 1 for text in titles), default=0)
     count = max(1, len(panels))
     if columns is None:  # as many as fit, then balanced over the rows that takes
         columns = -(-count // -(-count // max(1, int(_MAX_WIDTH // (box[0] + _GAP)))))
@@ -359,7 +360,7 @@ def draw_grid(
             ax.text(0.5, 0.5, panel, ha="center", va="center", fontsize=_FONT, wrap=True)
             ax.axis("off")
         if i < len(titles):
-            ax.set_title(_fit(titles[i], box[0] + _GAP), fontsize=_FONT, pad=3)
+            ax.set_title(titles[i], fontsize=_FONT, pad=3)
     for ax in axes[len(panels) :]:
         ax.remove()
     return figure
@@ -371,9 +372,18 @@ def _text_width(text: str, fontsize: float) -> float:
 
 
 def _fit(text: str, width: float) -> str:
-    """Shorten a title to about ``width`` inches."""
+    """Fit a title to about ``width`` inches: on two lines (broken at a space), else shortened.
+
+    Titles are what tells apart elements drawn alike (orbits with one equality pattern), so
+    a second line is preferred to cutting them.
+    """
     most = max(4, int(width / _text_width("x", _FONT)))
-    return text if len(text) <= most else text[: most - 1] + "…"
+    if len(text) <= most:
+        return text
+    cut = text.rfind(" ", 0, most + 1)
+    if cut > 0 and len(text) - cut - 1 <= most:
+        return text[:cut] + "\n" + text[cut + 1 :]
+    return text[: most - 1] + "…"
 
 
 def repr_svg(

@@ -243,3 +243,12 @@ def test_one_index_and_more_columns_than_panels():
         basis.draw(indices=slice(None, None, 0))
     with pytest.raises(EquidiagValueError, match="an index, a slice or a list"):
         basis.draw(indices="01")
+
+
+def test_titles_of_orbits_drawn_alike_are_wrapped_not_cut():
+    # orbits with one equality pattern draw alike: the title must name each in full
+    basis = ed.equivariant_basis(ed.AutomorphismGroup.cycle(5), 1, 1, kind="orbit")
+    fig = basis.draw()
+    titles = [ax.get_title().replace("\n", " ") for ax in fig.axes]
+    plt.close(fig)
+    assert titles == [f"{i}: {element}" for i, element in enumerate(basis)]
