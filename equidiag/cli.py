@@ -38,6 +38,7 @@ from .algebra import (
     spanning_set,
 )
 from .algebra._basis import MAX_PANELS
+from .algebra._draw import draw_grid
 from .algebra._groups import GROUP_NAMES, Group
 from .errors import EquidiagError, EquidiagValueError
 from .testing import equivariance_error
@@ -136,19 +137,20 @@ def _draw(args: argparse.Namespace) -> None:
             f"{args.max_panels}; pass --max-panels {len(elements)} to draw them all"
         )
         raise EquidiagValueError(msg)
-    try:
-        figure = elements.draw(columns=args.columns, max_panels=args.max_panels)
+    try:  # a plain figure, not pyplot's: no display backend involved, nothing left open
+        figure = draw_grid(
+            *elements._panels(range(len(elements))),
+            columns=args.columns,
+            title=elements._heading(),
+            managed=False,
+        )
     except ImportError as err:
         raise _UsageError(str(err)) from None
-    from matplotlib import pyplot
-
     try:
         figure.savefig(path, dpi=150)
     except OSError as err:
         msg = f"cannot write --output {args.output!r}: {err.strerror or err}"
         raise EquidiagValueError(msg) from None
-    finally:
-        pyplot.close(figure)
     print(f"wrote {path}")
 
 
