@@ -105,18 +105,29 @@ class PermutationMix:
 
 @dataclass(frozen=True, eq=False)
 class CoefficientTable:
-    """The element-to-network coefficients, as nonzeros ``(elements, networks, values)``."""
+    """The element-to-network coefficients, as nonzeros ``(elements, networks, values)``.
 
-    coefficients: sp.csr_matrix
+    The nonzeros are kept as Python tuples, so that torch.compile can build the tensors in the
+    graph (it cannot trace scipy).
+    """
+
+    elements: tuple[int, ...]
+    networks: tuple[int, ...]
+    values: tuple[float, ...]
     traced = True
+
+    @classmethod
+    def from_matrix(cls, coefficients: sp.csr_matrix) -> CoefficientTable:
+        """Return the table of a sparse ``(elements, networks)`` coefficient matrix."""
+        coo = coefficients.tocoo()
+        return cls(tuple(coo.row.tolist()), tuple(coo.col.tolist()), tuple(coo.data.tolist()))
 
     def constants(self, n: None, device, dtype) -> tuple[torch.Tensor, ...]:
         """Return the nonzeros of the coefficient matrix (n-independent)."""
-        coo = self.coefficients.tocoo()
         return (
-            torch.tensor(coo.row.tolist(), dtype=torch.int64, device=device),
-            torch.tensor(coo.col.tolist(), dtype=torch.int64, device=device),
-            torch.tensor(coo.data.tolist(), dtype=dtype, device=device),
+            torch.tensor(self.elements, dtype=torch.int64, device=device),
+            torch.tensor(self.networks, dtype=torch.int64, device=device),
+            torch.tensor(self.values, dtype=dtype, device=device),
         )
 
 
@@ -320,7 +331,9 @@ class ContractionPlan:
         is_identity = coefficients.shape[0] == coefficients.shape[1] == coefficients.nnz and bool(
             (coefficients.diagonal() == 1).all()
         )
-        set_("coefficient_table", None if is_identity else CoefficientTable(coefficients))
+        set_(
+            "coefficient_table", None if is_identity else CoefficientTable.from_matrix(coefficients)
+        )
         set_("mean_scale", MeanScale(summed) if normalize == "mean" else None)
         set_("dense_matrices", DenseMatrices(networks, in_order, out_order))
         set_("orbit_table", OrbitTable(networks, in_order, out_order))

@@ -87,6 +87,16 @@ def _subscripts(letters: tuple[int, ...]) -> str:
     return "".join(_CHARS[a] for a in letters)
 
 
+@torch.compiler.assume_constant_result
+def _choose_sparse(contraction: Contraction, n: int, force: bool) -> bool:
+    """``contraction.is_sparse(n, force)``; under torch.compile, decided once while tracing.
+
+    The decision reads the factors' nonzero counts, which may need numpy or networkx (an
+    orbit's size): the compiler runs it eagerly and keeps the answer as a constant.
+    """
+    return contraction.is_sparse(n, force)
+
+
 class Contraction(Frozen):
     """Contract the trailing axes of ``t`` (lettered ``source``) with factors, into ``target``.
 
@@ -194,7 +204,7 @@ class Contraction(Frozen):
         The operand, the factors' joint nonzeros (an upper bound: the product of their
         counts) times the passing axes, and the zero-filled result.
         """
-        nnz = math.prod(f.kind.nnz(n, len(f.letters)) for f in self.factors)
+        nnz = math.prod([f.kind.nnz(n, len(f.letters)) for f in self.factors])  # (compile)
         written = len(self.target) - self.passing
         return n ** len(set(self.source)) + nnz * n**self.passing + n ** (written + self.passing)
 
@@ -236,7 +246,7 @@ class Contraction(Frozen):
         """Return the contraction of ``t`` (``(B, C) + (n,) * len(source)``)."""
         if not self.has_factors:  # diagonals and sums only
             return torch.einsum(self.dense_equation, t)
-        sparse = self.is_sparse(n, plan.sparse_factors)
+        sparse = _choose_sparse(self, n, plan.sparse_factors)
         if tracing() and not sparse:  # torch.compile / export: build the factors in the graph
             built = [f.kind.dense_torch(n, len(f.letters), t.device, t.dtype) for f in self.factors]
             if not all(factor is not None for factor in built):

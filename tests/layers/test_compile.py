@@ -22,10 +22,13 @@ SCRIPT = textwrap.dedent(
     import torch
     import equidiag as ed
 
-    group, k, l, strategies = eval(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
+    group, k, l, basis = eval(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), eval(sys.argv[4])
+    strategies = sys.argv[5:]
     sizes = (group.degree,) if group.degree else (5, 7, 6)
     for strategy in strategies:
-        layer = ed.EquivariantLinear(group, k, l, 3, 4, strategy=strategy, normalize="mean")
+        layer = ed.EquivariantLinear(
+            group, k, l, 3, 4, basis=basis, strategy=strategy, normalize="mean"
+        )
         for fullgraph, dynamic in ((True, True), (False, None)):
             compiled = torch.compile(layer, fullgraph=fullgraph, dynamic=dynamic)
             for n in sizes:
@@ -43,26 +46,35 @@ SCRIPT = textwrap.dedent(
 )
 
 CASES = [
-    ("ed.SymmetricGroup()", 2, 2, "factored"),
-    ("ed.SymmetricGroup()", 2, 2, "auto"),
-    ("ed.SymmetricGroup()", 2, 2, "fused"),  # a symbolic n: runs the factored program
-    ("ed.SymmetricGroup(5)", 3, 3, "fused"),  # a fixed n: the fused products in the graph
-    ("ed.SymmetricGroup()", 1, 2, "dense"),
-    ("ed.SymmetricGroup()", 1, 2, "sparse"),
-    ("ed.OrthogonalGroup()", 3, 1, "factored"),
-    ("ed.SpecialOrthogonalGroup(3)", 2, 3, "factored"),
-    ("ed.SpecialOrthogonalGroup(3)", 2, 3, "sparse"),
-    ("ed.SpecialOrthogonalGroup(3)", 2, 1, "dense"),
-    ("ed.SymplecticGroup(4)", 2, 2, "sparse"),
+    ("ed.SymmetricGroup()", 2, 2, "factored", None),
+    ("ed.SymmetricGroup()", 2, 2, "auto", None),
+    ("ed.SymmetricGroup()", 2, 2, "fused", None),  # a symbolic n: runs the factored program
+    ("ed.SymmetricGroup(5)", 3, 3, "fused", None),  # a fixed n: the fused products in the graph
+    ("ed.SymmetricGroup()", 1, 2, "dense", None),
+    ("ed.SymmetricGroup()", 1, 2, "sparse", None),
+    ("ed.OrthogonalGroup()", 3, 1, "factored", None),
+    ("ed.SpecialOrthogonalGroup(3)", 2, 3, "factored", None),
+    ("ed.SpecialOrthogonalGroup(3)", 2, 3, "sparse", None),
+    ("ed.SpecialOrthogonalGroup(3)", 2, 1, "dense", None),
+    ("ed.SymplecticGroup(4)", 2, 2, "sparse", None),
+    # orbit bases (their element-to-network table is built in the graph) and factors whose
+    # nonzero counts need networkx (the sparse-or-dense choice is a constant while tracing)
+    ("ed.SymmetricGroup()", 1, 1, "auto", "orbit"),
+    ("ed.AlternatingGroup(4)", 1, 2, "auto", "orbit"),
+    ("ed.AutomorphismGroup.cycle(64)", 1, 1, "factored", "orbit"),
 ]
 
 
 @pytest.mark.parametrize(
-    ("group", "k", "l", "strategy"), CASES, ids=[f"{g}-{k}to{l}-{s}" for g, k, l, s in CASES]
+    ("group", "k", "l", "strategy", "basis"),
+    CASES,
+    ids=[f"{g}-{k}to{l}-{s}-{b or 'default'}" for g, k, l, s, b in CASES],
 )
-def test_compile_matches_eager_forward_and_backward_in_a_fresh_process(group, k, l, strategy):
+def test_compile_matches_eager_forward_and_backward_in_a_fresh_process(
+    group, k, l, strategy, basis
+):
     result = subprocess.run(
-        [sys.executable, "-c", SCRIPT, group, str(k), str(l), strategy],
+        [sys.executable, "-c", SCRIPT, group, str(k), str(l), repr(basis), strategy],
         capture_output=True,
         text=True,
         timeout=600,
