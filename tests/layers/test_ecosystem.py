@@ -41,12 +41,16 @@ EXPORT = textwrap.dedent(
 
     warnings.simplefilter("ignore")
     cases = [
-        (ed.SymmetricGroup(), 2, 2),
-        (ed.SpecialOrthogonalGroup(3), 2, 1),
-        (ed.SymplecticGroup(4), 2, 2),
+        (ed.SymmetricGroup(), 2, 2, None),
+        (ed.SpecialOrthogonalGroup(3), 2, 1, None),
+        (ed.SymplecticGroup(4), 2, 2, None),
+        (ed.AlternatingGroup(4), 2, 2, None),  # jellyfish: epsilon factors
+        (ed.AlternatingGroup(4), 1, 2, "orbit"),
+        (ed.AutomorphismGroup.cycle(6), 1, 2, "orbit"),
+        (ed.AutomorphismGroup.cycle(6), 1, 1, "graph"),
     ]
-    for group, k, l in cases:
-        layer = ed.EquivariantLinear(group, k, l, 3, 4)
+    for group, k, l, basis in cases:
+        layer = ed.EquivariantLinear(group, k, l, 3, 4, basis=basis)
         x = torch.randn((2, 3) + (group.degree or 5,) * k)
         if group.degree:
             shapes = None
