@@ -61,6 +61,7 @@ CASES = [
     # nonzero counts need networkx (the sparse-or-dense choice is a constant while tracing)
     ("ed.SymmetricGroup()", 1, 1, "auto", "orbit"),
     ("ed.AlternatingGroup(4)", 1, 2, "auto", "orbit"),
+    ("ed.AlternatingGroup(4)", 2, 1, "auto", None),  # jellyfish: epsilon factors
     ("ed.AutomorphismGroup.cycle(64)", 1, 1, "factored", "orbit"),
 ]
 
