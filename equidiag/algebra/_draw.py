@@ -5,8 +5,8 @@ The layout follows the vertex convention of the package: top vertices ``1..l`` (
 same row are joined by arcs that bend into the picture, and a block meeting both rows is joined
 by one straight edge between its leftmost top and leftmost bottom vertex. The free vertices of a
 Levi-Civita diagram, and the blocks of a jellyfish (its tentacles), are joined to an ``ε`` node
-(the head) halfway between the rows, placed clear of the straight edges and where its legs
-cross the fewest edges; a jellyfish's free tentacle ends loose. A negative sign is printed in
+(the head) between the rows (halfway where it can), placed clear of the edges and arcs and
+where its legs cross the fewest edges; a jellyfish's free tentacle ends loose. A negative sign is printed in
 front, and for an orbit basis element the underlying diagram is drawn and labelled ``X``.
 
 Elements produce a :class:`PictureData` (``Element._picture``); the functions here only render
@@ -80,9 +80,9 @@ def blocks_picture(
     straight edge between its leftmost top and leftmost bottom vertex. An ``ε`` node is joined
     to each of ``epsilon_legs`` (a jellyfish's head to one vertex of each block, in tentacle
     order), or to another vertex of the same block (they are all connected), and has
-    ``epsilon_free`` tentacles ending loose to its right. The node sits halfway between the
-    rows, where it touches no straight edge, its legs cross the fewest edges, and they are
-    shortest.
+    ``epsilon_free`` tentacles ending loose to its right. The node sits between the rows
+    (halfway, or a little above or below), where it touches no edge or arc, its legs cross the
+    fewest edges, and they are shortest.
     """
     l = out_order
     arcs, lines = [], []
@@ -104,7 +104,7 @@ def blocks_picture(
 
 _Point = tuple[float, float]
 _Segment = tuple[_Point, _Point]
-#: how close (in vertex spacings) the ``ε`` node may come to a straight edge
+#: how close (in vertex spacings) the ``ε`` node may come to an edge or an arc
 _CLEARANCE = 0.3
 
 

@@ -473,6 +473,13 @@ class GraphOrbitElement(Element):
 _EDGE = re.compile(r"^\s*(\d+)\s*-\s*(\d+)\s*$")
 
 
+#: where a crowded vertex of a bilabelled graph's picture may move, nearest first
+_NUDGES = sorted(
+    ((dx, dy) for dx in (0, 0.25, -0.25) for dy in (0, 0.14, -0.14, 0.28)),
+    key=lambda move: abs(move[0]) + abs(move[1]),
+)
+
+
 class BilabelledGraph(Element):
     """A ``(k, l)``-bilabelled graph ``H``, read against the adjacency matrix of a graph ``G``.
 
@@ -635,9 +642,7 @@ class BilabelledGraph(Element):
             for v, (x, y) in enumerate(list(where)):
                 if self._crowding(rows, where) == 0:
                     break
-                moves = [(dx, dy) for dx in (0, 0.25, -0.25) for dy in (0, 0.14, -0.14, 0.28)]
-                moves.sort(key=lambda m: abs(m[0]) + abs(m[1]))
-                options = [(x + dx, min(max(y + dy, 0.15), 0.85)) for dx, dy in moves]
+                options = [(x + dx, min(max(y + dy, 0.15), 0.85)) for dx, dy in _NUDGES]
                 where[v] = min(
                     (o for o in options if o not in where[:v] + where[v + 1 :]),
                     key=lambda o: self._crowding(rows, [*where[:v], o, *where[v + 1 :]]),
