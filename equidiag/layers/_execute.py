@@ -32,6 +32,7 @@ import torch
 from ..errors import EquidiagValueError, check_size, size_limit, tracing
 from ._fused import add_permutations, prefer_fused, run_fused
 from ._steps import DiagonalWrites, Embedding, Reduction
+from ._weights import SampleWeights, channel_shape, mix, weight_blocks
 
 __all__ = [
     "AUTO_DENSE_ENTRIES",
@@ -173,60 +174,44 @@ class _OutputStage(torch.autograd.Function):
         return _OutputStage.forward(ctx.plan, ctx.n, ctx.shape, *tangents)
 
 
-def _mix(weight: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
-    """Mix channels, ``(c_out, c_in) x (B, c_in, N) -> (B, c_out, N)``, as a batched product.
-
-    (``torch.matmul`` would fold the batch into rows and copy both operands.)
-    """
-    return torch.bmm(weight.expand(u.shape[0], -1, -1), u)
-
-
-def _mix_all(plan, us: Sequence[torch.Tensor], weight: torch.Tensor) -> list[torch.Tensor]:
+def _mix_all(
+    plan, us: Sequence[torch.Tensor], weight: torch.Tensor | SampleWeights
+) -> list[torch.Tensor]:
     """Channel-mix every output step: one product per shared input, or per concatenation."""
-    c_out, c_in = weight.shape[1], weight.shape[2]
+    c_out, _ = channel_shape(weight)
     mixed: list = [None] * len(plan.output_steps)
     for group in plan.stacked_mixes:
-        nets = plan.constants(group, None, weight.device, torch.int64)
-        z = _mix(weight[nets].reshape(len(group.step_ids) * c_out, c_in), us[group.input_index])
+        nets = plan.constants(group, None, us[0].device, torch.int64)
+        z = mix(weight_blocks(weight, nets, len(group.step_ids), 1), us[group.input_index])
         # split, not slicing: its backward is one concatenation, not a zero-filled copy per slice
         for s, piece in zip(group.step_ids, z.split(c_out, dim=1)):
             mixed[s] = piece
     for group in plan.concatenated_mixes:
-        nets = plan.constants(group, None, weight.device, torch.int64)
-        stacked = weight[nets].transpose(0, 1).reshape(c_out, len(group.networks) * c_in)
-        mixed[group.step_id] = _mix(stacked, torch.cat([us[i] for i in group.inputs], dim=1))
+        nets = plan.constants(group, None, us[0].device, torch.int64)
+        stacked = weight_blocks(weight, nets, 1, len(group.networks))
+        mixed[group.step_id] = mix(stacked, torch.cat([us[i] for i in group.inputs], dim=1))
     return mixed
 
 
-def scale_inputs(us: Sequence[torch.Tensor], scales: torch.Tensor | None) -> list:
-    """Multiply input reduction ``i`` of each sample by ``scales[b, i]`` (None: unchanged).
-
-    Masked batches with ``normalize="mean"`` use it, where an element's scale is its input
-    reduction's (:mod:`equidiag.layers.masks`).
-    """
-    if scales is None:
-        return list(us)
-    return [u * scales[:, i, None, None] for i, u in enumerate(us)]
-
-
 def _run_factored(
-    plan, x: torch.Tensor, weight: torch.Tensor, n: int, input_scales: torch.Tensor | None = None
+    plan, x: torch.Tensor, weight: torch.Tensor | SampleWeights, n: int
 ) -> torch.Tensor:
     """Run the shared three-step program; ``x`` is ``(B, c_in) + (n,)*k``.
 
-    ``input_scales`` (``(B, input steps)``) scales each input reduction per sample.
+    ``weight`` is per network, shared or per sample
+    (:class:`~equidiag.layers._weights.SampleWeights`).
     """
-    shape = (x.shape[0], weight.shape[1]) + (n,) * plan.out_order
+    shape = (x.shape[0], channel_shape(weight)[0]) + (n,) * plan.out_order
     if not plan.output_steps:  # a zero-dimensional space: the zero map (kept in the graph)
         return x.new_zeros(shape) + 0 * weight.sum()
     if not plan.staged_steps:  # permutation terms only
         return add_permutations(plan, x.new_zeros(shape), x, weight, n)
     if tracing():  # torch.compile: plain operations, whose backward the compiler derives
         us = reduce_all(plan, [s.reduction for s in plan.input_steps], x, n)
-        zs = _mix_all(plan, scale_inputs(us, input_scales), weight)
+        zs = _mix_all(plan, us, weight)
         out = embed_all(plan, [s.embedding for s in plan.output_steps], zs, shape, n)
     else:
-        us = scale_inputs(_InputStage.apply(x, plan, n), input_scales)
+        us = _InputStage.apply(x, plan, n)
         out = _OutputStage.apply(plan, n, shape, *_mix_all(plan, us, weight))
     return add_permutations(plan, out, x, weight, n)
 
@@ -296,21 +281,12 @@ def _run_gather(plan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.Te
     return out.reshape((x.shape[0], weight.shape[1]) + (n,) * plan.out_order)
 
 
-def _run_auto(
-    plan, x: torch.Tensor, weight: torch.Tensor, n: int, input_scales: torch.Tensor | None = None
-) -> torch.Tensor:
+def _run_auto(plan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.Tensor:
     """Pick a route per call (always factored for a symbolic ``n``: export, dynamic compile).
 
     Dense for tiny matrices, else fused where the cost model prefers it (small ``n``), else
     gather for large orbit bases, else factored.
-
-    With ``input_scales``, only the fused or the factored route (the others have no inputs
-    to scale).
     """
-    if input_scales is not None:
-        if prefer_fused(plan, n, weight.shape[2], weight.shape[1], x.shape[0]):
-            return run_fused(plan, x, weight, n, input_scales)
-        return _run_factored(plan, x, weight, n, input_scales)
     if isinstance(n, torch.SymInt) or (tracing() and not plan.dense_matrices.traced):
         # torch.export / compile: no branch on a symbolic n, and no numpy-built dense factors
         return _run_factored(plan, x, weight, n)
@@ -327,6 +303,21 @@ def _run_auto(
     ):
         return _run_gather(plan, x, weight, n)
     return _run_factored(plan, x, weight, n)
+
+
+def mixing_route(plan, x: torch.Tensor, weight: torch.Tensor | SampleWeights, n: int) -> Callable:
+    """Return the route that runs per-sample weights: fused or factored (see the module).
+
+    ``plan.strategy`` if it is one of them (``"sparse"`` runs the factored program), the cost
+    model's choice for ``"auto"``, else (``"dense"`` and ``"gather"`` build one matrix for the
+    whole batch) the factored program.
+    """
+    c_out, c_in = channel_shape(weight)
+    if plan.strategy == "fused" or (
+        plan.strategy == "auto" and prefer_fused(plan, n, c_in, c_out, x.shape[0])
+    ):
+        return run_fused
+    return _run_factored
 
 
 PLAN_STRATEGIES: dict[str, Callable] = {

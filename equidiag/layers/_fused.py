@@ -32,6 +32,7 @@ import torch
 from ..algebra._basis import _CLEAR_HOOKS
 from ..errors import tracing
 from ._steps import Embedding, Reduction, outside_builder
+from ._weights import SampleWeights, channel_shape, mix, weight_blocks, with_zero_network
 
 __all__ = [
     "FUSED_ADVANTAGE",
@@ -213,12 +214,10 @@ _decide_cached = functools.lru_cache(maxsize=1024)(_decide)
 _CLEAR_HOOKS.append(_decide_cached.cache_clear)
 
 
-def run_fused(
-    plan, x: torch.Tensor, weight: torch.Tensor, n: int, input_scales: torch.Tensor | None = None
-) -> torch.Tensor:
+def run_fused(plan, x: torch.Tensor, weight: torch.Tensor | SampleWeights, n: int) -> torch.Tensor:
     """Run ``plan`` on ``x`` (``(B, c_in) + (n,) * k``) with per-network weights, fused.
 
-    ``input_scales`` (``(B, input steps)``) scales each input reduction per sample.
+    ``weight`` is shared, or per sample (:class:`~equidiag.layers._weights.SampleWeights`).
 
     Under torch.compile, plans with constant factors (whose matrices are built outside the
     graph, at a fixed ``n`` only) run the factored program instead (the same map).
@@ -227,23 +226,18 @@ def run_fused(
         # (a zero map stays in the autograd graph the factored way)
         from ._execute import PLAN_STRATEGIES
 
-        return PLAN_STRATEGIES["factored"](plan, x, weight, n, input_scales)
+        return PLAN_STRATEGIES["factored"](plan, x, weight, n)
     k, l = plan.in_order, plan.out_order
-    batch, c_out, c_in = x.shape[0], weight.shape[1], weight.shape[2]
+    batch, (c_out, c_in) = x.shape[0], channel_shape(weight)
     layout = plan.fused_layout
     flat = x.reshape(batch, c_in, n**k)
-    padded = torch.cat([weight, weight.new_zeros((1, c_out, c_in))])  # (the zero block)
+    padded = with_zero_network(weight)  # (the index of an empty block)
     pieces = []
     for group in layout.groups:
         reductions, _, table = plan.constants(group, n, x.device, x.dtype)
         outs, ins, size = len(group.embeddings), len(group.reductions), n**group.width
-        u = flat @ reductions
-        if input_scales is not None:  # (B, c_in, ins * size), one scale per input and sample
-            factors = input_scales[:, list(group.inputs)]
-            u = (u.reshape(batch, c_in, ins, size) * factors[:, None, :, None]).reshape(u.shape)
-        u = u.reshape(batch, c_in * ins, size)
-        block = padded[table].reshape(outs, ins, c_out, c_in).permute(2, 0, 3, 1)
-        z = torch.bmm(block.reshape(1, c_out * outs, c_in * ins).expand(batch, -1, -1), u)
+        u = (flat @ reductions).reshape(batch, c_in * ins, size)
+        z = mix(weight_blocks(padded, table, outs, ins, channels_first=True), u)
         pieces.append(z.reshape(batch, c_out, outs * size))
     if pieces:
         embeddings = plan.constants(layout, n, x.device, x.dtype)
@@ -253,30 +247,30 @@ def run_fused(
     return add_permutations(plan, out.reshape((batch, c_out) + (n,) * l), x, weight, n)
 
 
-def add_permutations(plan, out: torch.Tensor, x: torch.Tensor, weight: torch.Tensor, n: int):
+def add_permutations(
+    plan, out: torch.Tensor, x: torch.Tensor, weight: torch.Tensor | SampleWeights, n: int
+):
     """Return ``out`` plus the plan's permutation terms, mixed and added as permuted views.
 
     Two terms, or up to :data:`STACKED_PERMUTATION_ENTRIES` entries of terms, are mixed by one
     product with stacked weights; more, :data:`PERMUTATION_CHUNK` at a time, so that few
     output-sized terms exist at once, added to ``out`` (a fresh tensor) in place outside torch.compile.
     """
-    mix = plan.permutation_mix
-    if mix is None:
+    terms = plan.permutation_mix
+    if terms is None:
         return out
-    batch, c_out, c_in = x.shape[0], weight.shape[1], weight.shape[2]
+    batch, (c_out, c_in) = x.shape[0], channel_shape(weight)
     flat = x.reshape(batch, c_in, n**plan.in_order)
-    weights = weight[plan.constants(mix, None, weight.device, torch.int64)]
-    count = len(mix.axes)
+    nets = plan.constants(terms, None, x.device, torch.int64)
+    count = len(terms.axes)
     stacked = count <= 2 or count * out.numel() <= STACKED_PERMUTATION_ENTRIES
-    chunk = count if stacked else PERMUTATION_CHUNK
-    terms = (
+    chunks = nets.split(count if stacked else PERMUTATION_CHUNK)
+    mixed = (
         term
-        for start in range(0, count, chunk)
-        for term in torch.bmm(
-            weights[start : start + chunk].reshape(-1, c_in).expand(batch, -1, -1), flat
-        ).split(c_out, dim=1)
+        for some in chunks
+        for term in mix(weight_blocks(weight, some, len(some), 1), flat).split(c_out, dim=1)
     )
-    for term, axes in zip(terms, mix.axes):
+    for term, axes in zip(mixed, terms.axes):
         term = term.reshape(out.shape).permute(0, 1, *[2 + a for a in axes])
         # (in place on large outputs: no allocation; out of place on small ones, whose
         # backward is then faster)

@@ -441,16 +441,20 @@ class ContractionPlan:
         return value
 
     def network_weights(self, weight: torch.Tensor, n: int) -> torch.Tensor:
-        """Map element weights ``(n_elements, c_out, c_in)`` to per-network weights."""
+        """Map element weights ``(n_elements, ...)`` to per-network weights ``(networks, ...)``.
+
+        The trailing axes are ``(c_out, c_in)``, or ``(B, c_out, c_in)`` per sample.
+        """
+        trailing = (1,) * (weight.ndim - 1)
         if self.mean_scale is not None:
             scale = self.constants(self.mean_scale, n, weight.device, weight.dtype)
-            weight = weight * scale[:, None, None]
+            weight = weight * scale.reshape(-1, *trailing)
         if self.coefficient_table is None:
             return weight
         elements, networks, values = self.constants(
             self.coefficient_table, None, weight.device, weight.dtype
         )
-        contributions = weight[elements] * values[:, None, None]
+        contributions = weight.index_select(0, elements) * values.reshape(-1, *trailing)
         out = weight.new_zeros((len(self.networks), *weight.shape[1:]))
         return out.index_add(0, networks, contributions)
 
@@ -498,18 +502,20 @@ class ContractionPlan:
         """Return a printable report: structure, and costs at ``n`` next to the dense route."""
         c = self.cost(n, in_channels, out_channels)
         return (
-            f"ContractionPlan({self.in_order}→{self.out_order}, strategy={self.strategy!r}, "
-            f"elements={self.num_elements}, networks={len(self.networks)}, "
-            f"input_patterns={len(self.input_steps)}, "
-            f"output_patterns={len(self.output_steps)})\n"
+            f"{self!r}\n"
             f"  per sample at n={n}, c_in={in_channels}, c_out={out_channels}: "
             f"~{c['flops']:,} flops, largest intermediate {c['largest_intermediate']:,} entries\n"
             f"  dense route: ~{c['dense_flops']:,} flops, "
             f"W has {c['dense_largest']:,} entries"
         )
 
-    def __repr__(self) -> str:
-        return self.summary().splitlines()[0]
+    def __repr__(self) -> str:  # (no costs: a fixed-degree plan has no default n)
+        return (
+            f"ContractionPlan({self.in_order}→{self.out_order}, strategy={self.strategy!r}, "
+            f"elements={self.num_elements}, networks={len(self.networks)}, "
+            f"input_patterns={len(self.input_steps)}, "
+            f"output_patterns={len(self.output_steps)})"
+        )
 
 
 # ------------------------------------------------------------------------------ compiling

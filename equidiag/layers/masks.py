@@ -12,10 +12,9 @@ never on ``n``. So the layer at size ``n``, restricted to a sample's real nodes,
 layer at size ``m_b``; entries that read padded input positions multiply zeros (the padded
 input is zeroed first), and entries written at padded output positions are zeroed after. The
 cost is two elementwise products. With ``normalize="mean"`` each element is divided by the
-sample's own ``m_b`` per summed index. In the diagram basis that count is the one of the
-element's input reduction, which the plan then scales per sample (about the cost of the sums).
-An orbit element mixes networks of several counts: the layer then runs with one set of output
-channels per count (the input reductions shared) and combines them per sample (about 2x).
+sample's own ``m_b`` per summed index: the layer's network weights are built per sample
+(``(networks, B, c_out, c_in)``, small next to the data) and mixed by the same batched products
+as shared weights, in either basis.
 
 Which groups take masks: ``SymmetricGroup()`` (size-agnostic) only. A group of fixed degree
 (``SymmetricGroup(n)``, ``AlternatingGroup(n)``, ``AutomorphismGroup(G)``) acts on exactly its
@@ -40,14 +39,13 @@ True
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 
 import torch
 
-from ..algebra._basis import _CLEAR_HOOKS
 from ..errors import EquidiagTypeError, EquidiagValueError, ShapeError
-from ._execute import PLAN_STRATEGIES
+from ._execute import mixing_route
+from ._weights import SampleWeights
 from .functional import check_matches_parameters, infer_degree, invariant_tensor
 
 __all__ = ["check_mask", "from_networkx", "from_pyg", "mask_power", "pad", "unpad"]
@@ -154,50 +152,21 @@ def masked_linear(layer, x: torch.Tensor, mask: torch.Tensor, n: int | None) -> 
 
 
 def _per_sample_mean(layer, x: torch.Tensor, sizes: torch.Tensor, n: int) -> torch.Tensor:
-    """Return the layer (without bias) on ``(B, c_in) + (n,) * k``, sums over sizes ``sizes``."""
-    plan, weight, l = layer.plan, layer.weight, layer.out_order
-    by_input = _summed_by_input(plan)
-    if by_input is not None:  # each element's s is its input reduction's: scale those
-        # ("dense" and "gather" have no input reductions to scale: the factored program runs)
-        route = plan.strategy if plan.strategy in ("auto", "fused", "sparse") else "factored"
-        exponents = torch.tensor(by_input, dtype=x.dtype, device=x.device)
-        scales = (float(n) / sizes)[:, None] ** exponents[None, :]
-        return PLAN_STRATEGIES[route](plan, x, plan.network_weights(weight, n), n, scales)
-    # otherwise (an orbit basis: its elements mix networks of several s) one set of output
-    # channels per count s, combined per sample: the input reductions are shared
-    counts = sorted(set(plan.summed))
-    summed = torch.tensor(plan.summed, dtype=x.dtype, device=x.device)
-    sets = [plan.network_weights(weight * (summed == s)[:, None, None], n) for s in counts]
-    out = PLAN_STRATEGIES[plan.strategy](plan, x, torch.cat(sets, dim=1), n)
-    out = out.reshape((out.shape[0], len(counts), layer.out_channels) + (n,) * l)
-    exponents = torch.tensor(counts, dtype=x.dtype, device=x.device)
-    scale = (float(n) / sizes)[:, None] ** exponents[None, :]  # (samples, counts)
-    return (out * scale.reshape(scale.shape + (1,) * (l + 1))).sum(1)
+    """Return the layer (without bias) on ``(B, c_in) + (n,) * k``, sums over sizes ``sizes``.
 
-
-@functools.lru_cache(maxsize=128)
-def _summed_by_input(plan) -> tuple[int, ...] | None:
-    """Return each input reduction's number of summed letters, if it is its elements' ``s``.
-
-    True for the diagram basis (an element is one network, whose summed letters are those its
-    input reduction sums); ``None`` when an element's networks read reductions with other
-    counts (an orbit basis), or when factors are involved.
+    Element ``e`` gets the weight ``w_e (n / m_b)^s_e`` in sample ``b`` (on top of the plan's
+    own ``n^-s_e``: one set of network weights per count ``s``, combined per sample where
+    they are arranged for mixing (:class:`~equidiag.layers._weights.SampleWeights`).
     """
-    counts = []
-    for step in plan.input_steps:
-        contraction = step.reduction.contraction
-        if contraction.has_factors:
-            return None
-        counts.append(len(set(contraction.source)) - len(contraction.target))
-    network_input = {j: i for step in plan.output_steps for j, i in step.terms}
-    coefficients = plan.coefficients.tocoo()
-    for e, j in zip(coefficients.row, coefficients.col):
-        if plan.summed[e] != counts[network_input[int(j)]]:
-            return None
-    return tuple(counts)
-
-
-_CLEAR_HOOKS.append(_summed_by_input.cache_clear)
+    plan = layer.plan
+    counts = sorted(set(plan.summed))
+    # the network weights of the elements with each count s, then combined per sample
+    summed = torch.tensor(plan.summed, device=x.device)
+    selected = summed[:, None] == torch.tensor(counts, device=x.device)  # (elements, counts)
+    sets = plan.network_weights(layer.weight[:, None] * selected[:, :, None, None], n)
+    exponents = torch.tensor(counts, dtype=x.dtype, device=x.device)
+    weight = SampleWeights(sets, (float(n) / sizes)[:, None] ** exponents)
+    return mixing_route(plan, x, weight, n)(plan, x, weight, n)
 
 
 def pad(tensors: Sequence[torch.Tensor], order: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -180,10 +180,11 @@ def test_nonlinearity_and_pooling_take_masks(module, order):
         torch.testing.assert_close(got, alone, rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("basis", ["diagram", "orbit"])
 @pytest.mark.parametrize("strategy", ["auto", "factored", "fused", "sparse", "dense"])
-def test_mean_with_masks_on_every_strategy(strategy):
+def test_mean_with_masks_on_every_strategy(strategy, basis):
     layer = ed.EquivariantLinear(
-        S, 2, 2, 2, 2, normalize="mean", strategy=strategy, dtype=torch.float64
+        S, 2, 2, 2, 2, basis=basis, normalize="mean", strategy=strategy, dtype=torch.float64
     )
     x, mask, samples = _padded_batch([2, 5, 3], 5, 2, 2, torch.Generator().manual_seed(4))
     y = layer(x, mask=mask)

@@ -101,6 +101,13 @@ def test_compilation_is_cached_and_summary_compares_with_dense():
     assert "dense route" in compile_plan(elements).summary(32, 16, 16)
 
 
+def test_a_fixed_degree_plan_has_a_repr():
+    # (the repr computes no costs: A_5's epsilon factors exist only at n = 5)
+    plan = ed.EquivariantLinear(ed.AlternatingGroup(5), 2, 3, 1, 1).plan
+    assert repr(plan).startswith("ContractionPlan(2→3")
+    assert "W has" in plan.summary(5)
+
+
 def test_plans_accept_raw_networks():
     net = TensorNetwork(in_sub=(1, 1), out_sub=(0,))  # trace, broadcast over the output
     x = torch.randn(1, 1, 3, 3, dtype=torch.float64)
