@@ -57,7 +57,11 @@ def main() -> None:
             print(row(k, l, n, batch, normalize, rounds), flush=True)
     # the orbit basis: its elements mix networks with different numbers of summed indices,
     # so "mean" needs weights per sample
-    print(row(2, 2, 16, 64, "mean", rounds, basis="orbit"), flush=True)
+    orbit_cases = [(2, 2, 16, 64, None), (2, 2, 16, 64, "mean")]
+    if not args.quick:
+        orbit_cases += [(2, 2, 40, 16, "mean"), (3, 3, 12, 16, "mean")]
+    for k, l, n, batch, normalize in orbit_cases:
+        print(row(k, l, n, batch, normalize, rounds, basis="orbit"), flush=True)
 
 
 if __name__ == "__main__":

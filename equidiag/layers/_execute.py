@@ -32,7 +32,7 @@ import torch
 from ..errors import EquidiagValueError, check_size, size_limit, tracing
 from ._fused import add_permutations, prefer_fused, run_fused
 from ._steps import DiagonalWrites, Embedding, Reduction
-from ._weights import SampleWeights, channel_shape, mix, weight_blocks
+from ._weights import SampleWeights, channel_shape, mix
 
 __all__ = [
     "AUTO_DENSE_ENTRIES",
@@ -182,14 +182,14 @@ def _mix_all(
     mixed: list = [None] * len(plan.output_steps)
     for group in plan.stacked_mixes:
         nets = plan.constants(group, None, us[0].device, torch.int64)
-        z = mix(weight_blocks(weight, nets, len(group.step_ids), 1), us[group.input_index])
+        z = mix(weight, nets, len(group.step_ids), 1, us[group.input_index])
         # split, not slicing: its backward is one concatenation, not a zero-filled copy per slice
         for s, piece in zip(group.step_ids, z.split(c_out, dim=1)):
             mixed[s] = piece
     for group in plan.concatenated_mixes:
         nets = plan.constants(group, None, us[0].device, torch.int64)
-        stacked = weight_blocks(weight, nets, 1, len(group.networks))
-        mixed[group.step_id] = mix(stacked, torch.cat([us[i] for i in group.inputs], dim=1))
+        inputs = torch.cat([us[i] for i in group.inputs], dim=1)
+        mixed[group.step_id] = mix(weight, nets, 1, len(group.networks), inputs)
     return mixed
 
 

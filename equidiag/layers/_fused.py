@@ -32,7 +32,7 @@ import torch
 from ..algebra._basis import _CLEAR_HOOKS
 from ..errors import tracing
 from ._steps import Embedding, Reduction, outside_builder
-from ._weights import SampleWeights, channel_shape, mix, weight_blocks, with_zero_network
+from ._weights import SampleWeights, channel_shape, mix, with_zero_network
 
 __all__ = [
     "FUSED_ADVANTAGE",
@@ -237,7 +237,7 @@ def run_fused(plan, x: torch.Tensor, weight: torch.Tensor | SampleWeights, n: in
         reductions, _, table = plan.constants(group, n, x.device, x.dtype)
         outs, ins, size = len(group.embeddings), len(group.reductions), n**group.width
         u = (flat @ reductions).reshape(batch, c_in * ins, size)
-        z = mix(weight_blocks(padded, table, outs, ins, channels_first=True), u)
+        z = mix(padded, table, outs, ins, u, channels_first=True)
         pieces.append(z.reshape(batch, c_out, outs * size))
     if pieces:
         embeddings = plan.constants(layout, n, x.device, x.dtype)
@@ -268,7 +268,7 @@ def add_permutations(
     mixed = (
         term
         for some in chunks
-        for term in mix(weight_blocks(weight, some, len(some), 1), flat).split(c_out, dim=1)
+        for term in mix(weight, some, len(some), 1, flat).split(c_out, dim=1)
     )
     for term, axes in zip(mixed, terms.axes):
         term = term.reshape(out.shape).permute(0, 1, *[2 + a for a in axes])

@@ -12,9 +12,11 @@ never on ``n``. So the layer at size ``n``, restricted to a sample's real nodes,
 layer at size ``m_b``; entries that read padded input positions multiply zeros (the padded
 input is zeroed first), and entries written at padded output positions are zeroed after. The
 cost is two elementwise products. With ``normalize="mean"`` each element is divided by the
-sample's own ``m_b`` per summed index: the layer's network weights are built per sample
-(``(networks, B, c_out, c_in)``, small next to the data) and mixed by the same batched products
-as shared weights, in either basis.
+sample's own ``m_b`` per summed index, in either basis: the layer keeps one set of network
+weights per summed count ``s`` (at most ``k + 1``) and each channel mix combines them per
+sample, as block matrices per sample or, where those would be larger, as one stacked product
+per set combined after (:mod:`equidiag.layers._weights`): 1.1-1.5x the unmasked layer, and no
+intermediate larger than ``k + 1`` times the unmasked layer's.
 
 Which groups take masks: ``SymmetricGroup()`` (size-agnostic) only. A group of fixed degree
 (``SymmetricGroup(n)``, ``AlternatingGroup(n)``, ``AutomorphismGroup(G)``) acts on exactly its
