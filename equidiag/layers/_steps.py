@@ -32,6 +32,7 @@ import functools
 import itertools
 import math
 import types
+import warnings
 from dataclasses import dataclass
 
 import torch
@@ -54,9 +55,9 @@ __all__ = [
 ]
 
 #: the sparse route is chosen when its estimated cost times this is below the dense route's
-#: (measured on 2 CPU cores, float32: a sparse matrix product costs 30-60 times more per
+#: (measured on 2 CPU cores, float32: a CSR matrix product costs about 20-25 times more per
 #: nonzero than a dense product per entry, see benchmarks/RESULTS.md)
-SPARSE_ADVANTAGE = 32
+SPARSE_ADVANTAGE = 20
 #: relations with fewer dense entries always take the dense route (per-call overhead decides)
 SMALL_FACTOR_ENTRIES = 2**12
 #: dtypes with sparse matrix product kernels; others take the sparse route by gathers
@@ -212,7 +213,7 @@ class Contraction(Frozen):
         """Return the factors or their relation in one of four forms.
 
         ``"factors"``: the dense factor tensors; ``"matrix"``: the relation as a dense
-        ``(n^written, n^read)`` matrix; ``"sparse"``: the same as a sparse COO tensor;
+        ``(n^written, n^read)`` matrix; ``"sparse"``: the same as a sparse CSR tensor;
         ``"nonzeros"``: its nonzeros ``(rows, cols, values)``.
         """
         if form == "factors":
@@ -229,11 +230,12 @@ class Contraction(Frozen):
         if form == "matrix":
             matrix = torch.zeros(shape, dtype=dtype, device=device)
             return (matrix.index_put_((rows, cols), values),)
-        if form == "sparse":
+        if form == "sparse":  # (CSR: its product is about 10x a COO tensor's on the CPU)
             indices = torch.stack([rows, cols])
-            return (
-                torch.sparse_coo_tensor(indices, values, shape, check_invariants=True).coalesce(),
-            )
+            coo = torch.sparse_coo_tensor(indices, values, shape, check_invariants=True)
+            with warnings.catch_warnings():  # (torch calls its CSR support "beta")
+                warnings.filterwarnings("ignore", "Sparse CSR tensor support", UserWarning)
+                return (coo.coalesce().to_sparse_csr(),)
         return rows, cols, values
 
     def _relation(self) -> TensorNetwork:
@@ -262,7 +264,7 @@ class Contraction(Frozen):
             u = torch.einsum("...ip,oi->...op", v, matrix)
         elif not tracing() and t.dtype in _SPARSE_MM_DTYPES:
             (matrix,) = plan.constants(self, n, t.device, t.dtype, "sparse")
-            flat = torch.sparse.mm(matrix, v.permute(2, 0, 1, 3).reshape(n**width_in, -1))
+            flat = matrix @ v.permute(2, 0, 1, 3).reshape(n**width_in, -1)
             u = flat.reshape(n**width_out, batch, channels, n**self.passing).permute(1, 2, 0, 3)
         else:
             u = self._gather(plan, v, n, width_in, width_out)
