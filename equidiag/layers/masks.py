@@ -15,7 +15,7 @@ cost is two elementwise products. With ``normalize="mean"`` each element is divi
 sample's own ``m_b`` per summed index, in either basis: the layer keeps one set of network
 weights per summed count ``s`` (at most ``k + 1``) and each channel mix combines them per
 sample, as block matrices per sample or, where those would be larger, as one stacked product
-per set combined after (:mod:`equidiag.layers._weights`): 1.1-1.5x the unmasked layer, and no
+per set combined after (``equidiag.layers._weights``): 1.1-1.5x the unmasked layer, and no
 intermediate larger than ``k + 1`` times the unmasked layer's.
 
 Which groups take masks: ``SymmetricGroup()`` (size-agnostic) only. A group of fixed degree
