@@ -6,8 +6,9 @@ Strategies (looked up by name in :data:`PLAN_STRATEGIES`):
   stages are :class:`torch.autograd.Function` s whose backward passes run the adjoint steps
   (an embedding for each reduction and a reduction for each embedding), so the gradient is
   accumulated into one buffer instead of autograd summing one full-size tensor per diagram;
-* ``"sparse"``: the factored program with every factor contracted through its nonzeros
-  (gather + ``index_add``), never as a dense ``n^order`` tensor; ``"factored"`` chooses per
+* ``"sparse"``: the factored program with every factor contracted through its nonzeros (one
+  CSR matrix product with the factors' relation; gathers and ``index_add`` under torch.compile
+  and torch.func transforms), never as a dense ``n^order`` tensor; ``"factored"`` chooses per
   factor and ``n`` between the two routes by cost (:meth:`Contraction.is_sparse
   <equidiag.layers._steps.Contraction.is_sparse>`);
 * ``"dense"``: materialise the ``(c_out n^l) x (c_in n^k)`` matrix and multiply;
@@ -290,31 +291,52 @@ def _run_auto(plan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.Tens
     if isinstance(n, torch.SymInt) or (tracing() and not plan.dense_matrices.traced):
         # torch.export / compile: no branch on a symbolic n, and no numpy-built dense factors
         return _run_factored(plan, x, weight, n)
-    size = n ** (plan.in_order + plan.out_order)
-    entries = weight.shape[1] * weight.shape[2] * size
-    if max(entries, len(plan.networks) * size) <= min(AUTO_DENSE_ENTRIES, size_limit()):
+    if _dense_is_cheap(plan, n, weight.shape[1] * weight.shape[2]):
         return _run_dense(plan, x, weight, n)
     if prefer_fused(plan, n, weight.shape[2], weight.shape[1], x.shape[0]):
         return run_fused(plan, x, weight, n)
     if (
         len(plan.networks) > AUTO_GATHER_ELEMENTS
-        and 2 * entries <= size_limit()
+        and 2 * weight.shape[1] * weight.shape[2] * n ** (plan.in_order + plan.out_order)
+        <= size_limit()
         and plan.orbit_table.applies
     ):
         return _run_gather(plan, x, weight, n)
     return _run_factored(plan, x, weight, n)
 
 
-def mixing_route(plan, x: torch.Tensor, weight: torch.Tensor | SampleWeights, n: int) -> Callable:
-    """Return the route that runs per-sample weights: fused or factored (see the module).
+def _dense_is_cheap(plan, n: int, channel_pairs: int) -> bool:
+    """Whether the layer matrix and the stacked diagram matrices are tiny (``"auto"``)."""
+    size = n ** (plan.in_order + plan.out_order)
+    return max(channel_pairs * size, len(plan.networks) * size) <= min(
+        AUTO_DENSE_ENTRIES, size_limit()
+    )
 
-    ``plan.strategy`` if it is one of them (``"sparse"`` runs the factored program), the cost
-    model's choice for ``"auto"``, else (``"dense"`` and ``"gather"`` build one matrix for the
-    whole batch) the factored program.
+
+def _run_dense_sets(plan, x: torch.Tensor, weight: SampleWeights, n: int) -> torch.Tensor:
+    """Run weights per sample densely: one matrix for all the sets, combined per sample."""
+    networks, count, c_out, c_in = weight.sets.shape
+    out = _run_dense(plan, x, weight.sets.reshape(networks, count * c_out, c_in), n)
+    out = torch.einsum("bs,bsr->br", weight.scales, out.reshape(x.shape[0], count, -1))
+    return out.reshape((x.shape[0], c_out) + (n,) * plan.out_order)
+
+
+def mixing_route(plan, x: torch.Tensor, weight: SampleWeights, n: int) -> Callable:
+    """Return the route that runs weights per sample (masked batches with means).
+
+    ``"dense"`` (or ``"auto"`` where the matrix with every set's outputs is tiny): one matrix
+    product for all weight sets, combined per sample; ``"fused"`` (or ``"auto"`` where the
+    cost model prefers it); else (``"factored"``, ``"sparse"``, ``"gather"``) the factored
+    program.
     """
-    c_out, c_in = channel_shape(weight)
+    count, (c_out, c_in) = weight.sets.shape[1], channel_shape(weight)
+    symbolic = isinstance(n, torch.SymInt) or (tracing() and not plan.dense_matrices.traced)
+    if plan.strategy == "dense" or (
+        plan.strategy == "auto" and not symbolic and _dense_is_cheap(plan, n, count * c_out * c_in)
+    ):
+        return _run_dense_sets
     if plan.strategy == "fused" or (
-        plan.strategy == "auto" and prefer_fused(plan, n, c_in, c_out, x.shape[0])
+        plan.strategy == "auto" and not symbolic and prefer_fused(plan, n, c_in, c_out, x.shape[0])
     ):
         return run_fused
     return _run_factored

@@ -443,7 +443,8 @@ class ContractionPlan:
     def network_weights(self, weight: torch.Tensor, n: int) -> torch.Tensor:
         """Map element weights ``(n_elements, ...)`` to per-network weights ``(networks, ...)``.
 
-        The trailing axes are ``(c_out, c_in)``, or ``(B, c_out, c_in)`` per sample.
+        The trailing axes end in ``(c_out, c_in)``: ``(c_out, c_in)`` for a layer, or
+        ``(S, c_out, c_in)`` for the weight sets of a masked batch with means.
         """
         trailing = (1,) * (weight.ndim - 1)
         if self.mean_scale is not None:

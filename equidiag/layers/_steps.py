@@ -55,8 +55,8 @@ __all__ = [
 ]
 
 #: the sparse route is chosen when its estimated cost times this is below the dense route's
-#: (measured on 2 CPU cores, float32: a CSR matrix product costs about 20-25 times more per
-#: nonzero than a dense product per entry, see benchmarks/RESULTS.md)
+#: (measured on 2 CPU cores, float32: the routes cross where the sparse relation has 20-25
+#: times fewer entries, a Levi-Civita relation at n = 7; see benchmarks/RESULTS.md)
 SPARSE_ADVANTAGE = 20
 #: relations with fewer dense entries always take the dense route (per-call overhead decides)
 SMALL_FACTOR_ENTRIES = 2**12
@@ -86,6 +86,17 @@ def outside_builder():
 
 def _subscripts(letters: tuple[int, ...]) -> str:
     return "".join(_CHARS[a] for a in letters)
+
+
+def _transformed(t: torch.Tensor) -> bool:
+    """Whether a torch.func transform (vmap, grad, jacrev, jacfwd) is active on ``t``.
+
+    Sparse CSR tensors do not go through those transforms: the sparse route then gathers.
+    """
+    return (
+        torch._C._functorch.peek_interpreter_stack() is not None
+        or torch._C._functorch.is_functorch_wrapped_tensor(t)
+    )
 
 
 @torch.compiler.assume_constant_result
@@ -230,7 +241,7 @@ class Contraction(Frozen):
         if form == "matrix":
             matrix = torch.zeros(shape, dtype=dtype, device=device)
             return (matrix.index_put_((rows, cols), values),)
-        if form == "sparse":  # (CSR: its product is about 10x a COO tensor's on the CPU)
+        if form == "sparse":  # (CSR: its product took 2-10x less time than COO's on the CPU)
             indices = torch.stack([rows, cols])
             coo = torch.sparse_coo_tensor(indices, values, shape, check_invariants=True)
             with warnings.catch_warnings():  # (torch calls its CSR support "beta")
@@ -262,7 +273,7 @@ class Contraction(Frozen):
         if not sparse:
             (matrix,) = plan.constants(self, n, t.device, t.dtype, "matrix")
             u = torch.einsum("...ip,oi->...op", v, matrix)
-        elif not tracing() and t.dtype in _SPARSE_MM_DTYPES:
+        elif not tracing() and not _transformed(t) and t.dtype in _SPARSE_MM_DTYPES:
             (matrix,) = plan.constants(self, n, t.device, t.dtype, "sparse")
             flat = matrix @ v.permute(2, 0, 1, 3).reshape(n**width_in, -1)
             u = flat.reshape(n**width_out, batch, channels, n**self.passing).permute(1, 2, 0, 3)

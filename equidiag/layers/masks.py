@@ -15,8 +15,9 @@ cost is two elementwise products. With ``normalize="mean"`` each element is divi
 sample's own ``m_b`` per summed index, in either basis: the layer keeps one set of network
 weights per summed count ``s`` (at most ``k + 1``) and each channel mix combines them per
 sample, as block matrices per sample or, where those would be larger, as one stacked product
-per set combined after (``equidiag.layers._weights``): 1.1-1.5x the unmasked layer, and no
-intermediate larger than ``k + 1`` times the unmasked layer's.
+per set combined after (``equidiag.layers._weights``), and tiny layers multiply by one dense
+matrix for all sets: 1.1-1.5x the unmasked layer where it writes at least as much as it reads,
+and no intermediate larger than ``k + 1`` times the unmasked layer's.
 
 Which groups take masks: ``SymmetricGroup()`` (size-agnostic) only. A group of fixed degree
 (``SymmetricGroup(n)``, ``AlternatingGroup(n)``, ``AutomorphismGroup(G)``) acts on exactly its
@@ -41,6 +42,7 @@ True
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch
@@ -144,8 +146,9 @@ def masked_linear(layer, x: torch.Tensor, mask: torch.Tensor, n: int | None) -> 
     # mean: element e is divided by the sample's own size m_b per summed index: a factor
     # (n / m_b)^s_e on top of the plan's own n^-s_e
     batch = x.shape[: x.ndim - k - 1]
-    flat_x = x.reshape((-1, layer.in_channels) + (n,) * k)
-    sizes = mask.reshape(-1, n).sum(-1).to(x.dtype).clamp(min=1)  # (empty samples: zero anyway)
+    samples = math.prod(batch)  # (explicit sizes: a reshape to -1 fails at n = 0)
+    flat_x = x.reshape((samples, layer.in_channels) + (n,) * k)
+    sizes = mask.reshape(samples, n).sum(-1).to(x.dtype).clamp(min=1)  # (empty: zero anyway)
     out = _per_sample_mean(layer, flat_x, sizes, n)
     y = out.reshape((*batch, layer.out_channels) + (n,) * l)
     if layer.bias is not None:

@@ -226,3 +226,11 @@ def test_an_empty_sample_gets_zeros_except_the_bias_of_an_invariant_layer():
         equivariant.bias.fill_(1.5)
     torch.testing.assert_close(invariant(x, mask=mask)[1], torch.full((2,), 1.5))
     assert not equivariant(x, mask=mask)[1].any()
+
+
+@pytest.mark.parametrize(("k", "l"), [(2, 2), (2, 0), (1, 1)])
+def test_a_batch_padded_to_no_nodes_with_means(k, l):
+    layer = ed.EquivariantLinear(S, k, l, 2, 3, normalize="mean", dtype=torch.float64)
+    x = torch.zeros((4, 2) + (0,) * k, dtype=torch.float64)
+    y = layer(x, mask=torch.zeros(4, 0, dtype=torch.bool))
+    torch.testing.assert_close(y, layer(x), rtol=0, atol=0)

@@ -104,15 +104,24 @@ def test_copies_share_the_plan():
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # raised inside torch.func
 @pytest.mark.parametrize(
-    ("G", "k", "l"), [(ed.SymmetricGroup(), 2, 2), (ed.SpecialOrthogonalGroup(3), 2, 3)], ids=str
+    ("G", "k", "l", "strategy"),
+    [
+        (ed.SymmetricGroup(), 2, 2, "factored"),
+        (ed.SpecialOrthogonalGroup(3), 2, 3, "factored"),
+        # the sparse route's CSR products do not go through torch.func: it gathers there
+        (ed.SpecialOrthogonalGroup(3), 2, 3, "sparse"),
+        (ed.AlternatingGroup(5), 2, 3, "sparse"),
+    ],
+    ids=str,
 )
-def test_torch_func_per_sample_gradients_and_jvp(G, k, l):
+def test_torch_func_per_sample_gradients_and_jvp(G, k, l, strategy):
     from torch.func import functional_call, grad, jvp, vmap
 
-    layer = ed.EquivariantLinear(G, k, l, 3, 4, strategy="factored", dtype=torch.float64)
+    layer = ed.EquivariantLinear(G, k, l, 3, 4, strategy=strategy, dtype=torch.float64)
     n = G.degree or 5
     params = {name: p.detach() for name, p in layer.named_parameters()}
     x = torch.randn((4, 3) + (n,) * k, dtype=torch.float64)
+    layer(x)  # (an eager call first: its sparse constants are cached)
 
     def loss(p, sample):
         return functional_call(layer, p, (sample[None],)).pow(2).sum()
