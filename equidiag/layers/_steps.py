@@ -56,8 +56,10 @@ __all__ = [
 
 #: the sparse route is chosen when its estimated cost times this is below the dense route's
 #: (measured on 2 CPU cores, float32: the routes cross where the sparse relation has 20-25
-#: times fewer entries, a Levi-Civita relation at n = 7; see benchmarks/RESULTS.md)
-SPARSE_ADVANTAGE = 20
+#: times fewer entries, a Levi-Civita relation at n = 7; kept above that crossing, since the
+#: same estimates choose an Aut(G) layer's default basis, and at 20 they chose Petersen's
+#: orbit basis, measured 1.35x slower; see benchmarks/RESULTS.md)
+SPARSE_ADVANTAGE = 32
 #: relations with fewer dense entries always take the dense route (per-call overhead decides)
 SMALL_FACTOR_ENTRIES = 2**12
 #: dtypes with sparse matrix product kernels; others take the sparse route by gathers
