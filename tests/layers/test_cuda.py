@@ -47,3 +47,27 @@ def test_cuda_matches_cpu_and_never_syncs(group, k, l, n, strategy):
     torch.testing.assert_close(frozen.cpu(), expected.detach())
     torch.testing.assert_close(xg.grad.cpu(), x.grad)
     torch.testing.assert_close(gpu.weight.grad.cpu(), cpu.weight.grad)
+
+
+@pytest.mark.parametrize("basis", ["diagram", "orbit"])
+@pytest.mark.parametrize("normalize", [None, "mean"])
+def test_cuda_masked_batches_match_cpu(basis, normalize):
+    torch.manual_seed(0)
+    cpu = ed.EquivariantLinear(
+        ed.SymmetricGroup(), 2, 2, 3, 2, basis=basis, normalize=normalize, dtype=torch.float64
+    )
+    gpu = ed.EquivariantLinear(
+        ed.SymmetricGroup(), 2, 2, 3, 2, basis=basis, normalize=normalize, dtype=torch.float64
+    )
+    gpu.load_state_dict(cpu.state_dict())
+    gpu = gpu.cuda()
+    x = torch.randn(4, 3, 7, 7, dtype=torch.float64, requires_grad=True)
+    mask = torch.arange(7)[None] < torch.tensor([7, 3, 5, 1])[:, None]
+    xg = x.detach().cuda().requires_grad_()
+    expected = cpu(x, mask=mask)
+    expected.square().sum().backward()
+    out = gpu(xg, mask=mask.cuda())
+    out.square().sum().backward()
+    torch.testing.assert_close(out.cpu(), expected.detach())
+    torch.testing.assert_close(xg.grad.cpu(), x.grad)
+    torch.testing.assert_close(gpu.weight.grad.cpu(), cpu.weight.grad)
