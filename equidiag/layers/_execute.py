@@ -282,35 +282,36 @@ def _run_gather(plan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.Te
     return out.reshape((x.shape[0], weight.shape[1]) + (n,) * plan.out_order)
 
 
-def _run_auto(plan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.Tensor:
-    """Pick a route per call (always factored for a symbolic ``n``: export, dynamic compile).
+def _auto_route(plan, x: torch.Tensor, n: int, c_out: int, c_in: int, sets: int = 1) -> str:
+    """Return the route ``"auto"`` takes (always factored for a symbolic ``n``).
 
-    Dense for tiny matrices, else fused where the cost model prefers it (small ``n``), else
-    gather for large orbit bases, else factored.
+    Dense where the layer matrix (with ``sets`` weight sets' outputs) and the stacked diagram
+    matrices are tiny, else fused where the cost model prefers it (small ``n``), else gather
+    for large orbit bases with one weight set, else factored.
     """
     if isinstance(n, torch.SymInt) or (tracing() and not plan.dense_matrices.traced):
         # torch.export / compile: no branch on a symbolic n, and no numpy-built dense factors
-        return _run_factored(plan, x, weight, n)
-    if _dense_is_cheap(plan, n, weight.shape[1] * weight.shape[2]):
-        return _run_dense(plan, x, weight, n)
-    if prefer_fused(plan, n, weight.shape[2], weight.shape[1], x.shape[0]):
-        return run_fused(plan, x, weight, n)
+        return "factored"
+    size = n ** (plan.in_order + plan.out_order)
+    entries = sets * c_out * c_in * size
+    if max(entries, len(plan.networks) * size) <= min(AUTO_DENSE_ENTRIES, size_limit()):
+        return "dense"
+    if prefer_fused(plan, n, c_in, c_out, x.shape[0]):
+        return "fused"
     if (
-        len(plan.networks) > AUTO_GATHER_ELEMENTS
-        and 2 * weight.shape[1] * weight.shape[2] * n ** (plan.in_order + plan.out_order)
-        <= size_limit()
+        sets == 1
+        and len(plan.networks) > AUTO_GATHER_ELEMENTS
+        and 2 * entries <= size_limit()
         and plan.orbit_table.applies
     ):
-        return _run_gather(plan, x, weight, n)
-    return _run_factored(plan, x, weight, n)
+        return "gather"
+    return "factored"
 
 
-def _dense_is_cheap(plan, n: int, channel_pairs: int) -> bool:
-    """Whether the layer matrix and the stacked diagram matrices are tiny (``"auto"``)."""
-    size = n ** (plan.in_order + plan.out_order)
-    return max(channel_pairs * size, len(plan.networks) * size) <= min(
-        AUTO_DENSE_ENTRIES, size_limit()
-    )
+def _run_auto(plan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.Tensor:
+    """Run the route :func:`_auto_route` picks, per call."""
+    route = _auto_route(plan, x, n, weight.shape[1], weight.shape[2])
+    return PLAN_STRATEGIES[route](plan, x, weight, n)
 
 
 def _run_dense_sets(plan, x: torch.Tensor, weight: SampleWeights, n: int) -> torch.Tensor:
@@ -324,22 +325,15 @@ def _run_dense_sets(plan, x: torch.Tensor, weight: SampleWeights, n: int) -> tor
 def mixing_route(plan, x: torch.Tensor, weight: SampleWeights, n: int) -> Callable:
     """Return the route that runs weights per sample (masked batches with means).
 
-    ``"dense"`` (or ``"auto"`` where the matrix with every set's outputs is tiny): one matrix
-    product for all weight sets, combined per sample; ``"fused"`` (or ``"auto"`` where the
-    cost model prefers it); else (``"factored"``, ``"sparse"``, ``"gather"``) the factored
-    program.
+    ``"dense"`` (and ``"auto"`` where it would multiply densely): one matrix product for all
+    weight sets, combined per sample; ``"fused"`` (and ``"auto"`` where it would fuse); else
+    (``"factored"``, ``"sparse"``, ``"gather"``) the factored program.
     """
-    count, (c_out, c_in) = weight.sets.shape[1], channel_shape(weight)
-    symbolic = isinstance(n, torch.SymInt) or (tracing() and not plan.dense_matrices.traced)
-    if plan.strategy == "dense" or (
-        plan.strategy == "auto" and not symbolic and _dense_is_cheap(plan, n, count * c_out * c_in)
-    ):
-        return _run_dense_sets
-    if plan.strategy == "fused" or (
-        plan.strategy == "auto" and not symbolic and prefer_fused(plan, n, c_in, c_out, x.shape[0])
-    ):
-        return run_fused
-    return _run_factored
+    route = plan.strategy
+    if route == "auto":
+        c_out, c_in = channel_shape(weight)
+        route = _auto_route(plan, x, n, c_out, c_in, sets=weight.sets.shape[1])
+    return {"dense": _run_dense_sets, "fused": run_fused}.get(route, _run_factored)
 
 
 PLAN_STRATEGIES: dict[str, Callable] = {

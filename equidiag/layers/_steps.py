@@ -90,15 +90,12 @@ def _subscripts(letters: tuple[int, ...]) -> str:
     return "".join(_CHARS[a] for a in letters)
 
 
-def _transformed(t: torch.Tensor) -> bool:
-    """Whether a torch.func transform (vmap, grad, jacrev, jacfwd) is active on ``t``.
+def _transformed() -> bool:
+    """Whether a torch.func transform (vmap, grad, jacrev, jacfwd) is active.
 
     Sparse CSR tensors do not go through those transforms: the sparse route then gathers.
     """
-    return (
-        torch._C._functorch.peek_interpreter_stack() is not None
-        or torch._C._functorch.is_functorch_wrapped_tensor(t)
-    )
+    return torch._C._functorch.peek_interpreter_stack() is not None
 
 
 @torch.compiler.assume_constant_result
@@ -275,7 +272,7 @@ class Contraction(Frozen):
         if not sparse:
             (matrix,) = plan.constants(self, n, t.device, t.dtype, "matrix")
             u = torch.einsum("...ip,oi->...op", v, matrix)
-        elif not tracing() and not _transformed(t) and t.dtype in _SPARSE_MM_DTYPES:
+        elif not tracing() and not _transformed() and t.dtype in _SPARSE_MM_DTYPES:
             (matrix,) = plan.constants(self, n, t.device, t.dtype, "sparse")
             flat = matrix @ v.permute(2, 0, 1, 3).reshape(n**width_in, -1)
             u = flat.reshape(n**width_out, batch, channels, n**self.passing).permute(1, 2, 0, 3)

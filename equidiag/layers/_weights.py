@@ -57,9 +57,9 @@ def channel_shape(weight: torch.Tensor | SampleWeights) -> tuple[int, int]:
 
 def with_zero_network(weight: torch.Tensor | SampleWeights) -> torch.Tensor | SampleWeights:
     """Return the weights with one more network, all zeros (an empty block's index)."""
-    if isinstance(weight, SampleWeights):
-        return SampleWeights(with_zero_network(weight.sets), weight.scales)  # type: ignore[arg-type]
-    return torch.cat([weight, weight.new_zeros((1, *weight.shape[1:]))])
+    tensor = weight.sets if isinstance(weight, SampleWeights) else weight
+    padded = torch.cat([tensor, tensor.new_zeros((1, *tensor.shape[1:]))])
+    return SampleWeights(padded, weight.scales) if isinstance(weight, SampleWeights) else padded
 
 
 def weight_blocks(
