@@ -46,6 +46,7 @@ from ..errors import (
     check_positive_int,
     check_size,
 )
+from ._automorphisms import stabiliser_chain
 from ._basis import _CLEAR_HOOKS
 from ._diagrams import PartitionDiagram, partition_diagrams
 from ._draw import PictureData, blocks_picture
@@ -71,7 +72,6 @@ __all__ = [
     "GraphFamily",
     "GraphOrbitElement",
     "OrbitIndicator",
-    "automorphism_generators",
     "tuple_orbits",
 ]
 
@@ -121,80 +121,6 @@ def _neighbours(n: int, edges: Edges) -> list[set[int]]:
     return adjacent
 
 
-@functools.lru_cache(maxsize=64)
-def automorphism_generators(n: int, edges: Edges) -> tuple[tuple[int, ...], ...]:
-    """Return generators of ``Aut(G)`` as image tuples, without enumerating the group.
-
-    A stabiliser chain: for base vertices ``b_1, b_2, ...`` in turn, every vertex ``w`` that
-    some automorphism fixing ``b_1..b_{i-1}`` maps ``b_i`` to is reached, either by the
-    generators found so far or by one new automorphism, found by networkx's VF2++ matcher on
-    ``G`` with the base vertices individualised (candidates must have the same distances to the
-    fixed base vertices). The generators found are a strong generating set.
-
-    Examples
-    --------
-    >>> from equidiag.algebra._graphs import automorphism_generators
-    >>> automorphism_generators(3, ((0, 1), (1, 2)))  # the path: its reflection
-    ((2, 1, 0),)
-    """
-    import networkx as nx
-
-    graph = nx.Graph()
-    graph.add_nodes_from(range(n))
-    graph.add_edges_from(edges)
-    distance = np.full((n, n), -1, dtype=np.int64)
-    for source, lengths in nx.all_pairs_shortest_path_length(graph):
-        for target, d in lengths.items():
-            distance[source, target] = d
-    generators: list[tuple[int, ...]] = []
-    fixed: list[int] = []
-    while len(fixed) < n:
-        b = next(v for v in range(n) if v not in fixed)
-        stabiliser = [g for g in generators if all(g[v] == v for v in fixed)]
-        orbit = _orbit_of(b, stabiliser)
-        for w in range(n):
-            if w in orbit or any(distance[f, w] != distance[f, b] for f in fixed):
-                continue
-            if graph.degree(w) != graph.degree(b):
-                continue
-            found = _automorphism_mapping(graph, fixed, b, w)
-            if found is not None:
-                generators.append(found)
-                stabiliser.append(found)
-                orbit = _orbit_of(b, stabiliser)
-        fixed.append(b)
-    return tuple(g for g in generators if any(i != v for i, v in enumerate(g)))
-
-
-def _orbit_of(point: int, generators: list[tuple[int, ...]]) -> set[int]:
-    orbit, frontier = {point}, [point]
-    while frontier:
-        v = frontier.pop()
-        for g in generators:
-            if g[v] not in orbit:
-                orbit.add(g[v])
-                frontier.append(g[v])
-    return orbit
-
-
-def _automorphism_mapping(graph, fixed, b, w):
-    """Return an automorphism fixing ``fixed`` pointwise and mapping ``b`` to ``w``, or None.
-
-    The base vertices are individualised by node labels, and networkx's VF2++ matcher looks
-    for one labelled isomorphism of the graph to itself.
-    """
-    import networkx as nx
-
-    left, right = graph.copy(), graph.copy()
-    for i, v in enumerate(fixed):
-        left.nodes[v]["tag"] = right.nodes[v]["tag"] = i
-    left.nodes[b]["tag"] = right.nodes[w]["tag"] = -1
-    mapping = nx.vf2pp_isomorphism(left, right, node_label="tag", default_label=-2)
-    if mapping is None:
-        return None
-    return tuple(mapping[v] for v in range(graph.number_of_nodes()))
-
-
 #: the most index tuples whose orbits are computed (each costs ids for every generator)
 MAX_TUPLES = 2**22
 
@@ -202,8 +128,9 @@ MAX_TUPLES = 2**22
 def tuple_orbits(n: int, order: int, generators: Iterable[tuple[int, ...]]) -> np.ndarray:
     """Return the orbit id of every tuple of ``[n]^order`` (row-major tuple ids).
 
-    Orbits are numbered in order of their smallest tuple. They are the connected components of the graph joining each tuple id to its image
-    under each generator (acting on every position), found with ``scipy.sparse.csgraph``.
+    Orbits are numbered in order of their smallest tuple. They are the connected components
+    of the graph joining each tuple id to its image under each generator (acting on every
+    position), found with ``scipy.sparse.csgraph``.
 
     Raises
     ------
@@ -228,15 +155,22 @@ def tuple_orbits(n: int, order: int, generators: Iterable[tuple[int, ...]]) -> n
         return np.zeros(1, dtype=np.int64)
     size = n**order
     ids = np.arange(size, dtype=np.int64)
-    digits = np.array(np.unravel_index(ids, (n,) * order)).reshape(order, size)
-    sources, targets = [ids], [ids]
-    for g in generators:
-        image = np.asarray(g, dtype=np.int64)[digits]
-        sources.append(ids)
-        targets.append(np.ravel_multi_index(tuple(image), (n,) * order) if order else ids)
-    rows, cols = np.concatenate(sources), np.concatenate(targets)
-    link = sp.csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(size, size))
-    _, labels = connected_components(link, directed=True, connection="weak")
+    generators = np.asarray(list(generators), dtype=np.int64).reshape(-1, n)
+    if len(generators):
+        # each tuple's images under the generators, one CSR row per tuple (no conversion):
+        # every generator has finite order, so its cycles make the orbits strongly connected
+        # (tuple ids stay below MAX_TUPLES < 2**31: int32 halves the memory)
+        weights = n ** np.arange(order - 1, -1, -1, dtype=np.int32)
+        images = np.zeros((size, len(generators)), dtype=np.int32)
+        table = generators.T.astype(np.int32)
+        for position, digit in enumerate(np.unravel_index(ids, (n,) * order)):
+            images += table[digit] * weights[position]
+        starts = np.arange(0, size * len(generators) + 1, len(generators), dtype=np.int64)
+        ones = np.ones(images.size, dtype=np.int8)
+        link = sp.csr_matrix((ones, images.ravel(), starts), shape=(size, size))
+        _, labels = connected_components(link, directed=True, connection="strong")
+    else:
+        labels = ids
     first = np.full(labels.max() + 1, size, dtype=np.int64)
     np.minimum.at(first, labels, ids)
     rank = np.empty_like(first)
@@ -336,7 +270,7 @@ def _orbit_table(n: int, edges: Edges, order: int) -> tuple[np.ndarray, ...]:
     The orbit id of each tuple, each orbit's smallest tuple, the tuple ids sorted by orbit,
     and where each orbit starts among them.
     """
-    labels = tuple_orbits(n, order, automorphism_generators(n, edges))
+    labels = tuple_orbits(n, order, map(tuple, stabiliser_chain(n, edges).generators.tolist()))
     count = int(labels.max()) + 1
     firsts = np.full(count, len(labels), dtype=np.int64)
     np.minimum.at(firsts, labels, np.arange(len(labels)))
@@ -1037,9 +971,10 @@ class AutomorphismGroup(Group):
 
     Notes
     -----
-    Generators come from a stabiliser chain searched with networkx's VF2++ matcher
-    (``automorphism_generators``), never by enumerating the group; the order and uniform
-    samples come from a sympy ``PermutationGroup`` on those generators (Schreier–Sims).
+    Generators, the order and uniform samples come from one stabiliser chain, searched by
+    individualisation and equitable refinement (McKay and Piperno's scheme, as in nauty),
+    never by enumerating the group: the order is the product of the basic orbits' sizes, and
+    a sample is one uniformly drawn coset representative per level.
 
     Examples
     --------
@@ -1107,19 +1042,13 @@ class AutomorphismGroup(Group):
 
     def permutations(self) -> tuple[tuple[int, ...], ...]:
         """Return the generators as image tuples (``g[i]`` is the image of vertex ``i``)."""
-        return automorphism_generators(self.require_degree(), self.edges)
-
-    def _sympy_group(self):
-        from sympy.combinatorics import Permutation, PermutationGroup
-
-        n = self.require_degree()
-        gens = [Permutation(list(g)) for g in self.permutations()] or [Permutation(n - 1)]
-        return PermutationGroup(gens)
+        generators = stabiliser_chain(self.require_degree(), self.edges).generators
+        return tuple(map(tuple, generators.tolist()))
 
     @property
     def order(self) -> int | None:
-        """``|Aut(G)|``, from the Schreier–Sims stabiliser chain of the generators."""
-        return int(self._sympy_group().order())
+        """``|Aut(G)|``: the product of the stabiliser chain's basic orbit sizes."""
+        return stabiliser_chain(self.require_degree(), self.edges).order
 
     def generators(self) -> list[np.ndarray]:
         """Return generating permutation matrices (the identity for an asymmetric graph)."""
@@ -1128,13 +1057,9 @@ class AutomorphismGroup(Group):
 
     def sample(self, rng: object = None) -> np.ndarray:
         """Return a uniformly random automorphism as a permutation matrix."""
-        self._dense_degree()
-        group = self._sympy_group()
-        order = int(group.order())
-        rank = int(as_rng(rng).integers(0, 2**62)) % order
-        if order == 1:
-            return np.eye(self.require_degree())
-        return permutation_matrix(group.coset_unrank(rank).array_form)
+        n = self._dense_degree()
+        images = stabiliser_chain(n, self.edges).random(as_rng(rng))
+        return permutation_matrix(images)
 
     def is_automorphism(self, perm) -> bool:
         """Whether the permutation (image tuple or permutation matrix) preserves the edges."""

@@ -43,6 +43,8 @@ from ..algebra._networks import LETTERS as _CHARS
 from ..errors import EquidiagValueError, size_limit, tracing
 
 __all__ = [
+    "LONG_ROW",
+    "LONG_ROW_ADVANTAGE",
     "SMALL_FACTOR_ENTRIES",
     "SPARSE_ADVANTAGE",
     "Contraction",
@@ -60,6 +62,12 @@ __all__ = [
 #: same estimates choose an Aut(G) layer's default basis, and at 20 they chose Petersen's
 #: orbit basis, measured 1.35x slower; see benchmarks/RESULTS.md)
 SPARSE_ADVANTAGE = 32
+#: relations with at least this many nonzeros per row on average (a graph's adjacency of
+#: degree 76) go through CSR kernels at 4-6 dense entries per nonzero, not 20-65 as the
+#: Levi-Civita relations with their short rows: for them the sparse route needs only
+#: :data:`LONG_ROW_ADVANTAGE` (measured, benchmarks/RESULTS.md, "Factor routes")
+LONG_ROW = 48
+LONG_ROW_ADVANTAGE = 8
 #: relations with fewer dense entries always take the dense route (per-call overhead decides)
 SMALL_FACTOR_ENTRIES = 2**12
 #: dtypes with sparse matrix product kernels; others take the sparse route by gathers
@@ -187,7 +195,8 @@ class Contraction(Frozen):
 
         Sparse when the dense relation matrix (or, under torch.compile, a dense factor) would
         pass the size limit, or when the relation has at least :data:`SMALL_FACTOR_ENTRIES`
-        entries and the sparse cost times :data:`SPARSE_ADVANTAGE` is below the dense cost.
+        entries and the sparse cost times :data:`SPARSE_ADVANTAGE` (:data:`LONG_ROW_ADVANTAGE`
+        for relations with :data:`LONG_ROW` nonzeros per row) is below the dense cost.
         """
         if not self.has_factors:
             return False
@@ -199,7 +208,10 @@ class Contraction(Frozen):
             return True
         if entries < SMALL_FACTOR_ENTRIES:  # per-call overhead decides, not entries
             return False
-        return SPARSE_ADVANTAGE * self.sparse_cost(n) < self.dense_cost(n)
+        nnz = math.prod([f.kind.nnz(n, len(f.letters)) for f in self.factors])
+        long_rows = nnz >= LONG_ROW * n ** len(relation.out_sub)
+        advantage = LONG_ROW_ADVANTAGE if long_rows else SPARSE_ADVANTAGE
+        return advantage * self.sparse_cost(n) < self.dense_cost(n)
 
     def dense_cost(self, n: int) -> int:
         """Entries read and multiplied per (batch, channel): the operand, then the relation."""
