@@ -2,8 +2,10 @@
 
 Run:  python benchmarks/bench_graphs.py [--quick] [--device cuda] [--dtype float64] [--slow-baselines]
 
-Groups: seconds for the generators (stabiliser chain with VF2) and the order (sympy
-Schreier-Sims), in a fresh cache. Bases: seconds for each kind, caches cleared; the numeric
+Groups: seconds for the stabiliser chain (individualisation and refinement; it gives the
+generators and the order), in a fresh cache, and for sympy's Schreier-Sims on the same
+generators (a cross-check of the order; for the two largest graphs only with
+``--slow-baselines``: over a minute each). Bases: seconds for each kind, caches cleared; the numeric
 route (null space of the generators' commutation equations) only with ``--slow-baselines``
 where it fits. Layers: float32, batch 16, 8 -> 8 channels; each round times the orbit-basis
 layer, the graph-basis layer and the same map as one dense ``nn.Linear``
@@ -23,9 +25,10 @@ import numpy as np
 import scipy.linalg
 import torch
 from _timing import best_time, setup
+from sympy.combinatorics import Permutation, PermutationGroup
 
 import equidiag as ed
-from equidiag.algebra._graphs import automorphism_generators
+from equidiag.algebra._automorphisms import stabiliser_chain
 
 BATCH, C = 16, 8
 #: a graph basis completed with more orbit indicators than this is not timed (its plan runs
@@ -34,19 +37,41 @@ MAX_COMPLETED = 8
 Aut = ed.AutomorphismGroup
 
 
-def groups() -> None:
+def named(graph, name: str):
+    return Aut(nx.convert_node_labels_to_integers(graph), name)
+
+
+def triangular(m: int):
+    """T(m), the line graph of K_m: strongly regular, |Aut| = m! for m > 4."""
+    return named(nx.line_graph(nx.complete_graph(m)), f"T({m})")
+
+
+def rook(m: int):
+    """The m x m rook's graph K_m x K_m: strongly regular, |Aut| = 2 (m!)^2."""
+    return named(nx.cartesian_product(nx.complete_graph(m), nx.complete_graph(m)), f"rook {m}x{m}")
+
+
+def groups(slow: bool) -> None:
     print("\n## Generators and order\n")
-    print("| graph | n | order | generators | generators (s) | order (s) |")
+    print("| graph | n | order | generators | chain (s) | sympy Schreier-Sims (s) |")
     print("|---|---|---|---|---|---|")
-    for G in (Aut.complete(12), Aut.hypercube(4), Aut.petersen(), Aut.grid(20, 20, periodic=True)):
-        automorphism_generators.cache_clear()
+    cases = [Aut.complete(12), Aut.hypercube(4), Aut.petersen(), Aut.grid(20, 20, periodic=True)]
+    for G in [*cases, triangular(30), triangular(40), rook(32)]:
+        stabiliser_chain.cache_clear()
         start = time.perf_counter()
-        gens = G.permutations()
-        t_gens = time.perf_counter() - start
-        start = time.perf_counter()
-        order = G.order
-        t_order = time.perf_counter() - start
-        print(f"| {G} | {G.degree} | {order:,} | {len(gens)} | {t_gens:.3f} | {t_order:.3f} |")
+        gens, order = G.permutations(), G.order
+        t_chain = time.perf_counter() - start
+        check = "–"
+        if slow or G.degree <= 500:
+            start = time.perf_counter()
+            group = PermutationGroup([Permutation(list(g)) for g in gens])
+            if group.order() != order:
+                msg = f"{G}: the chain's order {order} is not sympy's"
+                raise AssertionError(msg)
+            check = f"{time.perf_counter() - start:.3f}"
+        print(
+            f"| {G} | {G.degree} | {order if order < 10**12 else f'{order:.3e}'} | {len(gens)} | {t_chain:.3f} | {check} |"
+        )
 
 
 def numeric_null_space(G, k, l) -> int:
@@ -91,13 +116,15 @@ def layers(quick: bool) -> None:
     print(f"\n## Layers: ms per call (median of {rounds} rounds); dense / layer in brackets\n")
     print("| graph | k→l | pass | orbit basis | graph basis | dense nn.Linear |")
     print("|---|---|---|---|---|---|")
-    # T(30), the line graph of K_30 (n = 435, degree 56): strongly regular, so the identity,
-    # A and the all-ones map (three small graphs) span its 1 -> 1 maps, and A is sparse
-    triangular = nx.convert_node_labels_to_integers(nx.line_graph(nx.complete_graph(30)))
+    # strongly regular graphs (T(m): n = m(m-1)/2, degree 2(m-2); rook: n = m^2, degree
+    # 2(m-1)): the identity, A and the all-ones map (three small graphs) span their 1 -> 1
+    # maps, and A is sparse
     cases = [
         (Aut.cycle(64), 1, 1),
         (Aut.grid(16, 16, periodic=True), 1, 1),
-        (Aut(triangular, "T(30)"), 1, 1),
+        (triangular(30), 1, 1),
+        (triangular(40), 1, 1),
+        (rook(32), 1, 1),
         (Aut.petersen(), 2, 2),
         (Aut.cycle(16), 2, 2),
     ]
@@ -158,7 +185,7 @@ def main() -> None:
     parser.add_argument("--slow-baselines", action="store_true", help="numeric null spaces")
     args = setup(parser)
     if not args.layers_only:
-        groups()
+        groups(args.slow_baselines)
         bases(args.slow_baselines)
     layers(args.quick)
 

@@ -62,10 +62,11 @@ __all__ = [
 #: same estimates choose an Aut(G) layer's default basis, and at 20 they chose Petersen's
 #: orbit basis, measured 1.35x slower; see benchmarks/RESULTS.md)
 SPARSE_ADVANTAGE = 32
-#: relations with at least this many nonzeros per row on average (a graph's adjacency of
-#: degree 76) go through CSR kernels at 4-6 dense entries per nonzero, not 20-65 as the
-#: Levi-Civita relations with their short rows: for them the sparse route needs only
-#: :data:`LONG_ROW_ADVANTAGE` (measured, benchmarks/RESULTS.md, "Factor routes")
+#: relations with at least this many nonzeros per row on average (a graph's adjacency) cost
+#: 7-17 dense entries per nonzero in CSR products, not 15-65 as the Levi-Civita relations
+#: with their short rows, and in graph-basis layers the sparse route won from 10 times fewer
+#: entries (T(40): 1.12x, rook 32x32: 1.35x; T(30), 7.8 times fewer: even), so for them it
+#: needs only :data:`LONG_ROW_ADVANTAGE` (benchmarks/RESULTS.md, "Factor routes")
 LONG_ROW = 48
 LONG_ROW_ADVANTAGE = 8
 #: relations with fewer dense entries always take the dense route (per-call overhead decides)
