@@ -51,6 +51,7 @@ from ._draw import PictureData, draw_grid, repr_svg
 from ._element import stack_sparse
 from ._groups import Group, check_group
 from ._networks import check_sympy_size
+from ._threads import serial_blas
 
 __all__ = [
     "EquivariantBasis",
@@ -113,6 +114,7 @@ MAX_ELEMENTS = 2**21
 
 
 @functools.lru_cache(maxsize=256)
+@serial_blas
 def _cached_elements(group: Group, k: int, l: int, n: int | None, kind: str) -> tuple:
     family = group.with_degree(n).family
     count = family.count(k, l)

@@ -18,6 +18,8 @@ import scipy.sparse as sp
 from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
 
+from ._threads import serial_blas
+
 __all__ = ["independent_elements_sketched", "independent_rows", "independent_vectors"]
 
 _P = 2**31 - 1
@@ -64,6 +66,7 @@ def _pivots_exact(matrix: np.ndarray) -> list[int]:
     return list(pivots)
 
 
+@serial_blas
 def independent_rows(rows: sp.csr_matrix, expected_rank: int | None = None) -> list[int]:
     """Return the indices of the first maximal linearly independent subset of integer rows.
 
@@ -99,6 +102,17 @@ _SKETCH_PRIMES = (999983, 262139, 65521, 16381, 4093, 1021, 251)
 _EXACT = 2.0**53
 
 
+def _mod(x: np.ndarray, p: int) -> np.ndarray:
+    """``x mod p`` for float64 integers below ``2**53``: 2-3x quicker than ``np.mod``.
+
+    The quotient's rounding can leave the remainder one ``p`` out of ``[0, p)``: corrected.
+    """
+    r = x - p * np.floor(x * (1.0 / p))
+    r += p * (r < 0)
+    r -= p * (r >= p)
+    return r
+
+
 def _sketch_prime(inner: int) -> int:
     """Return the largest listed prime ``p`` with ``inner * p**2 < 2**53`` (exact sums)."""
     for p in _SKETCH_PRIMES:
@@ -122,10 +136,11 @@ def _sketch_block(block, n: int, u: np.ndarray, v: np.ndarray, p: int) -> np.nda
     )
     y = (matrices @ v).reshape(len(block), rows_out, v.shape[1])  # M_e V
     if rows_out * cols_in * largest * float(p) ** 2 >= _EXACT:
-        y = np.mod(y, p)  # large entries: reduce before the second product
-    return np.mod(u.T @ y, p).reshape(len(block), -1)  # U^T M_e V, one batched product
+        y = _mod(y, p)  # large entries: reduce before the second product
+    return _mod(u.T @ y, p).reshape(len(block), -1)  # U^T M_e V, one batched product
 
 
+@serial_blas
 def independent_elements_sketched(
     elements, n: int, dimension: int, *, chunk: int = 256, seed: int = 0
 ) -> list[int] | None:
@@ -170,6 +185,7 @@ def independent_elements_sketched(
     return None
 
 
+@serial_blas
 def independent_vectors(vectors: np.ndarray, *, chunk: int = 256) -> tuple[list[int], list[int]]:
     """Return greedy independent rows of an integer matrix, certified modulo a prime.
 
@@ -216,7 +232,7 @@ def _greedy_pivots(blocks, width, p, dimension, part=32) -> tuple[list[int], lis
     """
 
     def reduce(x, rows, columns):  # x - x[:, columns] @ rows (mod p), rows in RREF
-        return np.mod(x - np.mod(x[:, columns] @ rows, p), p) if len(columns) else x
+        return _mod(x - _mod(x[:, columns] @ rows, p), p) if len(columns) else x
 
     free = np.arange(width)  # columns that are not pivots yet
     pivots: list[int] = []
@@ -224,7 +240,7 @@ def _greedy_pivots(blocks, width, p, dimension, part=32) -> tuple[list[int], lis
     chosen: list[int] = []
     start = 0
     for x in blocks:
-        y = np.mod(x[:, free] - np.mod(x[:, pivots] @ basis, p), p) if pivots else x[:, free]
+        y = _mod(x[:, free] - _mod(x[:, pivots] @ basis, p), p) if pivots else x[:, free]
         found, columns = _eliminate(y, p, part, dimension - len(chosen), start, chosen)
         start += len(x)
         if not columns:
@@ -243,7 +259,7 @@ def _eliminate(y, p, part, wanted, offset, chosen):
     """Greedy pivots of the rows of ``y`` modulo ``p``, in RREF; appends their indices."""
 
     def reduce(x, rows, columns):
-        return np.mod(x - np.mod(x[:, columns] @ rows, p), p) if columns else x
+        return _mod(x - _mod(x[:, columns] @ rows, p), p) if columns else x
 
     found, columns = np.zeros((0, y.shape[1])), list[int]()
     for first in range(0, len(y), part):
@@ -252,14 +268,14 @@ def _eliminate(y, p, part, wanted, offset, chosen):
         for i in range(len(block)):
             # later rows are reduced modulo p only when they are read: each update adds less
             # than p^2 to an entry, so a part's updates stay exact in float64
-            current = np.mod(block[i], p)
+            current = _mod(block[i], p)
             nonzero = np.flatnonzero(current)
             if len(nonzero) == 0:
                 continue
             column = int(nonzero[0])
-            row = np.mod(current * pow(int(current[column]), p - 2, p), p)
+            row = _mod(current * pow(int(current[column]), p - 2, p), p)
             later = block[i + 1 :]
-            later -= np.outer(np.mod(later[:, column], p), row)
+            later -= np.outer(_mod(later[:, column], p), row)
             rows.append(row)
             cols.append(column)
             chosen.append(offset + first + i)
@@ -269,7 +285,7 @@ def _eliminate(y, p, part, wanted, offset, chosen):
             continue
         new = np.array(rows)
         for j in range(len(new) - 1, 0, -1):  # back-substitute within the part
-            new[:j] = np.mod(new[:j] - np.outer(new[:j, cols[j]], new[j]), p)
+            new[:j] = _mod(new[:j] - np.outer(new[:j, cols[j]], new[j]), p)
         if first + part < len(y):
             y[first + part :] = reduce(y[first + part :], new, cols)
         found = np.vstack([reduce(found, new, cols), new])
