@@ -489,9 +489,12 @@ def split_network(network: TensorNetwork) -> tuple[tuple, tuple]:
 
     The input key is ``(in_sub, factors, kept)``, the output key ``(width, factors, out_sub)``.
 
-    Factors in components of the factor graph that touch no input go to the output side; the
-    others to the input side. ``kept`` are the letters that reach the output, in order of first
-    appearance on the input side.
+    Each component of the factor graph goes to the side where the tensor mixed between the
+    two is narrower: to the output side if it touches no input, or if it reads fewer input
+    letters than it writes output letters (a Levi-Civita factor reading two input letters and
+    writing three outputs: the mix runs on ``n^2`` entries, not ``n^3``); otherwise to the
+    input side. ``kept`` are the letters that the output side needs (its letters and those of
+    its factors), in order of first appearance on the input side.
     """
     parent = {a: a for a in network.letters}
 
@@ -504,14 +507,22 @@ def split_network(network: TensorNetwork) -> tuple[tuple, tuple]:
     for f in network.factors:
         for a in f.letters[1:]:
             parent[find(a)] = find(f.letters[0])
-    touches_in = {find(a) for a in network.in_sub}
-    out_factors = tuple(f for f in network.factors if find(f.letters[0]) not in touches_in)
+    inputs, outputs = set(network.in_sub), set(network.out_sub)
+    letters: dict = {}  # component root -> its letters
+    for f in network.factors:
+        letters.setdefault(find(f.letters[0]), set()).update(f.letters)
+    output_side = {
+        root
+        for root, component in letters.items()
+        if len(component & inputs) < len(component & outputs) or not component & inputs
+    }
+    out_factors = tuple(f for f in network.factors if find(f.letters[0]) in output_side)
     in_factors = tuple(f for f in network.factors if f not in out_factors)
-    outputs = set(network.out_sub)
+    needed = outputs.union(*(f.letters for f in out_factors))
     kept = [
         a
         for a in dict.fromkeys(itertools.chain(network.in_sub, *(f.letters for f in in_factors)))
-        if a in outputs
+        if a in needed
     ]
 
     def renamed(factors, rename):

@@ -96,7 +96,11 @@ def test_initialisation_gives_unit_output_variance(case, normalize):
 def test_so9_levi_civita_layer_takes_the_sparse_route_and_matches_the_exact_matrix():
     G = ed.SpecialOrthogonalGroup(9)
     layer = ed.EquivariantLinear(G, 4, 5, 2, 2, bias=False, dtype=torch.float64)
-    (contraction,) = [s.reduction.contraction for s in layer.plan.input_steps]
+    # the epsilon reads 4 input letters and writes 5: it is applied after the channel mix
+    candidates = [s.reduction.contraction for s in layer.plan.input_steps]
+    candidates += [s.embedding.contraction for s in layer.plan.output_steps]
+    (contraction,) = [c for c in candidates if c is not None and c.has_factors]
+    assert contraction in candidates[len(layer.plan.input_steps) :]
     assert contraction.is_sparse(9)  # the dense epsilon would have 9**9 entries
     matrix = ed.equivariant_basis(G, 4, 5)[0].matrix(9)  # exact, sparse: 9! nonzeros
     x = torch.randn((3, 2) + (9,) * 4, dtype=torch.float64, requires_grad=True)
