@@ -46,7 +46,7 @@ class _Refiner:
 
     def __init__(self, n: int, edges: Edges) -> None:
         self.n = n
-        pairs = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
+        pairs = np.sort(np.asarray(edges, dtype=np.int64).reshape(-1, 2), axis=1)
         rows = np.concatenate([pairs[:, 0], pairs[:, 1]])
         cols = np.concatenate([pairs[:, 1], pairs[:, 0]])
         ones = np.ones(len(rows), dtype=np.int64)
@@ -57,7 +57,7 @@ class _Refiner:
         self.weights = np.random.default_rng(0).integers(1, 2**31, size=2 * n + 2)
         self.codes = np.sort(pairs[:, 0] * n + pairs[:, 1])
         # edge lookups: a boolean matrix where it is small, else a search in the sorted codes
-        self.dense = self.single.toarray().astype(bool) if n <= _DENSE_LOOKUP else None
+        self.dense = self.single.astype(bool).toarray() if n <= _DENSE_LOOKUP else None
 
     def refine(self, colours: np.ndarray) -> np.ndarray:
         """Return the coarsest equitable refinement of ``colours`` (numbered ``0..cells-1``).

@@ -62,11 +62,13 @@ __all__ = [
 #: same estimates choose an Aut(G) layer's default basis, and at 20 they chose Petersen's
 #: orbit basis, measured 1.35x slower; see benchmarks/RESULTS.md)
 SPARSE_ADVANTAGE = 32
-#: relations with at least this many nonzeros per row on average (a graph's adjacency) cost
-#: 7-17 dense entries per nonzero in CSR products, not 15-65 as the Levi-Civita relations
-#: with their short rows, and in graph-basis layers the sparse route won from 10 times fewer
-#: entries (T(40): 1.12x, rook 32x32: 1.35x; T(30), 7.8 times fewer: even), so for them it
-#: needs only :data:`LONG_ROW_ADVANTAGE` (benchmarks/RESULTS.md, "Factor routes")
+#: one-factor relations with at least this many nonzeros per row on average (a graph's
+#: adjacency) cost 7-17 dense entries per nonzero in CSR products, not 15-65 as the
+#: Levi-Civita relations with their short rows, and in graph-basis layers the sparse route won
+#: from 10 times fewer entries (T(40): 1.06-1.16x, rook 32x32: 1.28-1.37x; T(30), 7.8 times
+#: fewer: even), so for them it needs only :data:`LONG_ROW_ADVANTAGE` (benchmarks/RESULTS.md,
+#: "Factor routes"). Relations of several factors are left out: their nonzeros are estimated
+#: by an upper bound (the product of the factors' counts), too loose to judge their rows
 LONG_ROW = 48
 LONG_ROW_ADVANTAGE = 8
 #: relations with fewer dense entries always take the dense route (per-call overhead decides)
@@ -210,7 +212,7 @@ class Contraction(Frozen):
         if entries < SMALL_FACTOR_ENTRIES:  # per-call overhead decides, not entries
             return False
         nnz = math.prod([f.kind.nnz(n, len(f.letters)) for f in self.factors])
-        long_rows = nnz >= LONG_ROW * n ** len(relation.out_sub)
+        long_rows = len(self.factors) == 1 and nnz >= LONG_ROW * n ** len(relation.out_sub)
         advantage = LONG_ROW_ADVANTAGE if long_rows else SPARSE_ADVANTAGE
         return advantage * self.sparse_cost(n) < self.dense_cost(n)
 
