@@ -869,6 +869,9 @@ def _hom_counts(graph: BilabelledGraph, tuples: np.ndarray, adjacency: np.ndarra
         for v in free:
             counts *= reach[v].sum(axis=1)
         return counts
+    if len(inner) == 1 and len(free) == 2:  # (the candidates' case: one product, no einsum)
+        a, b = inner[0]
+        return counts * ((reach[a] @ adjacency) * reach[b]).sum(axis=1)
     operands: list = [counts, [0]]
     for v in free:
         operands += [reach[v], [0, 1 + v]]
