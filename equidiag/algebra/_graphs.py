@@ -125,7 +125,9 @@ def _neighbours(n: int, edges: Edges) -> list[set[int]]:
 MAX_TUPLES = 2**22
 
 
-def tuple_orbits(n: int, order: int, generators: Iterable[tuple[int, ...]]) -> np.ndarray:
+def tuple_orbits(
+    n: int, order: int, generators: np.ndarray | Iterable[tuple[int, ...]]
+) -> np.ndarray:
     """Return the orbit id of every tuple of ``[n]^order`` (row-major tuple ids).
 
     Orbits are numbered in order of their smallest tuple. They are the connected components
@@ -155,7 +157,9 @@ def tuple_orbits(n: int, order: int, generators: Iterable[tuple[int, ...]]) -> n
         return np.zeros(1, dtype=np.int64)
     size = n**order
     ids = np.arange(size, dtype=np.int64)
-    generators = np.asarray(list(generators), dtype=np.int64).reshape(-1, n)
+    generators = np.asarray(
+        generators if isinstance(generators, np.ndarray) else list(generators), dtype=np.int64
+    ).reshape(-1, n)
     if len(generators):
         # each tuple's images under the generators, one CSR row per tuple (no conversion):
         # every generator has finite order, so its cycles make the orbits strongly connected
@@ -270,7 +274,7 @@ def _orbit_table(n: int, edges: Edges, order: int) -> tuple[np.ndarray, ...]:
     The orbit id of each tuple, each orbit's smallest tuple, the tuple ids sorted by orbit,
     and where each orbit starts among them.
     """
-    labels = tuple_orbits(n, order, map(tuple, stabiliser_chain(n, edges).generators.tolist()))
+    labels = tuple_orbits(n, order, stabiliser_chain(n, edges).generators)
     count = int(labels.max()) + 1
     firsts = np.full(count, len(labels), dtype=np.int64)
     np.minimum.at(firsts, labels, np.arange(len(labels)))

@@ -211,8 +211,8 @@ class Contraction(Frozen):
             return True
         if entries < SMALL_FACTOR_ENTRIES:  # per-call overhead decides, not entries
             return False
-        nnz = math.prod([f.kind.nnz(n, len(f.letters)) for f in self.factors])
-        long_rows = len(self.factors) == 1 and nnz >= LONG_ROW * n ** len(relation.out_sub)
+        rows = n ** len(relation.out_sub)
+        long_rows = len(self.factors) == 1 and self.nonzeros(n) >= LONG_ROW * rows
         advantage = LONG_ROW_ADVANTAGE if long_rows else SPARSE_ADVANTAGE
         return advantage * self.sparse_cost(n) < self.dense_cost(n)
 
@@ -224,14 +224,18 @@ class Contraction(Frozen):
         width = len(relation.in_sub) + len(relation.out_sub) + self.passing
         return n ** len(set(self.source)) + n**width
 
+    def nonzeros(self, n: int) -> int:
+        """Return the factors' joint nonzeros: the product of their counts (exact for one)."""
+        return math.prod([f.kind.nnz(n, len(f.letters)) for f in self.factors])  # (compile)
+
     def sparse_cost(self, n: int) -> int:
         """Entries read, gathered and written per (batch, channel) by the sparse route.
 
-        The operand, the factors' joint nonzeros (an upper bound: the product of their
-        counts) times the passing axes, and the zero-filled result.
+        The operand, the factors' joint nonzeros (an upper bound, :meth:`nonzeros`) times the
+        passing axes, and the zero-filled result.
         """
-        nnz = math.prod([f.kind.nnz(n, len(f.letters)) for f in self.factors])  # (compile)
         written = len(self.target) - self.passing
+        nnz = self.nonzeros(n)
         return n ** len(set(self.source)) + nnz * n**self.passing + n ** (written + self.passing)
 
     def constants(self, n: int, device, dtype, form: str) -> tuple[torch.Tensor, ...]:
