@@ -238,3 +238,14 @@ def test_gather_refuses_elements_that_are_not_disjoint_indicators():
     layer = ed.EquivariantLinear(ed.SymmetricGroup(3), 1, 1, 1, 1, strategy="gather")
     with pytest.raises(EquidiagValueError, match="disjoint 0/1 matrices"):
         layer(torch.randn(2, 1, 3))
+
+
+def test_two_joined_unlabelled_vertices_count_walks():
+    # "1|.|.|1'" with the path 1-2-3-4: two unlabelled vertices joined by an edge, A^3
+    group = Aut.petersen()
+    path = BilabelledGraph("1|.|.|1' ; 1-2, 2-3, 3-4", group.adjacency)
+    (coordinates,) = orbit_coordinates(group.family, [path])
+    a = nx.to_numpy_array(group.graph, nodelist=range(10), dtype=np.int64)
+    firsts = [o.representative for o in ed.equivariant_basis(group, 1, 1, kind="orbit")]
+    cube = np.linalg.matrix_power(a, 3)
+    assert coordinates.tolist() == [int(cube[i, j]) for i, j in firsts]
