@@ -11,7 +11,8 @@ dispatch), not their flops. The fused route regroups the same plan:
 * channel mixing is one product per width, with a block weight matrix that is zero where an
   input pattern does not feed an output pattern;
 * every other output embedding is a dense ``n^l x n^w`` matrix ``E_o``; all are applied by one
-  product.
+  product, except those that write onto the whole output with permuted axes (an A_n layer's
+  jellyfish terms feed them), which are added as permuted views.
 
 The matrices are built per ``n`` by running the plan's own steps on identity inputs, so the
 route computes exactly the plan's map; autograd differentiates the products. The ``"auto"``
@@ -68,7 +69,8 @@ class WidthGroup:
     """The terms whose propagating part has width ``w``: reduced, mixed and embedded together.
 
     ``reductions`` and ``embeddings`` are the plan's input reductions and output embeddings of
-    this width; ``table`` gives, for each block of the weight matrix (``output position *
+    this width, the embeddings that are permutations last: the first ``dense`` embeddings are
+    applied as matrices, the others added as permuted views; ``table`` gives, for each block of the weight matrix (``output position *
     len(reductions) + input position``), the network mixed there, or the number of networks
     (a zero block). An input and an output pattern determine the network, so each block has
     at most one.
@@ -81,8 +83,14 @@ class WidthGroup:
     sparse: bool  # the plan's "sparse" strategy: factors through their nonzeros
     reductions: tuple[Reduction, ...]
     embeddings: tuple[Embedding, ...]
+    dense: int
     table: tuple[int, ...]
     outside: Callable = field(default_factory=outside_builder, repr=False)
+
+    @property
+    def axes(self) -> tuple[tuple[int, ...], ...]:
+        """The axes of the embeddings added as permuted views (those past :attr:`dense`)."""
+        return tuple(e.axes for e in self.embeddings[self.dense :])
 
     @property
     def traced(self) -> bool:
@@ -95,7 +103,7 @@ class WidthGroup:
         )
 
     def constants(self, n: int, device, dtype) -> tuple[torch.Tensor, ...]:
-        """Return ``R_w^T`` (``n^k x inputs n^w``), ``E_w^T`` and the table (int64)."""
+        """Return ``R_w^T`` (``n^k x inputs n^w``), ``E_w^T`` (dense embeddings only), table."""
         from ._execute import embed_all  # (a late import: _execute registers this route)
 
         k, l, w = self.in_order, self.out_order, self.width
@@ -105,8 +113,13 @@ class WidthGroup:
         reductions = torch.cat([r.reshape(n**k, n**w) for r in reduced], dim=1)
         basis = torch.eye(n**w, dtype=dtype, device=device).reshape(n**w, 1, n**w)
         shape = (n**w, 1) + (n,) * l
-        embedded = [embed_all(steps, [e], [basis], shape, n) for e in self.embeddings]
-        embeddings = torch.cat([e.reshape(n**w, n**l) for e in embedded], dim=0)
+        embedded = [
+            embed_all(steps, [e], [basis], shape, n).reshape(n**w, n**l)
+            for e in self.embeddings[: self.dense]
+        ]
+        embeddings = (
+            torch.cat(embedded) if embedded else torch.zeros((0, n**l), dtype=dtype, device=device)
+        )
         return reductions, embeddings, torch.tensor(self.table, dtype=torch.int64, device=device)
 
 
@@ -147,6 +160,10 @@ def fused_layout(plan) -> FusedLayout:
     groups = []
     for width, group_terms in sorted(terms.items()):
         outputs = tuple(dict.fromkeys(s for s, _, _ in group_terms))
+        outputs = tuple(
+            sorted(outputs, key=lambda s: plan.output_steps[s].embedding.is_permutation)
+        )
+        dense = sum(not plan.output_steps[s].embedding.is_permutation for s in outputs)
         inputs = tuple(dict.fromkeys(i for _, i, _ in group_terms))
         table = [len(plan.networks)] * (len(outputs) * len(inputs))
         for s, i, j in group_terms:
@@ -160,6 +177,7 @@ def fused_layout(plan) -> FusedLayout:
                 plan.sparse_factors,
                 tuple(plan.input_steps[i].reduction for i in inputs),
                 tuple(plan.output_steps[o].embedding for o in outputs),
+                dense,
                 tuple(table),
             )
         )
@@ -179,10 +197,11 @@ def fused_flops(plan, n: int, in_channels: int, out_channels: int) -> int:
             * n**g.width
             * (
                 in_channels * ins * n**k
-                + out_channels * outs * n**l
+                + out_channels * g.dense * n**l
                 + out_channels * in_channels * outs * ins
             )
         )
+        flops += out_channels * (outs - g.dense) * n**l  # (the permuted views' adds)
     return flops
 
 
@@ -201,9 +220,7 @@ def _decide(plan, n: int, in_channels: int, out_channels: int, batch: int) -> bo
         return False  # (its matrices would be fetched outside the graph: fixed n only)
     k, l = plan.in_order, plan.out_order
     layout = plan.fused_layout
-    entries = sum(
-        (len(g.reductions) * n**k + len(g.embeddings) * n**l) * n**g.width for g in layout.groups
-    )
+    entries = sum((len(g.reductions) * n**k + g.dense * n**l) * n**g.width for g in layout.groups)
     steps = len(plan.input_steps) + len(plan.output_steps)
     factored = batch * plan.cost(n, in_channels, out_channels)["flops"] + STEP_FLOPS * steps
     fused = batch * fused_flops(plan, n, in_channels, out_channels)
@@ -232,19 +249,26 @@ def run_fused(plan, x: torch.Tensor, weight: torch.Tensor | SampleWeights, n: in
     layout = plan.fused_layout
     flat = x.reshape(batch, c_in, n**k)
     padded = with_zero_network(weight)  # (the index of an empty block)
-    pieces = []
+    pieces, permuted = [], []
     for group in layout.groups:
         reductions, _, table = plan.constants(group, n, x.device, x.dtype)
         outs, ins, size = len(group.embeddings), len(group.reductions), n**group.width
         u = (flat @ reductions).reshape(batch, c_in * ins, size)
-        z = mix(padded, table, outs, ins, u, channels_first=True)
-        pieces.append(z.reshape(batch, c_out, outs * size))
+        z = mix(padded, table, outs, ins, u, channels_first=True).reshape(batch, c_out, outs, size)
+        if group.dense:
+            pieces.append(z[:, :, : group.dense].reshape(batch, c_out, group.dense * size))
+        if group.dense < outs:  # (unbind: its backward is one stack, not a zero-filled copy each)
+            permuted += zip(z[:, :, group.dense :].unbind(2), group.axes)
+    shape = (batch, c_out) + (n,) * l
     if pieces:
         embeddings = plan.constants(layout, n, x.device, x.dtype)
         out = (torch.cat(pieces, dim=2) if len(pieces) > 1 else pieces[0]) @ embeddings
+        out = out.reshape(shape)
     else:
-        out = x.new_zeros((batch, c_out, n**l))
-    return add_permutations(plan, out.reshape((batch, c_out) + (n,) * l), x, weight, n)
+        out = x.new_zeros(shape)
+    for term, axes in permuted:
+        out = add_term(out, term.reshape(shape).permute(0, 1, *[2 + a for a in axes]))
+    return add_permutations(plan, out, x, weight, n)
 
 
 def add_permutations(
@@ -271,8 +295,14 @@ def add_permutations(
         for term in mix(weight, some, len(some), 1, flat).split(c_out, dim=1)
     )
     for term, axes in zip(mixed, terms.axes):
-        term = term.reshape(out.shape).permute(0, 1, *[2 + a for a in axes])
-        # (in place on large outputs: no allocation; out of place on small ones, whose
-        # backward is then faster)
-        out = out.add_(term) if out.numel() > 2**20 and not tracing() else out + term
+        out = add_term(out, term.reshape(out.shape).permute(0, 1, *[2 + a for a in axes]))
     return out
+
+
+def add_term(out: torch.Tensor, term: torch.Tensor) -> torch.Tensor:
+    """Return ``out + term`` (``out`` a fresh tensor of the route's own).
+
+    In place on large outputs (no allocation); out of place on small ones, whose backward is
+    then faster, and under torch.compile.
+    """
+    return out.add_(term) if out.numel() > 2**20 and not tracing() else out + term

@@ -70,3 +70,29 @@ def test_masked_means_through_stacked_weight_sets(monkeypatch, basis, strategy):
     for piece, expected in zip(unpad(y.detach(), mask, 2), alone):
         torch.testing.assert_close(piece, expected.detach(), rtol=0, atol=1e-10)
     torch.testing.assert_close(grad, layer.weight.grad, rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("width", [1, 5, 40])
+@pytest.mark.parametrize("channels_first", [False, True])
+def test_folded_mix_equals_the_batched_product_forward_and_backward(
+    monkeypatch, width, channels_first
+):
+    weight = torch.randn(4, 3, 2, dtype=torch.float64, requires_grad=True)
+    index = torch.tensor([3, 0, 4, 1, 2, 4])  # (4: no such network, as with a zero block)
+    padded = torch.cat([weight, weight.new_zeros(1, 3, 2)])
+    u = torch.randn(7, 2 * 3, width, dtype=torch.float64, requires_grad=True)
+    results = []
+    for folded in (False, True):
+        monkeypatch.setattr(_weights, "folds", lambda *sizes, folded=folded: folded)
+        z = mix(padded, index, 2, 3, u, channels_first)
+        assert z.shape == (7, 2 * 3, width)
+        cotangent = torch.linspace(-1, 1, z.numel(), dtype=torch.float64).reshape(z.shape)
+        results.append((z, *torch.autograd.grad((z * cotangent).sum(), (weight, u))))
+    for a, b in zip(*results):
+        torch.testing.assert_close(a, b, atol=1e-12, rtol=0)
+
+
+def test_narrow_operands_fold_and_wide_ones_are_batched():
+    assert _weights.folds(128, 48, 48, 8)  # a 2 -> 2 layer's width-1 mix at n = 8
+    assert not _weights.folds(16, 96, 112, 125)  # A_5 3 -> 3, width 3: the products are large
+    assert not _weights.folds(1, 48, 48, 1)  # one sample: nothing to fold
