@@ -193,36 +193,6 @@ class Contraction(Frozen):
         order = written + passing  # the axes of the relation's result, before permuting
         init("result_axes", tuple(order.index(a) for a in target))
 
-    @property
-    def alternates_target(self) -> bool:
-        """Whether the result is antisymmetric in its letters (two or more).
-
-        True when one antisymmetric factor (``ε``) carries every target letter and nothing
-        else does: the operand and the other factors only meet the summed letters.
-        """
-        return self._alternating(self.target, set(self.source))
-
-    @property
-    def alternates_source(self) -> bool:
-        """Whether the result depends only on the operand's antisymmetric part.
-
-        True when the operand's letters (two or more, distinct) are all carried by one
-        antisymmetric factor and by nothing else (no target, no other factor).
-        """
-        if len(set(self.source)) < len(self.source):
-            return False
-        return self._alternating(self.source, set(self.target))
-
-    def _alternating(self, letters: tuple[int, ...], elsewhere: set[int]) -> bool:
-        if len(letters) < 2 or elsewhere.intersection(letters):
-            return False
-        carriers = [f for f in self.factors if set(letters).intersection(f.letters)]
-        return (
-            len(carriers) == 1
-            and carriers[0].kind.antisymmetric
-            and set(letters) <= set(carriers[0].letters)
-        )
-
     def is_sparse(self, n: int, force: bool = False) -> bool:
         """Whether the sparse route is used at ``n`` (always, with ``force``, if any factor).
 
