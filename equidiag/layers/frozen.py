@@ -71,9 +71,11 @@ _CLEAR_HOOKS.append(_cheaper.cache_clear)
 def frozen_route(layer, x: torch.Tensor, n: int | None) -> torch.Tensor | None:
     """Return ``layer(x)`` through the kept matrix, or ``None`` where that route does not apply.
 
-    ``layer`` is an :class:`~equidiag.EquivariantLinear`; ``n`` as given to its forward. (Kept
-    lean: at small ``n`` this route competes with one ``torch.nn.Linear`` call.) Layers call it
-    themselves; it is public so that its decisions can be inspected.
+    ``layer`` is an :class:`~equidiag.EquivariantLinear`; ``n`` as given to its forward. Layers
+    call it themselves; it is public so that its decisions can be inspected. (Kept lean: at
+    small ``n`` this route competes with one ``torch.nn.Linear`` call, so a call with the
+    input shape of the previous one checks only what can have changed since: the modes, the
+    input's dtype and device, the parameters' versions, storage and, on the CPU, values.)
 
     Examples
     --------
@@ -89,43 +91,106 @@ def frozen_route(layer, x: torch.Tensor, n: int | None) -> torch.Tensor | None:
     ...     torch.allclose(kept, layer(x), atol=1e-5)
     True
     """
-    weight, bias = layer.weight, layer.bias
-    parameters = (weight,) if bias is None else (weight, bias)
+    parameters = layer._parameters  # (not through Module.__getattr__: this path is hot)
+    weight, bias = parameters["weight"], parameters["bias"]
     if (
         (
             torch.is_grad_enabled()
             and (weight.requires_grad or (bias is not None and bias.requires_grad))
         )
-        or layer.strategy != "auto"
         or not isinstance(x, torch.Tensor)
-        or x.dtype != weight.dtype
-        or x.device != weight.device
+        or layer.strategy != "auto"
         or tracing()
         or torch.jit.is_tracing()  # (a kept matrix would be baked into the trace)
         or autocast_enabled(x.device.type)
         or _forward_ad_active()  # (tangents of the parameters would be baked in)
     ):
         return None
-    k, l = layer.in_order, layer.out_order
-    c_out, c_in = weight.shape[1], weight.shape[2]
+    kept = layer.__dict__.get("_frozen")
+    if (
+        kept is None
+        or x.shape != kept.in_shape
+        or (n is not None and n != kept.n)
+        or not kept.holds(x, weight, bias)
+    ):
+        kept = _prepare(layer, x, n, weight, bias, kept)
+        if kept is None:
+            return None
+    return F.linear(x.reshape(kept.rows), kept.matrix, kept.offset).view(kept.out_shape)
+
+
+class _Kept:
+    """A kept matrix, what it was built from, and the shapes of the last call's input."""
+
+    __slots__ = (
+        "copies",
+        "device",
+        "dtype",
+        "in_shape",
+        "matrix",
+        "n",
+        "offset",
+        "out_shape",
+        "rows",
+        "versions",
+    )
+
+    def holds(self, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> bool:
+        """Whether the matrix is still the layer's map for ``x``'s dtype and device.
+
+        False, too, for parameters without a version counter or storage (inference tensors,
+        torch.func wrappers): :func:`_prepare` then declines the route.
+        """
+        try:
+            versions = _versions(weight, bias)
+        except RuntimeError:
+            return False
+        return (
+            x.dtype == self.dtype
+            and x.device == self.device
+            and self.versions == versions
+            and (
+                not self.copies
+                or (
+                    torch.equal(weight, self.copies[0])
+                    and (bias is None or torch.equal(bias, self.copies[1]))
+                )
+            )
+        )
+
+    def fit(self, layer, x: torch.Tensor) -> None:
+        """Record the shapes of a call with input ``x`` (``n`` already checked)."""
+        k, l = layer.in_order, layer.out_order
+        c_in, c_out = layer.in_channels, layer.out_channels
+        batch = tuple(x.shape[: x.ndim - k - 1])
+        self.in_shape = x.shape
+        self.rows = (-1, c_in * self.n**k)
+        self.out_shape = (*batch, c_out) + (self.n,) * l
+
+
+def _versions(weight: torch.Tensor, bias: torch.Tensor | None) -> tuple:
+    """Return the parameters' version counters and storage (in-place updates bump a counter)."""
+    if bias is None:
+        return weight._version, weight.data_ptr()
+    return weight._version, weight.data_ptr(), bias._version, bias.data_ptr()
+
+
+def _prepare(layer, x, n, weight, bias, kept) -> _Kept | None:
+    """Run the route's checks for a new input; return the kept matrix fitted to it, or None."""
+    if x.dtype != weight.dtype or x.device != weight.device:
+        return None
+    k, c_in, c_out = layer.in_order, weight.shape[2], weight.shape[1]
     if n is None or x.shape[x.ndim - k - 1 :] != (c_in,) + (n,) * k:
         n = infer_degree(x, k, c_in, n)  # (the checks and errors of the plan route)
     if not _worth_it(layer.plan, n, c_in, c_out):
         return None
     try:
-        key = (n, x.device, x.dtype, *((p._version, p.data_ptr()) for p in parameters))
+        if kept is None or kept.n != n or not kept.holds(x, weight, bias):
+            kept = _assemble(layer, n, x, weight, bias)
     except RuntimeError:  # inference tensors, torch.func wrappers: no counter or no storage
         return None
-    kept = layer.__dict__.get("_frozen")
-    if (
-        kept is None
-        or kept[0] != key
-        or (x.device.type == "cpu" and not all(map(torch.equal, parameters, kept[3])))
-    ):
-        kept = _assemble(layer, n, key, parameters)
-    batch = x.shape[: x.ndim - k - 1]
-    out = F.linear(x.reshape(-1, c_in * n**k), kept[1], kept[2])
-    return out.reshape((*batch, c_out) + (n,) * l)
+    kept.fit(layer, x)
+    return kept
 
 
 def _forward_ad_active() -> bool:
@@ -133,16 +198,20 @@ def _forward_ad_active() -> bool:
     return torch.autograd.forward_ad._current_level >= 0
 
 
-def _assemble(layer, n: int, key: tuple, parameters: tuple) -> tuple:
-    """Build, keep and return ``(key, matrix, flat bias or None, parameter copies)``."""
+def _assemble(layer, n: int, x: torch.Tensor, weight, bias) -> _Kept:
+    """Build, keep and return the layer's matrix at ``n`` (for ``x``'s dtype and device)."""
+    kept = _Kept()
+    kept.n, kept.dtype, kept.device = n, x.dtype, x.device
+    kept.versions = _versions(weight, bias)
     with torch.inference_mode(False), torch.no_grad():  # normal tensors: reusable anywhere
         plan = layer.plan
-        matrix = layer_matrix(plan, plan.network_weights(layer.weight, n), n)
-        offset = None
-        if layer.bias is not None:
-            offset = invariant_tensor(layer.bias, layer.bias_plan, n).reshape(-1)
-        on_cpu = matrix.device.type == "cpu"
-        copies = tuple(p.detach().clone() for p in parameters) if on_cpu else ()
-    kept = (key, matrix, offset, copies)
+        kept.matrix = layer_matrix(plan, plan.network_weights(weight, n), n)
+        kept.offset = None
+        if bias is not None:
+            kept.offset = invariant_tensor(bias, layer.bias_plan, n).reshape(-1)
+        parameters = (weight,) if bias is None else (weight, bias)
+        on_cpu = kept.matrix.device.type == "cpu"
+        kept.copies = tuple(p.detach().clone() for p in parameters) if on_cpu else ()
+    kept.fit(layer, x)
     layer.__dict__["_frozen"] = kept
     return kept

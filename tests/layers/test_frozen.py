@@ -55,6 +55,25 @@ def test_every_parameter_update_rebuilds_the_matrix():
         torch.testing.assert_close(after, _plan_output(layer, x), rtol=1e-12, atol=1e-12)
 
 
+def test_the_kept_matrix_follows_batch_shapes_degrees_and_dtypes():
+    torch.manual_seed(0)
+    layer = ed.EquivariantLinear(ed.SymmetricGroup(), 2, 2, 3, 2, dtype=torch.float64)
+    with torch.no_grad():
+        for n in (4, 5, 4):
+            matrices = []  # (kept alive, so that a rebuilt matrix cannot reuse an id)
+            for batch in [(6,), (), (2, 3), (6,), (0,)]:
+                x = torch.randn((*batch, 3, n, n), dtype=torch.float64)
+                out = layer(x)
+                assert out.shape == (*batch, 2, n, n)
+                torch.testing.assert_close(out, _plan_output(layer, x), rtol=1e-12, atol=1e-12)
+                matrices.append(layer.__dict__["_frozen"].matrix)
+            assert all(m is matrices[0] for m in matrices)  # one assembly per degree
+        layer.float()  # new parameters of another dtype: rebuilt for them
+        x = torch.randn(6, 3, 4, 4)
+        torch.testing.assert_close(layer(x), _plan_output(layer, x))
+        assert layer.__dict__["_frozen"].matrix.dtype == torch.float32
+
+
 def test_training_never_takes_the_route_and_gradients_flow():
     layer = _layer()
     x = torch.randn(5, 3, 4, 4, dtype=torch.float64)
