@@ -158,14 +158,21 @@ class _Kept:
             )
         )
 
-    def fit(self, layer, x: torch.Tensor) -> None:
-        """Record the shapes of a call with input ``x`` (``n`` already checked)."""
+    def fitted(self, layer, x: torch.Tensor) -> _Kept:
+        """Return a copy (sharing the matrix) with the shapes of a call on ``x``.
+
+        A copy, not an update: a layer called from several threads only ever replaces its
+        kept object whole, so a call never reads another call's shapes.
+        """
         k, l = layer.in_order, layer.out_order
-        c_in, c_out = layer.in_channels, layer.out_channels
-        batch = tuple(x.shape[: x.ndim - k - 1])
-        self.in_shape = x.shape
-        self.rows = (-1, c_in * self.n**k)
-        self.out_shape = (*batch, c_out) + (self.n,) * l
+        kept = _Kept()
+        for name in ("copies", "device", "dtype", "matrix", "n", "offset", "versions"):
+            setattr(kept, name, getattr(self, name))
+        kept.in_shape = x.shape
+        kept.rows = (-1, layer.in_channels * self.n**k)
+        kept.out_shape = (*x.shape[: x.ndim - k - 1], layer.out_channels) + (self.n,) * l
+        layer.__dict__["_frozen"] = kept
+        return kept
 
 
 def _versions(weight: torch.Tensor, bias: torch.Tensor | None) -> tuple:
@@ -189,8 +196,7 @@ def _prepare(layer, x, n, weight, bias, kept) -> _Kept | None:
             kept = _assemble(layer, n, x, weight, bias)
     except RuntimeError:  # inference tensors, torch.func wrappers: no counter or no storage
         return None
-    kept.fit(layer, x)
-    return kept
+    return kept.fitted(layer, x)
 
 
 def _forward_ad_active() -> bool:
@@ -199,7 +205,7 @@ def _forward_ad_active() -> bool:
 
 
 def _assemble(layer, n: int, x: torch.Tensor, weight, bias) -> _Kept:
-    """Build, keep and return the layer's matrix at ``n`` (for ``x``'s dtype and device)."""
+    """Build and return the layer's matrix at ``n`` (for ``x``'s dtype and device), unfitted."""
     kept = _Kept()
     kept.n, kept.dtype, kept.device = n, x.dtype, x.device
     kept.versions = _versions(weight, bias)
@@ -212,6 +218,4 @@ def _assemble(layer, n: int, x: torch.Tensor, weight, bias) -> _Kept:
         parameters = (weight,) if bias is None else (weight, bias)
         on_cpu = kept.matrix.device.type == "cpu"
         kept.copies = tuple(p.detach().clone() for p in parameters) if on_cpu else ()
-    kept.fit(layer, x)
-    layer.__dict__["_frozen"] = kept
     return kept
