@@ -3,8 +3,9 @@
 Run:  python benchmarks/bench_training.py [--quick] [--compile] [--device cpu|cuda] [--dtype ...]
 
 Every ratio is measured side by side in this process: each round times the layer and its
-baseline back to back (best of a few calls each) and divides; tables give the median ratio over
-the rounds and its range [min, max]. 16 -> 16 channels.
+baseline back to back (each the best of as many calls as fill 50 ms, at least five) and
+divides; tables give the median ratio over the rounds and its range [min, max]. 16 -> 16
+channels.
 
 * ``train``: ``EquivariantLinear(SymmetricGroup(), ...)`` forward with gradients recorded, and
   forward+backward, against the **floor**: one pointwise channel mix (``F.linear`` over the
@@ -31,6 +32,8 @@ from _timing import best_time, peak_memory, setup
 import equidiag as ed
 
 C = 16
+#: each side of a ratio is the best of as many calls as fill this many seconds (at least 5)
+LEAST = 0.05
 
 
 def ratio_summary(ratios: list[float]) -> str:
@@ -41,7 +44,7 @@ def side_by_side(ours, theirs, device, rounds: int) -> tuple[str, float]:
     """Return the ratio summary of time(ours) / time(theirs) and our median time (ms)."""
     ratios, times = [], []
     for _ in range(rounds):
-        a, b = best_time(ours, device=device), best_time(theirs, device=device)
+        a, b = (best_time(fn, device=device, least=LEAST) for fn in (ours, theirs))
         ratios.append(a / b)
         times.append(a)
     return ratio_summary(ratios), statistics.median(times) * 1e3

@@ -117,11 +117,12 @@ def folds(batch: int, rows: int, cols: int, width: int) -> bool:
     """Whether :func:`mix` folds the batch into one product (shared weights).
 
     A product batched over samples runs ``batch`` small products, and its backward writes one
-    ``rows x cols`` weight gradient per sample before summing them: measured on 2 CPU cores,
-    the mixes of a small-``n`` layer (``width`` 1-25 entries per sample) took 1.5-4.5 times
-    longer forward and backward so than as one product. Folding costs a copy of the operand
-    and of the result instead, so it is chosen where those (``width * (rows + cols)``
-    entries per sample) are at most the per-sample weight gradient (``rows * cols``).
+    ``rows x cols`` weight gradient per sample before summing them. Measured on 2 CPU cores,
+    the mixes of small-``n`` layers (``width`` 1-25 entries per sample) took 1.3-4.6 times
+    longer forward+backward batched than folded (the most at batch 128 and width 1; whole
+    layers gained about 5%). Folding costs a copy of the operand and of the result instead,
+    so it is chosen where those (``width * (rows + cols)`` entries per sample) are at most the
+    per-sample weight gradient (``rows * cols``).
 
     Examples
     --------
