@@ -70,8 +70,9 @@ class WidthGroup:
 
     ``reductions`` and ``embeddings`` are the plan's input reductions and output embeddings of
     this width, the embeddings that are permutations last: the first ``dense`` embeddings are
-    applied as matrices, the others added as permuted views; ``table`` gives, for each block of the weight matrix (``output position *
-    len(reductions) + input position``), the network mixed there, or the number of networks
+    applied as matrices, the others added as permuted views. ``table`` gives, for each block
+    of the weight matrix (``output position * len(reductions) + input position``), the
+    network mixed there, or the number of networks
     (a zero block). An input and an output pattern determine the network, so each block has
     at most one.
     """
@@ -278,7 +279,7 @@ def add_permutations(
 
     Two terms, or up to :data:`STACKED_PERMUTATION_ENTRIES` entries of terms, are mixed by one
     product with stacked weights; more, :data:`PERMUTATION_CHUNK` at a time, so that few
-    output-sized terms exist at once, added to ``out`` (a fresh tensor) in place outside torch.compile.
+    output-sized terms exist at once, added to ``out`` (a fresh tensor) by :func:`add_term`.
     """
     terms = plan.permutation_mix
     if terms is None:

@@ -1,10 +1,10 @@
 """Network weights as block matrices for batched channel mixing, shared or per sample.
 
-Every route mixes channels with :func:`mix`. A plan's per-network weights are a tensor
-``(networks, c_out, c_in)`` shared by the batch: one :func:`torch.bmm` with the weights
-expanded over the batch (stride 0), or, where each sample's operand is narrow, one matrix
-product with the batch folded into the operand's columns (:func:`folds`). A
-masked batch with ``normalize="mean"`` (:mod:`equidiag.layers.masks`) needs weights per
+The factored and fused routes mix channels with :func:`mix`. A plan's per-network weights
+are a tensor ``(networks, c_out, c_in)`` shared by the batch: one :func:`torch.bmm` with the
+weights expanded over the batch (stride 0), or, where each sample's operand is narrow, one
+matrix product with the batch folded into the operand's columns (:func:`folds`). A masked
+batch with ``normalize="mean"`` (:mod:`equidiag.layers.masks`) needs weights per
 sample, each element divided by its sample's own size per summed index:
 :class:`SampleWeights` keeps them factored, as a few weight sets combined per sample, and
 :func:`weight_blocks` combines them only once arranged as block matrices, so that selecting,
@@ -119,8 +119,9 @@ def folds(batch: int, rows: int, cols: int, width: int) -> bool:
     A product batched over samples runs ``batch`` small products, and its backward writes one
     ``rows x cols`` weight gradient per sample before summing them. Measured on 2 CPU cores,
     the mixes of small-``n`` layers (``width`` 1-25 entries per sample) took 1.3-4.6 times
-    longer forward+backward batched than folded (the most at batch 128 and width 1; whole
-    layers gained about 5%). Folding costs a copy of the operand and of the result instead,
+    longer forward+backward batched than folded (the most at batch 128 and width 1). In whole
+    layers the mixes are a small part: the gain there (0-5%) is within the machine's noise.
+    Folding costs a copy of the operand and of the result instead,
     so it is chosen where those (``width * (rows + cols)`` entries per sample) are at most the
     per-sample weight gradient (``rows * cols``).
 
@@ -145,11 +146,12 @@ def mix(
     """Mix channels: the blocks of :func:`weight_blocks` times ``u`` (``(B, C, N)``).
 
     One batched product, or one product with the batch folded into the columns of ``u`` where
-    :func:`folds` says so (the result is then a strided view). Weights per sample are combined into ``(B, R, C)`` blocks per sample (the
-    faster way: measured 10-20% less time for whole masked layers) while those have at most
-    :data:`PER_SAMPLE_ENTRIES` entries or are at most ``S`` times the larger of the product's
-    input and output; otherwise the ``S`` sets are mixed by one stacked product and their
-    results combined per sample. Either way no intermediate exceeds that size.
+    :func:`folds` says so (the result is then a strided view). Weights per sample are
+    combined into ``(B, R, C)`` blocks per sample (the faster way: measured 10-20% less time
+    for whole masked layers) while those have at most :data:`PER_SAMPLE_ENTRIES` entries or
+    are at most ``S`` times the larger of the product's input and output; otherwise the
+    ``S`` sets are mixed by one stacked product and their results combined per sample.
+    Either way no intermediate exceeds that size.
 
     Returns
     -------

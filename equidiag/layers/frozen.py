@@ -92,7 +92,10 @@ def frozen_route(layer, x: torch.Tensor, n: int | None) -> torch.Tensor | None:
     True
     """
     parameters = layer._parameters  # (not through Module.__getattr__: this path is hot)
-    weight, bias = parameters["weight"], parameters["bias"]
+    if "weight" in parameters and "bias" in parameters:
+        weight, bias = parameters["weight"], parameters["bias"]
+    else:  # parametrized, pruned or replaced: computed or plain attributes
+        weight, bias = layer.weight, layer.bias
     if (
         (
             torch.is_grad_enabled()
@@ -110,7 +113,7 @@ def frozen_route(layer, x: torch.Tensor, n: int | None) -> torch.Tensor | None:
     if (
         kept is None
         or x.shape != kept.in_shape
-        or (n is not None and n != kept.n)
+        or n != kept.given  # (without n, a 0 -> l input does not determine it: checked again)
         or not kept.holds(x, weight, bias)
     ):
         kept = _prepare(layer, x, n, weight, bias, kept)
@@ -126,6 +129,7 @@ class _Kept:
         "copies",
         "device",
         "dtype",
+        "given",
         "in_shape",
         "matrix",
         "n",
@@ -158,8 +162,10 @@ class _Kept:
             )
         )
 
-    def fitted(self, layer, x: torch.Tensor) -> _Kept:
+    def fitted(self, layer, x: torch.Tensor, given: int | None) -> _Kept:
         """Return a copy (sharing the matrix) with the shapes of a call on ``x``.
+
+        ``given`` is the call's ``n`` argument as passed (``None`` when it was read from ``x``).
 
         A copy, not an update: a layer called from several threads only ever replaces its
         kept object whole, so a call never reads another call's shapes.
@@ -168,7 +174,7 @@ class _Kept:
         kept = _Kept()
         for name in ("copies", "device", "dtype", "matrix", "n", "offset", "versions"):
             setattr(kept, name, getattr(self, name))
-        kept.in_shape = x.shape
+        kept.in_shape, kept.given = x.shape, given
         kept.rows = (-1, layer.in_channels * self.n**k)
         kept.out_shape = (*x.shape[: x.ndim - k - 1], layer.out_channels) + (self.n,) * l
         layer.__dict__["_frozen"] = kept
@@ -186,7 +192,10 @@ def _prepare(layer, x, n, weight, bias, kept) -> _Kept | None:
     """Run the route's checks for a new input; return the kept matrix fitted to it, or None."""
     if x.dtype != weight.dtype or x.device != weight.device:
         return None
+    given = n
     k, c_in, c_out = layer.in_order, weight.shape[2], weight.shape[1]
+    if n is None and k == layer.out_order == 0:
+        n = 1  # (as the plan route: a 0 -> 0 map does not depend on n)
     if n is None or x.shape[x.ndim - k - 1 :] != (c_in,) + (n,) * k:
         n = infer_degree(x, k, c_in, n)  # (the checks and errors of the plan route)
     if not _worth_it(layer.plan, n, c_in, c_out):
@@ -196,7 +205,7 @@ def _prepare(layer, x, n, weight, bias, kept) -> _Kept | None:
             kept = _assemble(layer, n, x, weight, bias)
     except RuntimeError:  # inference tensors, torch.func wrappers: no counter or no storage
         return None
-    return kept.fitted(layer, x)
+    return kept.fitted(layer, x, given)
 
 
 def _forward_ad_active() -> bool:

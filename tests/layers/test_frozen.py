@@ -169,3 +169,37 @@ def test_zero_maps_stay_in_the_autograd_graph_on_every_route():
         out = layer(torch.randn(3, 4, 40, 40, requires_grad=True))
         assert out.requires_grad
         assert (out == 0).all()
+
+
+def test_parametrized_and_pruned_weights_take_either_route_correctly():
+    from torch.nn.utils import parametrizations, prune
+
+    x = torch.randn(5, 3, 4, 4, dtype=torch.float64)
+    for wrap in (
+        lambda layer: parametrizations.weight_norm(layer, "weight"),
+        lambda layer: prune.l1_unstructured(layer, "weight", amount=0.3),
+    ):
+        layer = wrap(_layer())  # its weight is no longer a registered parameter
+        layer(x).sum().backward()  # training: the plan route
+        with torch.no_grad():
+            before = layer(x)
+            torch.testing.assert_close(before, _plan_output(layer, x), rtol=1e-12, atol=1e-12)
+            for p in layer.parameters():  # the parametrization's own parameters change
+                p.mul_(1.5)
+            torch.testing.assert_close(layer(x), _plan_output(layer, x), rtol=1e-12, atol=1e-12)
+            assert not torch.allclose(layer(x), before)
+
+
+def test_an_input_that_does_not_determine_n_is_refused_after_calls_that_gave_it():
+    layer = ed.EquivariantLinear(ed.SymmetricGroup(), 0, 2, 3, 2)
+    x = torch.randn(5, 3)
+    with torch.no_grad():
+        assert layer(x, n=4).shape == (5, 2, 4, 4)
+        with pytest.raises(ed.errors.EquidiagValueError, match="does not determine n"):
+            layer(x)  # the same shape as before, but no n: refused as on the plan route
+        assert layer(x, n=4).shape == (5, 2, 4, 4)
+    invariant = ed.EquivariantLinear(ed.SymmetricGroup(), 0, 0, 3, 2, dtype=torch.float64)
+    x = torch.randn(5, 3, dtype=torch.float64)
+    with torch.no_grad():  # a 0 -> 0 map needs no n on either route
+        torch.testing.assert_close(invariant(x), _plan_output(invariant, x))
+        torch.testing.assert_close(invariant(x), _plan_output(invariant, x))
