@@ -250,7 +250,8 @@ def run_fused(plan, x: torch.Tensor, weight: torch.Tensor | SampleWeights, n: in
     layout = plan.fused_layout
     flat = x.reshape(batch, c_in, n**k)
     padded = with_zero_network(weight)  # (the index of an empty block)
-    pieces, permuted = [], []
+    pieces: list[torch.Tensor] = []
+    permuted: list[tuple[torch.Tensor, tuple[int, ...]]] = []
     for group in layout.groups:
         reductions, _, table = plan.constants(group, n, x.device, x.dtype)
         outs, ins, size = len(group.embeddings), len(group.reductions), n**group.width

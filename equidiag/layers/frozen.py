@@ -138,6 +138,17 @@ class _Kept:
         "rows",
         "versions",
     )
+    copies: tuple[torch.Tensor, ...]  # the parameters it was built from (CPU), or ()
+    device: torch.device
+    dtype: torch.dtype
+    given: int | None  # the call's n argument as passed
+    in_shape: torch.Size
+    matrix: torch.Tensor
+    n: int
+    offset: torch.Tensor | None  # the flattened bias
+    out_shape: tuple[int, ...]
+    rows: tuple[int, int]
+    versions: tuple[int, ...]  # version counters and storage of the parameters
 
     def holds(self, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> bool:
         """Whether the matrix is still the layer's map for ``x``'s dtype and device.
