@@ -72,9 +72,8 @@ class WidthGroup:
     this width, the embeddings that are permutations last: the first ``dense`` embeddings are
     applied as matrices, the others added as permuted views. ``table`` gives, for each block
     of the weight matrix (``output position * len(reductions) + input position``), the
-    network mixed there, or the number of networks
-    (a zero block). An input and an output pattern determine the network, so each block has
-    at most one.
+    network mixed there, or the number of networks (a zero block). An input and an output
+    pattern determine the network, so each block has at most one.
     """
 
     in_order: int

@@ -121,9 +121,9 @@ def folds(batch: int, rows: int, cols: int, width: int) -> bool:
     the mixes of small-``n`` layers (``width`` 1-25 entries per sample) took 1.3-4.6 times
     longer forward+backward batched than folded (the most at batch 128 and width 1). In whole
     layers the mixes are a small part: the gain there (0-5%) is within the machine's noise.
-    Folding costs a copy of the operand and of the result instead,
-    so it is chosen where those (``width * (rows + cols)`` entries per sample) are at most the
-    per-sample weight gradient (``rows * cols``).
+    Folding costs a copy of the operand and of the result instead, so it is chosen where
+    those (``width * (rows + cols)`` entries per sample) are at most the per-sample weight
+    gradient (``rows * cols``).
 
     Examples
     --------

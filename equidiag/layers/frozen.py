@@ -29,6 +29,8 @@ True
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -114,41 +116,26 @@ def frozen_route(layer, x: torch.Tensor, n: int | None) -> torch.Tensor | None:
         kept is None
         or x.shape != kept.in_shape
         or n != kept.given  # (without n, a 0 -> l input does not determine it: checked again)
-        or not kept.holds(x, weight, bias)
+        or not kept.built.holds(x, weight, bias)
     ):
         kept = _prepare(layer, x, n, weight, bias, kept)
         if kept is None:
             return None
-    return F.linear(x.reshape(kept.rows), kept.matrix, kept.offset).view(kept.out_shape)
+    built = kept.built
+    return F.linear(x.reshape(kept.rows), built.matrix, built.offset).view(kept.out_shape)
 
 
-class _Kept:
-    """A kept matrix, what it was built from, and the shapes of the last call's input."""
+@dataclass(frozen=True, slots=True)
+class _Built:
+    """A layer's assembled matrix, and what it was built from."""
 
-    __slots__ = (
-        "copies",
-        "device",
-        "dtype",
-        "given",
-        "in_shape",
-        "matrix",
-        "n",
-        "offset",
-        "out_shape",
-        "rows",
-        "versions",
-    )
-    copies: tuple[torch.Tensor, ...]  # the parameters it was built from (CPU), or ()
-    device: torch.device
-    dtype: torch.dtype
-    given: int | None  # the call's n argument as passed
-    in_shape: torch.Size
-    matrix: torch.Tensor
     n: int
-    offset: torch.Tensor | None  # the flattened bias
-    out_shape: tuple[int, ...]
-    rows: tuple[int, int]
+    dtype: torch.dtype
+    device: torch.device
     versions: tuple[int, ...]  # version counters and storage of the parameters
+    matrix: torch.Tensor
+    offset: torch.Tensor | None  # the flattened bias
+    copies: tuple[torch.Tensor, ...]  # the parameters (on the CPU), or ()
 
     def holds(self, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> bool:
         """Whether the matrix is still the layer's map for ``x``'s dtype and device.
@@ -173,23 +160,38 @@ class _Kept:
             )
         )
 
-    def fitted(self, layer, x: torch.Tensor, given: int | None) -> _Kept:
-        """Return a copy (sharing the matrix) with the shapes of a call on ``x``.
 
-        ``given`` is the call's ``n`` argument as passed (``None`` when it was read from ``x``).
+class _Kept(NamedTuple):
+    """A built matrix fitted to the last call's input shape (and ``n`` as passed).
 
-        A copy, not an update: a layer called from several threads only ever replaces its
-        kept object whole, so a call never reads another call's shapes.
-        """
-        k, l = layer.in_order, layer.out_order
-        kept = _Kept()
-        for name in ("copies", "device", "dtype", "matrix", "n", "offset", "versions"):
-            setattr(kept, name, getattr(self, name))
-        kept.in_shape, kept.given = x.shape, given
-        kept.rows = (-1, layer.in_channels * self.n**k)
-        kept.out_shape = (*x.shape[: x.ndim - k - 1], layer.out_channels) + (self.n,) * l
-        layer.__dict__["_frozen"] = kept
-        return kept
+    Replaced whole for a new shape, never updated: a layer called from several threads never
+    reads another call's shapes.
+    """
+
+    built: _Built
+    in_shape: torch.Size
+    given: int | None  # the call's n argument as passed (None when read from the input)
+    rows: tuple[int, int]
+    out_shape: tuple[int, ...]
+
+    @property
+    def matrix(self) -> torch.Tensor:
+        """The kept ``(c_out n^l) x (c_in n^k)`` matrix."""
+        return self.built.matrix
+
+
+def _fit(layer, built: _Built, x: torch.Tensor, given: int | None) -> _Kept:
+    """Keep ``built`` on ``layer``, fitted to a call on ``x``, and return it."""
+    k, l = layer.in_order, layer.out_order
+    kept = _Kept(
+        built,
+        x.shape,
+        given,
+        (-1, layer.in_channels * built.n**k),
+        (*x.shape[: x.ndim - k - 1], layer.out_channels) + (built.n,) * l,
+    )
+    layer.__dict__["_frozen"] = kept
+    return kept
 
 
 def _versions(weight: torch.Tensor, bias: torch.Tensor | None) -> tuple:
@@ -211,12 +213,13 @@ def _prepare(layer, x, n, weight, bias, kept) -> _Kept | None:
         n = infer_degree(x, k, c_in, n)  # (the checks and errors of the plan route)
     if not _worth_it(layer.plan, n, c_in, c_out):
         return None
-    try:
-        if kept is None or kept.n != n or not kept.holds(x, weight, bias):
-            kept = _assemble(layer, n, x, weight, bias)
-    except RuntimeError:  # inference tensors, torch.func wrappers: no counter or no storage
-        return None
-    return kept.fitted(layer, x, given)
+    built = None if kept is None else kept.built
+    if built is None or built.n != n or not built.holds(x, weight, bias):
+        try:
+            built = _assemble(layer, n, x, weight, bias)
+        except RuntimeError:  # inference tensors, torch.func wrappers: no counter or storage
+            return None
+    return _fit(layer, built, x, given)
 
 
 def _forward_ad_active() -> bool:
@@ -224,18 +227,16 @@ def _forward_ad_active() -> bool:
     return torch.autograd.forward_ad._current_level >= 0
 
 
-def _assemble(layer, n: int, x: torch.Tensor, weight, bias) -> _Kept:
-    """Build and return the layer's matrix at ``n`` (for ``x``'s dtype and device), unfitted."""
-    kept = _Kept()
-    kept.n, kept.dtype, kept.device = n, x.dtype, x.device
-    kept.versions = _versions(weight, bias)
+def _assemble(layer, n: int, x: torch.Tensor, weight, bias) -> _Built:
+    """Build and return the layer's matrix at ``n`` (for ``x``'s dtype and device)."""
+    versions = _versions(weight, bias)
     with torch.inference_mode(False), torch.no_grad():  # normal tensors: reusable anywhere
         plan = layer.plan
-        kept.matrix = layer_matrix(plan, plan.network_weights(weight, n), n)
-        kept.offset = None
+        matrix = layer_matrix(plan, plan.network_weights(weight, n), n)
+        offset = None
         if bias is not None:
-            kept.offset = invariant_tensor(bias, layer.bias_plan, n).reshape(-1)
+            offset = invariant_tensor(bias, layer.bias_plan, n).reshape(-1)
         parameters = (weight,) if bias is None else (weight, bias)
-        on_cpu = kept.matrix.device.type == "cpu"
-        kept.copies = tuple(p.detach().clone() for p in parameters) if on_cpu else ()
-    return kept
+        on_cpu = matrix.device.type == "cpu"
+        copies = tuple(p.detach().clone() for p in parameters) if on_cpu else ()
+    return _Built(n, x.dtype, x.device, versions, matrix, offset, copies)
