@@ -72,6 +72,7 @@ __all__ = [
     "GraphFamily",
     "GraphOrbitElement",
     "OrbitIndicator",
+    "rebuild_automorphism_group",
     "tuple_orbits",
 ]
 
@@ -955,6 +956,15 @@ def candidate_graphs(in_order: int, out_order: int, adjacency: Adjacency):
 
 
 # --------------------------------------------------------------------------------- group
+def rebuild_automorphism_group(cls, nodes, edges, name):
+    """Rebuild a pickled :class:`AutomorphismGroup` (or subclass) from its parts, unchecked.
+
+    A module-level function, not a classmethod, so that ``torch.load``'s ``weights_only``
+    unpickler can allow-list it (:mod:`equidiag.layers` does).
+    """
+    return cls._from_parts(nodes, edges, name)
+
+
 class AutomorphismGroup(Group):
     """The automorphism group ``Aut(G)`` of a simple graph, acting on ``R^n`` by permutations.
 
@@ -1019,7 +1029,7 @@ class AutomorphismGroup(Group):
         return (type(self), self.nodes, self.edges)
 
     def __reduce__(self):
-        return (type(self)._from_parts, (self.nodes, self.edges, self.name))
+        return (rebuild_automorphism_group, (type(self), self.nodes, self.edges, self.name))
 
     def __repr__(self) -> str:
         return f"AutomorphismGroup({self.name}: {self.degree} vertices, {len(self.edges)} edges)"

@@ -6,6 +6,7 @@ This subpackage imports torch; :mod:`equidiag.algebra` never does.
 import torch
 from torch import nn
 
+from ..algebra._graphs import rebuild_automorphism_group
 from ..algebra._groups import GROUP_NAMES
 from . import functional
 from ._execute import register_plan_strategy
@@ -17,8 +18,8 @@ from .nonlinear import GatedNonlinearity, InvariantPooling
 def _register_safe_globals() -> None:
     """Let ``torch.load(..., weights_only=True)`` (the default) load saved equidiag modules.
 
-    Allow-lists the layer classes, the built-in group classes and the torch pieces they
-    hold. A family defined elsewhere adds its group class with
+    Allow-lists the layer classes, the built-in group classes (and the function that
+    rebuilds an automorphism group) and the torch pieces they hold. A family defined elsewhere adds its group class with
     ``torch.serialization.add_safe_globals([MyGroup])``.
     """
     groups = set(GROUP_NAMES.values())
@@ -31,6 +32,7 @@ def _register_safe_globals() -> None:
             nn.ModuleDict,
             nn.Linear,
             torch.nn.functional.silu,
+            rebuild_automorphism_group,
             *sorted(groups, key=lambda cls: cls.__name__),
         ]
     )

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 
+import networkx as nx
 import pytest
 import torch
 from torch import nn
@@ -135,6 +136,9 @@ def test_a_model_trains_under_autocast_like_nn_linear():
         ed.MixedOrderLinear(ed.OrthogonalGroup(3), {1: 3, 2: 2}, {1: 2, 2: 2}),
         GatedNonlinearity(ed.OrthogonalGroup(3), 1, 3),
         InvariantPooling(ed.SpecialOrthogonalGroup(3), 2, 3),
+        ed.EquivariantLinear(ed.AlternatingGroup(4), 2, 2, 2, 2),
+        ed.EquivariantLinear(ed.AutomorphismGroup(nx.petersen_graph()), 1, 1, 2, 3),
+        ed.EquivariantLinear(ed.AutomorphismGroup(nx.grid_2d_graph(2, 3)), 1, 1, 2, 1),
     ],
     ids=type,
 )
@@ -144,6 +148,7 @@ def test_whole_modules_save_and_load_with_weights_only(module):
     buffer.seek(0)
     loaded = torch.load(buffer)  # weights_only=True, the default
     assert type(loaded) is type(module)
+    assert getattr(loaded, "group", None) == getattr(module, "group", None)
     assert all(
         torch.equal(a, b)
         for a, b in zip(loaded.state_dict().values(), module.state_dict().values())
