@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 import torch
+from torch.utils._python_dispatch import _disable_current_modes
 
 from ..algebra import Element, Factor, SpanningSet, TensorNetwork
 from ..algebra._basis import _CLEAR_HOOKS
@@ -432,8 +433,10 @@ class ContractionPlan:
         value = self._cache.get(key)
         if value is None:
             # normal tensors even when first asked for under inference mode, since they are
-            # later saved for backward
-            with torch.inference_mode(False):
+            # later saved for backward; and real ones even when first asked for by a trace that
+            # runs this code on fake tensors (torch.export(strict=False), as torch.onnx.export
+            # does), which would otherwise leave fake tensors in the cache for later calls
+            with torch.inference_mode(False), _disable_current_modes():
                 value = owner.constants(n, device, dtype, *args)
             if len(self._cache) >= _MAX_CONSTANTS:  # bound the memory of a plan used at many n
                 self._cache.clear()

@@ -43,6 +43,7 @@ EXPORT = textwrap.dedent(
     warnings.simplefilter("ignore")
     cases = [
         (ed.SymmetricGroup(), 2, 2, None),
+        (ed.OrthogonalGroup(), 2, 2, None),
         (ed.SpecialOrthogonalGroup(3), 2, 1, None),
         (ed.SymplecticGroup(4), 2, 2, None),
         (ed.AlternatingGroup(4), 2, 2, None),  # jellyfish: epsilon factors
@@ -61,13 +62,11 @@ EXPORT = textwrap.dedent(
             shapes = ({axis: n for axis in range(2, 2 + k)},)
             sizes = [5, 8]
         program = torch.export.export(layer, (x,), dynamic_shapes=shapes)
-        onnxruntime = None
-        if group.degree is None:  # ONNX: the layers without constant factors (see the FAQ)
-            onnx_program = torch.onnx.export(layer, (x,), dynamo=True, dynamic_shapes=shapes)
-            try:
-                import onnxruntime
-            except ImportError:
-                pass
+        onnx_program = torch.onnx.export(layer, (x,), dynamo=True, dynamic_shapes=shapes)
+        try:
+            import onnxruntime
+        except ImportError:
+            onnxruntime = None
         if onnxruntime is not None:
             onnx_program.save("layer.onnx")
             session = onnxruntime.InferenceSession("layer.onnx")
