@@ -108,7 +108,7 @@ class ShapeError(EquidiagValueError):
     >>> layer(torch.ones(5, 2, 3))
     Traceback (most recent call last):
         ...
-    equidiag.errors.ShapeError: expected n=4 (the group's degree) on the last axes, got (5, 2, 3)
+    equidiag.errors.ShapeError: expected n=4 (the group's degree, or the n passed) on the ...
     """
 
 

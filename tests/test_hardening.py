@@ -146,3 +146,20 @@ def test_input_on_another_device_than_the_weights():
     layer = ed.EquivariantLinear(ed.SymmetricGroup(3), 1, 1, 2, 2)
     with pytest.raises(EquidiagTypeError, match=r"x is on meta"):
         layer(torch.randn(4, 2, 3, device="meta"))
+
+
+def test_bases_and_spanning_sets_index_like_sequences_with_clear_errors():
+    basis = ed.equivariant_basis(ed.SymmetricGroup(3), 2, 2)
+    size = len(basis)
+    assert basis[-1] is basis[size - 1]
+    assert basis[np.int64(0)] is basis[0]
+    assert basis[1:3] == tuple(basis)[1:3]
+    with pytest.raises(
+        IndexError, match=rf"index {size} out of range .*valid: -{size} to {size - 1}"
+    ):
+        basis[size]
+    with pytest.raises(IndexError, match="index -3 out of range"):
+        ed.spanning_set(ed.SymmetricGroup(3), 0, 1)[-3]
+    with pytest.raises(EquidiagTypeError, match="index must be an int or a slice, got str 'a'"):
+        basis["a"]
+    assert list(basis) == [basis[i] for i in range(size)]  # (iteration stops at the end)

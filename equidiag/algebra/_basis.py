@@ -217,6 +217,24 @@ class SpanningSet(Frozen, Sequence):
         return len(self._elements)
 
     def __getitem__(self, index):
+        """Return the element at ``index`` (an int), or a tuple of them (a slice).
+
+        Raises
+        ------
+        IndexError
+            If the int ``index`` is out of range (naming the valid range).
+        EquidiagTypeError
+            If ``index`` is neither an int nor a slice.
+        """
+        if isinstance(index, slice):
+            return self._elements[index]
+        if not isinstance(index, Integral) or isinstance(index, bool):
+            msg = f"index must be an int or a slice, got {type(index).__name__} {index!r}"
+            raise EquidiagTypeError(msg)
+        size = len(self._elements)
+        if not -size <= index < size:
+            msg = f"index {index} out of range for {self!r} (valid: {-size} to {size - 1})"
+            raise IndexError(msg)
         return self._elements[index]
 
     def __iter__(self) -> Iterator:

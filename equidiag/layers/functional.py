@@ -90,7 +90,10 @@ def infer_degree(x: torch.Tensor, in_order: int, in_channels: int, n: int | None
         raise ShapeError(msg)
     if trailing:
         if n is not None and trailing[0] != n:
-            msg = f"expected n={n} (the group's degree) on the last axes, got {shape}"
+            msg = (
+                f"expected n={n} (the group's degree, or the n passed) on the last axes, "
+                f"got {shape}"
+            )
             raise ShapeError(msg)
         return trailing[0] if n is None else n  # a given n stays a Python int under compile
     if n is None:

@@ -104,7 +104,9 @@ def test_a_small_network_is_equivariant(G):
 
 def test_gate_rejects_bad_shapes():
     gate = GatedNonlinearity(ed.OrthogonalGroup(3), 1, 2)
-    with pytest.raises(ed.EquidiagError, match=r"expected n=3 \(the group's degree\)"):
+    with pytest.raises(
+        ed.EquidiagError, match=r"expected n=3 \(the group's degree, or the n passed\)"
+    ):
         gate(torch.randn(4, 2, 4))
 
 

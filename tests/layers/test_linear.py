@@ -224,7 +224,7 @@ def test_bad_input_is_reported_with_expected_and_actual():
         layer(torch.randn(2, 3, 4, 5))
     with pytest.raises(ShapeError, match=r"expected 3 channels.*got \(2, 2, 4, 4\)"):
         layer(torch.randn(2, 2, 4, 4))
-    with pytest.raises(ShapeError, match=r"expected n=4 \(the group's degree\)"):
+    with pytest.raises(ShapeError, match=r"expected n=4 \(the group's degree, or the n passed\)"):
         layer(torch.randn(2, 3, 5, 5))
     with pytest.raises(EquidiagTypeError, match=r"floating-point dtype, got torch\.int64"):
         layer(torch.ones(2, 3, 4, 4, dtype=torch.int64))
