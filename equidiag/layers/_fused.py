@@ -16,10 +16,11 @@ dispatch), not their flops. The fused route regroups the same plan:
 
 The matrices are built per ``n`` by running the plan's own steps on identity inputs, so the
 route computes exactly the plan's map; autograd differentiates the products. The ``"auto"``
-strategy takes it (:func:`prefer_fused`) while its flops for the batch are at most
-:data:`FUSED_ADVANTAGE` times the factored program's, each of whose steps is counted as
-:data:`STEP_FLOPS` more (its fixed cost), and its matrices have at most
-:data:`FUSED_MAX_ENTRIES` entries.
+strategy takes it (:func:`prefer_fused`) while its flops for the batch, with
+:data:`MATRIX_FLOPS` per entry of its matrices (read once per call), are at most
+:data:`FUSED_ADVANTAGE` (orders up to 2: :data:`LOW_ORDER_ADVANTAGE`) times the factored
+program's, each of whose steps is counted as :data:`STEP_FLOPS` more (its fixed cost), and
+its matrices have at most :data:`FUSED_MAX_ENTRIES` entries.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ from ._weights import SampleWeights, channel_shape, mix, with_zero_network
 __all__ = [
     "FUSED_ADVANTAGE",
     "FUSED_MAX_ENTRIES",
+    "LOW_ORDER_ADVANTAGE",
+    "MATRIX_FLOPS",
     "PERMUTATION_CHUNK",
     "STACKED_PERMUTATION_ENTRIES",
     "STEP_FLOPS",
@@ -47,15 +50,24 @@ __all__ = [
     "run_fused",
 ]
 
-#: the ``"auto"`` strategy fuses while the fused flops are at most this many times the
-#: factored program's, with :data:`STEP_FLOPS` added per step of it (fitted on 2 CPU cores,
-#: float32, batch 16-128, S_n 2 -> 2 and 3 -> 3 and A_n 3 -> 3: the fused route is faster up to
-#: n of about 24 for 2 -> 2 and 10 for 3 -> 3; see benchmarks/RESULTS.md)
-FUSED_ADVANTAGE = 3
+#: the ``"auto"`` strategy fuses a layer with an order above 2 while the fused cost is at most
+#: this many times the factored program's: flops, plus :data:`STEP_FLOPS` per step of the
+#: factored program and :data:`MATRIX_FLOPS` per entry of the fused matrices (fitted on 2 CPU
+#: cores, float32, 16 channels, 50 cases of S_n 2 -> 2, 3 -> 3, 4 -> 4, A_n 3 -> 3 and O(n)
+#: 2 -> 2 at batch 1-2048, forward+backward, ``benchmarks/bench_fused.py``; see
+#: benchmarks/RESULTS.md)
+FUSED_ADVANTAGE = 6
+#: the same for layers of orders at most 2, whose factored programs are a few sums and
+#: broadcasts over contiguous axes, cheaper per entry than the strided diagonals of higher
+#: orders (one ratio for both misjudged 2 -> 2 at n = 26-44 or 3 -> 3 at n = 8, batch 128)
+LOW_ORDER_ADVANTAGE = 2
 #: the fixed cost of one step of the factored program, in flops (per call, not per sample)
 STEP_FLOPS = 5_000_000
+#: the cost of reading one entry of the fused matrices, in flops (per call, not per sample):
+#: at batch 1 and large n reading them, not multiplying, is the fused route's time
+MATRIX_FLOPS = 100
 #: and while its reduction and embedding matrices have at most this many entries in all
-FUSED_MAX_ENTRIES = 2**22
+FUSED_MAX_ENTRIES = 2**23
 #: the permutation terms are mixed by one stacked product up to this many entries of terms
 #: (fewer, larger products); past it, :data:`PERMUTATION_CHUNK` terms at a time (less memory:
 #: at most that many output-sized terms exist at once; measured at 3 -> 3, n = 32: chunks of 3
@@ -223,8 +235,9 @@ def _decide(plan, n: int, in_channels: int, out_channels: int, batch: int) -> bo
     entries = sum((len(g.reductions) * n**k + g.dense * n**l) * n**g.width for g in layout.groups)
     steps = len(plan.input_steps) + len(plan.output_steps)
     factored = batch * plan.cost(n, in_channels, out_channels)["flops"] + STEP_FLOPS * steps
-    fused = batch * fused_flops(plan, n, in_channels, out_channels)
-    return entries <= FUSED_MAX_ENTRIES and fused <= FUSED_ADVANTAGE * factored
+    fused = batch * fused_flops(plan, n, in_channels, out_channels) + MATRIX_FLOPS * entries
+    advantage = FUSED_ADVANTAGE if max(k, l) > 2 else LOW_ORDER_ADVANTAGE
+    return entries <= FUSED_MAX_ENTRIES and fused <= advantage * factored
 
 
 _decide_cached = functools.lru_cache(maxsize=1024)(_decide)

@@ -150,6 +150,13 @@ def test_auto_fuses_small_layers_and_factors_large_ones():
     big = compile_plan(ed.equivariant_basis(ed.SymmetricGroup(), 3, 3))
     assert prefer_fused(big, 6, 16, 16, batch=16)  # 55 steps of the factored program
     assert not prefer_fused(big, 16, 16, 16, batch=16)
+    # decisions measured with benchmarks/bench_fused.py (2 CPU cores; see RESULTS.md), where
+    # the faster route took at most 0.8 times the other's time forward+backward
+    assert prefer_fused(big, 8, 16, 16, batch=128)
+    assert not prefer_fused(plan, 24, 16, 16, batch=128)  # 2 -> 2: a cheap factored program
+    assert not prefer_fused(plan, 96, 16, 16, batch=1)  # reading its matrices: 6 n^3 entries
+    four = compile_plan(ed.equivariant_basis(ed.SymmetricGroup(), 4, 4))
+    assert prefer_fused(four, 5, 16, 16, batch=16)  # matrices of 7.2 million entries
 
 
 @pytest.mark.parametrize(("k", "l"), [(2, 2), (0, 2), (2, 0), (1, 3)])
