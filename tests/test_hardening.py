@@ -153,6 +153,7 @@ def test_bases_and_spanning_sets_index_like_sequences_with_clear_errors():
     size = len(basis)
     assert basis[-1] is basis[size - 1]
     assert basis[np.int64(0)] is basis[0]
+    assert basis[torch.tensor(2)] is basis[2]  # (anything with __index__)
     assert basis[1:3] == tuple(basis)[1:3]
     with pytest.raises(
         IndexError, match=rf"index {size} out of range .*valid: -{size} to {size - 1}"

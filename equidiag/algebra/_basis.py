@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import operator
 from collections.abc import Iterable, Iterator, Sequence
 from numbers import Integral
 from typing import TYPE_CHECKING
@@ -217,7 +218,7 @@ class SpanningSet(Frozen, Sequence):
         return len(self._elements)
 
     def __getitem__(self, index):
-        """Return the element at ``index`` (an int), or a tuple of them (a slice).
+        """Return the element at ``index`` (an integer), or a tuple of them (a slice).
 
         Raises
         ------
@@ -228,9 +229,11 @@ class SpanningSet(Frozen, Sequence):
         """
         if isinstance(index, slice):
             return self._elements[index]
-        if not isinstance(index, Integral) or isinstance(index, bool):
+        try:
+            index = operator.index(index)  # (ints, numpy ints, 0-d integer tensors)
+        except TypeError:
             msg = f"index must be an int or a slice, got {type(index).__name__} {index!r}"
-            raise EquidiagTypeError(msg)
+            raise EquidiagTypeError(msg) from None
         size = len(self._elements)
         if not -size <= index < size:
             msg = f"index {index} out of range for {self!r} (valid: {-size} to {size - 1})"

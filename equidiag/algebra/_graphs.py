@@ -961,7 +961,31 @@ def rebuild_automorphism_group(cls, nodes, edges, name):
 
     A module-level function, not a classmethod, so that ``torch.load``'s ``weights_only``
     unpickler can allow-list it (:mod:`equidiag.layers` does).
+
+    Parameters
+    ----------
+    cls : type
+        :class:`AutomorphismGroup` or a subclass of it.
+    nodes : tuple
+        The vertices, in order.
+    edges : tuple of (int, int)
+        The edges, as sorted pairs of vertex positions.
+    name : str
+        The graph's name.
+
+    Returns
+    -------
+    AutomorphismGroup
+
+    Raises
+    ------
+    EquidiagTypeError
+        If ``cls`` is not :class:`AutomorphismGroup` or a subclass (the function sits on the
+        weights-only unpickler's allow-list, so it rebuilds nothing else).
     """
+    if not (isinstance(cls, type) and issubclass(cls, AutomorphismGroup)):
+        msg = f"cls must be AutomorphismGroup or a subclass, got {cls!r}"
+        raise EquidiagTypeError(msg)
     return cls._from_parts(nodes, edges, name)
 
 

@@ -19,8 +19,8 @@ def _register_safe_globals() -> None:
     """Let ``torch.load(..., weights_only=True)`` (the default) load saved equidiag modules.
 
     Allow-lists the layer classes, the built-in group classes (and the function that
-    rebuilds an automorphism group) and the torch pieces they hold. A family defined elsewhere adds its group class with
-    ``torch.serialization.add_safe_globals([MyGroup])``.
+    rebuilds an automorphism group) and the torch pieces they hold. A family defined
+    elsewhere adds its group class with ``torch.serialization.add_safe_globals([MyGroup])``.
     """
     groups = set(GROUP_NAMES.values())
     torch.serialization.add_safe_globals(

@@ -19,8 +19,9 @@ route computes exactly the plan's map; autograd differentiates the products. The
 strategy takes it (:func:`prefer_fused`) while its flops for the batch, with
 :data:`MATRIX_FLOPS` per entry of its matrices (read once per call), are at most
 :data:`FUSED_ADVANTAGE` (orders up to 2: :data:`LOW_ORDER_ADVANTAGE`) times the factored
-program's, each of whose steps is counted as :data:`STEP_FLOPS` more (its fixed cost), and
-its matrices have at most :data:`FUSED_MAX_ENTRIES` entries.
+program's, each of whose steps is counted as :data:`STEP_FLOPS` more (its fixed cost), its
+matrices have at most :data:`FUSED_MAX_ENTRIES` entries, and the ``n^k x n^k`` identity they
+are built from fits the size limit (:func:`~equidiag.errors.size_limit`).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from dataclasses import dataclass, field
 import torch
 
 from ..algebra._basis import _CLEAR_HOOKS
-from ..errors import tracing
+from ..errors import size_limit, tracing
 from ._steps import Embedding, Reduction, outside_builder
 from ._weights import SampleWeights, channel_shape, mix, with_zero_network
 
@@ -59,7 +60,9 @@ __all__ = [
 FUSED_ADVANTAGE = 6
 #: the same for layers of orders at most 2, whose factored programs are a few sums and
 #: broadcasts over contiguous axes, cheaper per entry than the strided diagonals of higher
-#: orders (one ratio for both misjudged 2 -> 2 at n = 26-44 or 3 -> 3 at n = 8, batch 128)
+#: orders. (No single ratio fitted both: one low enough for 2 -> 2 at n = 26-44 ran 3 -> 3 at
+#: n = 8, batch 128 factored, 1.35x slower. Layers with k != l take the ratio of their higher
+#: order; spot checks of 3 -> 1, 1 -> 3, 3 -> 2 and 3 -> 0 found their picks right or even.)
 LOW_ORDER_ADVANTAGE = 2
 #: the fixed cost of one step of the factored program, in flops (per call, not per sample)
 STEP_FLOPS = 5_000_000
@@ -223,15 +226,17 @@ def prefer_fused(plan, n: int, in_channels: int, out_channels: int, batch: int =
     Under torch.compile the rule is traced (its comparisons become guards on the sizes).
     """
     if tracing():
-        return _decide(plan, n, in_channels, out_channels, batch)
-    return _decide_cached(plan, n, in_channels, out_channels, batch)
+        return _decide(plan, n, in_channels, out_channels, batch, size_limit())
+    return _decide_cached(plan, n, in_channels, out_channels, batch, size_limit())
 
 
-def _decide(plan, n: int, in_channels: int, out_channels: int, batch: int) -> bool:
+def _decide(plan, n: int, in_channels: int, out_channels: int, batch: int, limit: int) -> bool:
     if not plan.fused_layout.traced and tracing():
         return False  # (its matrices would be fetched outside the graph: fixed n only)
     k, l = plan.in_order, plan.out_order
     layout = plan.fused_layout
+    if layout.groups and n ** (2 * k) > limit:
+        return False  # (the matrices are built from an n^k x n^k identity: WidthGroup.constants)
     entries = sum((len(g.reductions) * n**k + g.dense * n**l) * n**g.width for g in layout.groups)
     steps = len(plan.input_steps) + len(plan.output_steps)
     factored = batch * plan.cost(n, in_channels, out_channels)["flops"] + STEP_FLOPS * steps

@@ -435,7 +435,8 @@ class ContractionPlan:
             # normal tensors even when first asked for under inference mode, since they are
             # later saved for backward; and real ones even when first asked for by a trace that
             # runs this code on fake tensors (torch.export(strict=False), as torch.onnx.export
-            # does), which would otherwise leave fake tensors in the cache for later calls
+            # does), which would otherwise leave fake tensors in the cache for later calls.
+            # (_disable_current_modes is private to torch, present from 2.1 to 2.13 at least.)
             with torch.inference_mode(False), _disable_current_modes():
                 value = owner.constants(n, device, dtype, *args)
             if len(self._cache) >= _MAX_CONSTANTS:  # bound the memory of a plan used at many n

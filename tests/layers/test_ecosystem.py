@@ -148,6 +148,7 @@ def test_whole_modules_save_and_load_with_weights_only(module):
     loaded = torch.load(buffer)  # weights_only=True, the default
     assert type(loaded) is type(module)
     assert getattr(loaded, "group", None) == getattr(module, "group", None)
+    assert str(getattr(loaded, "group", None)) == str(getattr(module, "group", None))  # (names)
     assert all(
         torch.equal(a, b)
         for a, b in zip(loaded.state_dict().values(), module.state_dict().values())

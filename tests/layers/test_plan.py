@@ -8,7 +8,7 @@ import torch
 
 import equidiag as ed
 from equidiag.algebra import TensorNetwork
-from equidiag.errors import EquidiagValueError, SizeLimitError
+from equidiag.errors import EquidiagValueError, SizeLimitError, set_size_limit
 from equidiag.layers import compile_plan
 from equidiag.layers._fused import prefer_fused
 from equidiag.layers.functional import equivariant_linear
@@ -153,10 +153,21 @@ def test_auto_fuses_small_layers_and_factors_large_ones():
     # decisions measured with benchmarks/bench_fused.py (2 CPU cores; see RESULTS.md), where
     # the faster route took at most 0.8 times the other's time forward+backward
     assert prefer_fused(big, 8, 16, 16, batch=128)
-    assert not prefer_fused(plan, 24, 16, 16, batch=128)  # 2 -> 2: a cheap factored program
+    assert not prefer_fused(plan, 32, 16, 16, batch=128)  # 2 -> 2: a cheap factored program
     assert not prefer_fused(plan, 96, 16, 16, batch=1)  # reading its matrices: 6 n^3 entries
     four = compile_plan(ed.equivariant_basis(ed.SymmetricGroup(), 4, 4))
     assert prefer_fused(four, 5, 16, 16, batch=16)  # matrices of 7.2 million entries
+
+
+def test_auto_never_fuses_past_the_size_limit_of_the_identity_its_matrices_come_from():
+    plan = compile_plan(ed.equivariant_basis(ed.SymmetricGroup(), 3, 0))
+    assert prefer_fused(plan, 20, 16, 16, batch=128)  # a 20^3 x 20^3 identity: 64 million entries
+    assert not prefer_fused(plan, 45, 16, 16, batch=16)  # 45^6: 8.3 billion entries
+    previous = set_size_limit(2**25)
+    try:
+        assert not prefer_fused(plan, 20, 16, 16, batch=128)
+    finally:
+        set_size_limit(previous)
 
 
 @pytest.mark.parametrize(("k", "l"), [(2, 2), (0, 2), (2, 0), (1, 3)])
