@@ -286,7 +286,7 @@ def run_fused(plan, x: torch.Tensor, weight: torch.Tensor | SampleWeights, n: in
     else:
         out = x.new_zeros(shape)
     for term, axes in permuted:
-        out = add_term(out, term.reshape(shape).permute(0, 1, *[2 + a for a in axes]))
+        out = add_term(out, term, axes)
     return add_permutations(plan, out, x, weight, n)
 
 
@@ -314,14 +314,16 @@ def add_permutations(
         for term in mix(weight, some, len(some), 1, flat).split(c_out, dim=1)
     )
     for term, axes in zip(mixed, terms.axes):
-        out = add_term(out, term.reshape(out.shape).permute(0, 1, *[2 + a for a in axes]))
+        out = add_term(out, term, axes)
     return out
 
 
-def add_term(out: torch.Tensor, term: torch.Tensor) -> torch.Tensor:
-    """Return ``out + term`` (``out`` a fresh tensor of the route's own).
+def add_term(out: torch.Tensor, term: torch.Tensor, axes: tuple[int, ...]) -> torch.Tensor:
+    """Return ``out`` plus ``term`` (``out``'s entries, any shape) written with permuted axes.
 
-    In place on large outputs (no allocation); out of place on small ones, whose backward is
-    then faster, and under torch.compile.
+    Output axis ``i`` takes the term's axis ``axes[i]`` (``out`` is a fresh tensor of the
+    route's own). In place on large outputs (no allocation); out of place on small ones, whose
+    backward is then faster, and under torch.compile.
     """
+    term = term.reshape(out.shape).permute(0, 1, *[2 + a for a in axes])
     return out.add_(term) if out.numel() > 2**20 and not tracing() else out + term
