@@ -11,6 +11,9 @@ channels.
   forward+backward, against the **floor**: one pointwise channel mix (``F.linear`` over the
   channel axis) with the layer's unavoidable number of full-size outputs (``2 c_out`` for
   2 -> 2: the identity and transpose terms; ``3! c_out`` for 3 -> 3: the six permutations).
+  For 2 -> 2 also a **hand-written** layer with the fewest torch calls we could write
+  (:func:`fewest_calls_2to2`), against the same floor: what eager PyTorch reaches on this
+  machine with no per-diagram overhead at all.
 * ``eval``: the layer of fixed degree under ``torch.no_grad`` (where it may keep its assembled
   matrix, :mod:`equidiag.layers.frozen`) against ``torch.nn.Linear`` holding the same dense
   matrix (``to_dense_linear``), for S_4, the Brauer family, A_5 and Aut(Petersen).
@@ -28,6 +31,7 @@ import statistics
 import torch
 import torch.nn.functional as F
 from _timing import best_time, peak_memory, setup
+from bench_layers import maron_2to2
 
 import equidiag as ed
 
@@ -40,18 +44,69 @@ def ratio_summary(ratios: list[float]) -> str:
     return f"{statistics.median(ratios):.2f} [{min(ratios):.2f}, {max(ratios):.2f}]"
 
 
-def side_by_side(ours, theirs, device, rounds: int) -> tuple[str, float]:
-    """Return the ratio summary of time(ours) / time(theirs) and our median time (ms)."""
-    ratios, times = [], []
+def side_by_side_all(fns: dict, device, rounds: int) -> dict[str, tuple[str, float]]:
+    """Time every function in each round, back to back; ratios over the last one (the floor).
+
+    Returns, per function but the last, the ratio summary and the median time (ms).
+    """
+    times: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(rounds):
-        a, b = (best_time(fn, device=device, least=LEAST) for fn in (ours, theirs))
-        ratios.append(a / b)
-        times.append(a)
-    return ratio_summary(ratios), statistics.median(times) * 1e3
+        for name, fn in fns.items():
+            times[name].append(best_time(fn, device=device, least=LEAST))
+    *names, floor = fns
+    return {
+        name: (
+            ratio_summary([a / b for a, b in zip(times[name], times[floor])]),
+            statistics.median(times[name]) * 1e3,
+        )
+        for name in names
+    }
+
+
+def fewest_calls_2to2(n: int, device, dtype):
+    """Return a hand-written S_n 2 -> 2 layer ``f(x, w)`` with as few torch calls as we could.
+
+    ``w`` is ``(15, c_out, c_in)`` in the order of :func:`bench_layers.maron_2to2`. One product
+    reduces the input to its diagonal, row sums, column sums, trace and total (``R``, built
+    once); the weights are arranged into three block matrices; one product mixes the identity
+    and transpose terms (the floor's product), one the vectors, one the scalars (folded into
+    the vectors they are broadcast along); then one transposed add, one broadcast add and
+    one in-place add onto the diagonal. About twenty torch calls forward, against the
+    layer's 40-50: no per-diagram overhead at all.
+    """
+    index = torch.arange(n, device=device)
+    R = torch.zeros(n, n, 3 * n + 2, device=device, dtype=dtype)
+    R[index, index, index] = 1  # diagonal
+    R[index, :, n + index] = 1  # row sums
+    R[:, index, 2 * n + index] = 1  # column sums
+    R[index, index, 3 * n] = 1  # trace
+    R[:, :, 3 * n + 1] = 1  # total
+    R = R.reshape(n * n, 3 * n + 2)
+
+    def layer(x, w):
+        batch, c = x.shape[:2]
+        co = w.shape[1]
+        full = torch.matmul(w[:2].reshape(2 * co, c), x.reshape(batch, c, n * n))
+        u = (x.reshape(batch * c, n * n) @ R).view(batch, c, 3 * n + 2)
+        vectors = u[:, :, : 3 * n].reshape(batch, 3 * c, n)
+        scalars = u[:, :, 3 * n :].reshape(batch, 2 * c)
+        w_vectors = torch.stack([w[2:5], w[7:10], w[10:13]]).permute(0, 2, 3, 1)
+        w_scalars = torch.cat([w[5:7], w[13:15]], dim=1).permute(1, 2, 0)
+        mixed = torch.matmul(w_vectors.reshape(3 * co, 3 * c), vectors)
+        scalar_terms = scalars @ w_scalars.reshape(2 * co, 2 * c).t()
+        full = full.view(batch, 2, co, n, n)
+        out = full[:, 0] + full[:, 1].transpose(-1, -2)
+        on_diagonal = mixed[:, :co] + scalar_terms[:, :co, None]
+        rows = mixed[:, co : 2 * co] + scalar_terms[:, co:, None]
+        out = out + (rows[..., :, None] + mixed[:, 2 * co :, None, :])
+        out.diagonal(dim1=-2, dim2=-1).add_(on_diagonal)
+        return out
+
+    return layer
 
 
 def train_row(k, n, batch, device, dtype, rounds, compiled=False) -> str:
-    """Layer vs floor, forward (gradients recorded) and forward+backward."""
+    """Layer (and for 2 -> 2 the hand-written layer) vs floor, forward and forward+backward."""
     layer = ed.EquivariantLinear(
         ed.SymmetricGroup(), k, k, C, C, bias=False, device=device, dtype=dtype
     )
@@ -66,16 +121,31 @@ def train_row(k, n, batch, device, dtype, rounds, compiled=False) -> str:
     def floor():
         return F.linear(x.movedim(1, -1), floor_w).movedim(-1, 1)
 
+    hand_w = torch.randn(15, C, C, device=device, dtype=dtype, requires_grad=True)
+
     def both(fn):
         def run():
             fn().sum().backward()
-            x.grad = layer.weight.grad = floor_w.grad = None
+            x.grad = layer.weight.grad = floor_w.grad = hand_w.grad = None
 
         return run
 
-    fwd, ms = side_by_side(lambda: module(x), floor, device, rounds)
-    bwd, ms_both = side_by_side(both(lambda: module(x)), both(floor), device, rounds)
-    return f"| {k}→{k} | {n} | {batch} | {ms:.3f} | {fwd} | {ms_both:.3f} | {bwd} |"
+    fns = {"layer": lambda: module(x)}
+    if k == 2 and not compiled:
+        hand = fewest_calls_2to2(n, device, dtype)
+        with torch.no_grad():  # (checked against Maron et al.'s 15 operations written out)
+            torch.testing.assert_close(hand(x, hand_w), maron_2to2(x, hand_w), rtol=1e-4, atol=1e-3)
+        fns["hand"] = lambda: hand(x, hand_w)
+    fns["floor"] = floor
+    fwd = side_by_side_all(fns, device, rounds)
+    bwd = side_by_side_all({name: both(fn) for name, fn in fns.items()}, device, rounds)
+    hand_cells = (
+        f" {fwd['hand'][0]} | {bwd['hand'][0]} |"
+        if "hand" in fwd
+        else (" – | – |" if not compiled else "")
+    )
+    (f, ms), (b, ms_both) = fwd["layer"], bwd["layer"]
+    return f"| {k}→{k} | {n} | {batch} | {ms:.3f} | {f} | {ms_both:.3f} | {b} |{hand_cells}"
 
 
 def eval_row(group, k, l, batch, device, dtype, rounds) -> str:
@@ -87,7 +157,8 @@ def eval_row(group, k, l, batch, device, dtype, rounds) -> str:
     flat = x.reshape(batch, -1)
     with torch.no_grad():
         torch.testing.assert_close(layer(x).reshape(batch, -1), linear(flat), rtol=1e-4, atol=1e-4)
-        summary, ms = side_by_side(lambda: layer(x), lambda: linear(flat), device, rounds)
+        fns = {"layer": lambda: layer(x), "nn.Linear": lambda: linear(flat)}
+        summary, ms = side_by_side_all(fns, device, rounds)["layer"]
     return f"| {group} | {k}→{l} | {batch} | {ms:.3f} | {summary} |"
 
 
@@ -131,8 +202,11 @@ def main() -> None:
     device, dtype = torch.device(args.device), getattr(torch, args.dtype)
     rounds = 3 if args.quick else 7
     print(f"\n## Training: layer / floor (median of {rounds} rounds [min, max])\n")
-    print("| k→l | n | batch | fwd (ms) | fwd / floor | fwd+bwd (ms) | fwd+bwd / floor |")
-    print("|---|---|---|---|---|---|---|")
+    print(
+        "| k→l | n | batch | fwd (ms) | fwd / floor | fwd+bwd (ms) | fwd+bwd / floor "
+        "| hand-written fwd / floor | hand-written fwd+bwd / floor |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
     train = [(2, 8, 128), (2, 16, 128), (2, 64, 16), (3, 32, 16)]
     if args.quick:
         train = [(2, 8, 128), (2, 16, 128), (3, 16, 16)]

@@ -117,6 +117,19 @@ class WidthGroup:
             e.contraction is None for e in self.embeddings
         )
 
+    def matrix_entries(self, n: int) -> int:
+        """Return the entries of ``R_w^T`` and ``E_w^T`` (what :meth:`constants` returns)."""
+        k, l = self.in_order, self.out_order
+        return (len(self.reductions) * n**k + self.dense * n**l) * n**self.width
+
+    def built_entries(self, n: int) -> int:
+        """Return the entries of the ``n^k x n^k`` identity :meth:`constants` reduces.
+
+        It is the largest tensor built besides the fused matrices themselves, whose entries
+        the cost model counts and caps (:data:`FUSED_MAX_ENTRIES`).
+        """
+        return n ** (2 * self.in_order)
+
     def constants(self, n: int, device, dtype) -> tuple[torch.Tensor, ...]:
         """Return ``R_w^T`` (``n^k x inputs n^w``), ``E_w^T`` (dense embeddings only), table."""
         from ._execute import embed_all  # (a late import: _execute registers this route)
@@ -159,6 +172,14 @@ class FusedLayout:
     def traced(self) -> bool:
         """Whether every group's matrices are built in a torch.compile graph."""
         return all(g.traced for g in self.groups)
+
+    def matrix_entries(self, n: int) -> int:
+        """Return the entries of every group's fused matrices."""
+        return sum(g.matrix_entries(n) for g in self.groups)
+
+    def built_entries(self, n: int) -> int:
+        """Return the largest intermediate any group's :meth:`WidthGroup.constants` builds."""
+        return max([0] + [g.built_entries(n) for g in self.groups])
 
     def constants(self, n: int, device, dtype) -> torch.Tensor:
         """Return every group's ``E_w^T``, stacked."""
@@ -235,9 +256,9 @@ def _decide(plan, n: int, in_channels: int, out_channels: int, batch: int, limit
         return False  # (its matrices would be fetched outside the graph: fixed n only)
     k, l = plan.in_order, plan.out_order
     layout = plan.fused_layout
-    if layout.groups and n ** (2 * k) > limit:
-        return False  # (the matrices are built from an n^k x n^k identity: WidthGroup.constants)
-    entries = sum((len(g.reductions) * n**k + g.dense * n**l) * n**g.width for g in layout.groups)
+    if layout.built_entries(n) > limit:
+        return False  # (building the matrices would pass the size limit)
+    entries = layout.matrix_entries(n)
     steps = len(plan.input_steps) + len(plan.output_steps)
     factored = batch * plan.cost(n, in_channels, out_channels)["flops"] + STEP_FLOPS * steps
     fused = batch * fused_flops(plan, n, in_channels, out_channels) + MATRIX_FLOPS * entries

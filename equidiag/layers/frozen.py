@@ -174,11 +174,6 @@ class _Kept(NamedTuple):
     rows: tuple[int, int]
     out_shape: tuple[int, ...]
 
-    @property
-    def matrix(self) -> torch.Tensor:
-        """The kept ``(c_out n^l) x (c_in n^k)`` matrix."""
-        return self.built.matrix
-
 
 def _fit(layer, built: _Built, x: torch.Tensor, given: int | None) -> _Kept:
     """Keep ``built`` on ``layer``, fitted to a call on ``x``, and return it."""

@@ -38,8 +38,9 @@ SCRIPT = textwrap.dedent(
                         torch._dynamo.maybe_mark_dynamic(x, axis)
                 y = compiled(x)
                 torch.testing.assert_close(y, layer(x), atol=1e-5, rtol=1e-5)
-                (g1,) = torch.autograd.grad((y * y).sum(), x)
-                (g2,) = torch.autograd.grad((layer(x) ** 2).sum(), x)
+                inputs = (x, *layer.parameters())  # the input's and the weights' gradients
+                g1 = torch.autograd.grad((y * y).sum(), inputs)
+                g2 = torch.autograd.grad((layer(x) ** 2).sum(), inputs)
                 torch.testing.assert_close(g1, g2, atol=1e-4, rtol=1e-4)
     print("compiled ok")
     """
@@ -113,6 +114,33 @@ MODEL = textwrap.dedent(
 def test_compile_a_model_of_several_layers_at_changing_n():
     result = subprocess.run(
         [sys.executable, "-c", MODEL], capture_output=True, text=True, timeout=600, check=False
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "compiled ok" in result.stdout
+
+
+TRANSFORMS = textwrap.dedent(
+    """
+    import torch
+    import equidiag as ed
+    from torch.func import grad, jvp, vmap
+
+    layer = ed.EquivariantLinear(ed.SymmetricGroup(), 2, 2, 3, 4, strategy="factored")
+    x, tangent = torch.randn(2, 3, 5, 5), torch.randn(2, 3, 5, 5)
+    forward_mode = torch.compile(lambda x, t: jvp(layer, (x,), (t,)), fullgraph=True)
+    torch.testing.assert_close(forward_mode(x, tangent), jvp(layer, (x,), (tangent,)))
+    per_sample = vmap(grad(lambda x: layer(x).square().sum()))
+    xs = torch.randn(3, 2, 3, 5, 5)
+    torch.testing.assert_close(torch.compile(per_sample, fullgraph=True)(xs), per_sample(xs))
+    print("compiled ok")
+    """
+)
+
+
+def test_compile_torch_func_transforms_of_a_layer():
+    """torch.func's forward-mode AD and per-sample gradients work inside torch.compile."""
+    result = subprocess.run(
+        [sys.executable, "-c", TRANSFORMS], capture_output=True, text=True, timeout=600, check=False
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "compiled ok" in result.stdout

@@ -66,12 +66,12 @@ def test_the_kept_matrix_follows_batch_shapes_degrees_and_dtypes():
                 out = layer(x)
                 assert out.shape == (*batch, 2, n, n)
                 torch.testing.assert_close(out, _plan_output(layer, x), rtol=1e-12, atol=1e-12)
-                matrices.append(layer.__dict__["_frozen"].matrix)
+                matrices.append(layer.__dict__["_frozen"].built.matrix)
             assert all(m is matrices[0] for m in matrices)  # one assembly per degree
         layer.float()  # new parameters of another dtype: rebuilt for them
         x = torch.randn(6, 3, 4, 4)
         torch.testing.assert_close(layer(x), _plan_output(layer, x))
-        assert layer.__dict__["_frozen"].matrix.dtype == torch.float32
+        assert layer.__dict__["_frozen"].built.matrix.dtype == torch.float32
 
 
 def test_training_never_takes_the_route_and_gradients_flow():
