@@ -10,7 +10,8 @@ The network is the triangle-density network of the graph example: two :math:`2 \
 equivariant layers and a :math:`2 \to 0` pooling layer (partition diagrams; Maron et al.,
 arXiv:1812.09902; Pearce-Crump, arXiv:2212.08648), trained on Erdős–Rényi graphs with 8
 vertices. Equivariant layers keep their learnable state in ordinary parameters (``weight``,
-``bias``) and their compiled plan in non-persistent buffers, so DDP needs no special handling.
+``bias``) and their compiled plan as a plain Python attribute (no tensors), so DDP needs no
+special handling.
 The processes talk over the gloo backend on the loopback address 127.0.0.1.
 
 This script starts processes, so the documentation shows it without running it, and it runs
