@@ -63,22 +63,29 @@ def parse_group(text: str, n: int | None = None) -> Group:
     >>> parse_group("S4")
     SymmetricGroup(4)
     """
-    valid = sorted(GROUP_NAMES)
+    valid = sorted(name for name, c in GROUP_NAMES.items() if not issubclass(c, AutomorphismGroup))
     match = re.fullmatch(r"\s*([A-Za-z]+)\s*(\S*)\s*", text) if isinstance(text, str) else None
+    graphs = (
+        "a graph (petersen, cycle:N, path:N, complete:N, hypercube:D, grid:RxC, torus:RxC, "
+        "or an edge-list file) for its automorphism group"
+    )
     if isinstance(text, str) and (not match or match.group(1) not in GROUP_NAMES):
         try:  # a graph: petersen, cycle:12, hypercube:4, an edge-list file
             return AutomorphismGroup.from_name(text.strip()).with_degree(n)
-        except EquidiagValueError:
-            pass
+        except EquidiagValueError as err:
+            if not str(err).startswith("unknown graph"):  # a graph, refused: say why
+                raise
     if not match or match.group(1) not in GROUP_NAMES:
         shown = text if len(str(text)) <= 40 else str(text)[:40] + "..."
         msg = (
-            f"unknown group {shown!r}; valid names are {valid} followed by n, e.g. S5, or a "
-            "graph (petersen, cycle:N, path:N, complete:N, hypercube:D, grid:RxC, torus:RxC, "
-            "or an edge-list file) for its automorphism group"
+            f"unknown group {shown!r}; valid names are {valid} followed by n, e.g. S5, or "
+            f"{graphs} (also written Aut:GRAPH)"
         )
         raise EquidiagValueError(msg)
     cls = GROUP_NAMES[match.group(1)]
+    if issubclass(cls, AutomorphismGroup) and not match.group(2):
+        msg = f"{cls.symbol} needs a graph: write {cls.symbol}:petersen, or give {graphs}"
+        raise EquidiagValueError(msg)
     if not match.group(2) and n is None and not cls.size_agnostic:
         d = cls.example_degree
         msg = f"{cls.symbol} needs its degree: write e.g. {cls.symbol}{d}, or pass --n {d}"

@@ -111,6 +111,9 @@ def test_draw_options(tmp_path, plt):
     ("argv", "message"),
     [
         (["info", "Q7", "1", "1"], "unknown group 'Q7'"),
+        (["info", "Aut", "1", "1"], "Aut needs a graph: write Aut:petersen"),
+        (["info", "cycle:2", "1", "1"], "a cycle needs n >= 3 vertices, got n=2"),
+        (["info", "petersen", "1", "1", "--n", "5"], "n=5 contradicts"),
         (["info", "S3", "-1", "1"], "argument in_order: '-1' is not a non-negative integer"),
         (["info", "S3", "1", "1.5"], "argument out_order: '1.5' is not a non-negative integer"),
         (["info", "S", "1", "1", "--n", "0"], "argument --n: '0' is not a positive integer"),
@@ -178,3 +181,19 @@ def test_a_full_disk_is_a_one_line_error():
     assert result.returncode == 1
     assert result.stderr.startswith("equidiag: error: cannot write the output")
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        ("a b 3.0\nb c 1.0\n", "weights are not supported"),
+        ("a b {'weight': 3}\n", "found weight 3 on the edge 'a'-'b'"),
+        ("", "at least one vertex"),
+        ("a a\n", "self-loop"),
+    ],
+)
+def test_a_refused_edge_list_says_why(lines, message, tmp_path, capsys):
+    path = tmp_path / "edges.txt"
+    path.write_text(lines)
+    assert main(["info", str(path), "1", "1"]) == 2
+    assert message in capsys.readouterr().err

@@ -88,7 +88,9 @@ def check_simple_graph(graph: object) -> tuple[tuple, Edges]:
     EquidiagTypeError
         If ``graph`` is not a networkx graph, or is directed or a multigraph.
     EquidiagValueError
-        If it has no vertices or has a self-loop.
+        If it has no vertices, has a self-loop, or has an edge weight other than 1 (the
+        automorphism group of a weighted graph is not that of its edges; other edge and node
+        attributes are ignored).
     """
     import networkx as nx
 
@@ -107,6 +109,15 @@ def check_simple_graph(graph: object) -> tuple[tuple, Edges]:
     loops = [v for v in nodes if graph.has_edge(v, v)]
     if loops:
         msg = f"graph must have no self-loops, found one at {loops[0]!r}"
+        raise EquidiagValueError(msg)
+    weighted = [(a, b, w) for a, b, w in graph.edges(data="weight", default=1) if w != 1]
+    if weighted:
+        a, b, w = weighted[0]
+        msg = (
+            f"graph must be unweighted, found weight {w!r} on the edge {a!r}-{b!r}: the "
+            "layers see only which edges exist (drop the weights with nx.Graph(graph.edges) "
+            "if that is what you mean)"
+        )
         raise EquidiagValueError(msg)
     edges: Edges = tuple(
         sorted((min(index[a], index[b]), max(index[a], index[b])) for a, b in graph.edges)
@@ -609,7 +620,8 @@ class BilabelledGraph(Element):
         """Glue ``other``'s outputs to ``self``'s inputs: ``M(self) @ M(other) == n**loops M``.
 
         Unlabelled vertices without edges left by the gluing are removed and counted as loops;
-        an edge that the gluing turns into a loop makes the product zero (``G`` has none).
+        an edge that the gluing turns into a loop makes the product zero (``G`` has none), and
+        edges it makes parallel are one edge (``A`` is 0/1, so ``A_ij A_ij = A_ij``).
         """
         if not isinstance(other, BilabelledGraph) or other.adjacency != self.adjacency:
             msg = "a BilabelledGraph composes only with one for the same graph"
@@ -626,6 +638,7 @@ class BilabelledGraph(Element):
         edges += [(find(shift + a), find(shift + b)) for a, b in self.edges]
         if any(a == b for a, b in edges):
             return Composition(None, 0, 0)
+        edges = list(dict.fromkeys((min(a, b), max(a, b)) for a, b in edges))
         used = sorted({find(v) for v in range(shift + self.num_vertices)})
         touched = set(labels) | {v for e in edges for v in e}
         loops = sum(1 for v in used if v not in touched)
@@ -1117,7 +1130,10 @@ class AutomorphismGroup(Group):
         """``Aut(C_n)``, the dihedral group of order ``2n`` (``n >= 3``)."""
         import networkx as nx
 
-        return cls(nx.cycle_graph(check_positive_int("n", n)), f"cycle:{n}")
+        if check_positive_int("n", n) < 3:
+            msg = f"a cycle needs n >= 3 vertices, got n={n} (for n = 2, path(2) is one edge)"
+            raise EquidiagValueError(msg)
+        return cls(nx.cycle_graph(n), f"cycle:{n}")
 
     @classmethod
     def path(cls, n: int) -> AutomorphismGroup:
@@ -1187,7 +1203,15 @@ class AutomorphismGroup(Group):
         if os.path.isfile(text):
             import networkx as nx
 
-            return cls(nx.read_edgelist(text, nodetype=str), os.path.basename(text))
+            try:
+                graph = nx.read_edgelist(text, nodetype=str)
+            except (TypeError, ValueError, nx.NetworkXError) as err:
+                msg = (
+                    f"cannot read the edge list {text!r} ({err}): write one edge per line as "
+                    "two vertex names (weights are not supported)"
+                )
+                raise EquidiagValueError(msg) from None
+            return cls(graph, os.path.basename(text))
         msg = (
             f"unknown graph {text!r}: give petersen, cycle:N, path:N, complete:N, "
             "hypercube:D, grid:RxC, torus:RxC or an edge-list file"

@@ -12,10 +12,10 @@ Strategies (looked up by name in :data:`PLAN_STRATEGIES`):
   factor and ``n`` between the two routes by cost (:meth:`Contraction.is_sparse
   <equidiag.layers._steps.Contraction.is_sparse>`);
 * ``"dense"``: materialise the ``(c_out n^l) x (c_in n^k)`` matrix and multiply;
-* ``"gather"``: for elements that are disjoint 0/1 matrices (an orbit basis), build the layer
-  matrix by indexing the weights with the table of which element owns each entry
+* ``"gather"``: for networks that are disjoint 0/1 matrices (an ``Aut(G)`` orbit basis), build
+  the layer matrix by indexing the weights with the table of which network owns each entry
   (:class:`~equidiag.layers._plan.OrbitTable`), ``c_out c_in n^{l+k}`` work whatever the number
-  of elements, and multiply;
+  of networks, and multiply;
 * ``"auto"`` (the default): ``"dense"`` when both the layer matrix and the stacked diagram
   matrices have at most :data:`AUTO_DENSE_ENTRIES` entries (and fit the size limit), where one
   product beats the per-step overhead; else ``"gather"`` for more than

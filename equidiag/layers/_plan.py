@@ -237,8 +237,10 @@ class OrbitTable:
             flat = rows.astype(np.int64) * n**k + cols
             if (values != 1).any() or (table[flat] != none).any():
                 msg = (
-                    "strategy='gather' needs elements that are disjoint 0/1 matrices (an orbit "
-                    "basis); use strategy='factored'"
+                    f"strategy='gather' needs a plan whose networks are disjoint 0/1 matrices "
+                    f"(an Aut(G) orbit basis); network {i} is not one (the S_n and A_n orbit "
+                    "bases run as signed combinations of diagrams); use strategy='auto' or "
+                    "'factored'"
                 )
                 raise EquidiagValueError(msg)
             table[flat] = i

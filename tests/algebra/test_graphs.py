@@ -94,6 +94,13 @@ def test_bad_graphs():
         Aut([(0, 1)])
     with pytest.raises(EquidiagValueError, match="unknown graph"):
         Aut.from_name("dodecahedron")
+    weighted = nx.Graph()
+    weighted.add_edge(0, 1, weight=5.0)
+    weighted.add_edge(1, 2, weight=1.0)  # (its reflection does not preserve the weights)
+    with pytest.raises(EquidiagValueError, match=r"weight 5\.0 on the edge 0-1"):
+        Aut(weighted)
+    with pytest.raises(EquidiagValueError, match="n >= 3"):
+        Aut.cycle(2)
 
 
 def test_edgeless_bilabelled_graphs_are_the_partition_diagrams():
@@ -147,6 +154,22 @@ def test_composition_and_disjoint_union_are_matrix_product_and_kronecker(data):
         union.matrix(n, "dense"), np.kron(upper.matrix(n, "dense"), lower.matrix(n, "dense"))
     )
     np.testing.assert_array_equal(lower.transpose().matrix(n, "dense"), lower.matrix(n, "dense").T)
+
+
+@pytest.mark.parametrize(
+    ("upper", "lower"),
+    [
+        ("1,1',2'", "1|2|1' ; 1-3, 2-3"),  # the gluing makes the edges 1-3 and 2-3 parallel
+        ("1'|2' ; 1-2", "1|2 ; 1-2"),
+    ],
+)
+def test_composition_merges_edges_the_gluing_makes_parallel(upper, lower):
+    group = Aut.cycle(5)
+    upper, lower = (BilabelledGraph(text, group.adjacency) for text in (upper, lower))
+    result = upper.compose(lower)  # (A is 0/1: a doubled edge is the edge)
+    product = upper.matrix(5, "dense") @ lower.matrix(5, "dense")
+    assert product.any()
+    np.testing.assert_array_equal(product, 5**result.loops * result.diagram.matrix(5, "dense"))
 
 
 @settings(max_examples=40, deadline=None)
@@ -234,10 +257,15 @@ def test_gather_route_equals_the_factored_route_forward_and_backward(k, l):
         torch.testing.assert_close(g, grads[0])
 
 
-def test_gather_refuses_elements_that_are_not_disjoint_indicators():
-    layer = ed.EquivariantLinear(ed.SymmetricGroup(3), 1, 1, 1, 1, strategy="gather")
-    with pytest.raises(EquidiagValueError, match="disjoint 0/1 matrices"):
-        layer(torch.randn(2, 1, 3))
+@pytest.mark.parametrize(
+    "group", [ed.SymmetricGroup(3), ed.SymmetricGroup(4), ed.AlternatingGroup(4)], ids=str
+)
+@pytest.mark.parametrize("basis", ["diagram", "orbit"])
+def test_gather_refuses_networks_that_are_not_disjoint_indicators(group, basis):
+    # (the S_n and A_n orbit bases run as signed combinations of diagrams)
+    layer = ed.EquivariantLinear(group, 1, 1, 1, 1, basis=basis, strategy="gather")
+    with pytest.raises(EquidiagValueError, match=r"disjoint 0/1 matrices \(an Aut\(G\)"):
+        layer(torch.randn(2, 1, group.degree))
 
 
 def test_two_joined_unlabelled_vertices_count_walks():
