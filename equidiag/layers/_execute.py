@@ -32,7 +32,7 @@ import torch
 
 from ..errors import EquidiagValueError, check_size, size_limit, tracing
 from ._fused import add_permutations, prefer_fused, run_fused
-from ._steps import DiagonalWrites, Embedding, Reduction
+from ._steps import DiagonalWrites, Embedding, Reduction, transformed
 from ._weights import SampleWeights, channel_shape, mix
 
 __all__ = [
@@ -118,7 +118,10 @@ def embed_all(
         writes = DiagonalWrites(tuple(diagonal_embeddings))
         positions = plan.constants(writes, n, out.device, torch.int64)
         flat = out.view(batch, channels, math.prod(shape[2:]))
-        flat.index_add_(2, positions, torch.cat(diagonal, dim=2))
+        terms = torch.cat(diagonal, dim=2)
+        if transformed():  # (under vmap ``out`` may be unbatched and the terms batched)
+            return flat.index_add(2, positions, terms).view(shape)
+        flat.index_add_(2, positions, terms)
     return out
 
 
@@ -318,7 +321,8 @@ def _run_dense_sets(plan, x: torch.Tensor, weight: SampleWeights, n: int) -> tor
     """Run weights per sample densely: one matrix for all the sets, combined per sample."""
     networks, count, c_out, c_in = weight.sets.shape
     out = _run_dense(plan, x, weight.sets.reshape(networks, count * c_out, c_in), n)
-    out = torch.einsum("bs,bsr->br", weight.scales, out.reshape(x.shape[0], count, -1))
+    out = out.reshape(x.shape[0], count, c_out * n**plan.out_order)  # (batch 0 too)
+    out = torch.einsum("bs,bsr->br", weight.scales, out)
     return out.reshape((x.shape[0], c_out) + (n,) * plan.out_order)
 
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import torch
 
 from ..algebra._basis import _CLEAR_HOOKS
-from ..errors import size_limit, tracing
+from ..errors import check_size, size_limit, tracing
 from ._steps import Embedding, Reduction, outside_builder
 from ._weights import SampleWeights, channel_shape, mix, with_zero_network
 
@@ -256,9 +256,9 @@ def _decide(plan, n: int, in_channels: int, out_channels: int, batch: int, limit
         return False  # (its matrices would be fetched outside the graph: fixed n only)
     k, l = plan.in_order, plan.out_order
     layout = plan.fused_layout
-    if layout.built_entries(n) > limit:
-        return False  # (building the matrices would pass the size limit)
     entries = layout.matrix_entries(n)
+    if max(entries, layout.built_entries(n)) > limit:
+        return False  # (building the matrices would pass the size limit)
     steps = len(plan.input_steps) + len(plan.output_steps)
     factored = batch * plan.cost(n, in_channels, out_channels)["flops"] + STEP_FLOPS * steps
     fused = batch * fused_flops(plan, n, in_channels, out_channels) + MATRIX_FLOPS * entries
@@ -286,6 +286,12 @@ def run_fused(plan, x: torch.Tensor, weight: torch.Tensor | SampleWeights, n: in
     k, l = plan.in_order, plan.out_order
     batch, (c_out, c_in) = x.shape[0], channel_shape(weight)
     layout = plan.fused_layout
+    if not tracing():  # (formatting n into a message would specialise it under compile)
+        check_size(
+            f"the fused route's matrices at n = {n}",
+            max(layout.matrix_entries(n), layout.built_entries(n)),
+            "use strategy='factored'",
+        )
     flat = x.reshape(batch, c_in, n**k)
     padded = with_zero_network(weight)  # (the index of an empty block)
     pieces: list[torch.Tensor] = []

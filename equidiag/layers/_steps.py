@@ -54,6 +54,7 @@ __all__ = [
     "OutputStep",
     "Reduction",
     "split_network",
+    "transformed",
 ]
 
 #: the sparse route is chosen when its estimated cost times this is below the dense route's
@@ -101,7 +102,7 @@ def _subscripts(letters: tuple[int, ...]) -> str:
     return "".join(_CHARS[a] for a in letters)
 
 
-def _transformed() -> bool:
+def transformed() -> bool:
     """Whether a torch.func transform (vmap, grad, jacrev, jacfwd) is active.
 
     Sparse CSR tensors do not go through those transforms: the sparse route then gathers.
@@ -291,7 +292,7 @@ class Contraction(Frozen):
         if not sparse:
             (matrix,) = plan.constants(self, n, t.device, t.dtype, "matrix")
             u = torch.einsum("...ip,oi->...op", v, matrix)
-        elif not tracing() and not _transformed() and t.dtype in _SPARSE_MM_DTYPES:
+        elif not tracing() and not transformed() and t.dtype in _SPARSE_MM_DTYPES:
             (matrix,) = plan.constants(self, n, t.device, t.dtype, "sparse")
             flat = matrix @ v.permute(2, 0, 1, 3).reshape(n**width_in, -1)
             u = flat.reshape(n**width_out, batch, channels, n**self.passing).permute(1, 2, 0, 3)

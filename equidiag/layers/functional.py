@@ -312,7 +312,8 @@ def equivariant_linear(
         n = 1  # a 0 -> 0 map does not depend on n
     n = infer_degree(x, k, c_in, n)
     device_type = x.device.type
-    if autocast_enabled(device_type):  # mixed precision, as torch.nn.Linear does it
+    if autocast_enabled(device_type) and torch.float64 not in (x.dtype, weight.dtype):
+        # mixed precision as torch.nn.Linear has it: float64 operands are not cast
         with torch.autocast(device_type, enabled=False):
             dtype = torch.get_autocast_dtype(device_type)
             cast = None if bias is None else bias.to(dtype)

@@ -127,6 +127,16 @@ def test_a_model_trains_under_autocast_like_nn_linear():
     )
 
 
+def test_autocast_leaves_float64_as_nn_linear_does():
+    layer = ed.EquivariantLinear(ed.SymmetricGroup(5), 2, 2, 3, 3, dtype=torch.float64)
+    linear = layer.to_dense_linear()
+    x = torch.randn(4, 3, 5, 5, dtype=torch.float64)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        y, reference = layer(x), linear(x.reshape(4, -1))
+    assert y.dtype == reference.dtype == torch.float64
+    torch.testing.assert_close(y.reshape(4, -1), reference)
+
+
 @pytest.mark.parametrize(
     "module",
     [

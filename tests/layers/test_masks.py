@@ -234,3 +234,12 @@ def test_a_batch_padded_to_no_nodes_with_means(k, l):
     x = torch.zeros((4, 2) + (0,) * k, dtype=torch.float64)
     y = layer(x, mask=torch.zeros(4, 0, dtype=torch.bool))
     torch.testing.assert_close(y, layer(x), rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("strategy", ["auto", "dense", "factored", "fused"])
+@pytest.mark.parametrize(("k", "l"), [(2, 2), (1, 1), (2, 0), (0, 2)])
+def test_an_empty_batch_with_means(k, l, strategy):
+    layer = ed.EquivariantLinear(S, k, l, 2, 4, normalize="mean", strategy=strategy)
+    x = torch.randn((0, 2) + (5,) * k)
+    y = layer(x, mask=torch.ones(0, 5, dtype=torch.bool), n=5)
+    assert y.shape == (0, 4) + (5,) * l

@@ -8,8 +8,9 @@ import torch
 
 import equidiag as ed
 from equidiag.algebra import TensorNetwork
-from equidiag.errors import EquidiagValueError, SizeLimitError, set_size_limit
+from equidiag.errors import EquidiagValueError, SizeLimitError, set_size_limit, size_limit
 from equidiag.layers import compile_plan
+from equidiag.layers._execute import _auto_route
 from equidiag.layers._fused import prefer_fused
 from equidiag.layers.functional import equivariant_linear
 from tests.reference import dense_layer_reference
@@ -180,3 +181,20 @@ def test_fused_route_handles_empty_batches_and_matches_factored(k, l):
         out = equivariant_linear(x, weight, fused, n=5)
         assert out.shape == (batch, 2) + (5,) * l
         torch.testing.assert_close(out, equivariant_linear(x, weight, factored, n=5))
+
+
+def test_the_fused_route_keeps_its_matrices_within_the_size_limit():
+    layer = ed.EquivariantLinear(ed.SymmetricGroup(), 2, 3, 4, 4)
+    fused = ed.EquivariantLinear(ed.SymmetricGroup(), 2, 3, 4, 4, strategy="fused")
+    x = torch.randn(1, 4, 12, 12)
+    entries = layer.plan.fused_layout.matrix_entries(12)  # 3,228,192
+    previous = size_limit()
+    set_size_limit(entries - 1)
+    try:
+        assert _auto_route(layer.plan, x, 12, 4, 4) == "factored"
+        with pytest.raises(SizeLimitError, match="the fused route's matrices at n = 12"):
+            fused(x)
+        set_size_limit(entries)
+        assert _auto_route(layer.plan, x, 12, 4, 4) == "fused"
+    finally:
+        set_size_limit(previous)

@@ -107,6 +107,8 @@ def test_copies_share_the_plan():
     ("G", "k", "l", "strategy"),
     [
         (ed.SymmetricGroup(), 2, 2, "factored"),
+        (ed.OrthogonalGroup(3), 2, 2, "factored"),  # (a diagonal adjoint: index_add under vmap)
+        (ed.OrthogonalGroup(3), 3, 3, "factored"),
         (ed.SpecialOrthogonalGroup(3), 2, 3, "factored"),
         # the sparse route's CSR products do not go through torch.func: it gathers there
         (ed.SpecialOrthogonalGroup(3), 2, 3, "sparse"),
@@ -127,10 +129,13 @@ def test_torch_func_per_sample_gradients_and_jvp(G, k, l, strategy):
         return functional_call(layer, p, (sample[None],)).pow(2).sum()
 
     per_sample = vmap(grad(loss), in_dims=(None, 0))(params, x)
+    per_input = vmap(grad(loss, argnums=1), in_dims=(None, 0))(params, x)
     for i in range(4):
         layer.zero_grad()
-        layer(x[i : i + 1]).pow(2).sum().backward()
+        sample = x[i : i + 1].clone().requires_grad_()
+        layer(sample).pow(2).sum().backward()
         torch.testing.assert_close(per_sample["weight"][i], layer.weight.grad)
+        torch.testing.assert_close(per_input[i], sample.grad[0])
     torch.testing.assert_close(vmap(layer)(x[:, None])[:, 0], layer(x))
     tangent = torch.randn_like(x)
     _, out_tangent = jvp(layer, (x,), (tangent,))
