@@ -20,8 +20,9 @@ strategy takes it (:func:`prefer_fused`) while its flops for the batch, with
 :data:`MATRIX_FLOPS` per entry of its matrices (read once per call), are at most
 :data:`FUSED_ADVANTAGE` (orders up to 2: :data:`LOW_ORDER_ADVANTAGE`) times the factored
 program's, each of whose steps is counted as :data:`STEP_FLOPS` more (its fixed cost), its
-matrices have at most :data:`FUSED_MAX_ENTRIES` entries, and the ``n^k x n^k`` identity they
-are built from fits the size limit (:func:`~equidiag.errors.size_limit`).
+matrices have at most :data:`FUSED_MAX_ENTRIES` entries, and they and the ``n^k x n^k``
+identity they are built from fit the size limit (:func:`~equidiag.errors.size_limit`; an
+explicit ``strategy="fused"`` raises past it).
 """
 
 from __future__ import annotations

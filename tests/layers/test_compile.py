@@ -46,6 +46,20 @@ SCRIPT = textwrap.dedent(
     """
 )
 
+
+def _runs_in_a_fresh_process(script: str, *args: str) -> None:
+    """Run ``script`` in a new interpreter; it must exit cleanly and print "compiled ok"."""
+    result = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "compiled ok" in result.stdout
+
+
 CASES = [
     ("ed.SymmetricGroup()", 2, 2, "factored", None),
     ("ed.SymmetricGroup()", 2, 2, "auto", None),
@@ -75,15 +89,7 @@ CASES = [
 def test_compile_matches_eager_forward_and_backward_in_a_fresh_process(
     group, k, l, strategy, basis
 ):
-    result = subprocess.run(
-        [sys.executable, "-c", SCRIPT, group, str(k), str(l), repr(basis), strategy],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "compiled ok" in result.stdout
+    _runs_in_a_fresh_process(SCRIPT, group, str(k), str(l), repr(basis), strategy)
 
 
 MODEL = textwrap.dedent(
@@ -112,11 +118,7 @@ MODEL = textwrap.dedent(
 
 
 def test_compile_a_model_of_several_layers_at_changing_n():
-    result = subprocess.run(
-        [sys.executable, "-c", MODEL], capture_output=True, text=True, timeout=600, check=False
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "compiled ok" in result.stdout
+    _runs_in_a_fresh_process(MODEL)
 
 
 TRANSFORMS = textwrap.dedent(
@@ -139,8 +141,4 @@ TRANSFORMS = textwrap.dedent(
 
 def test_compile_torch_func_transforms_of_a_layer():
     """torch.func's forward-mode AD and per-sample gradients work inside torch.compile."""
-    result = subprocess.run(
-        [sys.executable, "-c", TRANSFORMS], capture_output=True, text=True, timeout=600, check=False
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "compiled ok" in result.stdout
+    _runs_in_a_fresh_process(TRANSFORMS)
