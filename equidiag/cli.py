@@ -40,7 +40,7 @@ from .algebra import (
 from .algebra._basis import MAX_PANELS
 from .algebra._draw import draw_grid
 from .algebra._groups import GROUP_NAMES, Group
-from .errors import EquidiagError, EquidiagValueError
+from .errors import EquidiagError, EquidiagValueError, UnknownNameError
 from .testing import equivariance_error
 
 __all__ = ["main", "parse_group"]
@@ -72,14 +72,13 @@ def parse_group(text: str, n: int | None = None) -> Group:
     if isinstance(text, str) and (not match or match.group(1) not in GROUP_NAMES):
         try:  # a graph: petersen, cycle:12, hypercube:4, an edge-list file
             return AutomorphismGroup.from_name(text.strip()).with_degree(n)
-        except EquidiagValueError as err:
-            if not str(err).startswith("unknown graph"):  # a graph, refused: say why
-                raise
+        except UnknownNameError:
+            pass  # not a graph's name either: said below
     if not match or match.group(1) not in GROUP_NAMES:
         shown = text if len(str(text)) <= 40 else str(text)[:40] + "..."
         msg = (
             f"unknown group {shown!r}; valid names are {valid} followed by n, e.g. S5, or "
-            f"{graphs} (also written Aut:GRAPH)"
+            f"{graphs} (also written Aut:GRAPH or Aut(GRAPH))"
         )
         raise EquidiagValueError(msg)
     cls = GROUP_NAMES[match.group(1)]

@@ -30,6 +30,7 @@ __all__ = [
     "InvalidDiagramError",
     "ShapeError",
     "SizeLimitError",
+    "UnknownNameError",
     "ZeroMapWarning",
     "set_size_limit",
     "size_limit",
@@ -124,6 +125,24 @@ class SizeLimitError(EquidiagValueError):
     equidiag.errors.SizeLimitError: the dense 'epsilon' factor at n = 10 would have 10,000,000,000
     entries, over the size limit of 268,435,456 (equidiag.errors.set_size_limit raises it); use
     its sparse nonzeros
+    """
+
+
+class UnknownNameError(EquidiagValueError):
+    """A name (of a graph, read from text) is not one equidiag knows.
+
+    Raised where a name might still mean something else, so that a caller can try the next
+    reading (the command line reads ``GROUP`` as a group name, then as a graph).
+
+    Examples
+    --------
+    >>> import equidiag as ed
+    >>> from equidiag.errors import UnknownNameError
+    >>> try:
+    ...     ed.AutomorphismGroup.from_name("dodecahedron")
+    ... except UnknownNameError as err:
+    ...     print(str(err)[:40])
+    unknown graph 'dodecahedron': give peter
     """
 
 

@@ -21,10 +21,10 @@ import numpy as np
 
 import equidiag as ed
 from equidiag.algebra import (
-    Element,
     Factor,
     FactorKind,
     Group,
+    OrbitElement,
     SpanningFamily,
     TensorNetwork,
     as_rng,
@@ -59,7 +59,7 @@ class CyclicOrbit(FactorKind):
         return coords, np.ones(n, dtype=np.int64)
 
 
-class CyclicOrbitElement(Element):
+class CyclicOrbitElement(OrbitElement):
     """The orbit of a tuple ``(outputs..., inputs...)`` of ``[n]^(l+k)`` under ``C_n``."""
 
     __slots__ = ("degree", "in_order", "out_order", "representative")
@@ -87,6 +87,12 @@ class CyclicOrbitElement(Element):
         factors = (Factor(CyclicOrbit(self.representative), tuple(range(m))),) if m else ()
         l = self.out_order
         return ((1, TensorNetwork(tuple(range(l, m)), tuple(range(l)), factors)),)
+
+    def transpose(self):
+        """The orbit of the swapped tuples: the transposed matrix."""
+        l = self.out_order
+        swapped = self.representative[l:] + self.representative[:l]
+        return CyclicOrbitElement(self.out_order, self.in_order, self.degree, swapped)
 
 
 class CyclicFamily(SpanningFamily):

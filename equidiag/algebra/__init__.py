@@ -36,7 +36,7 @@ from ._diagrams import (
     count_partition_diagrams,
     partition_diagrams,
 )
-from ._element import Composition, Element
+from ._element import Composition, Element, OrbitElement
 from ._factors import EPSILON, OMEGA, FactorKind, LeviCivita, SymplecticForm, factor_tensor
 from ._family import SpanningFamily
 from ._graphs import (
@@ -90,6 +90,7 @@ __all__ = [
     "JellyfishDiagram",
     "LeviCivita",
     "OrbitBasisElement",
+    "OrbitElement",
     "OrbitIndicator",
     "OrthogonalGroup",
     "PartitionDiagram",

@@ -52,7 +52,13 @@ from ._diagrams import (
     partition_diagrams,
 )
 from ._draw import PictureData, blocks_picture
-from ._element import Composition, Element, check_declared, check_middle_orders
+from ._element import (
+    Composition,
+    Element,
+    OrbitElement,
+    check_declared,
+    check_middle_orders,
+)
 from ._factors import EPSILON, FactorKind, permutation_sign
 from ._family import SpanningFamily
 from ._networks import Factor, TensorNetwork
@@ -403,7 +409,7 @@ class JellyfishDiagram(_Headed):
         return _tensor(self, left)
 
 
-class AlternatingOrbitElement(_Headed):
+class AlternatingOrbitElement(OrbitElement, _Headed):
     """The indicator ``X_θ^±`` of one of the two ``A_n``-orbits an ``S_n``-orbit splits into.
 
     For ``|θ| ∈ {n - 1, n}`` the ``S_n``-orbit ``X_θ`` (the labellings with kernel ``θ``)

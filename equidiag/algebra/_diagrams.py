@@ -45,6 +45,7 @@ from ._element import (
     _FORMATS,
     Composition,
     Element,
+    OrbitElement,
     check_declared,
     check_middle_orders,
     matrix_in_format,
@@ -343,7 +344,7 @@ def count_partition_diagrams(
     return bell_number(k + l, max_blocks)
 
 
-class OrbitBasisElement(Element):
+class OrbitBasisElement(OrbitElement):
     """The orbit basis element ``X_d`` of a partition diagram ``d``.
 
     ``X_d[x] = 1`` iff the labelling ``x`` is constant on the blocks of ``d`` *and* takes distinct
@@ -417,6 +418,17 @@ class OrbitBasisElement(Element):
     def _picture(self) -> PictureData:
         d = self.diagram
         return blocks_picture(d.out_order, d.in_order, d.blocks, label="X")
+
+    def transpose(self) -> OrbitBasisElement:
+        """Return ``X`` of the transposed diagram, whose matrix is the transpose.
+
+        Examples
+        --------
+        >>> from equidiag.algebra import OrbitBasisElement
+        >>> OrbitBasisElement("1,2|1'").transpose()
+        OrbitBasisElement(PartitionDiagram("1|1',2'"))
+        """
+        return OrbitBasisElement(self.diagram.transpose())
 
     def expand(self) -> tuple[tuple[int, PartitionDiagram], ...]:
         """Return the Möbius expansion ``((mu(d, theta), D_theta), ...)`` over ``theta >= d``."""

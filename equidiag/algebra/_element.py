@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
 import numpy as np
 import scipy.sparse as sp
@@ -44,7 +44,7 @@ from ._draw import PictureData, draw, repr_svg, to_tikz
 from ._formula import network_formula
 from ._networks import TensorNetwork
 
-__all__ = ["Composition", "Element"]
+__all__ = ["Composition", "Element", "OrbitElement"]
 
 _FORMATS = ("sparse", "dense", "sympy")
 _VERTEX = re.compile(r"^\s*(\d+)\s*('?)\s*$")
@@ -286,6 +286,57 @@ class Element(Frozen, ABC):
         except EquidiagTypeError:
             return None
         return repr_svg([picture])
+
+
+class OrbitElement(Element):
+    """Abstract base of the orbit indicators: the ``S_n``, ``A_n`` and ``Aut(G)`` orbit bases.
+
+    The transpose of an orbit's indicator is the indicator of the transposed orbit (each family
+    gives :meth:`transpose`), but the product or tensor product of two indicators is a sum of
+    indicators, not one element: :meth:`compose` and :meth:`tensor` refuse, saying so.
+
+    Examples
+    --------
+    >>> from equidiag.algebra import OrbitBasisElement
+    >>> X = OrbitBasisElement("1|1'")
+    >>> X.transpose()
+    OrbitBasisElement(PartitionDiagram("1|1'"))
+    >>> X.compose(X)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    equidiag.errors.EquidiagTypeError: the product OrbitBasisElement(...) ∘ ... is a sum of ...
+    """
+
+    __slots__ = ()
+
+    def compose(self, other: Element) -> Composition:
+        """Refuse: a product of orbit indicators is a sum of them (see the class).
+
+        Raises
+        ------
+        EquidiagTypeError
+            Always, saying how to compose instead.
+        """
+        _refuse_product(self, "∘", other)
+
+    def tensor(self, other: Element) -> Element:
+        """Refuse: a tensor product of orbit indicators is a sum of them (see the class).
+
+        Raises
+        ------
+        EquidiagTypeError
+            Always, saying how to take it instead.
+        """
+        _refuse_product(self, "⊗", other)
+
+
+def _refuse_product(element: Element, symbol: str, other: object) -> NoReturn:
+    msg = (
+        f"the product {element!r} {symbol} {other!r} is a sum of orbit indicators, not one "
+        "element: take it in the diagram basis (EquivariantBasis.change_of_basis gives the "
+        "coefficients) or multiply the matrices"
+    )
+    raise EquidiagTypeError(msg)
 
 
 def check_middle_orders(upper: Element, lower: Element) -> None:

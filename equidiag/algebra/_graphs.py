@@ -43,6 +43,7 @@ from ..errors import (
     EquidiagValueError,
     InvalidDiagramError,
     SizeLimitError,
+    UnknownNameError,
     check_positive_int,
     check_size,
 )
@@ -54,6 +55,7 @@ from ._draw import _distance as distance_to
 from ._element import (
     Composition,
     Element,
+    OrbitElement,
     check_middle_orders,
     parse_blocks,
     vertex_name,
@@ -311,7 +313,7 @@ def _orbit_ids(n: int, edges: Edges, representative: tuple[int, ...]) -> np.ndar
 
 
 # ------------------------------------------------------------------------------ elements
-class GraphOrbitElement(Element):
+class GraphOrbitElement(OrbitElement):
     """The indicator of one ``Aut(G)``-orbit of ``[n]^{l+k}``, named by its smallest tuple.
 
     Parameters
@@ -395,6 +397,21 @@ class GraphOrbitElement(Element):
             msg = f"{self!r} is defined for the graph's n={self.n}, got n={n}"
             raise InvalidDiagramError(msg)
         return n
+
+    def transpose(self) -> GraphOrbitElement:
+        """Return the indicator of the orbit of the swapped tuples: the transposed matrix.
+
+        Examples
+        --------
+        >>> import equidiag as ed
+        >>> from equidiag.algebra import GraphOrbitElement
+        >>> G = ed.AutomorphismGroup.path(3)
+        >>> GraphOrbitElement(1, 1, 3, G.edges, (0, 1)).transpose()  # input 0 -> output 1
+        GraphOrbitElement((1,) <- (0,))
+        """
+        l = self.out_order
+        swapped = self.representative[l:] + self.representative[:l]
+        return GraphOrbitElement(self.out_order, self.in_order, self.n, self.edges, swapped)
 
     def terms(self) -> tuple[tuple[int, TensorNetwork], ...]:
         """Return one network: the orbit indicator on all ``l + k`` letters."""
@@ -1178,16 +1195,31 @@ class AutomorphismGroup(Group):
         """Build from a graph name or an edge-list file (for the command line).
 
         Names: ``petersen``, ``cycle:12``, ``path:5``, ``complete:4``, ``hypercube:4``,
-        ``grid:4x5``, ``torus:16x16``; anything else is read as the path of an edge list.
+        ``grid:4x5``, ``torus:16x16``, also in parentheses as a group prints them
+        (``(petersen)``, from ``Aut(petersen)``); anything else is read as the path of an edge
+        list.
 
         Raises
         ------
+        UnknownNameError
+            For a name that is neither a graph's nor a file's (one that could be a file's, with
+            a path separator or a suffix, is reported as a missing file instead).
         EquidiagValueError
-            For anything else.
+            For a graph that cannot be built, or an edge list that cannot be read.
+
+        Examples
+        --------
+        >>> import equidiag as ed
+        >>> ed.AutomorphismGroup.from_name("cycle:6").order
+        12
+        >>> print(ed.AutomorphismGroup.from_name("(petersen)"))  # as Aut(petersen) is printed
+        Aut(petersen)
         """
         import os
 
         text = argument.lstrip(":")
+        if text.startswith("(") and text.endswith(")"):
+            text = text[1:-1]
         name, _, value = text.partition(":")
         try:
             if name == "petersen" and not value:
@@ -1212,8 +1244,11 @@ class AutomorphismGroup(Group):
                 )
                 raise EquidiagValueError(msg) from None
             return cls(graph, os.path.basename(text))
+        if os.sep in text or os.path.splitext(text)[1]:
+            msg = f"no edge-list file {text!r}: no such file (give a file's path or a graph name)"
+            raise EquidiagValueError(msg)
         msg = (
             f"unknown graph {text!r}: give petersen, cycle:N, path:N, complete:N, "
             "hypercube:D, grid:RxC, torus:RxC or an edge-list file"
         )
-        raise EquidiagValueError(msg)
+        raise UnknownNameError(msg)

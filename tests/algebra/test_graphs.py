@@ -18,7 +18,12 @@ import equidiag as ed
 from equidiag.algebra import BilabelledGraph, PartitionDiagram, partition_diagrams
 from equidiag.algebra._graphs import orbit_coordinates
 from equidiag.cli import parse_group
-from equidiag.errors import EquidiagTypeError, EquidiagValueError, InvalidDiagramError
+from equidiag.errors import (
+    EquidiagTypeError,
+    EquidiagValueError,
+    InvalidDiagramError,
+    UnknownNameError,
+)
 from tests.cases import asymmetric_graph
 from tests.reference import burnside_generated
 
@@ -79,6 +84,8 @@ def test_group_identity_and_pickling():
     assert "5 vertices" in repr(a)
     assert parse_group("petersen") == Aut.petersen()
     assert parse_group("cycle:6") == Aut.cycle(6)
+    assert parse_group(str(Aut.petersen())) == Aut.petersen()  # "Aut(petersen)" reads back
+    assert Aut.from_name("(cycle:6)") == Aut.cycle(6)
 
 
 def test_bad_graphs():
@@ -92,8 +99,11 @@ def test_bad_graphs():
         Aut(nx.Graph())
     with pytest.raises(EquidiagTypeError, match=r"networkx\.Graph"):
         Aut([(0, 1)])
-    with pytest.raises(EquidiagValueError, match="unknown graph"):
+    with pytest.raises(UnknownNameError, match="unknown graph 'dodecahedron'"):
         Aut.from_name("dodecahedron")
+    with pytest.raises(EquidiagValueError, match=r"no edge-list file 'a/b\.txt'") as refused:
+        Aut.from_name("a/b.txt")  # (a path: a missing file, not an unknown name)
+    assert not isinstance(refused.value, UnknownNameError)
     weighted = nx.Graph()
     weighted.add_edge(0, 1, weight=5.0)
     weighted.add_edge(1, 2, weight=1.0)  # (its reflection does not preserve the weights)
