@@ -287,7 +287,8 @@ def run_fused(plan, x: torch.Tensor, weight: torch.Tensor | SampleWeights, n: in
     k, l = plan.in_order, plan.out_order
     batch, (c_out, c_in) = x.shape[0], channel_shape(weight)
     layout = plan.fused_layout
-    if not tracing():  # (formatting n into a message would specialise it under compile)
+    if plan.strategy == "fused" and not tracing():  # ("auto" checked in _decide; formatting
+        # n into a message would specialise it under compile)
         check_size(
             f"the fused route's matrices at n = {n}",
             max(layout.matrix_entries(n), layout.built_entries(n)),
