@@ -595,6 +595,14 @@ class AlternatingFamily(SpanningFamily):
             total += row[n - 1] + (row[n] if n <= m else 0)
         return total
 
+    def enumerated(self, in_order: int, out_order: int, n: int | None, kind: str) -> int:
+        """Return the spanning set's size, or the diagrams with at most ``n`` blocks and jellyfish."""
+        if kind == "spanning":
+            return self.count(in_order, out_order)
+        return count_partition_diagrams(
+            in_order, out_order, max_blocks=self.n
+        ) + count_jellyfish_diagrams(in_order, out_order, self.n)
+
     def is_basis(self, in_order: int, out_order: int, n: int) -> bool:
         """Return ``n >= l + k`` (then every partition diagram is independent)."""
         return n >= in_order + out_order
@@ -604,7 +612,7 @@ class AlternatingFamily(SpanningFamily):
         n = self.n
         check_size(
             f"the A_{n} basis for {in_order} -> {out_order}",
-            self.count(in_order, out_order),
+            self.enumerated(in_order, out_order, n, kind),
         )
         diagrams = tuple(partition_diagrams(in_order, out_order, max_blocks=n))
         jellyfish = tuple(jellyfish_diagrams(in_order, out_order, n))

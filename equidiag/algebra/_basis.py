@@ -118,11 +118,12 @@ MAX_ELEMENTS = 2**21
 @serial_blas
 def _cached_elements(group: Group, k: int, l: int, n: int | None, kind: str) -> tuple:
     family = group.with_degree(n).family
-    count = family.count(k, l)
+    count = family.enumerated(k, l, n, kind)
     if count > MAX_ELEMENTS:
+        what = "spanning set" if kind == "spanning" else f"{kind} basis"
         msg = (
-            f"the spanning set of {group} for {k} -> {l} has {count:,} diagrams, more than "
-            f"the {MAX_ELEMENTS:,} equidiag enumerates; use smaller orders"
+            f"the {what} of {group} for {k} -> {l} needs {count:,} elements enumerated, more "
+            f"than the {MAX_ELEMENTS:,} equidiag enumerates; use smaller orders"
         )
         raise SizeLimitError(msg)
     logger.debug("building %s elements of %s for %d -> %d at n=%s", kind, group, k, l, n)

@@ -31,6 +31,7 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 import scipy.sparse as sp
+import sympy
 
 from ..errors import (
     EquidiagValueError,
@@ -38,6 +39,7 @@ from ..errors import (
     check_choice,
     check_nonnegative_int,
     check_positive_int,
+    check_size,
 )
 from ..typing import MatrixFormat
 from ._draw import PictureData, blocks_picture
@@ -48,13 +50,12 @@ from ._element import (
     OrbitElement,
     check_declared,
     check_middle_orders,
-    matrix_in_format,
     parse_blocks,
     vertex_name,
 )
 from ._family import SpanningFamily
 from ._formula import network_formula
-from ._networks import TensorNetwork
+from ._networks import TensorNetwork, check_sympy_size
 from ._partitions import (
     RGS,
     bell_number,
@@ -456,9 +457,18 @@ class OrbitBasisElement(OrbitElement):
         """Return the ``n^l x n^k`` matrix of ``X_d`` (see :meth:`Element.matrix`)."""
         n = check_positive_int("n", n)
         check_choice("format", format, _FORMATS)
-        if format != "sparse":
-            return matrix_in_format(self.terms(), n, format, dtype)
-        return _orbit_sparse(self.diagram, n, dtype)
+        k, l = self.in_order, self.out_order
+        if format == "dense":
+            check_size(f"the dense {n}^{l} x {n}^{k} matrix", n ** (k + l), "use the sparse format")
+        sparse = _orbit_sparse(self.diagram, n, np.int64 if format == "sympy" else dtype)
+        if format == "sparse":
+            return sparse
+        if format == "dense":
+            return sparse.toarray()
+        check_sympy_size(sparse.nnz)
+        one = sympy.Integer(1)
+        entries = {(int(r), int(c)): one for r, c in zip(*sparse.nonzero())}
+        return sympy.ImmutableSparseMatrix(n**l, n**k, entries)
 
 
 def _orbit_sparse(d: PartitionDiagram, n: int, dtype):
@@ -467,6 +477,7 @@ def _orbit_sparse(d: PartitionDiagram, n: int, dtype):
     shape = (n**l, n**d.in_order)
     if t > n:
         return sp.csr_matrix(shape, dtype=dtype)
+    check_size(f"the {math.perm(n, t):,} labellings of {t} blocks at n = {n}", math.perm(n, t) * t)
     labellings = list(itertools.permutations(range(n), t))
     values = np.array(labellings, dtype=np.int64).reshape(len(labellings), t)
     rows = np.zeros(len(values), dtype=np.int64)
@@ -510,6 +521,12 @@ class PartitionFamily(SpanningFamily):
     def count(self, in_order: int, out_order: int) -> int:
         """Return ``B(l + k)``."""
         return count_partition_diagrams(in_order, out_order)
+
+    def enumerated(self, in_order: int, out_order: int, n: int | None, kind: str) -> int:
+        """Return ``B(l + k)`` for the spanning set, the diagrams with at most ``n`` blocks else."""
+        if kind == "spanning":
+            return self.count(in_order, out_order)
+        return count_partition_diagrams(in_order, out_order, max_blocks=n)
 
     def dimension(self, n: int, m: int) -> int:
         """Return the Stirling sum ``sum_{t <= n} S(m, t)`` (orbits of ``S_n`` on ``[n]^m``)."""

@@ -68,6 +68,15 @@ class SpanningFamily(ABC):
     def count(self, in_order: int, out_order: int) -> int:
         """Return the size of the spanning set, without enumerating it."""
 
+    def enumerated(self, in_order: int, out_order: int, n: int | None, kind: str) -> int:
+        """Return how many elements building ``kind`` (or ``"spanning"``) enumerates.
+
+        ``equivariant_basis`` and ``spanning_set`` refuse past ``MAX_ELEMENTS`` by this count.
+        The default is the spanning set's size (:meth:`basis` selects from it); families whose
+        bases are built directly override it.
+        """
+        return self.count(in_order, out_order)
+
     @abstractmethod
     def dimension(self, n: int, m: int) -> int:
         """Return the dimension of the invariants in ``(R^n)^{⊗m}`` (``m = k + l``)."""

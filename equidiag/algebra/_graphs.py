@@ -44,6 +44,7 @@ from ..errors import (
     InvalidDiagramError,
     SizeLimitError,
     UnknownNameError,
+    check_nonnegative_int,
     check_positive_int,
     check_size,
 )
@@ -348,12 +349,29 @@ class GraphOrbitElement(OrbitElement):
     representative: tuple[int, ...]
 
     def __init__(self, in_order, out_order, n, edges, representative) -> None:
-        ids = _orbit_ids(n, tuple(edges), tuple(representative))
+        k, l = (
+            check_nonnegative_int("in_order", in_order),
+            check_nonnegative_int("out_order", out_order),
+        )
+        n = check_positive_int("n", n)
+        edges = tuple(tuple(edge) for edge in edges)
+        if not all(len(edge) == 2 and all(_is_vertex(v, n) for v in edge) for edge in edges):
+            msg = f"edges must be pairs of vertices 0..{n - 1} of the graph, got {edges}"
+            raise InvalidDiagramError(msg)
+        representative = tuple(representative)
+        if len(representative) != k + l or not all(_is_vertex(v, n) for v in representative):
+            msg = (
+                f"the representative must be a tuple of l + k = {l + k} vertices 0..{n - 1} "
+                f"(outputs, then inputs), got {representative}"
+            )
+            raise InvalidDiagramError(msg)
+        edges = tuple((int(a), int(b)) for a, b in edges)
+        ids = _orbit_ids(n, edges, tuple(int(v) for v in representative))
         self._init(
-            in_order=in_order,
-            out_order=out_order,
+            in_order=k,
+            out_order=l,
             n=n,
-            edges=tuple(edges),
+            edges=edges,
             representative=_tuple_of(int(ids[0]), n, len(representative)),
         )
 
@@ -501,6 +519,9 @@ class BilabelledGraph(Element):
                 vertex_of_part.append(len(vertex_of_part))
                 continue
             for v in next(block_iter):
+                if labels[v] >= 0:
+                    msg = f"the label {vertex_name(v, l)} sits on two vertices in {text!r}"
+                    raise InvalidDiagramError(msg)
                 labels[v] = len(vertex_of_part)
             vertex_of_part.append(len(vertex_of_part))
         edges = []
@@ -715,10 +736,25 @@ def _canonical(k, l, labels, num_vertices, edges):
     Labelled vertices come first, by first label; unlabelled ones follow in the ordering that
     makes the sorted edge list smallest (all orderings are tried; at most MAX_UNLABELLED).
     """
+    k, l = check_nonnegative_int("in_order", k), check_nonnegative_int("out_order", l)
+    num_vertices = check_nonnegative_int("num_vertices", num_vertices)
     labels = list(labels)
-    if any(v < 0 or v >= num_vertices for v in labels) or len(labels) != k + l:
-        msg = f"every one of the {k + l} labels must sit on one of the {num_vertices} vertices"
+    if len(labels) != k + l or not all(_is_vertex(v, num_vertices) for v in labels):
+        msg = (
+            f"every one of the {k + l} labels must sit on one of the {num_vertices} vertices "
+            f"0..{num_vertices - 1}, got labels {labels}"
+        )
         raise InvalidDiagramError(msg)
+    edges = list(edges)
+    for edge in edges:
+        if not (isinstance(edge, (tuple, list)) and len(edge) == 2) or not all(
+            _is_vertex(v, num_vertices) for v in edge
+        ):
+            msg = f"an edge is a pair of vertices 0..{num_vertices - 1}, got {edge!r}"
+            raise InvalidDiagramError(msg)
+        if edge[0] == edge[1]:
+            msg = f"a bilabelled graph is simple: {edge} is a self-loop (vertices from 0)"
+            raise InvalidDiagramError(msg)
     order: dict[int, int] = {}
     for v in labels:
         order.setdefault(v, len(order))
@@ -731,7 +767,11 @@ def _canonical(k, l, labels, num_vertices, edges):
         )
         raise InvalidDiagramError(msg)
     if len(free) > MAX_UNLABELLED:
-        msg = f"at most {MAX_UNLABELLED} unlabelled vertices are supported, got {len(free)}"
+        msg = (
+            f"a bilabelled graph with {len(free)} unlabelled vertices is too large to put in "
+            f"canonical form (every ordering of them is tried: at most {MAX_UNLABELLED}); "
+            f"vertices {num_vertices}, labels {labels}, edges {edges}"
+        )
         raise InvalidDiagramError(msg)
     best = None
     for perm in itertools.permutations(free):
@@ -747,6 +787,11 @@ def _canonical(k, l, labels, num_vertices, edges):
         msg = f"a bilabelled graph is simple: repeated edge in {list(edges)}"
         raise InvalidDiagramError(msg)
     return k, l, tuple(mapping[v] for v in labels), num_vertices, new_edges
+
+
+def _is_vertex(v: object, count: int) -> bool:
+    """Whether ``v`` is an integer vertex ``0 <= v < count`` (not a bool)."""
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool) and 0 <= v < count
 
 
 # -------------------------------------------------------------------------------- family

@@ -84,6 +84,29 @@ def test_sparse_evaluation_also_respects_the_limit(small_size_limit):
         TensorNetwork(in_sub=(0, 1, 2), out_sub=(3, 4)).to_sparse(10)
 
 
+def test_the_enumeration_limit_counts_what_is_built():
+    """A small basis of a huge spanning set is built; the spanning set itself is refused."""
+    G = ed.SymmetricGroup(2)  # B(14) = 190,899,322 diagrams; 8,192 with at most 2 blocks
+    for kind in ("diagram", "orbit"):
+        assert len(ed.equivariant_basis(G, 7, 7, kind=kind)) == 2**13
+    assert len(ed.equivariant_basis(ed.AlternatingGroup(2), 7, 7)) == 2**14  # (trivial)
+    with pytest.raises(SizeLimitError, match=r"spanning set of S2 for 7 -> 7 needs 190,899,322"):
+        ed.spanning_set(G, 7, 7)
+    with pytest.raises(SizeLimitError, match=r"diagram basis of S8 for 7 -> 7 needs 1[0-9,]+ "):
+        ed.equivariant_basis(ed.SymmetricGroup(8), 7, 7)
+
+
+def test_orbit_elements_past_n_blocks_are_zero_in_every_format():
+    """(The dense and sympy formats once summed all B(10) Möbius terms here: 40 s.)"""
+    from equidiag.algebra import OrbitBasisElement
+
+    x = OrbitBasisElement("1|2|3|4|5|1'|2'|3'|4'|5'")
+    assert not x.matrix(2, "dense").any()
+    assert x.matrix(2, "sympy").is_zero_matrix
+    with pytest.raises(SizeLimitError, match="labellings of 10 blocks at n = 30"):
+        OrbitBasisElement("|".join(f"{i}'" for i in range(1, 11))).matrix(30)
+
+
 def test_sampler_rejects_wrong_rng_type():
     with pytest.raises(EquidiagTypeError, match="RandomState"):
         ed.SymmetricGroup(3).sample(np.random.RandomState(0))

@@ -237,6 +237,35 @@ def test_bad_bilabelled_graphs():
         BilabelledGraph("1|1'|.", adjacency)
     with pytest.raises(InvalidDiagramError, match="same graph"):
         BilabelledGraph("1,1'", adjacency).compose(PartitionDiagram("1,1'"))
+    for text in ("1|1 ; 1-2", "1|1'|1 ; 1-2"):  # a label written twice
+        with pytest.raises(InvalidDiagramError, match="the label 1 sits on two vertices"):
+            BilabelledGraph(text, adjacency)
+    with pytest.raises(InvalidDiagramError, match=r"\(0, 0\) is a self-loop"):
+        BilabelledGraph("1|1' ; 1-1", adjacency)
+    for edge in [(0, 5), (0, -1), (0, 1, 2), (0, 1.0)]:
+        with pytest.raises(InvalidDiagramError, match=r"an edge is a pair of vertices 0\.\.1"):
+            BilabelledGraph.from_parts(1, 1, [0, 1], 2, [edge], adjacency)
+    with pytest.raises(EquidiagValueError, match="in_order must be a non-negative integer"):
+        BilabelledGraph.from_parts(-1, 2, [0], 1, [], adjacency)
+    path = BilabelledGraph("1|.|1' ; 1-2, 2-3", Aut.cycle(8).adjacency)  # A^2
+    power = path.compose(path.compose(path).diagram).diagram  # A^6: 5 unlabelled vertices
+    with pytest.raises(InvalidDiagramError, match="7 unlabelled vertices is too large"):
+        path.compose(power)
+
+
+def test_bad_graph_orbit_elements():
+    from equidiag.algebra import GraphOrbitElement
+
+    group = Aut.cycle(4)
+    for representative in [(0, 7), (0, -1), (0, 1, 2), (0, True)]:
+        with pytest.raises(InvalidDiagramError, match=r"tuple of l \+ k = 2 vertices 0\.\.3"):
+            GraphOrbitElement(1, 1, 4, group.edges, representative)
+    with pytest.raises(EquidiagValueError, match="in_order must be a non-negative integer"):
+        GraphOrbitElement(-1, 3, 4, group.edges, (0, 1))
+    with pytest.raises(InvalidDiagramError, match=r"edges must be pairs of vertices 0\.\.2"):
+        GraphOrbitElement(1, 1, 3, group.edges, (0, 1))
+    e = GraphOrbitElement(1, 1, 4, group.edges, (np.int64(2), np.int64(1)))  # numpy integers
+    assert e == GraphOrbitElement(1, 1, 4, group.edges, (0, 1))
 
 
 def test_too_many_tuples_is_refused_quickly():
