@@ -146,7 +146,13 @@ class PartitionDiagram(Element):
                 raise InvalidDiagramError(msg)
             k = check_nonnegative_int("in_order", in_order)
             l = check_nonnegative_int("out_order", out_order)
-            parsed = [[_vertex_index(v) for v in b] for b in blocks]
+            try:
+                parsed = [[_vertex_index(v) for v in b] for b in blocks]
+            except TypeError:  # (a block that is not iterable)
+                msg = (
+                    f"blocks must be a string or an iterable of blocks of vertices, got {blocks!r}"
+                )
+                raise InvalidDiagramError(msg) from None
         try:
             rgs = rgs_from_blocks(parsed, k + l)
         except EquidiagValueError as err:

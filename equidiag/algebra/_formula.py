@@ -1,7 +1,8 @@
 """Index-notation text for tensor networks: what a layer computes, written out.
 
 Output axes are named ``i, j, k, ...`` by position; a letter repeated among the outputs gives a
-Kronecker delta; summed letters are named from ``p, q, r, ...``. Factors print with their kind's
+Kronecker delta; summed letters are named from ``p, q, r, ...`` (then ``p15, p16, ...``; a
+subscript with such a name separates its names by commas). Factors print with their kind's
 symbol (``ε``, ``Ω``, ...).
 """
 
@@ -12,7 +13,7 @@ from ._networks import TensorNetwork
 __all__ = ["network_formula", "output_index_names"]
 
 _OUTPUT_NAMES = "ijklmn"
-_SUMMED_NAMES = "pqrstuvwabcdefgh"
+_SUMMED_NAMES = "pqrstuvabcdefgh"  # (no w: weights are named w_1, w_2, ...)
 
 
 def output_index_names(order: int) -> list[str]:
@@ -21,7 +22,8 @@ def output_index_names(order: int) -> list[str]:
 
 
 def _sub(names: list[str], latex: bool) -> str:
-    text = "".join(names)
+    """Subscript the names: run together if each is one letter, else separated by commas."""
+    text = "".join(names) if all(len(name) == 1 for name in names) else ",".join(names)
     if latex:
         return "_{" + text + "}"
     return "_" + text if text else ""

@@ -1269,7 +1269,7 @@ class AutomorphismGroup(Group):
         try:
             if name == "petersen" and not value:
                 return cls.petersen()
-            if name in ("cycle", "path", "complete", "hypercube") and value.isdigit():
+            if name in ("cycle", "path", "complete", "hypercube") and re.fullmatch(r"\d+", value):
                 return getattr(cls, name)(int(value))
             if name in ("grid", "torus") and re.fullmatch(r"\d+x\d+", value):
                 rows, cols = (int(v) for v in value.split("x"))

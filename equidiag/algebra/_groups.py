@@ -210,7 +210,7 @@ class Group(Frozen, ABC):
         """
         if not argument:
             return cls()
-        if not argument.isdigit() or len(argument) > 6:
+        if not (argument.isascii() and argument.isdigit()) or len(argument) > 6:
             msg = f"{cls.symbol} takes a degree n after its name (e.g. {cls.symbol}5), got {argument!r}"
             raise EquidiagValueError(msg)
         return cls(int(argument))

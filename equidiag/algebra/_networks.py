@@ -139,8 +139,11 @@ class TensorNetwork:
         """Return the program as an einsum-like string ``'in,factor,...->out'``.
 
         Output letters may repeat (a diagonal embedding), which ``numpy.einsum`` itself rejects.
+        Past the 52 letters ``a-zA-Z``, letters are written ``[52]``, ``[53]``, ...
         """
-        names = dict(zip(self.letters, LETTERS))
+        names = {
+            a: LETTERS[i] if i < len(LETTERS) else f"[{i}]" for i, a in enumerate(self.letters)
+        }
         operands = ["".join(names[a] for a in self.in_sub)]
         operands += ["".join(names[a] for a in f.letters) for f in self.factors]
         return ",".join(operands) + "->" + "".join(names[a] for a in self.out_sub)

@@ -107,6 +107,21 @@ def test_orbit_elements_past_n_blocks_are_zero_in_every_format():
         OrbitBasisElement("|".join(f"{i}'" for i in range(1, 11))).matrix(30)
 
 
+def test_odd_but_valid_inputs_from_a_review():
+    many = PartitionDiagram("|".join(f"{i}'" for i in range(1, 54)))  # 53 letters
+    assert many.to_einsum().endswith("XYZ[52]->")
+    assert many.matrix(1, "dense").tolist() == [[1.0]]
+    nine = PartitionDiagram("|".join(f"{i}'" for i in range(1, 10))).formula("w")
+    assert nine == "w Σ_p,q,r,s,t,u,v,a,b x_pqrstuvab"  # (no summed index named w)
+    long = PartitionDiagram("|".join(f"{i}'" for i in range(1, 18))).formula("w")
+    assert long.endswith("x_p,q,r,s,t,u,v,a,b,c,d,e,f,g,h,p15,p16")
+    for blocks in ([0, 1], {0: 1}):
+        with pytest.raises(InvalidDiagramError, match="an iterable of blocks of vertices"):
+            PartitionDiagram(blocks, in_order=1, out_order=1)
+    with pytest.raises(EquidiagValueError, match="S takes a degree n after its name"):
+        ed.SymmetricGroup.from_name("²")  # ("²".isdigit() is true; int("²") fails)
+
+
 def test_sampler_rejects_wrong_rng_type():
     with pytest.raises(EquidiagTypeError, match="RandomState"):
         ed.SymmetricGroup(3).sample(np.random.RandomState(0))
