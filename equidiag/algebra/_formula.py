@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ._networks import TensorNetwork
 
-__all__ = ["network_formula", "output_index_names"]
+__all__ = ["join_indices", "network_formula", "output_index_names"]
 
 _OUTPUT_NAMES = "ijklmn"
 _SUMMED_NAMES = "pqrstuvabcdefgh"  # (no w: weights are named w_1, w_2, ...)
@@ -21,9 +21,19 @@ def output_index_names(order: int) -> list[str]:
     return [_OUTPUT_NAMES[a] if a < len(_OUTPUT_NAMES) else f"i{a}" for a in range(order)]
 
 
+def join_indices(names: list[str]) -> str:
+    """Write index names as a subscript: run together if each is one letter, else with commas.
+
+    Examples
+    --------
+    >>> join_indices(["i", "j"]), join_indices(["i", "i6"])
+    ('ij', 'i,i6')
+    """
+    return "".join(names) if all(len(name) == 1 for name in names) else ",".join(names)
+
+
 def _sub(names: list[str], latex: bool) -> str:
-    """Subscript the names: run together if each is one letter, else separated by commas."""
-    text = "".join(names) if all(len(name) == 1 for name in names) else ",".join(names)
+    text = join_indices(names)
     if latex:
         return "_{" + text + "}"
     return "_" + text if text else ""

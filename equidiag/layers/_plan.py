@@ -141,9 +141,13 @@ class MeanScale:
     traced = True
 
     def constants(self, n: int, device, dtype) -> torch.Tensor:
-        """Return ``n ** -summed`` per element."""
+        """Return ``n ** -summed`` per element (``1`` at ``n = 0``, where every sum is empty).
+
+        An empty sum is zero, and so is its mean: every route then returns the bias, as the
+        dense one does (``0 ** -1`` would have made it ``0 * inf``).
+        """
         exponents = torch.tensor(self.summed, dtype=dtype, device=device)
-        return torch.full((), n, dtype=dtype, device=device).pow(-exponents)
+        return torch.full((), n, dtype=dtype, device=device).clamp(min=1).pow(-exponents)
 
 
 @dataclass(frozen=True, eq=False)

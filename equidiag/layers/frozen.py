@@ -29,6 +29,7 @@ True
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -178,12 +179,13 @@ class _Kept(NamedTuple):
 def _fit(layer, built: _Built, x: torch.Tensor, given: int | None) -> _Kept:
     """Keep ``built`` on ``layer``, fitted to a call on ``x``, and return it."""
     k, l = layer.in_order, layer.out_order
+    batch = x.shape[: x.ndim - k - 1]
     kept = _Kept(
         built,
         x.shape,
         given,
-        (-1, layer.in_channels * built.n**k),
-        (*x.shape[: x.ndim - k - 1], layer.out_channels) + (built.n,) * l,
+        (math.prod(batch), layer.in_channels * built.n**k),  # (not -1: n may be 0)
+        (*batch, layer.out_channels) + (built.n,) * l,
     )
     layer.__dict__["_frozen"] = kept
     return kept
@@ -200,6 +202,7 @@ def _prepare(layer, x, n, weight, bias, kept) -> _Kept | None:
     """Run the route's checks for a new input; return the kept matrix fitted to it, or None."""
     if x.dtype != weight.dtype or x.device != weight.device:
         return None
+    layer.check_parameters(weight, bias)
     given = n
     k, c_in, c_out = layer.in_order, weight.shape[2], weight.shape[1]
     if n is None and k == layer.out_order == 0:

@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from ..algebra import equivariant_basis
-from ..algebra._formula import output_index_names
+from ..algebra._formula import join_indices, output_index_names
 from ..algebra._groups import Group, check_group
 from ..errors import (
     EquidiagTypeError,
@@ -284,7 +284,34 @@ class EquivariantLinear(nn.Module):
         frozen = frozen_route(self, x, n)
         if frozen is not None:
             return frozen
+        self.check_parameters(self.weight, self.bias)
         return equivariant_linear(x, self.weight, self.plan, self.bias, self.bias_plan, n=n)
+
+    def check_parameters(self, weight: torch.Tensor, bias: torch.Tensor | None) -> None:
+        """Raise unless ``weight`` and ``bias`` have the shapes this layer was built with.
+
+        (A parameter's ``.data`` can be replaced by a tensor of any shape.)
+
+        Raises
+        ------
+        ShapeError
+            Naming the parameter, its shape and the shape expected.
+        """
+        expected = (self.plan.num_elements, self.out_channels, self.in_channels)
+        if tuple(weight.shape) != expected:
+            msg = (
+                f"weight has shape {tuple(weight.shape)}, but this layer was built for "
+                f"(basis elements, out_channels, in_channels) = {expected}"
+            )
+            raise ShapeError(msg)
+        if bias is not None and self.bias_plan is not None:
+            expected = (self.bias_plan.num_elements, self.out_channels)
+            if tuple(bias.shape) != expected:
+                msg = (
+                    f"bias has shape {tuple(bias.shape)}, but this layer was built for "
+                    f"(invariants, out_channels) = {expected}"
+                )
+                raise ShapeError(msg)
 
     # ------------------------------------------------------------------ export, text
     def to_dense_linear(self, n: int | None = None) -> nn.Linear:
@@ -334,7 +361,7 @@ class EquivariantLinear(nn.Module):
         latex : bool
             Return LaTeX instead of plain text.
         """
-        lhs_names = "".join(output_index_names(self.out_order))
+        lhs_names = join_indices(output_index_names(self.out_order))
         lhs = "y_{" + lhs_names + "}" if latex else "y" + ("_" + lhs_names if lhs_names else "")
         terms = []
         for e, element in enumerate(self.plan_elements(), start=1):

@@ -55,6 +55,39 @@ def test_empty_batches(strategy):
     assert layer(torch.randn(0, 3, 5, 5)).shape == (0, 4, 5, 5)
 
 
+@pytest.mark.parametrize(("k", "l"), [(2, 2), (1, 1), (2, 1), (1, 2), (2, 0), (1, 0)])
+def test_empty_sets_in_every_mode(k, l):
+    """n = 0 gives the empty output (or the bias) with and without gradients, every route."""
+    for strategy in ["auto", "dense", "factored", "fused"]:
+        layer = ed.EquivariantLinear(
+            ed.SymmetricGroup(), k, l, 3, 4, normalize="mean", strategy=strategy
+        )
+        with torch.no_grad():
+            layer.bias.fill_(1.0)
+        x = torch.randn((2, 3) + (0,) * k)
+        expected = torch.ones(2, 4) if l == 0 else torch.zeros((2, 4) + (0,) * l)
+        torch.testing.assert_close(layer(x), expected)  # (the mean of an empty sum is 0)
+        with torch.inference_mode():
+            torch.testing.assert_close(layer(x), expected)
+        with torch.no_grad():
+            torch.testing.assert_close(layer(x, mask=torch.zeros(2, 0, dtype=torch.bool)), expected)
+
+
+def test_parameters_replaced_with_another_shape_are_refused_in_every_mode():
+    layer = ed.EquivariantLinear(ed.SymmetricGroup(4), 2, 2, 3, 3)
+    layer.weight.data = torch.randn(15, 5, 3)
+    x = torch.randn(2, 3, 4, 4)
+    message = r"weight has shape \(15, 5, 3\), but this layer was built for .* = \(15, 3, 3\)"
+    with pytest.raises(ShapeError, match=message):
+        layer(x)
+    with torch.no_grad(), pytest.raises(ShapeError, match=message):
+        layer(x)
+    layer.weight.data = torch.randn(15, 3, 3)
+    layer.bias.data = torch.randn(2, 5)
+    with torch.no_grad(), pytest.raises(ShapeError, match=r"bias has shape \(2, 5\)"):
+        layer(x)
+
+
 def test_functional_checks_bias_plan_and_dtypes():
     layer = ed.EquivariantLinear(ed.SymmetricGroup(), 2, 2, 3, 4)
     x = torch.randn(2, 3, 4, 4)
@@ -83,11 +116,11 @@ def test_order_zero_layers_without_a_degree():
 
 def test_formula_for_large_orders():
     text = ed.EquivariantLinear(ed.SymmetricGroup(8), 0, 7, 1, 1, bias=False).formula()
-    assert text.startswith("y_ijklmni6 = ")
+    assert text.startswith("y_i,j,k,l,m,n,i6 = ")  # (a multi-letter name: commas)
 
 
 def test_enumeration_limit_is_a_clear_error():
-    with pytest.raises(SizeLimitError, match="has 4,213,597 diagrams"):
+    with pytest.raises(SizeLimitError, match="needs 4,213,597 elements enumerated"):
         ed.spanning_set(ed.SymmetricGroup(), 6, 6)
 
 
