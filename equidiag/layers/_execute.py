@@ -210,7 +210,8 @@ def _run_factored(
         return x.new_zeros(shape) + 0 * weight.sum()
     if not plan.staged_steps:  # permutation terms only
         return add_permutations(plan, x.new_zeros(shape), x, weight, n)
-    if tracing():  # torch.compile: plain operations, whose backward the compiler derives
+    if tracing() or torch.jit.is_tracing():  # plain operations, whose backward is derived
+        # (torch.compile differentiates its graph; torch.jit.trace cannot record the stages)
         us = reduce_all(plan, [s.reduction for s in plan.input_steps], x, n)
         zs = _mix_all(plan, us, weight)
         out = embed_all(plan, [s.embedding for s in plan.output_steps], zs, shape, n)

@@ -27,6 +27,7 @@ named at compile time, in ``equidiag.layers._execute`` (``"auto"``, ``"factored"
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 from collections.abc import Callable, Sequence
@@ -130,6 +131,20 @@ class CoefficientTable:
             torch.tensor(self.networks, dtype=torch.int64, device=device),
             torch.tensor(self.values, dtype=dtype, device=device),
         )
+
+
+@contextlib.contextmanager
+def _untraced():
+    """Suspend a ``torch.jit.trace`` recording, if any (``torch._C`` tracing state, private)."""
+    state = torch._C._get_tracing_state()
+    if state is None:
+        yield
+        return
+    torch._C._set_tracing_state(None)
+    try:
+        yield
+    finally:
+        torch._C._set_tracing_state(state)
 
 
 @dataclass(frozen=True, eq=False)
@@ -443,7 +458,9 @@ class ContractionPlan:
             # runs this code on fake tensors (torch.export(strict=False), as torch.onnx.export
             # does), which would otherwise leave fake tensors in the cache for later calls.
             # (_disable_current_modes is private to torch, present from 2.1 to 2.13 at least.)
-            with torch.inference_mode(False), _disable_current_modes():
+            # Under torch.jit.trace the constants are built untraced, so that the trace holds
+            # them as constants whether they were cached before or not (its check compares).
+            with torch.inference_mode(False), _disable_current_modes(), _untraced():
                 value = owner.constants(n, device, dtype, *args)
             if len(self._cache) >= _MAX_CONSTANTS:  # bound the memory of a plan used at many n
                 self._cache.clear()

@@ -20,11 +20,28 @@ from equidiag.layers import GatedNonlinearity, InvariantPooling
 
 @pytest.mark.filterwarnings("ignore::torch.jit.TracerWarning")
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
-def test_jit_trace_works_at_the_traced_n():
-    layer = ed.EquivariantLinear(ed.SymmetricGroup(), 2, 2, 3, 4)
-    x = torch.randn(2, 3, 5, 5)
-    traced = torch.jit.trace(layer, x)
-    torch.testing.assert_close(traced(x), layer(x))
+@pytest.mark.parametrize(
+    ("group", "n", "strategy"),
+    [
+        (ed.SymmetricGroup(), 5, "auto"),
+        (ed.SymmetricGroup(), 40, "auto"),  # (the factored route, with its autograd stages)
+        (ed.SymmetricGroup(5), 5, "auto"),  # (a fixed degree: constants built while traced)
+        (ed.SymmetricGroup(5), 5, "sparse"),
+        (ed.OrthogonalGroup(3), 3, "factored"),
+        (ed.AlternatingGroup(4), 4, "fused"),
+    ],
+    ids=str,
+)
+def test_jit_trace_works_at_the_traced_n(group, n, strategy):
+    ed.clear_caches()  # (as in a fresh process: the trace builds the plan's constants)
+    layer = ed.EquivariantLinear(group, 2, 2, 3, 4, strategy=strategy, dtype=torch.float64)
+    x = torch.randn(2, 3, n, n, dtype=torch.float64)
+    traced = torch.jit.trace(layer, x)  # (its check runs the trace twice and compares)
+    y = torch.randn(2, 3, n, n, dtype=torch.float64, requires_grad=True)
+    torch.testing.assert_close(traced(y), layer(y))
+    (traced_grad,) = torch.autograd.grad(traced(y).square().sum(), y)
+    (grad,) = torch.autograd.grad(layer(y).square().sum(), y)
+    torch.testing.assert_close(traced_grad, grad)
 
 
 @pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")
