@@ -8,6 +8,7 @@ element, so that users can test their own models with the checker the test suite
 
 from __future__ import annotations
 
+import inspect
 import sys
 from collections.abc import Callable
 
@@ -16,6 +17,7 @@ import scipy.sparse as sp
 
 from .algebra._groups import Group, as_rng, check_group
 from .errors import (
+    EquidiagTypeError,
     EquidiagValueError,
     ShapeError,
     SizeLimitError,
@@ -166,6 +168,12 @@ def equivariance_error(
         raise EquidiagValueError(msg)
     if in_channels is None:
         in_channels = getattr(fn, "in_channels", None)
+        if isinstance(in_channels, dict):  # (a MixedOrderLinear: channels per order)
+            msg = (
+                f"fn maps several orders (its in_channels is {in_channels}); check one block, "
+                "e.g. fn.blocks['1_to_1'], or wrap fn in a function of one tensor"
+            )
+            raise EquidiagTypeError(msg)
     channel_shape = () if in_channels is None else (check_positive_int("in_channels", in_channels),)
     x = gen.standard_normal((check_positive_int("batch", batch), *channel_shape) + (n,) * k)
     if _torch_module(fn):
@@ -178,9 +186,12 @@ def equivariance_error(
         def convert(a):
             return torch.as_tensor(a, dtype=dtype, device=device)
 
+        takes_n = k == 0 and "n" in inspect.signature(fn.forward).parameters
+
         def call(a):
-            with torch.no_grad():
-                return fn(a).detach().cpu().double().numpy()
+            with torch.no_grad():  # (an input of order 0 does not tell n: pass it if fn takes it)
+                out = fn(a, n=n) if takes_n else fn(a)
+                return out.detach().cpu().double().numpy()
     else:
         if not callable(fn):
             fn = _as_matrix_function(fn, k, l, n)

@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+import torch
 
 import equidiag as ed
 from equidiag.testing import act, assert_equivariant, equivariance_error
@@ -40,3 +41,20 @@ def test_zero_order_maps_are_checked_too():
 def test_wrong_matrix_shape_is_reported():
     with pytest.raises(ed.EquidiagError, match=r"expected a matrix of shape \(9, 3\)"):
         equivariance_error(np.zeros((3, 3)), ed.SymmetricGroup(3), 1, 2)
+
+
+def test_modules_from_order_zero_get_n_and_mixed_orders_are_pointed_to_their_blocks():
+    G = ed.SymmetricGroup()
+    assert_equivariant(ed.EquivariantLinear(G, 0, 2, 2, 2), G, 0, 2, n=4, rng=0)
+    layer = ed.EquivariantLinear(G, 0, 2, 2, 2, dtype=torch.float64)
+
+    def broken(x):  # (the layer's output, scaled by row: not equivariant)
+        with torch.no_grad():
+            return layer(torch.as_tensor(x), n=4).numpy() * np.arange(1.0, 5.0)[:, None]
+
+    with pytest.raises(AssertionError, match="not equivariant"):  # (the check can fail)
+        assert_equivariant(broken, G, 0, 2, n=4, in_channels=2, rng=0)
+    mixed = ed.MixedOrderLinear(ed.SymmetricGroup(4), {1: 2}, {1: 2})
+    with pytest.raises(ed.EquidiagError, match=r"check one block, e\.g\. fn\.blocks\['1_to_1'\]"):
+        assert_equivariant(mixed, ed.SymmetricGroup(4), 1, 1, rng=0)
+    assert_equivariant(mixed.blocks["1_to_1"], ed.SymmetricGroup(4), 1, 1, rng=0)

@@ -33,6 +33,7 @@ from ..errors import (
     check_choice,
     check_nonnegative_int,
     check_positive_int,
+    check_size,
 )
 from ..typing import NORMALIZATIONS, BasisKind, Normalization, PlanStrategy
 from ._execute import layer_matrix
@@ -181,6 +182,12 @@ class EquivariantLinear(nn.Module):
                 "bias (or zeros)"
             )
             warnings.warn(msg, ZeroMapWarning, stacklevel=2)
+        check_size(
+            f"the weight ({self.plan.num_elements} basis elements x {out_channels} x "
+            f"{in_channels} channels)",
+            self.plan.num_elements * out_channels * in_channels,
+            "use fewer channels",
+        )
         self.weight = nn.Parameter(
             torch.empty((self.plan.num_elements, out_channels, in_channels), **factory)
         )

@@ -88,6 +88,11 @@ def test_parameters_replaced_with_another_shape_are_refused_in_every_mode():
         layer(x)
 
 
+def test_a_weight_past_the_size_limit_is_refused_before_it_is_allocated():
+    with pytest.raises(SizeLimitError, match=r"the weight \(15 basis elements x 100000 x 100000"):
+        ed.EquivariantLinear(ed.SymmetricGroup(5), 2, 2, 100_000, 100_000)
+
+
 def test_functional_checks_bias_plan_and_dtypes():
     layer = ed.EquivariantLinear(ed.SymmetricGroup(), 2, 2, 3, 4)
     x = torch.randn(2, 3, 4, 4)
