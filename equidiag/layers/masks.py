@@ -143,6 +143,11 @@ def masked_linear(layer, x: torch.Tensor, mask: torch.Tensor, n: int | None) -> 
     if layer.normalize is None:
         y = layer(x, n=n) if k == 0 else layer(x)
         return y * mask_power(mask, l, y.dtype)
+    weight = layer.weight
+    if x.dtype != weight.dtype and torch.float64 in (x.dtype, weight.dtype):
+        # (under autocast, as the unmasked route: float64 operands are not cast)
+        msg = f"x has dtype {x.dtype} but the weights have {weight.dtype}; convert one of them"
+        raise EquidiagTypeError(msg)
     # mean: element e is divided by the sample's own size m_b per summed index: a factor
     # (n / m_b)^s_e on top of the plan's own n^-s_e
     batch = x.shape[: x.ndim - k - 1]

@@ -152,6 +152,15 @@ def test_autocast_leaves_float64_as_nn_linear_does():
         y, reference = layer(x), linear(x.reshape(4, -1))
     assert y.dtype == reference.dtype == torch.float64
     torch.testing.assert_close(y.reshape(4, -1), reference)
+    mean = ed.EquivariantLinear(ed.SymmetricGroup(), 2, 2, 3, 4, normalize="mean")  # float32
+    mask = torch.ones(4, 5, dtype=torch.bool)
+    for call in (lambda: mean(x), lambda: mean(x, mask=mask)):  # masked or not: the same error
+        message = r"x has dtype torch\.float64 but the weights"
+        with (
+            torch.autocast("cpu", dtype=torch.bfloat16),
+            pytest.raises(EquidiagTypeError, match=message),
+        ):
+            call()
 
 
 @pytest.mark.parametrize(
