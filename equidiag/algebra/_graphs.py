@@ -791,7 +791,7 @@ def _canonical(k, l, labels, num_vertices, edges):
 
 def _is_vertex(v: object, count: int) -> bool:
     """Whether ``v`` is an integer vertex ``0 <= v < count`` (not a bool)."""
-    return isinstance(v, (int, np.integer)) and not isinstance(v, bool) and 0 <= v < count
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool) and 0 <= int(v) < count
 
 
 # -------------------------------------------------------------------------------- family

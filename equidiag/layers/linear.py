@@ -312,11 +312,11 @@ class EquivariantLinear(nn.Module):
             )
             raise ShapeError(msg)
         if bias is not None and self.bias_plan is not None:
-            expected = (self.bias_plan.num_elements, self.out_channels)
-            if tuple(bias.shape) != expected:
+            invariants = (self.bias_plan.num_elements, self.out_channels)
+            if tuple(bias.shape) != invariants:
                 msg = (
                     f"bias has shape {tuple(bias.shape)}, but this layer was built for "
-                    f"(invariants, out_channels) = {expected}"
+                    f"(invariants, out_channels) = {invariants}"
                 )
                 raise ShapeError(msg)
 

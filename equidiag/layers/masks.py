@@ -306,13 +306,14 @@ def from_networkx(graphs, *, dtype=torch.float32, device=None) -> tuple[torch.Te
     return pad(tensors, order=2)
 
 
-def from_pyg(batch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def from_pyg(batch) -> tuple[torch.Tensor | None, torch.Tensor, torch.Tensor]:
     """Return ``(node features (B, n, f), adjacency (B, 1, n, n), mask)`` of a PyG ``Batch``.
 
     Uses PyTorch Geometric's ``to_dense_batch`` and ``to_dense_adj`` (install
     ``torch_geometric``; it is not a dependency of equidiag). Node features are returned with
     the feature axis last, as PyG has them: move it with ``x.movedim(-1, 1)`` for an order-1
-    layer.
+    layer. Graphs without node features (``batch.x`` is ``None``, as in many TU datasets)
+    give ``None`` for them, and the adjacency and mask as usual.
 
     Raises
     ------
@@ -335,6 +336,9 @@ def from_pyg(batch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     except ImportError as err:
         msg = "from_pyg needs PyTorch Geometric: pip install torch_geometric"
         raise ImportError(msg) from err
-    features, mask = to_dense_batch(batch.x, batch.batch)
+    nodes = batch.x if batch.x is not None else torch.zeros(batch.num_nodes, 0)
+    features, mask = to_dense_batch(nodes, batch.batch)
+    if batch.x is None:
+        features = None
     adjacency = to_dense_adj(batch.edge_index, batch.batch, max_num_nodes=mask.shape[1])
     return features, adjacency[:, None], mask

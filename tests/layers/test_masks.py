@@ -213,6 +213,12 @@ def test_from_pyg_matches_the_networkx_padding():
     assert torch.equal(mask, expected_mask)
     assert features.shape == (2, 5, 1)
     assert pyg.__version__
+    for d, g in zip(data, graphs):  # graphs without node features (many TU datasets)
+        d.x, d.num_nodes = None, g.number_of_nodes()
+    features, adjacency, mask = from_pyg(Batch.from_data_list(data))
+    assert features is None
+    torch.testing.assert_close(adjacency, expected)
+    assert torch.equal(mask, expected_mask)
 
 
 def test_an_empty_sample_gets_zeros_except_the_bias_of_an_invariant_layer():
