@@ -162,6 +162,8 @@ class EquivariantLinear(nn.Module):
         self._strategy = strategy
         if basis is not None:
             self._basis = check_choice("basis", basis, kinds)
+        elif strategy == "gather" and "orbit" in kinds:
+            self._basis = "orbit"  # (what gather runs on)
         elif self.group.layer_basis_by_cost and len(kinds) > 1:
             self._basis = self._cheapest_basis(kinds)
         else:
@@ -223,12 +225,20 @@ class EquivariantLinear(nn.Module):
             normalize=self.normalize,
             strategy=self.strategy,
         )
+        if self.strategy == "gather" and self.plan.networks and not self.plan.orbit_table.applies:
+            msg = (
+                "strategy='gather' needs a basis of disjoint 0/1 orbit indicators (an "
+                f"AutomorphismGroup's basis='orbit'); the {self.basis!r} basis of {self.group} "
+                "is not one; use strategy='auto'"
+            )
+            raise EquidiagValueError(msg)
         self.bias_plan = None
         if bias:
             self.bias_plan = compile_plan(
                 _layer_elements(self.group, 0, self.out_order, self.basis),
                 orders=(0, self.out_order),
-                strategy=self.strategy,
+                # (a bias is one small product per call: gathering it gains nothing)
+                strategy="auto" if self.strategy == "gather" else self.strategy,
             )
 
     # ------------------------------------------------------------------ torch.nn protocol

@@ -24,6 +24,8 @@ from equidiag.errors import (
     InvalidDiagramError,
     UnknownNameError,
 )
+from equidiag.layers import compile_plan
+from equidiag.layers.functional import equivariant_linear
 from tests.cases import asymmetric_graph
 from tests.reference import burnside_generated
 
@@ -301,10 +303,25 @@ def test_gather_route_equals_the_factored_route_forward_and_backward(k, l):
 )
 @pytest.mark.parametrize("basis", ["diagram", "orbit"])
 def test_gather_refuses_networks_that_are_not_disjoint_indicators(group, basis):
-    # (the S_n and A_n orbit bases run as signed combinations of diagrams)
-    layer = ed.EquivariantLinear(group, 1, 1, 1, 1, basis=basis, strategy="gather")
+    # (the S_n and A_n orbit bases run as signed combinations of diagrams): refused when the
+    # layer is built, and by the plan itself where it is used directly
+    with pytest.raises(EquidiagValueError, match=rf"the '{basis}' basis of {group} is not one"):
+        ed.EquivariantLinear(group, 1, 1, 1, 1, basis=basis, strategy="gather")
+    plan = compile_plan(ed.equivariant_basis(group, 1, 1, kind=basis), strategy="gather")
+    weight = torch.randn(plan.num_elements, 1, 1)
     with pytest.raises(EquidiagValueError, match=r"disjoint 0/1 matrices \(an Aut\(G\)"):
-        layer(torch.randn(2, 1, group.degree))
+        equivariant_linear(torch.randn(2, 1, group.degree), weight, plan)
+
+
+def test_gather_picks_the_orbit_basis_and_a_bias_it_can_run():
+    layer = ed.EquivariantLinear(Aut.cycle(5), 1, 1, 2, 3, strategy="gather")
+    assert layer.basis == "orbit"
+    with pytest.raises(EquidiagValueError, match="the 'graph' basis of Aut"):
+        ed.EquivariantLinear(Aut.cycle(5), 1, 1, 2, 3, basis="graph", strategy="gather")
+    x = torch.randn(4, 2, 5, dtype=torch.float64)
+    layer = ed.EquivariantLinear(Aut.cycle(5), 1, 2, 2, 3, strategy="gather", dtype=torch.float64)
+    reference = layer.to_dense_linear()
+    torch.testing.assert_close(layer(x).reshape(4, -1), reference(x.reshape(4, -1)))
 
 
 def test_two_joined_unlabelled_vertices_count_walks():
