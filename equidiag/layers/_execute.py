@@ -206,8 +206,10 @@ def _run_factored(
     (:class:`~equidiag.layers._weights.SampleWeights`).
     """
     shape = (x.shape[0], channel_shape(weight)[0]) + (n,) * plan.out_order
-    if not plan.output_steps:  # a zero-dimensional space: the zero map (kept in the graph)
-        return x.new_zeros(shape) + 0 * weight.sum()
+    if not plan.output_steps:  # a zero-dimensional space: the zero map, kept in the graph
+        # as a product of the weights and the input, as the dense route's is (so that a
+        # gradient with respect to the input is one of the weights too: double backward)
+        return x.new_zeros(shape) + 0 * (weight.sum() * x.reshape(-1)[:1].sum())
     if not plan.staged_steps:  # permutation terms only
         return add_permutations(plan, x.new_zeros(shape), x, weight, n)
     if tracing() or torch.jit.is_tracing():  # plain operations, whose backward is derived

@@ -88,6 +88,17 @@ def test_parameters_replaced_with_another_shape_are_refused_in_every_mode():
         layer(x)
 
 
+@pytest.mark.filterwarnings("ignore::equidiag.errors.ZeroMapWarning")
+@pytest.mark.parametrize("strategy", ["dense", "factored", "fused", "sparse"])
+def test_zero_maps_take_second_order_gradients_like_any_layer(strategy):
+    """A gradient penalty differentiates the input gradient with respect to the weights."""
+    layer = ed.EquivariantLinear(ed.OrthogonalGroup(2), 1, 2, 2, 2, strategy=strategy, bias=False)
+    x = torch.randn(3, 2, 2, requires_grad=True)
+    (g,) = torch.autograd.grad(layer(x).square().sum() + x.square().sum(), x, create_graph=True)
+    (penalty,) = torch.autograd.grad(g.square().sum(), [layer.weight])
+    assert penalty.shape == (0, 2, 2)
+
+
 def test_a_weight_past_the_size_limit_is_refused_before_it_is_allocated():
     with pytest.raises(SizeLimitError, match=r"the weight \(15 basis elements x 100000 x 100000"):
         ed.EquivariantLinear(ed.SymmetricGroup(5), 2, 2, 100_000, 100_000)
