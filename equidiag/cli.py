@@ -160,12 +160,18 @@ def _draw(args: argparse.Namespace) -> None:
     print(f"wrote {path}")
 
 
-def _demo(args: argparse.Namespace) -> None:
+#: the demo fails a basis whose matrices' largest equivariance error is above this
+DEMO_TOLERANCE = 1e-9
+
+
+def _demo(args: argparse.Namespace) -> int:
+    """Print and check bases of every family; return 1 if a check failed (else 0)."""
     print("equidiag demo: equivariant maps (R^n)^{⊗k} -> (R^n)^{⊗l} from diagrams")
     print(
         f"{'group':>6} {'k->l':>5} {'dimension':>9} {'spanning':>8} {'basis':>6} {'rank':>5} "
-        f"{'max equivariance error':>23}"
+        f"{'max equivariance error':>23}  check"
     )
+    failed = 0
     cases: list[tuple[Group, int, int]] = [
         (SymmetricGroup(n), k, l)
         for n, k, l in [(2, 2, 2), (3, 2, 2), (5, 2, 2), (3, 1, 2), (4, 3, 1), (3, 3, 3)]
@@ -190,9 +196,12 @@ def _demo(args: argparse.Namespace) -> None:
         dense = basis.to_dense()
         rank = np.linalg.matrix_rank(dense.reshape(len(basis), -1)) if len(basis) else 0
         error = max(equivariance_error(m, group, k, l, rng=0)[0] for m in dense)
+        ok = rank == len(basis) == dimension(group, k, l) and error <= DEMO_TOLERANCE
+        failed += not ok
         print(
             f"{group!s:>6} {k}->{l:<2} {dimension(group, k, l):>9} "
-            f"{len(spanning_set(group, k, l)):>8} {len(basis):>6} {rank:>5} {error:>23.1e}"
+            f"{len(spanning_set(group, k, l)):>8} {len(basis):>6} {rank:>5} {error:>23.1e}  "
+            f"{'ok' if ok else 'FAILED'}"
         )
     print(
         "\nThe 1 -> 1 diagram basis of S_4, the SO(3) map 2 -> 1 (the cross product), and the "
@@ -204,6 +213,15 @@ def _demo(args: argparse.Namespace) -> None:
         *spanning_set(AlternatingGroup(3), 2, 1)[-1:],
     ]:
         print(f"  {element!r}: einsum {element.to_einsum()}")
+    if failed:
+        print(
+            f"\n{failed} of {len(cases)} bases FAILED (rank == size == dimension, equivariance "
+            f"error <= {DEMO_TOLERANCE:g})",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"\nAll {len(cases)} bases checked: rank == size == dimension, equivariant.")
+    return 0
 
 
 _DESCRIPTION = """\
@@ -297,7 +315,12 @@ def _parser() -> _Parser:
     )
     draw.set_defaults(run=_draw)
     demo = sub.add_parser("demo", help="print dimensions and bases and verify equivariance")
-    demo.add_argument("--kind", default="diagram", help="basis kind: diagram or orbit")
+    demo.add_argument(
+        "--kind",
+        default="diagram",
+        choices=("diagram", "orbit", "graph"),
+        help="basis kind, where a group has it (else its first kind)",
+    )
     demo.set_defaults(run=_demo)
     return parser
 
@@ -314,7 +337,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     -------
     int
         0 on success; 2 for a bad argument, reported in one line on stderr; 1 if standard
-        output was closed early (``equidiag info S5 3 3 | head``).
+        output was closed early (``equidiag info S5 3 3 | head``) or a check of ``demo``
+        failed.
 
     Examples
     --------
@@ -335,7 +359,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if sys.stdout is None:  # started with standard output closed
             msg = "standard output is closed"
             raise _UsageError(msg)
-        args.run(args)
+        status = args.run(args)
         sys.stdout.flush()
     except (EquidiagError, _UsageError) as err:
         print(f"equidiag: error: {err}", file=sys.stderr)
@@ -348,4 +372,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as err:  # e.g. a full disk under the redirected output
         print(f"equidiag: error: cannot write the output: {err.strerror or err}", file=sys.stderr)
         return 1
-    return 0
+    return status or 0  # (the demo returns 1 if a check failed)

@@ -42,6 +42,18 @@ def test_module_entry_point_runs_the_demo():
         [sys.executable, "-m", "equidiag", "demo"], capture_output=True, text=True, check=True
     )
     assert "S3 3->3" in result.stdout
+    assert "All 18 bases checked" in result.stdout
+    assert "FAILED" not in result.stdout
+
+
+def test_the_demo_fails_when_a_check_fails(monkeypatch, capsys):
+    import equidiag.cli
+
+    monkeypatch.setattr(equidiag.cli, "DEMO_TOLERANCE", -1.0)  # (no error is below it)
+    assert main(["demo"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.count("FAILED") == 18
+    assert "18 of 18 bases FAILED" in captured.err
 
 
 def test_groups_that_need_n_get_it_from_the_option(capsys):
@@ -125,6 +137,7 @@ def test_draw_options(tmp_path, plt):
         (["info", "S3", "1"], "the following arguments are required: out_order"),
         (["info", "S3", "1", "1", "--bogus"], "unrecognized arguments: --bogus"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),
+        (["demo", "--kind", "foo"], "argument --kind: invalid choice: 'foo'"),
         ([], "the following arguments are required"),
         (["draw", "S3", "1", "1"], "the following arguments are required: -o/--output"),
         (["draw", "S3", "1", "1", "-o", "x.jpg"], "suffix .jpg; use one of .png, .svg, .pdf"),

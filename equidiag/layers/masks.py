@@ -42,12 +42,13 @@ True
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 
 import torch
 
-from ..errors import EquidiagTypeError, EquidiagValueError, ShapeError
+from ..errors import EquidiagTypeError, EquidiagValueError, ShapeError, check_nonnegative_int
 from ._execute import mixing_route
 from ._weights import SampleWeights
 from .functional import check_matches_parameters, infer_degree, invariant_tensor
@@ -90,9 +91,18 @@ def check_mask(mask, x: torch.Tensor, order: int, group) -> int:
         got = mask.dtype if isinstance(mask, torch.Tensor) else type(mask).__name__
         msg = f"mask must be a boolean tensor (True for real nodes), got {got}"
         raise EquidiagTypeError(msg)
+    if not isinstance(x, torch.Tensor):
+        msg = f"x must be a torch.Tensor, got {type(x).__name__}"
+        raise EquidiagTypeError(msg)
     if mask.device != x.device:
         msg = f"mask is on {mask.device} but x is on {x.device}; move one of them"
         raise EquidiagTypeError(msg)
+    if x.ndim < order + 1 or len(set(x.shape[x.ndim - order :])) > 1:
+        msg = (
+            f"x must have shape (*batch, channels) + (n,) * {order}, its last {order} axes of "
+            f"equal size n, got {tuple(x.shape)}"
+        )
+        raise ShapeError(msg)
     batch = tuple(x.shape[: x.ndim - order - 1])
     n = x.shape[-1] if order else (mask.shape[-1] if mask.ndim else 0)
     expected = (*batch, n)
@@ -216,6 +226,7 @@ def pad(tensors: Sequence[torch.Tensor], order: int) -> tuple[torch.Tensor, torc
     torch.Size([2, 4, 3, 3])
     """
     tensors = list(tensors)
+    order = check_nonnegative_int("order", order)
     if not tensors:
         msg = "pad needs at least one sample"
         raise EquidiagValueError(msg)
@@ -231,7 +242,12 @@ def pad(tensors: Sequence[torch.Tensor], order: int) -> tuple[torch.Tensor, torc
         sizes.append(t.shape[1] if order else 0)
     n = max(sizes)
     first = tensors[0]
-    x = first.new_zeros((len(tensors), first.shape[0]) + (n,) * order)
+    for i, t in enumerate(tensors):
+        if t.device != first.device:
+            msg = f"sample {i} is on {t.device}, sample 0 on {first.device}; move them to one"
+            raise EquidiagTypeError(msg)
+    dtype = functools.reduce(torch.promote_types, (t.dtype for t in tensors))  # (as torch.cat)
+    x = first.new_zeros((len(tensors), first.shape[0]) + (n,) * order, dtype=dtype)
     mask = torch.zeros((len(tensors), n), dtype=torch.bool, device=first.device)
     for b, (t, m) in enumerate(zip(tensors, sizes)):
         x[(b, slice(None)) + (slice(0, m),) * order] = t
@@ -267,6 +283,22 @@ def unpad(x: torch.Tensor, mask: torch.Tensor, order: int) -> list[torch.Tensor]
     >>> [tuple(s.shape) for s in unpad(x, mask, order=1)]
     [(4, 2), (4, 5)]
     """
+    order = check_nonnegative_int("order", order)
+    if not isinstance(x, torch.Tensor) or x.ndim != order + 2:
+        got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+        msg = f"x must be a padded batch (B, c{', n' * order}) of order {order}, got {got}"
+        raise ShapeError(msg)
+    if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
+        got = mask.dtype if isinstance(mask, torch.Tensor) else type(mask).__name__
+        msg = f"mask must be a boolean tensor (True for real nodes), got {got}"
+        raise EquidiagTypeError(msg)
+    n = x.shape[-1] if order else mask.shape[-1]
+    if len(set(x.shape[2:])) > 1 or tuple(mask.shape) != (x.shape[0], n):
+        msg = (
+            f"mask must have shape (B, n) = {(x.shape[0], n)} for x of shape {tuple(x.shape)} "
+            f"(order {order}, node axes of equal size n), got {tuple(mask.shape)}"
+        )
+        raise ShapeError(msg)
     out = []
     for b in range(x.shape[0]):
         index = mask[b].nonzero().flatten()

@@ -161,6 +161,28 @@ def test_bad_masks_are_refused_clearly():
         rotations(torch.randn(2, 1, 3), mask=torch.ones(2, 3, dtype=torch.bool))
     with pytest.raises(ShapeError, match="channels"):
         pad([torch.ones(1, 2, 2), torch.ones(2, 3, 3)], order=2)
+    mask = torch.ones(2, 3, dtype=torch.bool)  # (right for n = 3: x is the wrong one below)
+    with pytest.raises(ShapeError, match=r"its last 2 axes of equal size n, got \(2, 1, 3, 4\)"):
+        layer(torch.randn(2, 1, 3, 4), mask=mask)
+    with pytest.raises(EquidiagTypeError, match=r"x must be a torch\.Tensor, got list"):
+        layer([[1.0, 2.0, 3.0]], mask=mask)
+
+
+def test_pad_and_unpad_check_what_they_are_given():
+    x, mask = pad([torch.randn(2, 3), torch.randn(2, 5)], order=1)
+    with pytest.raises(ShapeError, match=r"mask must have shape \(B, n\) = \(2, 5\)"):
+        unpad(x, mask[:, :3], order=1)  # (it returned the 5-node sample cut to 3)
+    with pytest.raises(ShapeError, match=r"= \(1, 5\) for x of shape \(1, 2, 5\)"):
+        unpad(x[:1], mask, order=1)  # (it dropped a sample)
+    with pytest.raises(ShapeError, match=r"x must be a padded batch \(B, c, n, n\) of order 2"):
+        unpad(x, mask, order=2)
+    with pytest.raises(EquidiagTypeError, match="boolean"):
+        unpad(x, mask.float(), order=1)
+    with pytest.raises(EquidiagValueError, match="order must be a non-negative integer, got '2'"):
+        pad([torch.ones(1, 2, 2)], order="2")
+    mixed, _ = pad([torch.ones(1, 1, 1, dtype=torch.long), torch.full((1, 2, 2), 0.7)], order=2)
+    assert mixed.dtype == torch.float32  # (promoted as torch.cat does: it was cast to long)
+    torch.testing.assert_close(mixed[1, 0], torch.full((2, 2), 0.7))
 
 
 @pytest.mark.parametrize("module", ["gated", "pooling"])
