@@ -26,11 +26,17 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from ..errors import EquidiagValueError, check_size
+from ..errors import EquidiagValueError, SizeLimitError, check_size
 from ._element import Element, stack_sparse
 from ._rank import independent_elements_sketched, independent_rows
 
-__all__ = ["EXACT_SELECTION_ENTRIES", "SpanningFamily", "select_basis"]
+__all__ = [
+    "EXACT_SELECTION_ENTRIES",
+    "MAX_SELECTION_PAIRS",
+    "SpanningFamily",
+    "check_selection",
+    "select_basis",
+]
 
 #: above this many entries (elements times n^(l+k)), bases are chosen from certified sketches
 #: (see :func:`equidiag.algebra._rank.independent_elements_sketched`), in bounded memory
@@ -95,12 +101,12 @@ class SpanningFamily(ABC):
         if kind != self.kinds[0]:
             msg = f"{type(self).__name__} has no basis kind {kind!r}; override basis()"
             raise EquidiagValueError(msg)
-        spanning = self.spanning(in_order, out_order, n)
         if n is None or self.is_basis(in_order, out_order, n):
-            return spanning
-        return select_basis(
-            spanning, n, self.dimension(n, in_order + out_order), key=self.selection_key
-        )
+            return self.spanning(in_order, out_order, n)
+        dimension = self.dimension(n, in_order + out_order)
+        check_selection(self.count(in_order, out_order), dimension, f"{in_order} -> {out_order}")
+        spanning = self.spanning(in_order, out_order, n)
+        return select_basis(spanning, n, dimension, key=self.selection_key)
 
     def selection_key(self, element: Element) -> int:
         """Return the order in which :meth:`basis` tries ``element`` (lower first; default 0).
@@ -120,6 +126,30 @@ class SpanningFamily(ABC):
             msg = f"{type(self).__name__} has no change of basis from {source!r} to {target!r}"
             raise EquidiagValueError(msg)
         yield 1, element
+
+
+#: a basis selected by rank from a redundant spanning set is refused past this many
+#: (element, dimension) pairs: the time grows about that fast (measured on 2 CPU cores:
+#: O(3) 6 -> 6, 10,395 x 4,213 pairs, 8.5 s; O(4), 91 M pairs, 73 s; O(5), 107 M, 200 s)
+MAX_SELECTION_PAIRS = 2**28
+
+
+def check_selection(count: int, dimension: int, what: str) -> None:
+    """Refuse a rank selection of ``dimension`` elements among ``count`` before it starts.
+
+    Raises
+    ------
+    SizeLimitError
+        Past :data:`MAX_SELECTION_PAIRS` pairs.
+    """
+    if count * dimension > MAX_SELECTION_PAIRS:
+        msg = (
+            f"selecting a basis of {dimension:,} among {count:,} spanning elements for {what} "
+            f"is too slow to attempt ({count * dimension:,} pairs, over the {MAX_SELECTION_PAIRS:,} "
+            "this module allows); use smaller orders, or a larger degree n (where fewer "
+            "spanning elements are redundant)"
+        )
+        raise SizeLimitError(msg)
 
 
 def select_basis(

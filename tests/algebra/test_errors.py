@@ -96,6 +96,12 @@ def test_the_enumeration_limit_counts_what_is_built():
         ed.equivariant_basis(ed.SymmetricGroup(8), 7, 7)
 
 
+def test_a_rank_selection_that_would_take_hours_is_refused_before_it_starts():
+    with pytest.raises(SizeLimitError, match=r"selecting a basis of 227,475 among 2,027,025"):
+        ed.equivariant_basis(ed.OrthogonalGroup(3), 8, 8)  # (it ran for hours)
+    assert len(ed.equivariant_basis(ed.OrthogonalGroup(3), 5, 5)) == 603  # (945 x 603 pairs)
+
+
 def test_orbit_elements_past_n_blocks_are_zero_in_every_format():
     """(The dense and sympy formats once summed all B(10) Möbius terms here: 40 s.)"""
     from equidiag.algebra import OrbitBasisElement
