@@ -7,7 +7,8 @@ import pytest
 import torch
 
 import equidiag as ed
-from equidiag.layers.frozen import _worth_it
+from equidiag.layers._execute import _auto_route
+from equidiag.layers.frozen import _cheaper, _worth_it
 
 S4 = ed.SymmetricGroup(4)
 
@@ -34,6 +35,21 @@ def test_kept_matrix_equals_the_plan(k, l):
         fast = layer(x)
     assert "_frozen" in layer.__dict__  # the route was taken
     torch.testing.assert_close(fast, _plan_output(layer, x), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(("k", "l", "n"), [(2, 0, 9), (0, 2, 16), (1, 2, 9), (1, 1, 24)])
+def test_the_matrix_is_kept_where_auto_would_build_it_on_every_call(k, l, n):
+    """(A performance review found these GNN readouts rebuilding the matrix each call.)"""
+    layer = ed.EquivariantLinear(ed.SymmetricGroup(), k, l, 16, 16, dtype=torch.float64)
+    x = torch.randn((32, 16) + (n,) * k, dtype=torch.float64)
+    assert _auto_route(layer.plan, x, n, 16, 16) == "dense"
+    assert not _cheaper(layer.plan, n, 16, 16)  # (the flop rule alone declines it)
+    with torch.no_grad():
+        fast = layer(x, n=n) if k == 0 else layer(x)
+    assert "_frozen" in layer.__dict__
+    with torch.enable_grad():
+        reference = (layer(x, n=n) if k == 0 else layer(x)).detach()
+    torch.testing.assert_close(fast, reference, rtol=1e-12, atol=1e-12)
 
 
 def test_every_parameter_update_rebuilds_the_matrix():
