@@ -70,7 +70,8 @@ STEP_FLOPS = 5_000_000
 #: the cost of reading one entry of the fused matrices, in flops (per call, not per sample):
 #: at batch 1 and large n reading them, not multiplying, is the fused route's time
 MATRIX_FLOPS = 100
-#: and while its reduction and embedding matrices have at most this many entries in all
+#: and while its reduction and embedding matrices have at most this many entries in all,
+#: as has the ``n^k x n^k`` identity they are built from
 FUSED_MAX_ENTRIES = 2**23
 #: the permutation terms are mixed by one stacked product up to this many entries of terms
 #: (fewer, larger products); past it, :data:`PERMUTATION_CHUNK` terms at a time (less memory:
@@ -264,7 +265,11 @@ def _decide(plan, n: int, in_channels: int, out_channels: int, batch: int, limit
     factored = batch * plan.cost(n, in_channels, out_channels)["flops"] + STEP_FLOPS * steps
     fused = batch * fused_flops(plan, n, in_channels, out_channels) + MATRIX_FLOPS * entries
     advantage = FUSED_ADVANTAGE if max(k, l) > 2 else LOW_ORDER_ADVANTAGE
-    return entries <= FUSED_MAX_ENTRIES and fused <= advantage * factored
+    return (
+        max(entries, layout.built_entries(n)) <= FUSED_MAX_ENTRIES  # (the n^k x n^k identity
+        # its matrices are built from too: 1 GiB once, at 2 -> 0 and n = 128)
+        and fused <= advantage * factored
+    )
 
 
 _decide_cached = functools.lru_cache(maxsize=1024)(_decide)

@@ -183,6 +183,16 @@ def test_fused_route_handles_empty_batches_and_matches_factored(k, l):
         torch.testing.assert_close(out, equivariant_linear(x, weight, factored, n=5))
 
 
+def test_auto_does_not_fuse_where_the_identity_its_matrices_come_from_is_huge():
+    """(S_n 2 -> 0 at n = 128 built a 2^28-entry identity, 1 GiB, for 32,768 entries.)"""
+    layer = ed.EquivariantLinear(ed.SymmetricGroup(), 2, 0, 16, 16)
+    x = torch.randn(16, 16, 128, 128)
+    assert layer.plan.fused_layout.matrix_entries(128) < 2**16
+    assert layer.plan.fused_layout.built_entries(128) == 2**28
+    assert _auto_route(layer.plan, x, 128, 16, 16) == "factored"
+    assert _auto_route(layer.plan, x[..., :48, :48], 48, 16, 16) == "fused"
+
+
 def test_the_fused_route_keeps_its_matrices_within_the_size_limit():
     layer = ed.EquivariantLinear(ed.SymmetricGroup(), 2, 3, 4, 4)
     fused = ed.EquivariantLinear(ed.SymmetricGroup(), 2, 3, 4, 4, strategy="fused")
