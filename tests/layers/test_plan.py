@@ -162,11 +162,12 @@ def test_auto_fuses_small_layers_and_factors_large_ones():
 
 def test_auto_never_fuses_past_the_size_limit_of_the_identity_its_matrices_come_from():
     plan = compile_plan(ed.equivariant_basis(ed.SymmetricGroup(), 3, 0))
-    assert prefer_fused(plan, 20, 16, 16, batch=128)  # a 20^3 x 20^3 identity: 64 million entries
+    assert prefer_fused(plan, 14, 16, 16, batch=128)  # a 14^3 x 14^3 identity: 7.5 million
+    assert not prefer_fused(plan, 20, 16, 16, batch=128)  # 64 million: past FUSED_MAX_ENTRIES
     assert not prefer_fused(plan, 45, 16, 16, batch=16)  # 45^6: 8.3 billion entries
-    previous = set_size_limit(2**25)
+    previous = set_size_limit(2**22)
     try:
-        assert not prefer_fused(plan, 20, 16, 16, batch=128)
+        assert not prefer_fused(plan, 14, 16, 16, batch=128)
     finally:
         set_size_limit(previous)
 
