@@ -31,12 +31,13 @@ from collections.abc import Callable, Sequence
 import torch
 
 from ..errors import EquidiagValueError, check_size, size_limit, tracing
-from ._fused import add_permutations, prefer_fused, run_fused
+from ._fused import MATRIX_FLOPS, add_permutations, fused_flops, prefer_fused, run_fused
 from ._steps import DiagonalWrites, Embedding, Reduction, transformed
 from ._weights import SampleWeights, channel_shape, mix
 
 __all__ = [
     "AUTO_DENSE_ENTRIES",
+    "AUTO_DENSE_OVER_FUSED_ENTRIES",
     "AUTO_GATHER_ELEMENTS",
     "PLAN_STRATEGIES",
     "dense_matrix",
@@ -50,6 +51,9 @@ __all__ = [
 AUTO_DENSE_ENTRIES = 2**18
 #: the ``"auto"`` strategy gathers an orbit basis with more networks than this
 AUTO_GATHER_ELEMENTS = 32
+#: where ``"auto"`` would fuse, it multiplies densely instead if that costs fewer flops and the
+#: layer matrix has at most this many entries (see :func:`_dense_beats_fused`)
+AUTO_DENSE_OVER_FUSED_ENTRIES = 2**22
 
 
 def reduce_all(
@@ -292,8 +296,9 @@ def _auto_route(plan, x: torch.Tensor, n: int, c_out: int, c_in: int, sets: int 
     """Return the route ``"auto"`` takes (always factored for a symbolic ``n``).
 
     Dense where the layer matrix (with ``sets`` weight sets' outputs) and the stacked diagram
-    matrices are tiny, else fused where the cost model prefers it (small ``n``), else gather
-    for large orbit bases with one weight set, else factored.
+    matrices are tiny, else fused where the cost model prefers it (small ``n``; dense instead
+    where that costs fewer flops: :func:`_dense_beats_fused`), else gather for large orbit
+    bases with one weight set, else factored.
     """
     if isinstance(n, torch.SymInt) or (tracing() and not plan.dense_matrices.traced):
         # torch.export / compile: no branch on a symbolic n, and no numpy-built dense factors
@@ -303,7 +308,7 @@ def _auto_route(plan, x: torch.Tensor, n: int, c_out: int, c_in: int, sets: int 
     if max(entries, len(plan.networks) * size) <= min(AUTO_DENSE_ENTRIES, size_limit()):
         return "dense"
     if prefer_fused(plan, n, c_in, c_out, x.shape[0]):
-        return "fused"
+        return "dense" if _dense_beats_fused(plan, n, c_out, c_in, x.shape[0], sets) else "fused"
     if (
         sets == 1
         and len(plan.networks) > AUTO_GATHER_ELEMENTS
@@ -312,6 +317,28 @@ def _auto_route(plan, x: torch.Tensor, n: int, c_out: int, c_in: int, sets: int 
     ):
         return "gather"
     return "factored"
+
+
+def _dense_beats_fused(plan, n: int, c_out: int, c_in: int, batch: int, sets: int) -> bool:
+    """Whether the dense route's flops are at most the fused route's, for a matrix that fits.
+
+    Dense: the product, and building the matrix from the networks' ``d`` matrices (both per
+    entry of the layer matrix); fused: as :func:`~equidiag.layers._fused.prefer_fused` counts
+    it. Only bases with many networks of wide patterns come out dense (measured on 2 CPU
+    cores, batch 128, a performance review: Aut(G) graph bases, fused 2-10x slower than dense
+    for Petersen 2 -> 2, C_20 2 -> 1 and the 4x4 grid 1 -> 1); every S_n, A_n and O(n) layer
+    of the sizes ``"auto"`` fuses stays fused (its dense flops are 2-80x the fused ones).
+    """
+    size = n ** (plan.in_order + plan.out_order)
+    entries = sets * c_out * c_in * size
+    building = (len(plan.networks) + 2 * entries // size) * size  # (as dense_matrix checks)
+    if entries > AUTO_DENSE_OVER_FUSED_ENTRIES or building > size_limit():
+        return False
+    dense = 2 * (batch + len(plan.networks)) * entries
+    fused = batch * fused_flops(plan, n, c_in, c_out) + MATRIX_FLOPS * (
+        plan.fused_layout.matrix_entries(n)
+    )
+    return dense <= fused
 
 
 def _run_auto(plan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.Tensor:

@@ -184,6 +184,25 @@ def test_fused_route_handles_empty_batches_and_matches_factored(k, l):
         torch.testing.assert_close(out, equivariant_linear(x, weight, factored, n=5))
 
 
+@pytest.mark.parametrize(
+    ("group", "k", "l", "c", "batch", "route"),
+    [
+        (ed.AutomorphismGroup.petersen(), 2, 2, 16, 128, "dense"),  # (fused 3.5x slower)
+        (ed.AutomorphismGroup.petersen(), 2, 2, 16, 32, "fused"),  # (dense 1.2x slower)
+        (ed.AutomorphismGroup.cycle(20), 2, 1, 16, 128, "dense"),  # (fused 4.1x slower)
+        (ed.SymmetricGroup(8), 2, 2, 16, 128, "fused"),
+        (ed.AlternatingGroup(5), 3, 3, 16, 128, "fused"),
+    ],
+    ids=str,
+)
+def test_auto_multiplies_densely_where_that_costs_fewer_flops_than_fusing(
+    group, k, l, c, batch, route
+):
+    layer = ed.EquivariantLinear(group, k, l, c, c)
+    x = torch.empty((batch, c) + (group.degree,) * k, device="meta")
+    assert _auto_route(layer.plan, x, group.degree, c, c) == route
+
+
 def test_auto_does_not_fuse_where_the_identity_its_matrices_come_from_is_huge():
     """(S_n 2 -> 0 at n = 128 built a 2^28-entry identity, 1 GiB, for 32,768 entries.)"""
     layer = ed.EquivariantLinear(ed.SymmetricGroup(), 2, 0, 16, 16)
