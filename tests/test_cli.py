@@ -206,6 +206,7 @@ def test_a_full_disk_is_a_one_line_error():
         ("a b {'weight': 3}\n", "found weight 3 on the edge 'a'-'b'"),
         ("", "at least one vertex"),
         ("a a\n", "self-loop"),
+        ("# a comment\na b\nc\n", "line 3, 'c', is not an edge"),  # (networkx skipped it)
     ],
 )
 def test_a_refused_edge_list_says_why(lines, message, tmp_path, capsys):

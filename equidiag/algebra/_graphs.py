@@ -789,6 +789,19 @@ def _canonical(k, l, labels, num_vertices, edges):
     return k, l, tuple(mapping[v] for v in labels), num_vertices, new_edges
 
 
+def _check_edge_lines(path: str) -> None:
+    """Raise ValueError for a line of an edge list with fewer than two vertex names.
+
+    (networkx skips such lines silently.) Blank lines and ``#`` comments are allowed.
+    """
+    with open(path, encoding="utf-8") as f:
+        for number, line in enumerate(f, start=1):
+            words = line.split("#", 1)[0].split()
+            if words and len(words) < 2:
+                msg = f"line {number}, {line.strip()!r}, is not an edge"
+                raise ValueError(msg)
+
+
 def _is_vertex(v: object, count: int) -> bool:
     """Whether ``v`` is an integer vertex ``0 <= v < count`` (not a bool)."""
     return isinstance(v, (int, np.integer)) and not isinstance(v, bool) and 0 <= int(v) < count
@@ -1281,8 +1294,9 @@ class AutomorphismGroup(Group):
             import networkx as nx
 
             try:
+                _check_edge_lines(text)
                 graph = nx.read_edgelist(text, nodetype=str)
-            except (TypeError, ValueError, nx.NetworkXError) as err:
+            except (TypeError, ValueError, OSError, UnicodeDecodeError, nx.NetworkXError) as err:
                 msg = (
                     f"cannot read the edge list {text!r} ({err}): write one edge per line as "
                     "two vertex names (weights are not supported)"

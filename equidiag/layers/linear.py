@@ -447,6 +447,9 @@ class MixedOrderLinear(nn.Module):
         super().__init__()
         self.in_channels = _check_channels("in_channels", in_channels)
         self.out_channels = _check_channels("out_channels", out_channels)
+        if not isinstance(bias, bool):
+            msg = f"bias must be True or False, got {bias!r}"
+            raise EquidiagTypeError(msg)
         self.blocks = nn.ModuleDict()
         for l, c_out in self.out_channels.items():
             with warnings.catch_warnings():  # zero blocks are normal here; warned below if all
@@ -510,10 +513,11 @@ def _check_channels(name: str, channels: object) -> dict[int, int]:
     if not isinstance(channels, dict) or not channels:
         msg = f"{name} must be a non-empty dict {{order: channels}}, got {channels!r}"
         raise EquidiagTypeError(msg)
-    return {
+    checked = {
         check_nonnegative_int(f"{name} order", k): check_positive_int(f"{name}[{k}]", c)
-        for k, c in sorted(channels.items())
+        for k, c in channels.items()
     }
+    return dict(sorted(checked.items()))  # (checked first: sorting mixed keys fails)
 
 
 def _common_degree(x: dict[int, torch.Tensor]) -> int | None:

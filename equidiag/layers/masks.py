@@ -51,7 +51,7 @@ import torch
 from ..errors import EquidiagTypeError, EquidiagValueError, ShapeError, check_nonnegative_int
 from ._execute import mixing_route
 from ._weights import SampleWeights
-from .functional import check_matches_parameters, infer_degree, invariant_tensor
+from .functional import check_matches_parameters, factory_kwargs, infer_degree, invariant_tensor
 
 __all__ = ["check_mask", "from_networkx", "from_pyg", "mask_power", "pad", "unpad"]
 
@@ -289,8 +289,8 @@ def unpad(x: torch.Tensor, mask: torch.Tensor, order: int) -> list[torch.Tensor]
         msg = f"x must be a padded batch (B, c{', n' * order}) of order {order}, got {got}"
         raise ShapeError(msg)
     if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
-        got = mask.dtype if isinstance(mask, torch.Tensor) else type(mask).__name__
-        msg = f"mask must be a boolean tensor (True for real nodes), got {got}"
+        kind = mask.dtype if isinstance(mask, torch.Tensor) else type(mask).__name__
+        msg = f"mask must be a boolean tensor (True for real nodes), got {kind}"
         raise EquidiagTypeError(msg)
     n = x.shape[-1] if order else mask.shape[-1]
     if len(set(x.shape[2:])) > 1 or tuple(mask.shape) != (x.shape[0], n):
@@ -328,6 +328,7 @@ def from_networkx(graphs, *, dtype=torch.float32, device=None) -> tuple[torch.Te
     """
     import networkx as nx
 
+    dtype = factory_kwargs(device, dtype)["dtype"]  # (a floating dtype, or its name)
     tensors = []
     for i, graph in enumerate(graphs):
         if not isinstance(graph, nx.Graph):

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..algebra._groups import Group, check_group
-from ..errors import check_nonnegative_int, check_positive_int
+from ..errors import EquidiagTypeError, ShapeError, check_nonnegative_int, check_positive_int
 from ..testing import act
 from .functional import check_matches_parameters, factory_kwargs, infer_degree
 from .masks import check_mask, mask_power
@@ -43,7 +43,26 @@ def gram_invariants(x: torch.Tensor, form: torch.Tensor, order: int) -> torch.Te
     >>> gram_invariants(x, torch.eye(2), 1)
     tensor([[[12.5000]]])
     """
-    n = form.shape[0]
+    if not isinstance(x, torch.Tensor) or not isinstance(form, torch.Tensor):
+        msg = f"x and form must be torch tensors, got {type(x).__name__} and {type(form).__name__}"
+        raise EquidiagTypeError(msg)
+    n = form.shape[0] if form.ndim == 2 else -1
+    if (
+        form.shape != (n, n)
+        or x.ndim < order + 1
+        or tuple(x.shape[x.ndim - order :]) != (n,) * order
+    ):
+        msg = (
+            f"form must be n x n and x (..., channels) + (n,) * {order}; got form of shape "
+            f"{tuple(form.shape)} and x of shape {tuple(x.shape)}"
+        )
+        raise ShapeError(msg)
+    if form.dtype != x.dtype or form.device != x.device:
+        msg = (
+            f"form ({form.dtype}, {form.device}) and x ({x.dtype}, {x.device}) must share "
+            "their dtype and device"
+        )
+        raise EquidiagTypeError(msg)
     transformed = act(form, x, order)
     flat = x.reshape(*x.shape[: x.ndim - order], n**order)  # explicit: works on empty batches
     other = transformed.reshape(flat.shape)

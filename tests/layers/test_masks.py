@@ -168,6 +168,24 @@ def test_bad_masks_are_refused_clearly():
         layer([[1.0, 2.0, 3.0]], mask=mask)
 
 
+def test_helpers_check_their_arguments():
+    import networkx as nx
+
+    from equidiag.layers.nonlinear import gram_invariants
+
+    assert from_networkx([nx.path_graph(3)], dtype="float64")[0].dtype == torch.float64
+    with pytest.raises(EquidiagTypeError, match="floating-point torch dtype"):
+        from_networkx([nx.path_graph(3)], dtype=torch.long)
+    with pytest.raises(ShapeError, match=r"form must be n x n .* x of shape \(2, 3, 4\)"):
+        gram_invariants(torch.randn(2, 3, 4), torch.eye(3), 1)
+    with pytest.raises(EquidiagTypeError, match="must share their dtype and device"):
+        gram_invariants(torch.randn(2, 3, 3), torch.eye(3, dtype=torch.float64), 1)
+    with pytest.raises(EquidiagValueError, match="in_channels order must be a non-negative int"):
+        ed.MixedOrderLinear(S, {1: 2, "2": 3}, {1: 2})  # (sorting the keys failed first)
+    with pytest.raises(EquidiagTypeError, match="bias must be True or False, got 'yes'"):
+        ed.MixedOrderLinear(S, {1: 2}, {1: 2}, bias="yes")
+
+
 def test_pad_and_unpad_check_what_they_are_given():
     x, mask = pad([torch.randn(2, 3), torch.randn(2, 5)], order=1)
     with pytest.raises(ShapeError, match=r"mask must have shape \(B, n\) = \(2, 5\)"):
