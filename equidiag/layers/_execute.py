@@ -25,11 +25,13 @@ Strategies (looked up by name in :data:`PLAN_STRATEGIES`):
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 
 import torch
 
+from ..algebra._basis import _CLEAR_HOOKS
 from ..errors import EquidiagValueError, check_size, size_limit, tracing
 from ._fused import MATRIX_FLOPS, add_permutations, fused_flops, prefer_fused, run_fused
 from ._steps import DiagonalWrites, Embedding, Reduction, transformed
@@ -209,7 +211,16 @@ def _run_factored(
     ``weight`` is per network, shared or per sample
     (:class:`~equidiag.layers._weights.SampleWeights`).
     """
-    shape = (x.shape[0], channel_shape(weight)[0]) + (n,) * plan.out_order
+    c_out, c_in = channel_shape(weight)
+    shape = (x.shape[0], c_out) + (n,) * plan.out_order
+    if not tracing():  # (formatting n into a message would specialise it under compile)
+        largest = x.shape[0] * _largest_intermediate(plan, n, c_in, c_out)
+        if largest > max(size_limit(), 4 * (x.numel() + math.prod(shape))):
+            check_size(
+                f"the factored program's largest intermediate at n = {n} (batch {x.shape[0]})",
+                largest,
+                "use strategy='auto' (an Aut(G) orbit basis gathers), or a smaller batch",
+            )
     if not plan.output_steps:  # a zero-dimensional space: the zero map, kept in the graph
         # as a product of the weights and the input, as the dense route's is (so that a
         # gradient with respect to the input is one of the weights too: double backward)
@@ -225,6 +236,15 @@ def _run_factored(
         us = _InputStage.apply(x, plan, n)
         out = _OutputStage.apply(plan, n, shape, *_mix_all(plan, us, weight))
     return add_permutations(plan, out, x, weight, n)
+
+
+@functools.lru_cache(maxsize=1024)
+def _largest_intermediate(plan, n: int, c_in: int, c_out: int) -> int:
+    """Return the factored program's largest intermediate per sample (see ``plan.cost``)."""
+    return plan.cost(n, c_in, c_out)["largest_intermediate"]
+
+
+_CLEAR_HOOKS.append(_largest_intermediate.cache_clear)
 
 
 def dense_matrix(plan, network_weight: torch.Tensor, n: int) -> torch.Tensor:

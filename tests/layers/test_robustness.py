@@ -7,7 +7,13 @@ import pytest
 import torch
 
 import equidiag as ed
-from equidiag.errors import EquidiagTypeError, EquidiagValueError, ShapeError, SizeLimitError
+from equidiag.errors import (
+    EquidiagTypeError,
+    EquidiagValueError,
+    ShapeError,
+    SizeLimitError,
+    set_size_limit,
+)
 from equidiag.layers import compile_plan
 from equidiag.layers.functional import equivariant_linear
 
@@ -97,6 +103,24 @@ def test_zero_maps_take_second_order_gradients_like_any_layer(strategy):
     (g,) = torch.autograd.grad(layer(x).square().sum() + x.square().sum(), x, create_graph=True)
     (penalty,) = torch.autograd.grad(g.square().sum(), [layer.weight])
     assert penalty.shape == (0, 2, 2)
+
+
+def test_the_factored_program_refuses_an_intermediate_past_the_size_limit():
+    """(An explicit factored Aut(grid 4x4) 2 -> 2 orbit layer took 12 GB and 22 s a call.)"""
+    layer = ed.EquivariantLinear(
+        ed.AutomorphismGroup.grid(3, 3), 2, 2, 4, 4, basis="orbit", strategy="factored"
+    )
+    x = torch.randn(8, 4, 9, 9)
+    expected = layer(x)  # 8 x 278,964 entries at the largest: within the limit
+    previous = set_size_limit(2**20)
+    try:
+        with pytest.raises(SizeLimitError, match=r"factored program's largest intermediate"):
+            layer(x)
+        auto = ed.EquivariantLinear(ed.AutomorphismGroup.grid(3, 3), 2, 2, 4, 4, basis="orbit")
+        auto.load_state_dict(layer.state_dict())
+        torch.testing.assert_close(auto(x), expected, rtol=1e-4, atol=1e-4)  # (gathered)
+    finally:
+        set_size_limit(previous)
 
 
 def test_a_weight_past_the_size_limit_is_refused_before_it_is_allocated():
