@@ -292,7 +292,7 @@ class OrbitElement(Element):
     """Abstract base of the orbit indicators: the ``S_n``, ``A_n`` and ``Aut(G)`` orbit bases.
 
     The transpose of an orbit's indicator is the indicator of the transposed orbit (each family
-    gives :meth:`transpose`), but the product or tensor product of two indicators is a sum of
+    gives ``transpose``), but the product or tensor product of two indicators is a sum of
     indicators, not one element: :meth:`compose` and :meth:`tensor` refuse, saying so.
 
     Examples
