@@ -328,7 +328,8 @@ def _auto_route(plan, x: torch.Tensor, n: int, c_out: int, c_in: int, sets: int 
     if max(entries, len(plan.networks) * size) <= min(AUTO_DENSE_ENTRIES, size_limit()):
         return "dense"
     if prefer_fused(plan, n, c_in, c_out, x.shape[0]):
-        return "dense" if _dense_beats_fused(plan, n, c_out, c_in, x.shape[0], sets) else "fused"
+        rule = _dense_beats_fused if tracing() else _dense_beats_fused_cached
+        return "dense" if rule(plan, n, c_out, c_in, x.shape[0], sets, size_limit()) else "fused"
     if (
         sets == 1
         and len(plan.networks) > AUTO_GATHER_ELEMENTS
@@ -339,7 +340,9 @@ def _auto_route(plan, x: torch.Tensor, n: int, c_out: int, c_in: int, sets: int 
     return "factored"
 
 
-def _dense_beats_fused(plan, n: int, c_out: int, c_in: int, batch: int, sets: int) -> bool:
+def _dense_beats_fused(
+    plan, n: int, c_out: int, c_in: int, batch: int, sets: int, limit: int
+) -> bool:
     """Whether the dense route's flops are at most the fused route's, for a matrix that fits.
 
     Dense: the product, and building the matrix from the networks' ``d`` matrices (both per
@@ -352,13 +355,17 @@ def _dense_beats_fused(plan, n: int, c_out: int, c_in: int, batch: int, sets: in
     size = n ** (plan.in_order + plan.out_order)
     entries = sets * c_out * c_in * size
     building = (len(plan.networks) + 2 * entries // size) * size  # (as dense_matrix checks)
-    if entries > AUTO_DENSE_OVER_FUSED_ENTRIES or building > size_limit():
+    if entries > AUTO_DENSE_OVER_FUSED_ENTRIES or building > limit:
         return False
     dense = 2 * (batch + len(plan.networks)) * entries
     fused = batch * fused_flops(plan, n, c_in, c_out) + MATRIX_FLOPS * (
         plan.fused_layout.matrix_entries(n)
     )
     return dense <= fused
+
+
+_dense_beats_fused_cached = functools.lru_cache(maxsize=1024)(_dense_beats_fused)
+_CLEAR_HOOKS.append(_dense_beats_fused_cached.cache_clear)
 
 
 def _run_auto(plan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.Tensor:
