@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 import re
 from collections.abc import Iterable
 from fractions import Fraction
@@ -728,13 +729,15 @@ class BilabelledGraph(Element):
 
 #: the most unlabelled vertices a canonical form tries every ordering of
 MAX_UNLABELLED = 6
+#: past that, the most orderings within the classes of a colour refinement it tries
+MAX_ORDERINGS = 40_320
 
 
 def _canonical(k, l, labels, num_vertices, edges):
     """Renumber vertices canonically.
 
     Labelled vertices come first, by first label; unlabelled ones follow in the ordering that
-    makes the sorted edge list smallest (all orderings are tried; at most MAX_UNLABELLED).
+    makes the sorted edge list smallest among those :func:`_orderings` yields.
     """
     k, l = check_nonnegative_int("in_order", k), check_nonnegative_int("out_order", l)
     num_vertices = check_nonnegative_int("num_vertices", num_vertices)
@@ -766,15 +769,8 @@ def _canonical(k, l, labels, num_vertices, edges):
             f"(vertices {num_vertices}, labels {labels}, edges {list(edges)})"
         )
         raise InvalidDiagramError(msg)
-    if len(free) > MAX_UNLABELLED:
-        msg = (
-            f"a bilabelled graph with {len(free)} unlabelled vertices is too large to put in "
-            f"canonical form (every ordering of them is tried: at most {MAX_UNLABELLED}); "
-            f"vertices {num_vertices}, labels {labels}, edges {edges}"
-        )
-        raise InvalidDiagramError(msg)
     best = None
-    for perm in itertools.permutations(free):
+    for perm in _orderings(free, order, edges, (num_vertices, labels)):
         mapping = dict(order)
         for i, v in enumerate(perm):
             mapping[v] = len(order) + i
@@ -787,6 +783,49 @@ def _canonical(k, l, labels, num_vertices, edges):
         msg = f"a bilabelled graph is simple: repeated edge in {list(edges)}"
         raise InvalidDiagramError(msg)
     return k, l, tuple(mapping[v] for v in labels), num_vertices, new_edges
+
+
+def _orderings(free: list[int], order: dict[int, int], edges: list, shown: tuple):
+    """Yield the orderings of the unlabelled vertices a canonical form tries.
+
+    Up to :data:`MAX_UNLABELLED` of them, all orderings. Past that, the vertices are split
+    into classes by colour refinement (each vertex coloured by its labelled neighbours, then
+    repeatedly by its own colour and its neighbours' colours), which an isomorphism keeps; the
+    classes are taken in the order of their colours and only the orderings within each class
+    are tried, at most :data:`MAX_ORDERINGS` of them. The minimum over that set is the same
+    for isomorphic graphs, so the form stays canonical.
+    """
+    if len(free) <= MAX_UNLABELLED:
+        yield from itertools.permutations(free)
+        return
+    neighbours: dict[int, list[int]] = {v: [] for v in free}
+    for a, b in edges:
+        for u, w in ((a, b), (b, a)):
+            if u in neighbours:
+                neighbours[u].append(w)
+    colour = {v: -1 - i for v, i in order.items()}  # (labelled vertices keep their own)
+    colour.update({v: 0 for v in free})
+    classes = 1
+    while True:
+        signature = {v: (colour[v], tuple(sorted(colour[w] for w in neighbours[v]))) for v in free}
+        ranks = {sig: rank for rank, sig in enumerate(sorted(set(signature.values())))}
+        colour.update({v: ranks[signature[v]] for v in free})
+        if len(ranks) == classes:
+            break
+        classes = len(ranks)
+    groups = [[v for v in free if colour[v] == c] for c in range(classes)]
+    count = math.prod(math.factorial(len(g)) for g in groups)
+    if count > MAX_ORDERINGS:
+        vertices, labels = shown
+        msg = (
+            f"a bilabelled graph with {len(free)} unlabelled vertices in classes of sizes "
+            f"{sorted(len(g) for g in groups)} is too symmetric to put in canonical form "
+            f"({count:,} orderings to try, at most {MAX_ORDERINGS:,}); vertices {vertices}, "
+            f"labels {labels}, edges {edges}"
+        )
+        raise InvalidDiagramError(msg)
+    for parts in itertools.product(*(itertools.permutations(g) for g in groups)):
+        yield tuple(v for part in parts for v in part)
 
 
 def _check_edge_lines(path: str) -> None:

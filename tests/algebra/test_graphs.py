@@ -249,10 +249,31 @@ def test_bad_bilabelled_graphs():
             BilabelledGraph.from_parts(1, 1, [0, 1], 2, [edge], adjacency)
     with pytest.raises(EquidiagValueError, match="in_order must be a non-negative integer"):
         BilabelledGraph.from_parts(-1, 2, [0], 1, [], adjacency)
-    path = BilabelledGraph("1|.|1' ; 1-2, 2-3", Aut.cycle(8).adjacency)  # A^2
-    power = path.compose(path.compose(path).diagram).diagram  # A^6: 5 unlabelled vertices
-    with pytest.raises(InvalidDiagramError, match="7 unlabelled vertices is too large"):
-        path.compose(power)
+    leaves = ", ".join(f"1-{v}" for v in range(3, 12))  # 9 interchangeable leaves: 9! orders
+    with pytest.raises(InvalidDiagramError, match=r"classes of sizes \[9\] is too symmetric"):
+        BilabelledGraph("1|1'|" + "|".join(["."] * 9) + " ; " + leaves, adjacency)
+
+
+def test_long_walks_compose_past_six_unlabelled_vertices_and_stay_canonical():
+    """Past 6 unlabelled vertices the canonical form tries orderings within refined classes."""
+    group = Aut.cycle(12)
+    adjacency = nx.to_numpy_array(group.graph)
+    step = BilabelledGraph("1|.|1' ; 1-2, 2-3", group.adjacency)  # A^2
+    walk = step
+    for _ in range(4):  # A^4, ..., A^10: 9 unlabelled vertices
+        walk = step.compose(walk).diagram
+    assert walk.num_vertices == 11
+    np.testing.assert_array_equal(walk.matrix(12, "dense"), np.linalg.matrix_power(adjacency, 10))
+    rng = np.random.default_rng(0)
+    free = [v for v in range(walk.num_vertices) if v not in walk.labels]
+    for _ in range(5):  # any numbering of the unlabelled vertices gives the same element
+        rename = dict(zip(free, rng.permutation(free).tolist()))
+        rename.update({v: v for v in walk.labels})
+        edges = [(rename[a], rename[b]) for a, b in walk.edges]
+        again = BilabelledGraph.from_parts(
+            1, 1, walk.labels, walk.num_vertices, edges, walk.adjacency
+        )
+        assert again == walk
 
 
 def test_bad_graph_orbit_elements():
