@@ -186,7 +186,7 @@ def equivariance_error(
         def convert(a):
             return torch.as_tensor(a, dtype=dtype, device=device)
 
-        takes_n = k == 0 and "n" in inspect.signature(fn.forward).parameters
+        takes_n = k == 0 and _takes_n(fn)
 
         def call(a):
             with torch.no_grad():  # (an input of order 0 does not tell n: pass it if fn takes it)
@@ -217,6 +217,17 @@ def equivariance_error(
         if error / scale > worst_error:
             worst, worst_error = g, error / scale
     return worst_error, worst
+
+
+def _takes_n(module) -> bool:
+    """Whether ``module.forward`` names a parameter ``n`` (False without a signature).
+
+    (A module made by ``torch.jit.trace`` has none.)
+    """
+    try:
+        return "n" in inspect.signature(module.forward).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def assert_equivariant(

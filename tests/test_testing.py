@@ -58,3 +58,20 @@ def test_modules_from_order_zero_get_n_and_mixed_orders_are_pointed_to_their_blo
     with pytest.raises(ed.EquidiagError, match=r"check one block, e\.g\. fn\.blocks\['1_to_1'\]"):
         assert_equivariant(mixed, ed.SymmetricGroup(4), 1, 1, rng=0)
     assert_equivariant(mixed.blocks["1_to_1"], ed.SymmetricGroup(4), 1, 1, rng=0)
+
+
+@pytest.mark.filterwarnings("ignore::torch.jit.TracerWarning")
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_a_traced_module_from_order_zero_is_checked_too():
+    layer = ed.EquivariantLinear(ed.SymmetricGroup(), 0, 1, 2, 3, dtype=torch.float64)
+
+    class AtThree(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layer = layer
+
+        def forward(self, t):
+            return self.layer(t, n=3)
+
+    traced = torch.jit.trace(AtThree(), (torch.randn(4, 2, dtype=torch.float64),))
+    assert equivariance_error(traced, ed.SymmetricGroup(3), 0, 1, in_channels=2)[0] < 1e-12

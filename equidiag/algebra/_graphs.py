@@ -1342,7 +1342,7 @@ class AutomorphismGroup(Group):
                 )
                 raise EquidiagValueError(msg) from None
             return cls(graph, os.path.basename(text))
-        if os.sep in text or os.path.splitext(text)[1]:
+        if os.sep in text or (":" not in text and os.path.splitext(text)[1]):
             msg = f"no edge-list file {text!r}: no such file (give a file's path or a graph name)"
             raise EquidiagValueError(msg)
         msg = (

@@ -219,7 +219,7 @@ def _run_factored(
             check_size(
                 f"the factored program's largest intermediate at n = {n} (batch {x.shape[0]})",
                 largest,
-                "use strategy='auto' (an Aut(G) orbit basis gathers), or a smaller batch",
+                "use a smaller batch, or for an Aut(G) layer basis='orbit' (which 'auto' gathers)",
             )
     if not plan.output_steps:  # a zero-dimensional space: the zero map, kept in the graph
         # as a product of the weights and the input, as the dense route's is (so that a
@@ -337,6 +337,10 @@ def _auto_route(plan, x: torch.Tensor, n: int, c_out: int, c_in: int, sets: int 
         and plan.orbit_table.applies
     ):
         return "gather"
+    if not tracing() and (len(plan.networks) + 2 * entries // size) * size <= size_limit():
+        largest = x.shape[0] * _largest_intermediate(plan, n, c_in, c_out)
+        if largest > max(size_limit(), 4 * (x.numel() + x.shape[0] * c_out * n**plan.out_order)):
+            return "dense"  # (the factored program would refuse its intermediate)
     return "factored"
 
 

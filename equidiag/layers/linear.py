@@ -225,13 +225,8 @@ class EquivariantLinear(nn.Module):
             normalize=self.normalize,
             strategy=self.strategy,
         )
-        if self.strategy == "gather" and self.plan.networks and not self.plan.orbit_table.applies:
-            msg = (
-                "strategy='gather' needs a basis of disjoint 0/1 orbit indicators (an "
-                f"AutomorphismGroup's basis='orbit'); the {self.basis!r} basis of {self.group} "
-                "is not one; use strategy='auto'"
-            )
-            raise EquidiagValueError(msg)
+        if self.strategy == "gather" and self.plan.networks:
+            self._check_gather()
         self.bias_plan = None
         if bias:
             self.bias_plan = compile_plan(
@@ -240,6 +235,30 @@ class EquivariantLinear(nn.Module):
                 # (a bias is one small product per call: gathering it gains nothing)
                 strategy="auto" if self.strategy == "gather" else self.strategy,
             )
+
+    def _check_gather(self) -> None:
+        """Raise unless the networks are disjoint 0/1 matrices (what gather needs).
+
+        Exactly, from the table itself, at a fixed degree; by the networks' form (one factor on
+        all their letters, as an orbit indicator has) for a size-agnostic group.
+        """
+        detail = "its networks are not disjoint 0/1 matrices"
+        n = self.group.degree
+        if n is not None:
+            try:  # (the table is cached for the first call)
+                self.plan.constants(self.plan.orbit_table, n, torch.device("cpu"), torch.int64)
+                return
+            except EquidiagValueError as err:
+                parts = str(err).split("; ")  # (the plan's message names the network)
+                detail = parts[1].split(" (")[0] if len(parts) > 2 else detail
+        elif self.plan.orbit_table.applies:
+            return
+        msg = (
+            "strategy='gather' needs a basis of disjoint 0/1 matrices (an AutomorphismGroup's "
+            f"basis='orbit'); the {self.basis!r} basis of {self.group} is not one ({detail}); "
+            "use strategy='auto'"
+        )
+        raise EquidiagValueError(msg)
 
     # ------------------------------------------------------------------ torch.nn protocol
     def reset_parameters(self) -> None:

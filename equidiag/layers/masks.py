@@ -154,6 +154,7 @@ def masked_linear(layer, x: torch.Tensor, mask: torch.Tensor, n: int | None) -> 
         y = layer(x, n=n) if k == 0 else layer(x)
         return y * mask_power(mask, l, y.dtype)
     weight = layer.weight
+    layer.check_parameters(weight, layer.bias)
     if x.dtype != weight.dtype and torch.float64 in (x.dtype, weight.dtype):
         # (under autocast, as the unmasked route: float64 operands are not cast)
         msg = f"x has dtype {x.dtype} but the weights have {weight.dtype}; convert one of them"
@@ -369,7 +370,7 @@ def from_pyg(batch) -> tuple[torch.Tensor | None, torch.Tensor, torch.Tensor]:
     except ImportError as err:
         msg = "from_pyg needs PyTorch Geometric: pip install torch_geometric"
         raise ImportError(msg) from err
-    nodes = batch.x if batch.x is not None else torch.zeros(batch.num_nodes, 0)
+    nodes = batch.x if batch.x is not None else batch.batch.new_zeros(batch.num_nodes, 0)
     features, mask = to_dense_batch(nodes, batch.batch)
     if batch.x is None:
         features = None

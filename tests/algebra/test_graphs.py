@@ -106,6 +106,8 @@ def test_bad_graphs():
     with pytest.raises(EquidiagValueError, match=r"no edge-list file 'a/b\.txt'") as refused:
         Aut.from_name("a/b.txt")  # (a path: a missing file, not an unknown name)
     assert not isinstance(refused.value, UnknownNameError)
+    with pytest.raises(UnknownNameError, match=r"unknown graph 'hypercube:3\.5'"):
+        Aut.from_name("hypercube:3.5")  # (a graph name with a dot, not a file)
     weighted = nx.Graph()
     weighted.add_edge(0, 1, weight=5.0)
     weighted.add_edge(1, 2, weight=1.0)  # (its reflection does not preserve the weights)
@@ -332,6 +334,12 @@ def test_gather_refuses_networks_that_are_not_disjoint_indicators(group, basis):
     weight = torch.randn(plan.num_elements, 1, 1)
     with pytest.raises(EquidiagValueError, match=r"disjoint 0/1 matrices \(an Aut\(G\)"):
         equivariant_linear(torch.randn(2, 1, group.degree), weight, plan)
+
+
+def test_gather_takes_any_disjoint_0_1_networks_at_a_fixed_degree():
+    layer = ed.EquivariantLinear(ed.OrthogonalGroup(3), 1, 1, 2, 2, strategy="gather")  # (δ)
+    x = torch.randn(4, 2, 3)
+    torch.testing.assert_close(layer(x).reshape(4, -1), layer.to_dense_linear()(x.reshape(4, -1)))
 
 
 def test_gather_picks_the_orbit_basis_and_a_bias_it_can_run():

@@ -92,6 +92,10 @@ def test_parameters_replaced_with_another_shape_are_refused_in_every_mode():
     layer.bias.data = torch.randn(2, 5)
     with torch.no_grad(), pytest.raises(ShapeError, match=r"bias has shape \(2, 5\)"):
         layer(x)
+    mean = ed.EquivariantLinear(ed.SymmetricGroup(), 1, 1, 2, 3, normalize="mean")
+    mean.weight.data = torch.randn(1, 3, 2)  # (built for 2 elements: it was broadcast)
+    with pytest.raises(ShapeError, match=r"weight has shape \(1, 3, 2\)"):
+        mean(torch.randn(2, 2, 5), mask=torch.ones(2, 5, dtype=torch.bool))
 
 
 @pytest.mark.filterwarnings("ignore::equidiag.errors.ZeroMapWarning")
@@ -114,7 +118,8 @@ def test_the_factored_program_refuses_an_intermediate_past_the_size_limit():
     expected = layer(x)  # 8 x 278,964 entries at the largest: within the limit
     previous = set_size_limit(2**20)
     try:
-        with pytest.raises(SizeLimitError, match=r"factored program's largest intermediate"):
+        message = r"factored program's largest intermediate.*basis='orbit' \(which 'auto' gathers"
+        with pytest.raises(SizeLimitError, match=message):
             layer(x)
         auto = ed.EquivariantLinear(ed.AutomorphismGroup.grid(3, 3), 2, 2, 4, 4, basis="orbit")
         auto.load_state_dict(layer.state_dict())
