@@ -214,8 +214,8 @@ def _run_factored(
     c_out, c_in = channel_shape(weight)
     shape = (x.shape[0], c_out) + (n,) * plan.out_order
     if not tracing():  # (formatting n into a message would specialise it under compile)
-        largest = x.shape[0] * _largest_intermediate(plan, n, c_in, c_out)
-        if largest > max(size_limit(), 4 * (x.numel() + math.prod(shape))):
+        largest = _oversized_intermediate(plan, x, n, c_in, c_out)
+        if largest:
             check_size(
                 f"the factored program's largest intermediate at n = {n} (batch {x.shape[0]})",
                 largest,
@@ -242,6 +242,17 @@ def _run_factored(
 def _largest_intermediate(plan, n: int, c_in: int, c_out: int) -> int:
     """Return the factored program's largest intermediate per sample (see ``plan.cost``)."""
     return plan.cost(n, c_in, c_out)["largest_intermediate"]
+
+
+def _oversized_intermediate(plan, x: torch.Tensor, n: int, c_in: int, c_out: int) -> int:
+    """Return the factored program's largest intermediate for ``x`` if the program refuses it.
+
+    It refuses one past both the size limit and 4 times its input and output; else 0.
+    """
+    batch = x.shape[0]
+    largest = batch * _largest_intermediate(plan, n, c_in, c_out)
+    output = batch * c_out * n**plan.out_order
+    return largest if largest > max(size_limit(), 4 * (x.numel() + output)) else 0
 
 
 _CLEAR_HOOKS.append(_largest_intermediate.cache_clear)
@@ -337,10 +348,12 @@ def _auto_route(plan, x: torch.Tensor, n: int, c_out: int, c_in: int, sets: int 
         and plan.orbit_table.applies
     ):
         return "gather"
-    if not tracing() and (len(plan.networks) + 2 * entries // size) * size <= size_limit():
-        largest = x.shape[0] * _largest_intermediate(plan, n, c_in, c_out)
-        if largest > max(size_limit(), 4 * (x.numel() + x.shape[0] * c_out * n**plan.out_order)):
-            return "dense"  # (the factored program would refuse its intermediate)
+    if (
+        not tracing()
+        and (len(plan.networks) + 2 * entries // size) * size <= size_limit()
+        and _oversized_intermediate(plan, x, n, c_in, c_out)
+    ):
+        return "dense"  # (the factored program would refuse its intermediate)
     return "factored"
 
 

@@ -173,9 +173,7 @@ class EquivariantLinear(nn.Module):
             if init_degree is None
             else check_positive_int("init_degree", init_degree)
         )
-        if not isinstance(bias, bool):
-            msg = f"bias must be True or False, got {bias!r}"
-            raise EquidiagTypeError(msg)
+        _check_flag("bias", bias)
         self._compile(bias)
         if self.plan.num_elements == 0:
             msg = (
@@ -242,23 +240,20 @@ class EquivariantLinear(nn.Module):
         Exactly, from the table itself, at a fixed degree; by the networks' form (one factor on
         all their letters, as an orbit indicator has) for a size-agnostic group.
         """
-        detail = "its networks are not disjoint 0/1 matrices"
-        n = self.group.degree
-        if n is not None:
-            try:  # (the table is cached for the first call)
-                self.plan.constants(self.plan.orbit_table, n, torch.device("cpu"), torch.int64)
-                return
-            except EquidiagValueError as err:
-                parts = str(err).split("; ")  # (the plan's message names the network)
-                detail = parts[1].split(" (")[0] if len(parts) > 2 else detail
-        elif self.plan.orbit_table.applies:
-            return
         msg = (
             "strategy='gather' needs a basis of disjoint 0/1 matrices (an AutomorphismGroup's "
-            f"basis='orbit'); the {self.basis!r} basis of {self.group} is not one ({detail}); "
-            "use strategy='auto'"
+            f"basis='orbit'); the {self.basis!r} basis of {self.group} is not one; use "
+            "strategy='auto'"
         )
-        raise EquidiagValueError(msg)
+        n = self.group.degree
+        if n is None:
+            if not self.plan.orbit_table.applies:
+                raise EquidiagValueError(msg)
+            return
+        try:  # (the table is cached for the first call)
+            self.plan.constants(self.plan.orbit_table, n, torch.device("cpu"), torch.int64)
+        except EquidiagValueError as err:  # (its message names the network)
+            raise EquidiagValueError(msg) from err
 
     # ------------------------------------------------------------------ torch.nn protocol
     def reset_parameters(self) -> None:
@@ -466,9 +461,7 @@ class MixedOrderLinear(nn.Module):
         super().__init__()
         self.in_channels = _check_channels("in_channels", in_channels)
         self.out_channels = _check_channels("out_channels", out_channels)
-        if not isinstance(bias, bool):
-            msg = f"bias must be True or False, got {bias!r}"
-            raise EquidiagTypeError(msg)
+        _check_flag("bias", bias)
         self.blocks = nn.ModuleDict()
         for l, c_out in self.out_channels.items():
             with warnings.catch_warnings():  # zero blocks are normal here; warned below if all
@@ -526,6 +519,12 @@ class MixedOrderLinear(nn.Module):
         for l in self.out_channels:
             out[l] = sum(self.blocks[f"{k}_to_{l}"](x[k], n=n, mask=mask) for k in self.in_channels)
         return out
+
+
+def _check_flag(name: str, value: object) -> None:
+    if not isinstance(value, bool):
+        msg = f"{name} must be True or False, got {value!r}"
+        raise EquidiagTypeError(msg)
 
 
 def _check_channels(name: str, channels: object) -> dict[int, int]:

@@ -87,10 +87,7 @@ def check_mask(mask, x: torch.Tensor, order: int, group) -> int:
             "absent"
         )
         raise EquidiagValueError(msg)
-    if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
-        got = mask.dtype if isinstance(mask, torch.Tensor) else type(mask).__name__
-        msg = f"mask must be a boolean tensor (True for real nodes), got {got}"
-        raise EquidiagTypeError(msg)
+    _check_boolean(mask)
     if not isinstance(x, torch.Tensor):
         msg = f"x must be a torch.Tensor, got {type(x).__name__}"
         raise EquidiagTypeError(msg)
@@ -113,6 +110,13 @@ def check_mask(mask, x: torch.Tensor, order: int, group) -> int:
         )
         raise ShapeError(msg)
     return int(n)
+
+
+def _check_boolean(mask: object) -> None:
+    if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
+        got = mask.dtype if isinstance(mask, torch.Tensor) else type(mask).__name__
+        msg = f"mask must be a boolean tensor (True for real nodes), got {got}"
+        raise EquidiagTypeError(msg)
 
 
 def mask_power(mask: torch.Tensor, order: int, dtype: torch.dtype) -> torch.Tensor:
@@ -289,10 +293,7 @@ def unpad(x: torch.Tensor, mask: torch.Tensor, order: int) -> list[torch.Tensor]
         got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
         msg = f"x must be a padded batch (B, c{', n' * order}) of order {order}, got {got}"
         raise ShapeError(msg)
-    if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
-        kind = mask.dtype if isinstance(mask, torch.Tensor) else type(mask).__name__
-        msg = f"mask must be a boolean tensor (True for real nodes), got {kind}"
-        raise EquidiagTypeError(msg)
+    _check_boolean(mask)
     n = x.shape[-1] if order else mask.shape[-1]
     if len(set(x.shape[2:])) > 1 or tuple(mask.shape) != (x.shape[0], n):
         msg = (
