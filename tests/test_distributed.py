@@ -1,9 +1,9 @@
 """Distributed data-parallel training (2 processes, gloo, localhost) equals one process on the
 full batch. Runs in fresh interpreters: process groups are process state."""
 
-import subprocess
-import sys
 import textwrap
+
+from tests.fresh import run_python
 
 SCRIPT = textwrap.dedent(
     """
@@ -84,12 +84,4 @@ SCRIPT = textwrap.dedent(
 def test_ddp_on_two_processes_equals_one_process_on_the_full_batch(tmp_path):
     script = tmp_path / "ddp.py"
     script.write_text(SCRIPT)
-    result = subprocess.run(
-        [sys.executable, str(script), str(tmp_path / "params.pt")],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "distributed ok" in result.stdout
+    assert "distributed ok" in run_python(str(script), str(tmp_path / "params.pt"))

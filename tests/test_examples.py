@@ -5,26 +5,18 @@ non-interactive backend and warnings turned into errors."""
 import os
 import pathlib
 import re
-import subprocess
-import sys
 
 import pytest
+
+from tests.fresh import run_python
 
 EXAMPLES = pathlib.Path(__file__).resolve().parents[1] / "examples"
 
 
 def run(name: str, *args: str) -> str:
     """Run ``examples/name`` with ``args`` and return its standard output."""
-    result = subprocess.run(
-        [sys.executable, "-W", "error", str(EXAMPLES / name), *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        env={**os.environ, "MPLBACKEND": "Agg"},
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result.stdout
+    environment = {**os.environ, "MPLBACKEND": "Agg"}
+    return run_python("-W", "error", str(EXAMPLES / name), *args, timeout=300, env=environment)
 
 
 def line(out: str, prefix: str) -> str:

@@ -4,8 +4,6 @@ torch.export and ONNX export run in a fresh interpreter (they share torch.compil
 """
 
 import io
-import subprocess
-import sys
 import textwrap
 
 import networkx as nx
@@ -16,6 +14,7 @@ from torch import nn
 import equidiag as ed
 from equidiag.errors import EquidiagTypeError
 from equidiag.layers import GatedNonlinearity, InvariantPooling
+from tests.fresh import run_python
 
 
 @pytest.mark.filterwarnings("ignore::torch.jit.TracerWarning")
@@ -101,16 +100,7 @@ EXPORT = textwrap.dedent(
 
 def test_torch_export_and_onnx_with_a_dynamic_n(tmp_path):
     pytest.importorskip("onnxscript")
-    result = subprocess.run(
-        [sys.executable, "-c", EXPORT],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        cwd=tmp_path,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "exported ok" in result.stdout
+    assert "exported ok" in run_python("-c", EXPORT, cwd=tmp_path)
 
 
 def test_a_model_trains_under_autocast_like_nn_linear():
