@@ -2,7 +2,7 @@
 
 Run:  python benchmarks/bench_auto.py [--rounds 5] [--device cuda] [--dtype ...]
 
-1. **Dense over fused** (:func:`equidiag.layers._execute._dense_beats_fused`): for Aut(G)
+1. **Dense over fused** (:mod:`equidiag.layers.planner`, rule 3): for Aut(G)
    graph bases, whose many wide patterns make the fused matrices wide and mostly zero, the
    same layer is timed with ``strategy="fused"`` and ``strategy="dense"``, forward (gradients
    recorded) and forward+backward; ``auto`` is the route the cost model now picks.
@@ -26,7 +26,7 @@ from _timing import best_time, setup
 
 import equidiag as ed
 from equidiag.layers import frozen
-from equidiag.layers._execute import _auto_route
+from equidiag.layers.planner import auto_route
 
 LEAST = 0.2
 
@@ -69,7 +69,7 @@ def dense_over_fused(rounds: int) -> None:
         }
         layers["dense"].load_state_dict(layers["fused"].state_dict())
         x = torch.randn((batch, c) + (n,) * k, requires_grad=True)
-        route = _auto_route(ed.EquivariantLinear(group, k, l, c, c).plan, x, n, c, c)
+        route = auto_route(ed.EquivariantLinear(group, k, l, c, c).plan, x, n, c, c)
         ratios: dict[str, list[float]] = {"fwd": [], "train": []}
         for _ in range(rounds):
             for name, make in (("fwd", forward), ("train", forward_backward)):

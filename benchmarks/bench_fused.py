@@ -8,7 +8,7 @@ same layer is
 timed with ``strategy="fused"`` and ``strategy="factored"`` side by side, forward (gradients
 recorded) and forward+backward. ``fused / factored`` is the median over the rounds of the
 two times' ratio, [min, max]; ``auto`` is the route the cost model
-(:func:`equidiag.layers._fused.prefer_fused`) picks, and ``slower by`` how much longer
+(:func:`equidiag.layers.planner.prefer_fused`) picks, and ``slower by`` how much longer
 forward+backward took on the route picked than on the other, where it was slower in every
 round (a wrong pick), else ``-``.
 """
@@ -22,7 +22,7 @@ import torch
 from _timing import best_time, setup
 
 import equidiag as ed
-from equidiag.layers._execute import _auto_route
+from equidiag.layers.planner import auto_route
 
 C = 16
 #: each side of a ratio is the best of as many calls as fill this many seconds (at least 5)
@@ -72,7 +72,7 @@ def row(label, group, k, n, batch, device, dtype, rounds) -> str:
     }
     layers["factored"].load_state_dict(layers["fused"].state_dict())
     x = torch.randn((batch, C) + (n,) * k, device=device, dtype=dtype, requires_grad=True)
-    auto = _auto_route(layers["fused"].plan, x, n, C, C)
+    auto = auto_route(layers["fused"].plan, x, n, C, C)
     forward, backward = ([], [])  # fused / factored per round: forward, forward+backward
     for ratios, with_backward in ((forward, False), (backward, True)):
         for r in range(rounds):

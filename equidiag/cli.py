@@ -40,7 +40,7 @@ from .algebra import (
 from .algebra._basis import MAX_PANELS
 from .algebra._draw import draw_grid
 from .algebra._groups import GROUP_NAMES, Group
-from .errors import EquidiagError, EquidiagValueError, UnknownNameError
+from .errors import EquidiagError, EquidiagValueError, UnknownNameError, shorten, shown
 from .testing import equivariance_error
 
 __all__ = ["main", "parse_group"]
@@ -75,9 +75,8 @@ def parse_group(text: str, n: int | None = None) -> Group:
         except UnknownNameError:
             pass  # not a graph's name either: said below
     if not match or match.group(1) not in GROUP_NAMES:
-        shown = text if len(str(text)) <= 40 else str(text)[:40] + "..."
         msg = (
-            f"unknown group {shown!r}; valid names are {valid} followed by n, e.g. S5, or "
+            f"unknown group {shown(text)}; valid names are {valid} followed by n, e.g. S5, or "
             f"{graphs} (also written Aut:GRAPH or Aut(GRAPH))"
         )
         raise EquidiagValueError(msg)
@@ -94,7 +93,7 @@ def parse_group(text: str, n: int | None = None) -> Group:
     except EquidiagError:
         raise
     except (TypeError, ValueError) as err:  # a constructor refusing its argument
-        msg = f"cannot build {cls.__name__} from {text!r}: {err}"
+        msg = f"cannot build {cls.__name__} from {shown(text)}: {err}"
         raise EquidiagValueError(msg) from None
     return group.with_degree(n)
 
@@ -112,7 +111,8 @@ def _elements(args: argparse.Namespace, group: Group) -> SpanningSet:
 def _info(args: argparse.Namespace) -> None:
     group = parse_group(args.group, args.n)
     if group.degree is None:
-        msg = f"{args.group} leaves n unspecified; give it, e.g. {args.group}5 or --n 5"
+        name = shorten(args.group)
+        msg = f"{name} leaves n unspecified; give it, e.g. {name}5 or --n 5"
         raise EquidiagValueError(msg)
     elements = _elements(args, group)
     print(f"{group}: Hom from order {args.in_order} to order {args.out_order}")
@@ -132,8 +132,8 @@ def _draw(args: argparse.Namespace) -> None:
     path = Path(args.output)
     if path.suffix.lower() not in _FORMATS:
         msg = (
-            f"cannot tell the picture format of --output {args.output!r} from its suffix "
-            f"{path.suffix or '(none)'}; use one of {', '.join(_FORMATS)}"
+            f"cannot tell the picture format of --output {shown(args.output, 200)} from its suffix "
+            f"{shorten(path.suffix) or '(none)'}; use one of {', '.join(_FORMATS)}"
         )
         raise EquidiagValueError(msg)
     elements = _elements(args, parse_group(args.group, args.n))
@@ -155,7 +155,7 @@ def _draw(args: argparse.Namespace) -> None:
     try:
         figure.savefig(path, dpi=150)
     except OSError as err:
-        msg = f"cannot write --output {args.output!r}: {err.strerror or err}"
+        msg = f"cannot write --output {shown(args.output, 200)}: {err.strerror or err}"
         raise EquidiagValueError(msg) from None
     print(f"wrote {path}")
 
@@ -249,21 +249,31 @@ class _Parser(argparse.ArgumentParser):
     """An argument parser that reports usage errors in one line instead of exiting."""
 
     def error(self, message: str) -> NoReturn:
-        msg = f"{message} (see {self.prog} --help)"
+        # (argparse repeats the argument it refused: bounded, as every echo of user text)
+        message = re.sub(r"'([^']{41,})'", lambda m: shown(m.group(1)), message)
+        msg = f"{shorten(message, 1000)} (see {self.prog} --help)"
         raise _UsageError(msg)
+
+
+#: the most digits an integer argument may have (every order, degree or count fits in 18)
+_MAX_DIGITS = 18
 
 
 def _integer(least: int) -> Callable[[str], int]:
     """Return an argparse type accepting integers of at least ``least``."""
 
     def convert(text: str) -> int:
+        what = "non-negative" if least == 0 else "positive"
+        digits = text.strip().lstrip("+-").lstrip("0")
+        if digits.isdigit() and len(digits) > _MAX_DIGITS:  # (no int() of a huge number)
+            msg = f"{shown(text)} is too large: give a {what} integer of at most 18 digits"
+            raise argparse.ArgumentTypeError(msg)
         try:
             value = int(text)
         except ValueError:
             value = least - 1
         if value < least:
-            what = "non-negative" if least == 0 else "positive"
-            msg = f"{text!r} is not a {what} integer"
+            msg = f"{shown(text)} is not a {what} integer"
             raise argparse.ArgumentTypeError(msg)
         return value
 

@@ -16,9 +16,10 @@ n must be a positive integer, got 0
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Iterable
-from numbers import Integral
+from numbers import Integral, Real
 from typing import Any, TypeVar
 
 _T = TypeVar("_T")
@@ -234,31 +235,214 @@ def check_size(what: str, entries: int, cheaper: str = "") -> None:
         raise SizeLimitError(msg)
 
 
+def capped_power(base: int, exponent: int, cap: int) -> int:
+    """Return ``base ** exponent``, or ``cap + 1`` if that is over ``cap``, in bounded time.
+
+    A power that cannot fit is never computed: ``3 ** 10**9`` would take minutes and
+    gigabytes before a size check could refuse it.
+
+    Examples
+    --------
+    >>> from equidiag.errors import capped_power
+    >>> capped_power(3, 4, 100), capped_power(3, 10**9, 100)
+    (81, 101)
+    """
+    if base <= 1 or exponent == 0:
+        return base**exponent if exponent else 1
+    if exponent >= cap.bit_length() + 1:  # base ** exponent >= 2 ** exponent > cap
+        return cap + 1
+    return min(base**exponent, cap + 1)
+
+
+def check_power_size(
+    what: str, base: int, exponent: int, factor: int = 1, cheaper: str = ""
+) -> int:
+    """Return ``factor * base ** exponent``, or raise :class:`SizeLimitError` past the limit.
+
+    Like :func:`check_size` for a power, which it never computes where it cannot fit.
+
+    Examples
+    --------
+    >>> from equidiag.errors import check_power_size
+    >>> check_power_size("the tuples", 3, 4, factor=2)
+    162
+    >>> check_power_size("the tuples", 3, 10**9)  # doctest: +NORMALIZE_WHITESPACE
+    Traceback (most recent call last):
+        ...
+    equidiag.errors.SizeLimitError: the tuples would have 3^1,000,000,000 entries, over the size
+    limit of 268,435,456 (equidiag.errors.set_size_limit raises it)
+    """
+    limit = _SIZE_LIMIT[0]
+    power = capped_power(base, exponent, limit)
+    if power <= limit or tracing():
+        check_size(what, factor * power, cheaper)
+        return factor * power
+    hint = f"; {cheaper}" if cheaper else ""
+    count = f"{factor:,} x " if factor != 1 else ""
+    msg = (
+        f"{what} would have {count}{base:,}^{exponent:,} entries, over the size limit of "
+        f"{limit:,} (equidiag.errors.set_size_limit raises it){hint}"
+    )
+    raise SizeLimitError(msg)
+
+
+# ------------------------------------------------------------------------ echoing user input
+#: the most characters of a user's text (or digits of a number) that a message repeats
+ECHO_LIMIT = 40
+
+#: integers with more bits than this are described by their size alone (never converted)
+_DIGITS_SHOWN_BITS = 2**16
+
+
+def shorten(text: str, limit: int = ECHO_LIMIT) -> str:
+    """Return ``text`` cut to at most ``limit`` characters, ending in ``…`` where it was cut.
+
+    Examples
+    --------
+    >>> from equidiag.errors import shorten
+    >>> shorten("petersen"), shorten("9" * 50, 10)
+    ('petersen', '999999999…')
+    """
+    return text if len(text) <= limit else text[: max(limit - 1, 1)] + "…"
+
+
+def shown(value: object, limit: int = ECHO_LIMIT) -> str:
+    """Return ``repr(value)`` for a message, cut to about ``limit`` characters with ``…``.
+
+    A long string keeps its quotes around the cut (``'cycle:9999…'``) and gives its length; an
+    integer too long to show gives its leading digits and its number of digits (a huge one is
+    never converted to text: that is slow, and past 4,300 digits Python refuses).
+
+    Examples
+    --------
+    >>> from equidiag.errors import shown
+    >>> shown("S5"), shown(-3), shown(2.5)
+    ("'S5'", '-3', '2.5')
+    >>> shown("cycle:" + "9" * 5000, 12)
+    "'cycle:9999…' (5,006 characters)"
+    >>> shown(10**5000)
+    '1000000000000000000000000000000000000000… (5,001 digits)'
+    """
+    if isinstance(value, str):
+        if len(value) <= limit:
+            return repr(value)
+        head = repr(value[: max(limit - 2, 1)])
+        return f"{head[:-1]}…{head[-1]} ({len(value):,} characters)"
+    if isinstance(value, Integral) and not isinstance(value, bool):
+        number = int(value)
+        if number.bit_length() <= 3 * limit:  # (at most about 0.9 * limit digits)
+            return repr(value)
+        digits = _count_digits(number)
+        if digits <= limit:
+            return repr(value)
+        if number.bit_length() > _DIGITS_SHOWN_BITS:
+            return f"an integer of {digits:,} digits"
+        sign = "-" if number < 0 else ""
+        head = abs(number) // 10 ** (digits - limit)
+        return f"{sign}{head}… ({digits:,} digits)"
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 (a message must not fail on a broken repr)
+        text = f"<{type(value).__name__} object>"
+    return shorten(text, limit)
+
+
+def _count_digits(number: int) -> int:
+    """Return the number of decimal digits of ``abs(number)`` without converting it to text."""
+    number = abs(number)
+    if number < 10:
+        return 1
+    estimate = int((number.bit_length() - 1) * math.log10(2))  # floor(log10) or one less
+    return estimate + 2 if number >= 10 ** (estimate + 1) else estimate + 1
+
+
+#: the largest integer any argument may be (every count and degree becomes an int64 size)
+MAX_INTEGER = 2**63 - 1
+
+
 def _is_int(value: object) -> bool:
     return isinstance(value, Integral) and not isinstance(value, bool)
 
 
-def check_nonnegative_int(name: str, value: Any) -> int:
-    """Return ``value`` as an int, or raise naming ``name`` if it is not an integer >= 0."""
-    if not _is_int(value) or value < 0:
-        msg = f"{name} must be a non-negative integer, got {value!r}"
+def _check_int(name: str, value: Any, least: int, what: str) -> int:
+    if not _is_int(value):
+        kind = "" if value is None else f" (a {type(value).__name__})"
+        msg = f"{name} must be a {what} integer, got {shown(value)}{kind}"
+        raise EquidiagTypeError(msg)
+    if value < least:
+        msg = f"{name} must be a {what} integer, got {shown(value)}"
         raise EquidiagValueError(msg)
+    if value > MAX_INTEGER:
+        msg = (
+            f"{name} must be a {what} integer of at most 2**63 - 1 = {MAX_INTEGER:,}, got "
+            f"{shown(value)}"
+        )
+        raise SizeLimitError(msg)
     return int(value)
+
+
+def check_nonnegative_int(name: str, value: Any) -> int:
+    """Return ``value`` as an int, or raise naming ``name`` if it is not an integer >= 0.
+
+    Raises
+    ------
+    EquidiagTypeError
+        If ``value`` is not an integer (a float, a str, a bool, None...).
+    EquidiagValueError
+        If it is negative.
+    SizeLimitError
+        If it is over ``MAX_INTEGER`` (``2**63 - 1``) (no count or degree can be that large).
+    """
+    return _check_int(name, value, 0, "non-negative")
 
 
 def check_positive_int(name: str, value: Any) -> int:
-    """Return ``value`` as an int, or raise naming ``name`` if it is not an integer >= 1."""
-    if not _is_int(value) or value < 1:
-        msg = f"{name} must be a positive integer, got {value!r}"
+    """Return ``value`` as an int, or raise naming ``name`` if it is not an integer >= 1.
+
+    Raises
+    ------
+    EquidiagTypeError
+        If ``value`` is not an integer (a float, a str, a bool, None...).
+    EquidiagValueError
+        If it is below 1.
+    SizeLimitError
+        If it is over ``MAX_INTEGER`` (``2**63 - 1``) (no count or degree can be that large).
+    """
+    return _check_int(name, value, 1, "positive")
+
+
+def check_tolerance(name: str, value: Any) -> float:
+    """Return ``value`` as a float, or raise if it is not a real number >= 0 (not NaN).
+
+    ``inf`` is accepted (a check that accepts anything).
+
+    Raises
+    ------
+    EquidiagTypeError
+        If ``value`` is not a real number (a str, a bool, None, a complex...).
+    EquidiagValueError
+        If it is negative or NaN.
+    """
+    if not isinstance(value, Real) or isinstance(value, bool):
+        kind = "" if value is None else f" (a {type(value).__name__})"
+        msg = f"{name} must be a real number >= 0, got {shown(value)}{kind}"
+        raise EquidiagTypeError(msg)
+    number = float(value)
+    if math.isnan(number) or number < 0:
+        msg = f"{name} must be a real number >= 0, got {shown(value)}"
         raise EquidiagValueError(msg)
-    return int(value)
+    return number
 
 
 def check_choice(name: str, value: _T, valid: Iterable[object]) -> _T:
     """Return ``value`` if it is one of ``valid``, else raise listing the valid options."""
     valid = tuple(valid)
-    if value not in valid:
+    try:
+        known = value in valid
+    except (TypeError, ValueError):  # (an array compares elementwise)
+        known = False
+    if not known:
         options = ", ".join(repr(v) for v in valid)
-        msg = f"{name} must be one of {options}; got {value!r}"
+        msg = f"{name} must be one of {options}; got {shown(value)}"
         raise EquidiagValueError(msg)
     return value

@@ -16,6 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .algebra._groups import Group, as_rng, check_group
+from .algebra._partitions import check_orders
 from .errors import (
     EquidiagTypeError,
     EquidiagValueError,
@@ -23,7 +24,10 @@ from .errors import (
     SizeLimitError,
     check_nonnegative_int,
     check_positive_int,
+    check_power_size,
     check_size,
+    check_tolerance,
+    shown,
 )
 
 __all__ = ["act", "assert_equivariant", "equivariance_error"]
@@ -55,6 +59,7 @@ def act(g, x, order: int):
     array([[4., 3.],
            [2., 1.]])
     """
+    order = check_nonnegative_int("order", order)
     if order > x.ndim:
         msg = f"order={order} exceeds the number of axes of x, {x.ndim}"
         raise ShapeError(msg)
@@ -153,16 +158,18 @@ def equivariance_error(
     0.0
     """
     group = check_group(group)
-    k = check_nonnegative_int("in_order", in_order)
-    l = check_nonnegative_int("out_order", out_order)
+    k, l = check_orders(in_order, out_order)
     n = group.require_degree(n)
     group = group.with_degree(n)
     gen = as_rng(rng)
+    batch = check_positive_int("batch", batch)
+    n_samples = check_nonnegative_int("n_samples", n_samples)
+    check_size(f"{n_samples:,} sampled {n} x {n} group elements", n_samples * n * n)
     try:
         elements = list(group.generators())
     except SizeLimitError:  # too many dense generators (e.g. O(200)): random elements only
         elements = []
-    elements += [group.sample(gen) for _ in range(check_nonnegative_int("n_samples", n_samples))]
+    elements += [group.sample(gen) for _ in range(n_samples)]
     if not elements:
         msg = "n_samples must be positive when the group's generators are too large to build"
         raise EquidiagValueError(msg)
@@ -175,7 +182,15 @@ def equivariance_error(
             )
             raise EquidiagTypeError(msg)
     channel_shape = () if in_channels is None else (check_positive_int("in_channels", in_channels),)
-    x = gen.standard_normal((check_positive_int("batch", batch), *channel_shape) + (n,) * k)
+    channels = channel_shape[0] if channel_shape else 1
+    check_power_size(
+        f"the test input ({batch} x {channels} channels x {n}^{k})",
+        n,
+        k,
+        batch * channels,
+        "use a smaller batch or order",
+    )
+    x = gen.standard_normal((batch, *channel_shape) + (n,) * k)
     if _torch_module(fn):
         import torch
 
@@ -246,15 +261,22 @@ def assert_equivariant(
     fn, group, in_order, out_order
         As in :func:`equivariance_error`.
     atol : float, optional
-        Largest relative error accepted. Default: ``1e-2`` for a torch module with float16 or
-        bfloat16 parameters, ``1e-4`` for float32, else ``1e-9``.
+        Largest relative error accepted (a real number ``>= 0``; the error is already divided
+        by ``max(1, max |fn(x)|)``, so there is no separate ``rtol``). Default: ``1e-2`` for a
+        torch module with float16 or bfloat16 parameters, ``1e-4`` for float32, else ``1e-9``.
     **kwargs
-        Passed to :func:`equivariance_error`.
+        Passed to :func:`equivariance_error` (``n``, ``n_samples``, ``in_channels``,
+        ``batch``, ``rng``).
 
     Raises
     ------
     AssertionError
         If the error exceeds ``atol``.
+    EquidiagTypeError
+        For an ``atol`` that is not a real number, or a keyword
+        :func:`equivariance_error` does not take (``rtol`` among them).
+    EquidiagValueError
+        For a negative or NaN ``atol``.
 
     Examples
     --------
@@ -265,8 +287,15 @@ def assert_equivariant(
     ...     assert_equivariant(M, G, 2, 1)
     >>> assert_equivariant(ed.EquivariantLinear(G, 2, 1, 4, 4), G, 2, 1)  # float32: atol 1e-4
     """
-    if atol is None:
-        atol = _default_tolerance(fn)
+    atol = _default_tolerance(fn) if atol is None else check_tolerance("atol", atol)
+    unknown = sorted(set(kwargs) - set(_ERROR_KEYWORDS))
+    if unknown:
+        relative = " (atol is relative already: there is no rtol)" if "rtol" in unknown else ""
+        msg = (
+            f"assert_equivariant got unexpected keyword(s) {', '.join(map(shown, unknown))}"
+            f"{relative}; it takes atol and {', '.join(_ERROR_KEYWORDS)}"
+        )
+        raise EquidiagTypeError(msg)
     error, worst = equivariance_error(fn, group, in_order, out_order, **kwargs)
     if error > atol:
         msg = (
@@ -274,6 +303,10 @@ def assert_equivariant(
             f"for the group element\n{np.array2string(worst, precision=4)}"
         )
         raise AssertionError(msg)
+
+
+#: the keywords assert_equivariant passes on to equivariance_error
+_ERROR_KEYWORDS = ("n", "n_samples", "in_channels", "batch", "rng")
 
 
 def _default_tolerance(fn) -> float:

@@ -214,3 +214,89 @@ def test_a_refused_edge_list_says_why(lines, message, tmp_path, capsys):
     path.write_text(lines)
     assert main(["info", str(path), "1", "1"]) == 2
     assert message in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 25, item 5: named graphs are built only up to a stated size, and every echo of what the
+# user typed is bounded (with an ellipsis where it was cut).
+
+
+def test_a_huge_named_graph_is_a_one_line_error(capsys):
+    assert main(["info", "cycle:1000000000", "1", "1"]) == 2  # (a MemoryError traceback)
+    err = capsys.readouterr().err
+    assert err.startswith("equidiag: error: the graph cycle:1000000000 would have ")
+    assert "1,000,000,000 vertices and 1,000,000,000 edges, over the 262,144" in err
+    assert "MAX_NAMED_GRAPH_SIZE" in err
+    assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize("graph", ["hypercube:30", "torus:100000x100000", "complete:1000000"])
+def test_named_graphs_past_the_bound_are_refused_in_a_second(graph):
+    """These ran for minutes (or out of memory) building the graph: a fresh, capped process."""
+    import resource
+
+    def cap_memory():
+        resource.setrlimit(resource.RLIMIT_AS, (4 * 2**30, 4 * 2**30))
+
+    result = subprocess.run(
+        [sys.executable, "-m", "equidiag", "info", graph, "1", "1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        preexec_fn=cap_memory,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"equidiag: error: the graph {graph} would have ")
+    assert "MAX_NAMED_GRAPH_SIZE" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["info", "cycle:" + "9" * 5000, "1", "1"], "the graph cycle:99999999"),
+        (["info", "x" * 5000, "1", "1"], "unknown group 'xxxxxxxx"),
+        (["info", "S3", "9" * 5000, "1"], "is too large: give a non-negative integer of at most"),
+        (["info", "S3", "1", "1", "--n", "9" * 5000], "is too large: give a positive integer"),
+        (["info", "S3", "1", "1", "--kind", "k" * 5000], "kind must be one of"),
+        (["demo", "--kind", "k" * 5000], "invalid choice: 'kkkkkkkk"),
+        (["draw", "S3", "1", "1", "-o", "x" * 5000], "cannot tell the picture format"),
+    ],
+    ids=["graph-name", "group-name", "in-order", "degree", "kind", "demo-kind", "output"],
+)
+def test_echoed_arguments_are_shortened_with_an_ellipsis(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "…" in err
+    assert len(err) < 600
+    assert err.count("\n") == 1
+
+
+def test_huge_orders_are_refused_naming_the_bound(capsys):
+    assert main(["info", "S3", "1000000000", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "in_order + out_order = 1,000,000,000 + 1 is over 1024" in err
+
+
+def test_a_directory_is_not_a_missing_edge_list(tmp_path, capsys):
+    assert main(["info", str(tmp_path), "1", "1"]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot read the edge list '{tmp_path}': it is a directory" in err
+    assert "no such file" not in err
+
+
+def test_an_edge_list_past_the_bound_is_refused_before_networkx_reads_it(
+    tmp_path, capsys, monkeypatch
+):
+    import equidiag.algebra._graphs as graphs
+
+    monkeypatch.setattr(graphs, "MAX_NAMED_GRAPH_SIZE", 3)
+    path = tmp_path / "edges.txt"
+    path.write_text("# four edges\na b\nb c\nc d\n\nd a\n")
+    assert main(["info", str(path), "1", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "would have more than 3 edges" in err
+    assert "MAX_NAMED_GRAPH_SIZE" in err
+    path.write_text("a b\nb c\nc a\n")  # three edges: read
+    assert main(["info", str(path), "1", "1"]) == 0

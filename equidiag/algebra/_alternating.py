@@ -41,9 +41,9 @@ import numpy as np
 from ..errors import (
     EquidiagValueError,
     InvalidDiagramError,
-    check_nonnegative_int,
     check_positive_int,
     check_size,
+    shown,
 )
 from ._diagrams import (
     OrbitBasisElement,
@@ -67,6 +67,7 @@ from ._partitions import (
     UnionFind,
     blocks_of,
     canonical_rgs,
+    check_orders,
     coarsenings,
     set_partitions,
     stirling_row,
@@ -100,7 +101,7 @@ class SignedPermutations(FactorKind):
 
     def __init__(self, parity: int) -> None:
         if parity not in (1, -1):
-            msg = f"parity must be 1 (even permutations) or -1 (odd ones), got {parity!r}"
+            msg = f"parity must be 1 (even permutations) or -1 (odd ones), got {shown(parity)}"
             raise EquidiagValueError(msg)
         mark = "+" if parity > 0 else "-"
         self._init(
@@ -160,7 +161,7 @@ class _Headed(Element):
             raise InvalidDiagramError(msg)
         n = check_positive_int("n", n)
         if sign not in (1, -1):
-            msg = f"sign must be 1 or -1, got {sign!r}"
+            msg = f"sign must be 1 or -1, got {shown(sign)}"
             raise InvalidDiagramError(msg)
         t = diagram.num_blocks
         if n < 2 or t not in (n - 1, n):
@@ -187,9 +188,10 @@ class _Headed(Element):
             or (letter == "X") != bool(match.group(4))
             or (letter == "X" and match.group(1))
         ):
-            shown = text if len(text) <= 40 else text[:40] + "..."
             example = "J3(1,1'|2|2')" if letter == "J" else "X3+(1,1'|2|2')"
-            msg = f"cannot parse {shown!r} as a {type(self).__name__}; expected e.g. {example!r}"
+            msg = (
+                f"cannot parse {shown(text)} as a {type(self).__name__}; expected e.g. {example!r}"
+            )
             raise InvalidDiagramError(msg)
         degree = check_declared("n", n, int(match.group(3)), text)
         diagram = PartitionDiagram(match.group(5))
@@ -523,8 +525,7 @@ def jellyfish_diagrams(in_order: int, out_order: int, n: int) -> Iterator[Jellyf
     >>> [str(j) for j in jellyfish_diagrams(1, 1, 2)]
     ["J2(1,1')", "J2(1|1')"]
     """
-    k = check_nonnegative_int("in_order", in_order)
-    l = check_nonnegative_int("out_order", out_order)
+    k, l = check_orders(in_order, out_order)
     n = check_positive_int("n", n)
     if n < 2:
         return
@@ -542,7 +543,7 @@ def count_jellyfish_diagrams(in_order: int, out_order: int, n: int) -> int:
     >>> [count_jellyfish_diagrams(k, 4 - k, 4) for k in range(5)]
     [7, 7, 7, 7, 7]
     """
-    m = check_nonnegative_int("in_order", in_order) + check_nonnegative_int("out_order", out_order)
+    m = sum(check_orders(in_order, out_order))
     n = check_positive_int("n", n)
     if n < 2 or n - 1 > m:
         return 0
@@ -619,7 +620,7 @@ class AlternatingFamily(SpanningFamily):
         if kind == "diagram":
             return diagrams + jellyfish
         if kind != "orbit":
-            msg = f"A_{n} has basis kinds {self.kinds}, got {kind!r}"
+            msg = f"A_{n} has basis kinds {self.kinds}, got {shown(kind)}"
             raise EquidiagValueError(msg)
         return tuple(e for d in diagrams for _, e in self._orbit_of(d))
 

@@ -43,15 +43,16 @@ from ..errors import (
     EquidiagValueError,
     SizeLimitError,
     check_choice,
-    check_nonnegative_int,
     check_positive_int,
     check_size,
+    shown,
 )
 from ..typing import BasisKind
 from ._draw import PictureData, draw_grid, repr_svg
 from ._element import stack_sparse
 from ._groups import Group, check_group
 from ._networks import check_sympy_size
+from ._partitions import check_orders
 from ._threads import serial_blas
 
 __all__ = [
@@ -70,10 +71,7 @@ logger = logging.getLogger(__name__)
 
 
 def _check_orders(in_order: int, out_order: int) -> tuple[int, int]:
-    return (
-        check_nonnegative_int("in_order", in_order),
-        check_nonnegative_int("out_order", out_order),
-    )
+    return check_orders(in_order, out_order)
 
 
 def dimension(group: Group, in_order: int, out_order: int, *, n: int | None = None) -> int:
@@ -233,7 +231,7 @@ class SpanningSet(Frozen, Sequence):
         try:
             index = operator.index(index)  # (ints, numpy ints, 0-d integer tensors)
         except TypeError:
-            msg = f"index must be an int or a slice, got {type(index).__name__} {index!r}"
+            msg = f"index must be an int or a slice, got {type(index).__name__} {shown(index)}"
             raise EquidiagTypeError(msg) from None
         size = len(self._elements)
         if not -size <= index < size:
@@ -351,16 +349,21 @@ class SpanningSet(Frozen, Sequence):
             try:
                 return everything[indices]
             except (TypeError, ValueError) as err:
-                msg = f"indices={indices!r} is not a valid slice: {err}"
+                msg = f"indices={shown(indices)} is not a valid slice: {err}"
                 raise EquidiagValueError(msg) from None
         if isinstance(indices, str) or not isinstance(indices, Iterable):
-            msg = f"indices must be an index, a slice or a list of indices, got {indices!r}"
-            raise EquidiagValueError(msg)
+            msg = f"indices must be an index, a slice or a list of indices, got {shown(indices)}"
+            raise EquidiagTypeError(msg)
         chosen: list[int] = []
         for index in indices:
-            integer = isinstance(index, Integral) and not isinstance(index, bool)
-            if not integer or not -len(self) <= index < len(self):
-                msg = f"index {index!r} is not an index of {self!r}: valid are 0..{len(self) - 1}"
+            if not isinstance(index, Integral) or isinstance(index, bool):
+                msg = (
+                    f"index {shown(index)} is not an index of {self!r}: valid are integers "
+                    f"0..{len(self) - 1}"
+                )
+                raise EquidiagTypeError(msg)
+            if not -len(self) <= index < len(self):
+                msg = f"index {shown(index)} is not an index of {self!r}: valid are 0..{len(self) - 1}"
                 raise EquidiagValueError(msg)
             chosen.append(everything[index])
         return chosen

@@ -25,14 +25,14 @@ import math
 from collections.abc import Iterable, Iterator, Sequence
 from typing import cast
 
-from ..errors import InvalidDiagramError, check_nonnegative_int
+from ..errors import InvalidDiagramError
 from ._diagrams import PartitionDiagram
 from ._draw import PictureData
 from ._element import Composition, Element
 from ._factors import OMEGA
 from ._family import SpanningFamily
 from ._networks import Factor, TensorNetwork
-from ._partitions import RGS, canonical_rgs, check_counted_order
+from ._partitions import RGS, canonical_rgs, check_counted_order, check_orders
 from ._young import integer_partitions, num_standard_tableaux
 
 __all__ = [
@@ -161,8 +161,7 @@ def brauer_diagrams(in_order: int, out_order: int) -> Iterator[BrauerDiagram]:
     >>> [str(d) for d in brauer_diagrams(1, 1)]
     ["1,1'"]
     """
-    k = check_nonnegative_int("in_order", in_order)
-    l = check_nonnegative_int("out_order", out_order)
+    k, l = check_orders(in_order, out_order)
     for matching in _matchings(list(range(k + l))):
         yield BrauerDiagram._from_key(k, l, _rgs_of_pairs(matching, k + l))
 
@@ -176,9 +175,7 @@ def count_brauer_diagrams(in_order: int, out_order: int) -> int:
     >>> [count_brauer_diagrams(m, 0) for m in range(0, 11, 2)]
     [1, 1, 3, 15, 105, 945]
     """
-    return _double_factorial(
-        check_nonnegative_int("in_order", in_order) + check_nonnegative_int("out_order", out_order)
-    )
+    return _double_factorial(sum(check_orders(in_order, out_order)))
 
 
 def _rgs_of_pairs(pairs: Iterable[tuple[int, int]], m: int) -> tuple[int, ...]:

@@ -37,9 +37,9 @@ from ..errors import (
     EquidiagValueError,
     InvalidDiagramError,
     check_choice,
-    check_nonnegative_int,
     check_positive_int,
     check_size,
+    shown,
 )
 from ..typing import MatrixFormat
 from ._draw import PictureData, blocks_picture
@@ -61,6 +61,7 @@ from ._partitions import (
     bell_number,
     blocks_of,
     canonical_rgs,
+    check_orders,
     coarsenings,
     compose_rgs,
     mobius,
@@ -144,14 +145,11 @@ class PartitionDiagram(Element):
             if in_order is None or out_order is None:
                 msg = "in_order and out_order are required when blocks are not a string"
                 raise InvalidDiagramError(msg)
-            k = check_nonnegative_int("in_order", in_order)
-            l = check_nonnegative_int("out_order", out_order)
+            k, l = check_orders(in_order, out_order)
             try:
                 parsed = [[_vertex_index(v) for v in b] for b in blocks]
             except TypeError:  # (a block that is not iterable)
-                msg = (
-                    f"blocks must be a string or an iterable of blocks of vertices, got {blocks!r}"
-                )
+                msg = f"blocks must be a string or an iterable of blocks of vertices, got {shown(blocks)}"
                 raise InvalidDiagramError(msg) from None
         try:
             rgs = rgs_from_blocks(parsed, k + l)
@@ -328,8 +326,7 @@ def partition_diagrams(
     >>> list(partition_diagrams(1, 1))
     [PartitionDiagram("1,1'"), PartitionDiagram("1|1'")]
     """
-    k = check_nonnegative_int("in_order", in_order)
-    l = check_nonnegative_int("out_order", out_order)
+    k, l = check_orders(in_order, out_order)
     make = PartitionDiagram._from_key
     for rgs in set_partitions(k + l, max_blocks=max_blocks):
         yield make(k, l, rgs)
@@ -346,8 +343,7 @@ def count_partition_diagrams(
     >>> count_partition_diagrams(15, 15)
     846749014511809332450147
     """
-    k = check_nonnegative_int("in_order", in_order)
-    l = check_nonnegative_int("out_order", out_order)
+    k, l = check_orders(in_order, out_order)
     return bell_number(k + l, max_blocks)
 
 
@@ -499,7 +495,7 @@ def _orbit_sparse(d: PartitionDiagram, n: int, dtype):
 def _vertex_index(vertex: object) -> int:
     """Return a 0-based vertex given as a Python or numpy integer (never a bool)."""
     if isinstance(vertex, bool) or not isinstance(vertex, (int, np.integer)):
-        msg = f"vertices must be integers, got {vertex!r} of type {type(vertex).__name__}"
+        msg = f"vertices must be integers, got {shown(vertex)} of type {type(vertex).__name__}"
         raise InvalidDiagramError(msg)
     return int(vertex)
 

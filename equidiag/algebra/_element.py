@@ -38,6 +38,8 @@ from ..errors import (
     check_choice,
     check_nonnegative_int,
     check_positive_int,
+    shorten,
+    shown,
 )
 from ..typing import MatrixFormat
 from ._draw import PictureData, draw, repr_svg, to_tikz
@@ -418,26 +420,27 @@ def parse_blocks(text: str) -> tuple[list[list[int]], int, int]:
     """
     if not isinstance(text, str):
         msg = f"a diagram string must be a str, got {type(text).__name__}"
-        raise InvalidDiagramError(msg)
+        raise EquidiagTypeError(msg)
     raw: list[list[tuple[int, bool]]] = []
     for chunk in text.split("|") if text.strip() else []:
         block = []
         for item in chunk.split(","):
             match = _VERTEX.match(item)
-            if not match or int(match.group(1)) < 1:
-                shown = item.strip() if len(item.strip()) <= 20 else item.strip()[:20] + "..."
+            digits = match.group(1).lstrip("0") if match else ""
+            if match is None or not digits:
                 msg = (
-                    f"cannot parse vertex {shown!r}: vertices are written 1, 2, ... (top row) "
-                    "and 1', 2', ... (bottom row), blocks separated by '|'"
+                    f"cannot parse vertex {shown(item.strip(), 20)}: vertices are written 1, 2, "
+                    "... (top row) and 1', 2', ... (bottom row), blocks separated by '|'"
                 )
                 raise InvalidDiagramError(msg)
-            if len(match.group(1)) > 6 or int(match.group(1)) > MAX_VERTEX:
+            if len(digits) > 6 or int(digits) > MAX_VERTEX:  # (no int() of a huge number)
+                size = f" ({len(digits):,} digits)" if len(digits) > 12 else ""
                 msg = (
-                    f"vertex {match.group(1)[:12]}{match.group(2)} is past the largest "
+                    f"vertex {shorten(digits, 12)}{match.group(2)}{size} is past the largest "
                     f"supported order, {MAX_VERTEX}"
                 )
                 raise InvalidDiagramError(msg)
-            block.append((int(match.group(1)), bool(match.group(2))))
+            block.append((int(digits), bool(match.group(2))))
         raw.append(block)
     out_order = max((i for b in raw for i, bottom in b if not bottom), default=0)
     in_order = max((i for b in raw for i, bottom in b if bottom), default=0)
@@ -451,6 +454,6 @@ def check_declared(name: str, declared: int | None, inferred: int, text: str) ->
         return inferred
     declared = check_nonnegative_int(name, declared)
     if declared != inferred:
-        msg = f"{name}={declared} does not match the diagram {text!r}, which has {inferred}"
+        msg = f"{name}={declared} does not match the diagram {shown(text)}, which has {inferred}"
         raise InvalidDiagramError(msg)
     return declared

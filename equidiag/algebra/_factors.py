@@ -22,7 +22,7 @@ from abc import ABC, abstractmethod
 import numpy as np
 
 from .._frozen import Frozen
-from ..errors import EquidiagTypeError, EquidiagValueError, check_size
+from ..errors import EquidiagTypeError, EquidiagValueError, check_size, shown
 
 __all__ = ["EPSILON", "OMEGA", "FactorKind", "LeviCivita", "SymplecticForm", "factor_tensor"]
 
@@ -290,7 +290,7 @@ def as_factor_kind(kind: object) -> FactorKind:
         return kind
     if isinstance(kind, str):
         if kind not in _NAMED:
-            msg = f"kind must be a FactorKind or one of {sorted(_NAMED)}; got {kind!r}"
+            msg = f"kind must be a FactorKind or one of {sorted(_NAMED)}; got {shown(kind)}"
             raise EquidiagValueError(msg)
         return _NAMED[kind]
     msg = f"kind must be a FactorKind or one of {sorted(_NAMED)}; got {type(kind).__name__}"

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from ..errors import EquidiagValueError, SizeLimitError, check_size
+from ..errors import EquidiagValueError, SizeLimitError, check_size, shown
 from ._element import Element, stack_sparse
 from ._rank import independent_elements_sketched, independent_rows
 
@@ -99,7 +99,7 @@ class SpanningFamily(ABC):
         maximal independent subset by exact rank (``select_basis``).
         """
         if kind != self.kinds[0]:
-            msg = f"{type(self).__name__} has no basis kind {kind!r}; override basis()"
+            msg = f"{type(self).__name__} has no basis kind {shown(kind)}; override basis()"
             raise EquidiagValueError(msg)
         if n is None or self.is_basis(in_order, out_order, n):
             return self.spanning(in_order, out_order, n)
@@ -123,7 +123,7 @@ class SpanningFamily(ABC):
         The default handles ``source == target``; families with several kinds override it.
         """
         if source != target:
-            msg = f"{type(self).__name__} has no change of basis from {source!r} to {target!r}"
+            msg = f"{type(self).__name__} has no change of basis from {shown(source)} to {shown(target)}"
             raise EquidiagValueError(msg)
         yield 1, element
 

@@ -34,6 +34,7 @@ import math
 import re
 from collections.abc import Iterable
 from fractions import Fraction
+from typing import NoReturn
 
 import numpy as np
 import scipy.sparse as sp
@@ -43,11 +44,15 @@ from ..errors import (
     EquidiagTypeError,
     EquidiagValueError,
     InvalidDiagramError,
+    ShapeError,
     SizeLimitError,
     UnknownNameError,
+    capped_power,
     check_nonnegative_int,
     check_positive_int,
     check_size,
+    shorten,
+    shown,
 )
 from ._automorphisms import stabiliser_chain
 from ._basis import _CLEAR_HOOKS
@@ -64,9 +69,9 @@ from ._element import (
 )
 from ._factors import FactorKind
 from ._family import SpanningFamily
-from ._groups import Group, as_rng, permutation_matrix
+from ._groups import Group, as_matrix, as_rng, permutation_matrix
 from ._networks import Factor, TensorNetwork
-from ._partitions import UnionFind, canonical_rgs
+from ._partitions import UnionFind, canonical_rgs, check_orders
 from ._rank import independent_vectors
 
 __all__ = [
@@ -112,13 +117,13 @@ def check_simple_graph(graph: object) -> tuple[tuple, Edges]:
     index = {v: i for i, v in enumerate(nodes)}
     loops = [v for v in nodes if graph.has_edge(v, v)]
     if loops:
-        msg = f"graph must have no self-loops, found one at {loops[0]!r}"
+        msg = f"graph must have no self-loops, found one at {shown(loops[0])}"
         raise EquidiagValueError(msg)
     weighted = [(a, b, w) for a, b, w in graph.edges(data="weight", default=1) if w != 1]
     if weighted:
         a, b, w = weighted[0]
         msg = (
-            f"graph must be unweighted, found weight {w!r} on the edge {a!r}-{b!r}: the "
+            f"graph must be unweighted, found weight {shown(w)} on the edge {shown(a)}-{shown(b)}: the "
             "layers see only which edges exist (drop the weights with nx.Graph(graph.edges) "
             "if that is what you mean)"
         )
@@ -140,20 +145,29 @@ def _neighbours(n: int, edges: Edges) -> list[set[int]]:
 #: the most index tuples whose orbits are computed (each costs ids for every generator)
 MAX_TUPLES = 2**22
 
+#: random products of the generators merged first (they usually give the orbits at once, so
+#: that reading each generator's images only confirms them)
+_RANDOM_ELEMENTS = 4
+
 
 def tuple_orbits(
     n: int, order: int, generators: np.ndarray | Iterable[tuple[int, ...]]
 ) -> np.ndarray:
     """Return the orbit id of every tuple of ``[n]^order`` (row-major tuple ids).
 
-    Orbits are numbered in order of their smallest tuple. They are the connected components
-    of the graph joining each tuple id to its image under each generator (acting on every
-    position), found with ``scipy.sparse.csgraph``.
+    Orbits are numbered in order of their smallest tuple. They are found by merging the
+    classes of each tuple and its image, first under a few random products of the generators
+    (which usually give every orbit), then under each generator in turn, merging (with
+    ``scipy.sparse.csgraph``) only where a generator's images leave their class: the classes
+    are the orbits of the group generated so far, so once every generator keeps them they
+    are the group's orbits. The memory is a few arrays of one entry per tuple; the work, one
+    pass over the tuples per generator.
 
     Raises
     ------
     SizeLimitError
-        If there are more than :data:`MAX_TUPLES` tuples.
+        If there are more than :data:`MAX_TUPLES` tuples, or more tuples times generators
+        than the size limit (:func:`~equidiag.errors.size_limit`).
 
     Examples
     --------
@@ -161,40 +175,67 @@ def tuple_orbits(
     >>> tuple_orbits(3, 2, [(1, 2, 0)]).tolist()  # C_3 on pairs: (i, i) and (i, i+1), (i, i+2)
     [0, 1, 2, 2, 0, 1, 1, 2, 0]
     """
-    if n**order > MAX_TUPLES:
+    n, order = check_positive_int("n", n), check_nonnegative_int("order", order)
+    size = capped_power(n, order, MAX_TUPLES)
+    if size > MAX_TUPLES:
+        count = f"{n**order:,}" if order <= 64 else "more"
         msg = (
-            f"the orbits of Aut(G) on the {n}^{order} = {n**order:,} index tuples are over the "
-            f"{MAX_TUPLES:,} equidiag computes (memory grows with the tuples and generators); "
-            "use smaller orders or a smaller graph"
+            f"the orbits of Aut(G) on the {n}^{order:,} = {count} index tuples are over the "
+            f"{MAX_TUPLES:,} equidiag computes (memory grows with the tuples); use smaller "
+            "orders or a smaller graph"
         )
         raise SizeLimitError(msg)
-    check_size(f"the {n}^{order} index tuples", n**order * max(order, 1))
+    check_size(f"the {n}^{order} index tuples", size * max(order, 1))
     if order == 0:
         return np.zeros(1, dtype=np.int64)
-    size = n**order
-    ids = np.arange(size, dtype=np.int64)
     generators = np.asarray(
         generators if isinstance(generators, np.ndarray) else list(generators), dtype=np.int64
     ).reshape(-1, n)
-    if len(generators):
-        # each tuple's images under the generators, one CSR row per tuple (no conversion):
-        # every generator has finite order, so its cycles make the orbits strongly connected
-        # (tuple ids stay below MAX_TUPLES < 2**31: int32 halves the memory)
-        weights = n ** np.arange(order - 1, -1, -1, dtype=np.int32)
-        images = np.zeros((size, len(generators)), dtype=np.int32)
-        table = generators.T.astype(np.int32)
-        for position, digit in enumerate(np.unravel_index(ids, (n,) * order)):
-            images += table[digit] * weights[position]
-        starts = np.arange(0, size * len(generators) + 1, len(generators), dtype=np.int64)
-        ones = np.ones(images.size, dtype=np.int8)
-        link = sp.csr_matrix((ones, images.ravel(), starts), shape=(size, size))
-        _, labels = connected_components(link, directed=True, connection="strong")
-    else:
-        labels = ids
-    first = np.full(labels.max() + 1, size, dtype=np.int64)
+    check_size(
+        f"the orbit search over {size:,} index tuples and {len(generators):,} generators",
+        size * len(generators),
+        "use smaller orders or a smaller graph",
+    )
+    # (tuple ids stay below MAX_TUPLES < 2**31: int32 halves the memory traffic)
+    shapes = [(1,) * position + (n,) + (1,) * (order - 1 - position) for position in range(order)]
+    weights = [n ** (order - 1 - position) for position in range(order)]
+
+    def images(g: np.ndarray) -> np.ndarray:
+        """Each tuple's image under ``g``, by broadcasting (no per-tuple digit lookups)."""
+        g = g.astype(np.int32)
+        out = (g * weights[0]).reshape(shapes[0])
+        for position in range(1, order):
+            out = out + (g * weights[position]).reshape(shapes[position])
+        return out.reshape(-1)
+
+    def merge(labels: np.ndarray, g: np.ndarray) -> np.ndarray:
+        moved = labels.take(images(g))
+        if np.array_equal(moved, labels):
+            return labels
+        differ = moved != labels
+        links = sp.coo_matrix(
+            (np.ones(int(differ.sum()), dtype=np.int8), (labels[differ], moved[differ])),
+            shape=(size, size),
+        )
+        _, components = connected_components(links, directed=False)
+        return components.astype(np.int32)[labels]
+
+    ids = np.arange(size, dtype=np.int64)
+    labels = ids.astype(np.int32)
+    if len(generators) > _RANDOM_ELEMENTS:
+        rng = np.random.default_rng(0)  # (the result does not depend on it: only the time)
+        for _ in range(_RANDOM_ELEMENTS):
+            element = np.arange(n)
+            for g in generators[rng.random(len(generators)) < 0.5]:
+                element = g[element]
+            labels = merge(labels, element)
+    for g in generators:
+        labels = merge(labels, g)
+    first = np.full(size, size, dtype=np.int64)
     np.minimum.at(first, labels, ids)
-    rank = np.empty_like(first)
-    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    used = np.flatnonzero(first < size)
+    rank = np.full(size, -1, dtype=np.int64)
+    rank[used[np.argsort(first[used], kind="stable")]] = np.arange(len(used))
     return rank[labels]
 
 
@@ -278,8 +319,10 @@ class OrbitIndicator(FactorKind):
 
     def _coo(self, n: int, order: int) -> tuple[np.ndarray, np.ndarray]:
         ids = _orbit_ids(self.n, self.edges, self.representative)
-        coords = np.array([_tuple_of(int(i), n, order) for i in ids], dtype=np.int64)
-        coords = coords.reshape(len(ids), order)
+        if order:
+            coords = np.stack(np.unravel_index(ids, (n,) * order), axis=1).astype(np.int64)
+        else:
+            coords = np.zeros((len(ids), 0), dtype=np.int64)
         return coords, np.ones(len(ids), dtype=np.int64)
 
 
@@ -350,10 +393,7 @@ class GraphOrbitElement(OrbitElement):
     representative: tuple[int, ...]
 
     def __init__(self, in_order, out_order, n, edges, representative) -> None:
-        k, l = (
-            check_nonnegative_int("in_order", in_order),
-            check_nonnegative_int("out_order", out_order),
-        )
+        k, l = check_orders(in_order, out_order)
         n = check_positive_int("n", n)
         edges = tuple(tuple(edge) for edge in edges)
         if not all(len(edge) == 2 and all(_is_vertex(v, n) for v in edge) for edge in edges):
@@ -510,6 +550,12 @@ class BilabelledGraph(Element):
             raise EquidiagTypeError(msg)
         vertex_text, _, edge_text = text.partition(";")
         parts = [p.strip() for p in vertex_text.split("|")] if vertex_text.strip() else []
+        if "" in parts:
+            msg = (
+                f"vertex {parts.index('') + 1} of {shown(text)} is empty: write each vertex as "
+                "the labels it carries (e.g. 1,2') or '.' for an unlabelled one, separated by '|'"
+            )
+            raise InvalidDiagramError(msg)
         labelled = [p for p in parts if p != "."]
         blocks, k, l = parse_blocks("|".join(labelled)) if labelled else ([], 0, 0)
         vertex_of_part: list[int] = []
@@ -521,17 +567,19 @@ class BilabelledGraph(Element):
                 continue
             for v in next(block_iter):
                 if labels[v] >= 0:
-                    msg = f"the label {vertex_name(v, l)} sits on two vertices in {text!r}"
+                    msg = f"the label {vertex_name(v, l)} sits on two vertices in {shown(text)}"
                     raise InvalidDiagramError(msg)
                 labels[v] = len(vertex_of_part)
             vertex_of_part.append(len(vertex_of_part))
         edges = []
         for item in (e for e in edge_text.split(",") if e.strip()):
             match = _EDGE.match(item)
-            if match is None or not all(1 <= int(x) <= len(parts) for x in match.groups()):
+            if match is None or not all(
+                len(x) <= 6 and 1 <= int(x) <= len(parts) for x in match.groups()
+            ):  # (no int() of a huge number)
                 msg = (
-                    f"cannot parse the edge {item.strip()!r} of {text!r}: edges are pairs "
-                    f"'a-b' of vertex positions 1..{len(parts)}"
+                    f"cannot parse the edge {shown(item.strip(), 20)} of {shown(text)}: edges "
+                    f"are pairs 'a-b' of vertex positions 1..{len(parts)}"
                 )
                 raise InvalidDiagramError(msg)
             a, b = (int(x) - 1 for x in match.groups())
@@ -739,7 +787,7 @@ def _canonical(k, l, labels, num_vertices, edges):
     Labelled vertices come first, by first label; unlabelled ones follow in the ordering that
     makes the sorted edge list smallest among those :func:`_orderings` yields.
     """
-    k, l = check_nonnegative_int("in_order", k), check_nonnegative_int("out_order", l)
+    k, l = check_orders(k, l)
     num_vertices = check_nonnegative_int("num_vertices", num_vertices)
     labels = list(labels)
     if len(labels) != k + l or not all(_is_vertex(v, num_vertices) for v in labels):
@@ -753,7 +801,7 @@ def _canonical(k, l, labels, num_vertices, edges):
         if not (isinstance(edge, (tuple, list)) and len(edge) == 2) or not all(
             _is_vertex(v, num_vertices) for v in edge
         ):
-            msg = f"an edge is a pair of vertices 0..{num_vertices - 1}, got {edge!r}"
+            msg = f"an edge is a pair of vertices 0..{num_vertices - 1}, got {shown(edge)}"
             raise InvalidDiagramError(msg)
         if edge[0] == edge[1]:
             msg = f"a bilabelled graph is simple: {edge} is a self-loop (vertices from 0)"
@@ -831,14 +879,20 @@ def _orderings(free: list[int], order: dict[int, int], edges: list, shown: tuple
 def _check_edge_lines(path: str) -> None:
     """Raise ValueError for a line of an edge list with fewer than two vertex names.
 
-    (networkx skips such lines silently.) Blank lines and ``#`` comments are allowed.
+    (networkx skips such lines silently.) Blank lines and ``#`` comments are allowed. A file
+    of more than ``MAX_NAMED_GRAPH_SIZE`` edges is refused (SizeLimitError) before
+    networkx reads it.
     """
+    edges = 0
     with open(path, encoding="utf-8") as f:
         for number, line in enumerate(f, start=1):
             words = line.split("#", 1)[0].split()
             if words and len(words) < 2:
-                msg = f"line {number}, {line.strip()!r}, is not an edge"
+                msg = f"line {number}, {shown(line.strip())}, is not an edge"
                 raise ValueError(msg)
+            edges += bool(words)
+            if edges > MAX_NAMED_GRAPH_SIZE:
+                _refuse_named(path, f"more than {MAX_NAMED_GRAPH_SIZE:,} edges")
 
 
 def _is_vertex(v: object, count: int) -> bool:
@@ -902,7 +956,7 @@ class GraphFamily(SpanningFamily):
         if kind == "orbit":
             return self.orbits(in_order, out_order)
         if kind != "graph":
-            msg = f"Aut(G) has basis kinds {self.kinds}, got {kind!r}"
+            msg = f"Aut(G) has basis kinds {self.kinds}, got {shown(kind)}"
             raise EquidiagValueError(msg)
         return _graph_basis(self, in_order, out_order)
 
@@ -1083,20 +1137,49 @@ def candidate_graphs(in_order: int, out_order: int, adjacency: Adjacency):
 
 
 # --------------------------------------------------------------------------------- group
+#: the most vertices plus edges of a graph built by name (``cycle:N``, ``complete:N``, ...):
+#: building one of 2^18 takes a second or two; larger graphs are built with networkx and
+#: passed to :class:`AutomorphismGroup`
+MAX_NAMED_GRAPH_SIZE = 2**18
+
+
+def _refuse_named(name: str, size: str) -> NoReturn:
+    msg = (
+        f"the graph {shorten(name)} would have {size}, over the "
+        f"{MAX_NAMED_GRAPH_SIZE:,} vertices plus edges equidiag builds a named graph with "
+        "(equidiag.algebra._graphs.MAX_NAMED_GRAPH_SIZE); build a larger graph with networkx "
+        "and pass it to AutomorphismGroup"
+    )
+    raise SizeLimitError(msg)
+
+
+def _check_named_size(name: str, vertices: int, edges: int) -> None:
+    """Refuse a named graph past ``MAX_NAMED_GRAPH_SIZE`` vertices plus edges."""
+    if vertices + edges > MAX_NAMED_GRAPH_SIZE:
+        _refuse_named(name, f"{vertices:,} vertices and {edges:,} edges")
+
+
 def rebuild_automorphism_group(cls, nodes, edges, name):
-    """Rebuild a pickled :class:`AutomorphismGroup` (or subclass) from its parts, unchecked.
+    """Rebuild a pickled :class:`AutomorphismGroup` (or subclass) from its parts, checked.
 
     A module-level function, not a classmethod, so that ``torch.load``'s ``weights_only``
-    unpickler can allow-list it (:mod:`equidiag.layers` does).
+    unpickler can allow-list it (:func:`equidiag.layers.serialization.safe_globals` lists it).
+    The parts may come from a file, so they are checked as strictly as
+    :class:`AutomorphismGroup` checks a graph, and against the size limit, before the group
+    is built: a graph written with an edge twice would otherwise give another group.
 
     Parameters
     ----------
-    cls : type
-        :class:`AutomorphismGroup` or a subclass of it.
+    cls : type or str
+        :class:`AutomorphismGroup` or a subclass of it; or the class's qualified name
+        ``"equidiag.algebra._graphs.AutomorphismGroup"``, which is what the allow-list of
+        :mod:`equidiag.layers.serialization` resolves that name to (so that the unpickler
+        never holds the class, whose ``__new__`` would make a group without these checks).
     nodes : tuple
-        The vertices, in order.
+        The vertices, in order: at least one, all distinct (and hashable).
     edges : tuple of (int, int)
-        The edges, as sorted pairs of vertex positions.
+        The edges as pairs ``(a, b)`` of vertex positions with ``0 <= a < b < n``, in
+        increasing order, each once.
     name : str
         The graph's name.
 
@@ -1108,11 +1191,83 @@ def rebuild_automorphism_group(cls, nodes, edges, name):
     ------
     EquidiagTypeError
         If ``cls`` is not :class:`AutomorphismGroup` or a subclass (the function sits on the
-        weights-only unpickler's allow-list, so it rebuilds nothing else).
+        weights-only unpickler's allow-list, so it rebuilds nothing else), or a part has the
+        wrong type.
+    EquidiagValueError
+        For no vertices, a repeated vertex, an edge out of range, a self-loop, or edges not
+        in increasing order (a repeated edge among them).
+    SizeLimitError
+        For more vertices or edges than :func:`~equidiag.errors.size_limit`.
+
+    Examples
+    --------
+    >>> from equidiag.algebra import AutomorphismGroup
+    >>> from equidiag.algebra._graphs import rebuild_automorphism_group
+    >>> rebuild_automorphism_group(AutomorphismGroup, (0, 1, 2), ((0, 1), (1, 2)), "path:3").order
+    2
+    >>> rebuild_automorphism_group(AutomorphismGroup, (0, 1, 2), ((0, 1), (0, 1)), "path:3")
+    Traceback (most recent call last):
+        ...
+    equidiag.errors.EquidiagValueError: edges must be ... edges[1] = (0, 1) repeats edges[0] = (0, 1)
     """
+    import reprlib
+
+    if isinstance(cls, str) and cls == f"{__name__}.AutomorphismGroup":
+        cls = AutomorphismGroup
     if not (isinstance(cls, type) and issubclass(cls, AutomorphismGroup)):
-        msg = f"cls must be AutomorphismGroup or a subclass, got {cls!r}"
+        msg = f"cls must be AutomorphismGroup or a subclass, got {reprlib.repr(cls)}"
         raise EquidiagTypeError(msg)
+    for part, value in (("nodes", nodes), ("edges", edges)):
+        if not isinstance(value, (tuple, list)):
+            msg = f"{part} must be a tuple, got {type(value).__name__}"
+            raise EquidiagTypeError(msg)
+    if not isinstance(name, str):
+        msg = f"name must be a str, got {type(name).__name__}"
+        raise EquidiagTypeError(msg)
+    check_size("the graph's list of vertices", len(nodes))
+    check_size("the graph's list of edges", len(edges))
+    if not nodes:
+        msg = "nodes must hold at least one vertex, got ()"
+        raise EquidiagValueError(msg)
+    seen = {}
+    for i, node in enumerate(nodes):
+        try:
+            first = seen.setdefault(node, i)
+        except TypeError:
+            msg = f"nodes must be hashable, got nodes[{i}] = {reprlib.repr(node)}"
+            raise EquidiagTypeError(msg) from None
+        if first != i:
+            msg = (
+                f"nodes must be distinct, got nodes[{i}] = {reprlib.repr(node)}, the same "
+                f"vertex as nodes[{first}]"
+            )
+            raise EquidiagValueError(msg)
+    n = len(nodes)
+    previous = None
+    for i, edge in enumerate(edges):
+        if not (
+            isinstance(edge, (tuple, list))
+            and len(edge) == 2
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in edge)
+        ):
+            msg = f"edges[{i}] must be a pair of int vertex positions, got {reprlib.repr(edge)}"
+            raise EquidiagTypeError(msg)
+        pair = (int(edge[0]), int(edge[1]))
+        if not 0 <= pair[0] < pair[1] < n:
+            loop = " (a self-loop)" if pair[0] == pair[1] else ""
+            msg = (
+                f"edges[{i}] = {reprlib.repr(pair)}{loop} must be a pair (a, b) with "
+                f"0 <= a < b < n = {n}"
+            )
+            raise EquidiagValueError(msg)
+        if previous is not None and pair <= previous:
+            relation = "repeats" if pair == previous else "comes before"
+            msg = (
+                "edges must be sorted pairs in increasing order, each once (a simple graph); "
+                f"edges[{i}] = {pair} {relation} edges[{i - 1}] = {previous}"
+            )
+            raise EquidiagValueError(msg)
+        previous = pair
     return cls._from_parts(nodes, edges, name)
 
 
@@ -1144,6 +1299,12 @@ class AutomorphismGroup(Group):
     never by enumerating the group: the order is the product of the basic orbits' sizes, and
     a sample is one uniformly drawn coset representative per level.
 
+    The named constructors (:meth:`cycle`, :meth:`path`, :meth:`complete`, :meth:`hypercube`,
+    :meth:`grid`, :meth:`from_name` and its edge-list files) build graphs of at most
+    ``MAX_NAMED_GRAPH_SIZE = 2**18`` vertices plus edges, and refuse larger ones with
+    a :class:`~equidiag.errors.SizeLimitError` before building anything; build a larger graph
+    with networkx and pass it to the constructor.
+
     Examples
     --------
     >>> import equidiag as ed
@@ -1167,8 +1328,10 @@ class AutomorphismGroup(Group):
 
     @classmethod
     def _from_parts(cls, nodes, edges, name):
+        """Build from checked parts (:func:`rebuild_automorphism_group` checks them)."""
         self = object.__new__(cls)
-        self._init(_degree=len(nodes), nodes=tuple(nodes), edges=tuple(edges), name=name)
+        edges = tuple((int(a), int(b)) for a, b in edges)
+        self._init(_degree=len(nodes), nodes=tuple(nodes), edges=edges, name=str(name))
         return self
 
     def _args(self) -> tuple:
@@ -1230,23 +1393,61 @@ class AutomorphismGroup(Group):
         return permutation_matrix(images)
 
     def is_automorphism(self, perm) -> bool:
-        """Whether the permutation (image tuple or permutation matrix) preserves the edges."""
-        array = np.asarray(perm)
-        images = np.argmax(array, axis=0) if array.ndim == 2 else array.astype(np.int64)
+        """Whether the permutation (image tuple or permutation matrix) preserves the edges.
+
+        ``perm`` is ``n`` integer images (``perm[i]`` the image of vertex ``i``) or an
+        ``n x n`` matrix ``P`` with ``P[perm[i], i] = 1``; one that is no permutation is not an
+        automorphism.
+
+        Raises
+        ------
+        EquidiagTypeError
+            If ``perm`` is neither integers nor a matrix of numbers.
+        ShapeError
+            If it does not have ``n`` entries (or ``n x n``).
+        """
+        n = self.require_degree()
+        try:
+            array = np.asarray(perm)
+        except (TypeError, ValueError):  # (a ragged nesting)
+            array = np.asarray(None)
+        if array.ndim == 2 and array.dtype.kind in "biuf":
+            matrix = as_matrix("perm", array, n)
+            if not (np.isin(matrix, (0, 1)).all() and (matrix.sum(axis=0) == 1).all()):
+                return False
+            images = np.argmax(matrix, axis=0)
+        elif array.ndim == 1 and (array.dtype.kind in "iu" or len(array) == 0):
+            if len(array) != n:
+                msg = f"perm must have n = {n} images, got {len(array)}"
+                raise ShapeError(msg)
+            images = array.astype(np.int64)
+        else:
+            msg = (
+                f"perm must be {n} integer images or a permutation matrix of shape ({n}, {n}), "
+                f"got {shown(perm)}"
+            )
+            raise EquidiagTypeError(msg)
         edges = set(self.edges)
-        return sorted(images.tolist()) == list(range(self.require_degree())) and all(
+        return sorted(images.tolist()) == list(range(n)) and all(
             tuple(sorted((int(images[a]), int(images[b])))) in edges for a, b in self.edges
         )
 
     # ----------------------------------------------------------------- named graphs
     @classmethod
     def cycle(cls, n: int) -> AutomorphismGroup:
-        """``Aut(C_n)``, the dihedral group of order ``2n`` (``n >= 3``)."""
+        """``Aut(C_n)``, the dihedral group of order ``2n`` (``n >= 3``).
+
+        Raises
+        ------
+        SizeLimitError
+            Past ``MAX_NAMED_GRAPH_SIZE`` vertices plus edges (as every named graph).
+        """
         import networkx as nx
 
-        if check_positive_int("n", n) < 3:
+        if (n := check_positive_int("n", n)) < 3:
             msg = f"a cycle needs n >= 3 vertices, got n={n} (for n = 2, path(2) is one edge)"
             raise EquidiagValueError(msg)
+        _check_named_size(f"cycle:{n}", n, n)
         return cls(nx.cycle_graph(n), f"cycle:{n}")
 
     @classmethod
@@ -1254,31 +1455,45 @@ class AutomorphismGroup(Group):
         """``Aut(P_n)``, of order 2 (``n >= 2``)."""
         import networkx as nx
 
-        return cls(nx.path_graph(check_positive_int("n", n)), f"path:{n}")
+        n = check_positive_int("n", n)
+        _check_named_size(f"path:{n}", n, n - 1)
+        return cls(nx.path_graph(n), f"path:{n}")
 
     @classmethod
     def complete(cls, n: int) -> AutomorphismGroup:
-        """``Aut(K_n) = S_n``."""
+        """``Aut(K_n) = S_n`` (whose layers ``SymmetricGroup(n)`` builds far faster)."""
         import networkx as nx
 
-        return cls(nx.complete_graph(check_positive_int("n", n)), f"complete:{n}")
+        n = check_positive_int("n", n)
+        _check_named_size(f"complete:{n}", n, n * (n - 1) // 2)
+        return cls(nx.complete_graph(n), f"complete:{n}")
 
     @classmethod
     def hypercube(cls, d: int) -> AutomorphismGroup:
         """``Aut(Q_d)``, of order ``2^d d!``, on the ``2^d`` vertices of the cube."""
         import networkx as nx
 
-        return cls(nx.hypercube_graph(check_positive_int("d", d)), f"hypercube:{d}")
+        d = check_positive_int("d", d)
+        if d >= MAX_NAMED_GRAPH_SIZE.bit_length():  # (2^d is not computed for a huge d)
+            _refuse_named(f"hypercube:{d}", f"2^{d:,} vertices and {d:,} x 2^{d - 1:,} edges")
+        _check_named_size(f"hypercube:{d}", 2**d, d * 2 ** (d - 1))
+        return cls(nx.hypercube_graph(d), f"hypercube:{d}")
 
     @classmethod
     def grid(cls, rows: int, cols: int, *, periodic: bool = False) -> AutomorphismGroup:
         """Return ``Aut`` of the ``rows x cols`` grid graph (the torus with ``periodic=True``)."""
         import networkx as nx
 
-        graph = nx.grid_2d_graph(
-            check_positive_int("rows", rows), check_positive_int("cols", cols), periodic=periodic
-        )
-        return cls(graph, f"{'torus' if periodic else 'grid'}:{rows}x{cols}")
+        rows, cols = check_positive_int("rows", rows), check_positive_int("cols", cols)
+        name = f"{'torus' if periodic else 'grid'}:{rows}x{cols}"
+        if periodic:  # a side of 2 wraps onto the edge it has; of 1, onto nothing
+            edges = rows * cols * (rows > 2) + cols * (rows == 2)
+            edges += cols * rows * (cols > 2) + rows * (cols == 2)
+        else:
+            edges = rows * (cols - 1) + cols * (rows - 1)
+        _check_named_size(name, rows * cols, edges)
+        graph = nx.grid_2d_graph(rows, cols, periodic=periodic)
+        return cls(graph, name)
 
     @classmethod
     def petersen(cls) -> AutomorphismGroup:
@@ -1302,7 +1517,12 @@ class AutomorphismGroup(Group):
             For a name that is neither a graph's nor a file's (one that could be a file's, with
             a path separator or a suffix, is reported as a missing file instead).
         EquidiagValueError
-            For a graph that cannot be built, or an edge list that cannot be read.
+            For a graph that cannot be built, or an edge list that cannot be read (a missing
+            file, a directory).
+        SizeLimitError
+            For a named graph past ``MAX_NAMED_GRAPH_SIZE`` vertices plus edges.
+        EquidiagTypeError
+            If ``argument`` is not a str.
 
         Examples
         --------
@@ -1314,39 +1534,63 @@ class AutomorphismGroup(Group):
         """
         import os
 
+        if not isinstance(argument, str):
+            msg = f"argument must be a str (a graph's name or file), got {shown(argument)}"
+            raise EquidiagTypeError(msg)
         text = argument.lstrip(":")
         if text.startswith("(") and text.endswith(")"):
             text = text[1:-1]
         name, _, value = text.partition(":")
+        numbers = None
+        if name in ("cycle", "path", "complete", "hypercube") and re.fullmatch(r"[0-9]+", value):
+            numbers = [value]
+        if name in ("grid", "torus") and re.fullmatch(r"[0-9]+x[0-9]+", value):
+            numbers = value.split("x")
+        if numbers is not None and any(len(v.lstrip("0")) > 18 for v in numbers):
+            # (no int() of a huge number: every such graph is far past the size bound)
+            _refuse_named(text, "more than 10^18 vertices")
         try:
             if name == "petersen" and not value:
                 return cls.petersen()
-            if name in ("cycle", "path", "complete", "hypercube") and re.fullmatch(r"\d+", value):
-                return getattr(cls, name)(int(value))
-            if name in ("grid", "torus") and re.fullmatch(r"\d+x\d+", value):
-                rows, cols = (int(v) for v in value.split("x"))
+            if numbers is not None and name in ("grid", "torus"):
+                rows, cols = (int(v) for v in numbers)
                 return cls.grid(rows, cols, periodic=name == "torus")
+            if numbers is not None:
+                return getattr(cls, name)(int(value))
+        except SizeLimitError:
+            raise
         except (EquidiagValueError, ValueError) as err:
-            msg = f"cannot build the graph {text!r}: {err}"
+            msg = f"cannot build the graph {shown(text)}: {err}"
             raise EquidiagValueError(msg) from None
+        if os.path.isdir(text):
+            msg = (
+                f"cannot read the edge list {shown(text, 200)}: it is a directory (give an "
+                "edge-list file's path or a graph name)"
+            )
+            raise EquidiagValueError(msg)
         if os.path.isfile(text):
             import networkx as nx
 
             try:
                 _check_edge_lines(text)
                 graph = nx.read_edgelist(text, nodetype=str)
+            except SizeLimitError:
+                raise
             except (TypeError, ValueError, OSError, UnicodeDecodeError, nx.NetworkXError) as err:
                 msg = (
-                    f"cannot read the edge list {text!r} ({err}): write one edge per line as "
-                    "two vertex names (weights are not supported)"
+                    f"cannot read the edge list {shown(text, 200)} ({shorten(str(err), 80)}): write "
+                    "one edge per line as two vertex names (weights are not supported)"
                 )
                 raise EquidiagValueError(msg) from None
             return cls(graph, os.path.basename(text))
         if os.sep in text or (":" not in text and os.path.splitext(text)[1]):
-            msg = f"no edge-list file {text!r}: no such file (give a file's path or a graph name)"
+            msg = (
+                f"no edge-list file {shown(text, 200)}: no such file (give a file's path or a "
+                "graph name)"
+            )
             raise EquidiagValueError(msg)
         msg = (
-            f"unknown graph {text!r}: give petersen, cycle:N, path:N, complete:N, "
+            f"unknown graph {shown(text)}: give petersen, cycle:N, path:N, complete:N, "
             "hypercube:D, grid:RxC, torus:RxC or an edge-list file"
         )
         raise UnknownNameError(msg)

@@ -25,9 +25,13 @@ from .._frozen import Frozen
 from ..errors import (
     EquidiagTypeError,
     EquidiagValueError,
+    ShapeError,
+    SizeLimitError,
     check_nonnegative_int,
     check_positive_int,
+    check_power_size,
     check_size,
+    shown,
 )
 from ._alternating import AlternatingFamily
 from ._brauer import BrauerFamily, SymplecticFamily
@@ -56,6 +60,8 @@ def as_rng(rng: object = None) -> np.random.Generator:
     ------
     EquidiagTypeError
         For any other type (for example the legacy ``numpy.random.RandomState``).
+    EquidiagValueError
+        For a negative seed (numpy's seeds are non-negative).
 
     Examples
     --------
@@ -64,6 +70,9 @@ def as_rng(rng: object = None) -> np.random.Generator:
     True
     """
     if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):
+        if rng is not None and rng < 0:
+            msg = f"rng must be None, a seed >= 0 or a numpy.random.Generator, got {shown(rng)}"
+            raise EquidiagValueError(msg)
         return np.random.default_rng(rng)
     if isinstance(rng, np.random.Generator):
         return rng
@@ -82,7 +91,10 @@ def permutation_matrix(perm: Sequence[int] | np.ndarray) -> np.ndarray:
            [1, 0, 0],
            [0, 1, 0]])
     """
-    raw = np.asarray(perm)
+    try:
+        raw = np.asarray(perm)
+    except (TypeError, ValueError):  # (a ragged nesting)
+        raw = np.asarray(None)
     if raw.ndim != 1 or not (
         raw.dtype.kind in "iu"
         or (
@@ -90,17 +102,46 @@ def permutation_matrix(perm: Sequence[int] | np.ndarray) -> np.ndarray:
             and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in raw)
         )
     ):
-        msg = f"perm must be a sequence of integers, got {perm!r}"[:200]
+        msg = f"perm must be a sequence of integers, got {shown(perm)}"
         raise EquidiagTypeError(msg)
-    array = raw.astype(np.int64)
-    n = len(array)
+    n = len(raw)
     check_size(f"the dense {n} x {n} permutation matrix", n * n)
-    if sorted(array.tolist()) != list(range(n)):
-        msg = f"perm must be a permutation of 0..{n - 1}, got {array.tolist()}"
+    try:
+        array = raw.astype(np.int64)
+    except OverflowError:  # (an object array holding a huge int)
+        array = None
+    if array is None or sorted(array.tolist()) != list(range(n)):
+        shown_perm = shown(perm.tolist() if isinstance(perm, np.ndarray) else perm, 60)
+        msg = f"perm must be a permutation of 0..{n - 1}, got {shown_perm}"
         raise EquidiagValueError(msg)
     out = np.zeros((n, n))
     out[array, np.arange(n)] = 1.0
     return out
+
+
+def as_matrix(name: str, value: object, n: int | None = None) -> np.ndarray:
+    """Return ``value`` as a square float64 matrix (``n x n`` if ``n`` is given).
+
+    Raises
+    ------
+    EquidiagTypeError
+        If it is not an array of real numbers.
+    ShapeError
+        If it is not a square matrix of the expected size.
+    """
+    try:
+        matrix = np.asarray(value)
+        if matrix.dtype.kind not in "biuf":  # (strings, objects, complex numbers)
+            raise TypeError
+        matrix = matrix.astype(np.float64)
+    except (TypeError, ValueError):
+        msg = f"{name} must be a square matrix of real numbers, got {shown(value)}"
+        raise EquidiagTypeError(msg) from None
+    expected = f"{n} x {n}" if n is not None else "square"
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1] or n not in (None, len(matrix)):
+        msg = f"{name} must be a {expected} matrix, got shape {matrix.shape}"
+        raise ShapeError(msg)
+    return matrix
 
 
 #: the registry of group names for the command line: symbol -> class (see Group.from_name)
@@ -145,6 +186,11 @@ class Group(Frozen, ABC):
     #: whether a layer given no ``basis`` compiles every kind and keeps the cheapest plan (at
     #: the group's degree, by the plan's cost model) instead of taking the first kind
     layer_basis_by_cost: ClassVar[bool] = False
+    #: whether a size-agnostic instance (``degree`` None) pads exactly: its matrices' entries
+    #: depend only on which indices are equal, never on ``n``, so a layer restricted to a
+    #: sample's real nodes is the layer at the sample's size, and it takes node masks
+    #: (:mod:`equidiag.layers.masks`); a family defined elsewhere declares it the same way
+    pads_exactly: ClassVar[bool] = False
     _degree: int | None
 
     def __init_subclass__(cls, **kwargs: object) -> None:
@@ -205,13 +251,21 @@ class Group(Frozen, ABC):
 
         Raises
         ------
+        EquidiagTypeError
+            If the argument is not a str.
         EquidiagValueError
             If the argument is not a degree the group accepts.
         """
+        if not isinstance(argument, str):
+            msg = f"argument must be a str (the text after {cls.symbol}), got {shown(argument)}"
+            raise EquidiagTypeError(msg)
         if not argument:
             return cls()
         if not (argument.isascii() and argument.isdigit()) or len(argument) > 6:
-            msg = f"{cls.symbol} takes a degree n after its name (e.g. {cls.symbol}5), got {argument!r}"
+            msg = (
+                f"{cls.symbol} takes a degree n after its name (e.g. {cls.symbol}5; at most 6 "
+                f"digits), got {shown(argument)}"
+            )
             raise EquidiagValueError(msg)
         return cls(int(argument))
 
@@ -291,14 +345,26 @@ class Group(Frozen, ABC):
     def representation(self, g: np.ndarray, order: int) -> np.ndarray:
         """Return ``g^{⊗order}``, the action of ``g`` on ``(R^n)^{⊗order}`` (dense).
 
+        Parameters
+        ----------
+        g : array_like
+            An ``n x n`` real matrix (a group element, e.g. from :meth:`sample`); ``n`` is the
+            group's degree where it has one.
+        order : int
+            The tensor power, ``>= 0``.
+
         Raises
         ------
+        EquidiagTypeError
+            If ``g`` is not a real matrix or ``order`` not an integer.
+        ShapeError
+            If ``g`` is not square, or not ``n x n`` for the group's degree ``n``.
         SizeLimitError
             If the ``n^order x n^order`` matrix exceeds the size limit.
         """
         order = check_nonnegative_int("order", order)
-        g = np.asarray(g, dtype=np.float64)
-        check_size(f"the representation on order {order}", g.shape[0] ** (2 * order))
+        g = as_matrix("g", g, self.degree)
+        check_power_size(f"the representation on order {order}", g.shape[0], 2 * order)
         return reduce(np.kron, [g] * order, np.ones((1, 1)))
 
 
@@ -330,6 +396,7 @@ class SymmetricGroup(Group):
     """
 
     symbol = "S"
+    pads_exactly = True
     size_agnostic = True
 
     @property
@@ -339,8 +406,8 @@ class SymmetricGroup(Group):
 
     @property
     def order(self) -> int | None:
-        """``n!`` (``None`` if ``n`` is unspecified)."""
-        return None if self._degree is None else math.factorial(self._degree)
+        """``n!`` (``None`` if ``n`` is unspecified; refused past ``MAX_ORDER_DEGREE``)."""
+        return None if self._degree is None else _factorial(self)
 
     def generators(self) -> list[np.ndarray]:
         """Return a transposition ``(0 1)`` and the cycle ``i -> i+1 mod n`` (identity if n = 1)."""
@@ -405,7 +472,7 @@ class AlternatingGroup(Group):
     def order(self) -> int | None:
         """``n!/2`` (1 for ``n <= 2``)."""
         n = self.require_degree()
-        return math.factorial(n) // 2 if n > 1 else 1
+        return _factorial(self) // 2 if n > 1 else 1
 
     def generators(self) -> list[np.ndarray]:
         """Return the 3-cycle ``(0 1 2)`` and an even long cycle (the identity for n <= 2).
@@ -435,6 +502,25 @@ class AlternatingGroup(Group):
         if n >= 2 and _parity(perm) < 0:
             perm[[0, 1]] = perm[[1, 0]]
         return permutation_matrix(perm)
+
+
+#: ``order`` computes ``n!`` up to this ``n`` (456,574 digits, a tenth of a second); past it
+#: the order is refused, and ``math.lgamma(n + 1)`` gives its logarithm
+MAX_ORDER_DEGREE = 100_000
+
+
+def _factorial(group: Group) -> int:
+    """Return ``n!`` for the group's degree, refusing past ``MAX_ORDER_DEGREE``."""
+    n = group.require_degree()
+    if n > MAX_ORDER_DEGREE:
+        digits = math.lgamma(n + 1) / math.log(10)
+        msg = (
+            f"the order of {group} is n! with about {digits:,.0f} digits; equidiag computes it "
+            f"for n up to {MAX_ORDER_DEGREE:,} (equidiag.algebra._groups.MAX_ORDER_DEGREE): "
+            "use math.lgamma(n + 1) for its natural logarithm"
+        )
+        raise SizeLimitError(msg)
+    return math.factorial(n)
 
 
 def _parity(perm: np.ndarray) -> int:
@@ -673,6 +759,6 @@ class SymplecticGroup(_LieGroup):
 def check_group(group: object) -> Group:
     """Return ``group`` if it is a :class:`Group`, else raise a clear TypeError."""
     if not isinstance(group, Group):
-        msg = f"group must be an equidiag Group (e.g. SymmetricGroup(5)), got {group!r}"
+        msg = f"group must be an equidiag Group (e.g. SymmetricGroup(5)), got {shown(group)}"
         raise EquidiagTypeError(msg)
     return group

@@ -18,7 +18,7 @@ import math
 import re
 from collections.abc import Iterator
 
-from ..errors import InvalidDiagramError, check_nonnegative_int, check_positive_int
+from ..errors import InvalidDiagramError, check_positive_int, shown
 from ._brauer import (
     BrauerDiagram,
     BrauerSelection,
@@ -40,7 +40,7 @@ from ._element import (
 from ._factors import EPSILON, permutation_sign
 from ._family import SpanningFamily
 from ._networks import Factor, TensorNetwork
-from ._partitions import UnionFind, check_counted_order
+from ._partitions import UnionFind, check_counted_order, check_orders
 from ._young import integer_partitions, num_standard_tableaux
 
 __all__ = [
@@ -104,9 +104,8 @@ class BrauerGroodDiagram(Element):
     ) -> None:
         match = _FREE.match(text) if isinstance(text, str) else None
         if match is None or not match.group(2).strip():
-            shown = text if not isinstance(text, str) or len(text) <= 40 else text[:40] + "..."
             msg = (
-                f"cannot parse {shown!r} as a Brauer–Grood diagram: expected a non-empty set "
+                f"cannot parse {shown(text)} as a Brauer–Grood diagram: expected a non-empty set "
                 "of free vertices in brackets, then pairs, e.g. \"[1,2,1']|2',3'\""
             )
             raise InvalidDiagramError(msg)
@@ -117,7 +116,7 @@ class BrauerGroodDiagram(Element):
         l = check_declared("out_order", out_order, l, text)
         free, pairs = blocks[0], blocks[1:]
         if any(len(pair) != 2 for pair in pairs):
-            msg = f"pairs must have exactly 2 vertices; got {[len(p) for p in pairs]} in {text!r}"
+            msg = f"pairs must have exactly 2 vertices; got {[len(p) for p in pairs]} in {shown(text)}"
             raise InvalidDiagramError(msg)
         seen = sorted([*free, *(v for p in pairs for v in p)])
         if seen != list(range(k + l)):
@@ -326,9 +325,10 @@ def brauer_grood_diagrams(in_order: int, out_order: int, n: int) -> Iterator[Bra
     >>> len(list(brauer_grood_diagrams(3, 3, 4)))
     15
     """
-    k = check_nonnegative_int("in_order", in_order)
-    l = check_nonnegative_int("out_order", out_order)
+    k, l = check_orders(in_order, out_order)
     n = check_positive_int("n", n)
+    if n > k + l:  # (no free set; itertools would first allocate n indices)
+        return
     for free in itertools.combinations(range(k + l), n):
         rest = [v for v in range(k + l) if v not in free]
         for matching in _matchings(rest):
@@ -346,7 +346,7 @@ def count_brauer_grood_diagrams(in_order: int, out_order: int, n: int) -> int:
     >>> count_brauer_grood_diagrams(2, 1, 3), count_brauer_grood_diagrams(2, 2, 3)  # l+k-n odd
     (1, 0)
     """
-    m = check_nonnegative_int("in_order", in_order) + check_nonnegative_int("out_order", out_order)
+    m = sum(check_orders(in_order, out_order))
     n = check_positive_int("n", n)
     if m < n:
         return 0

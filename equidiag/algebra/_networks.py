@@ -31,7 +31,7 @@ import numpy as np
 import scipy.sparse as sp
 import sympy
 
-from ..errors import check_positive_int, check_size
+from ..errors import MAX_INTEGER, SizeLimitError, capped_power, check_positive_int, check_size
 from ._factors import FactorKind, as_factor_kind
 
 __all__ = ["Factor", "TensorNetwork"]
@@ -161,6 +161,7 @@ class TensorNetwork:
             If an intermediate table of partial index assignments exceeds the size limit.
         """
         n = check_positive_int("n", n)
+        _check_indexable(self, n)
         table, values, columns = _join_assignments(self, n)
         col = {a: i for i, a in enumerate(columns)}
         rows = _ravel(table, [col[a] for a in self.out_sub], n)
@@ -222,6 +223,20 @@ def check_sympy_size(nonzeros: int) -> None:
         nonzeros * SYMPY_ENTRY_COST,
         "format='sparse' with dtype=numpy.int64 is exact too",
     )
+
+
+def _check_indexable(network: TensorNetwork, n: int) -> None:
+    """Refuse an ``n`` whose flat indices (of rows, columns, factors) would overflow int64."""
+    widest = max([network.out_order, network.in_order, *(len(f.letters) for f in network.factors)])
+    if capped_power(n, widest, MAX_INTEGER) > MAX_INTEGER:
+        msg = (
+            f"the {n:,}^{network.out_order} x {n:,}^{network.in_order} matrix of "
+            f"{network.to_einsum()} has indices past 2**63 - 1, which no sparse matrix holds; "
+            "use a smaller n"
+        )
+        raise SizeLimitError(msg)
+    if network.letters:
+        check_size(f"the {n:,} values of an index of {network.to_einsum()}", n, "use a smaller n")
 
 
 def _ravel(table: np.ndarray, columns: list[int], n: int) -> np.ndarray:

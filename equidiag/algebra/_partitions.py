@@ -43,7 +43,6 @@ RGS = tuple[int, ...]
 MAX_COUNTED_ORDER = 1024
 
 
-@functools.cache
 def stirling2(m: int, t: int) -> int:
     """Return the Stirling number of the second kind ``S(m, t)``.
 
@@ -65,7 +64,7 @@ def stirling2(m: int, t: int) -> int:
     >>> [stirling2(4, t) for t in range(5)]
     [0, 1, 7, 6, 1]
     """
-    m = check_nonnegative_int("m", m)
+    m = check_nonnegative_int("m", m)  # (before any cache: 4.0 hashes as 4)
     t = check_nonnegative_int("t", t)
     if t > m:
         return 0
@@ -73,12 +72,51 @@ def stirling2(m: int, t: int) -> int:
 
 
 def check_counted_order(m: int) -> None:
+    """Refuse a set of more than :data:`MAX_COUNTED_ORDER` points (``k + l``)."""
     if m > MAX_COUNTED_ORDER:
         msg = (
             f"counting set partitions of a {m:,}-set is refused: equidiag counts up to "
             f"{MAX_COUNTED_ORDER} points (k + l), far beyond any enumerable spanning set"
         )
         raise SizeLimitError(msg)
+
+
+def check_orders(in_order: object, out_order: object) -> tuple[int, int]:
+    """Return ``(k, l)``: integers ``>= 0`` with ``k + l`` at most :data:`MAX_COUNTED_ORDER`.
+
+    Every diagram, spanning set, dimension and layer of equidiag has ``k + l`` points; past
+    :data:`MAX_COUNTED_ORDER` none can be counted or enumerated, so the orders are refused
+    before anything is allocated for them.
+
+    Raises
+    ------
+    EquidiagTypeError
+        If an order is not an integer.
+    EquidiagValueError
+        If an order is negative.
+    SizeLimitError
+        If ``k + l`` exceeds :data:`MAX_COUNTED_ORDER`.
+
+    Examples
+    --------
+    >>> from equidiag.algebra._partitions import check_orders
+    >>> check_orders(2, 3)
+    (2, 3)
+    >>> check_orders(10**9, 1)  # doctest: +NORMALIZE_WHITESPACE
+    Traceback (most recent call last):
+        ...
+    equidiag.errors.SizeLimitError: in_order + out_order = 1,000,000,000 + 1 is over 1024, the
+    most points (k + l) equidiag handles: no spanning set that large can be counted or enumerated
+    """
+    k = check_nonnegative_int("in_order", in_order)
+    l = check_nonnegative_int("out_order", out_order)
+    if k + l > MAX_COUNTED_ORDER:
+        msg = (
+            f"in_order + out_order = {k:,} + {l:,} is over {MAX_COUNTED_ORDER}, the most points "
+            "(k + l) equidiag handles: no spanning set that large can be counted or enumerated"
+        )
+        raise SizeLimitError(msg)
+    return k, l
 
 
 @functools.lru_cache(maxsize=128)
@@ -151,6 +189,7 @@ def set_partitions(m: int, *, max_blocks: int | None = None) -> Iterator[RGS]:
     [(0, 0, 0), (0, 0, 1), (0, 1, 0), (0, 1, 1), (0, 1, 2)]
     """
     m = check_nonnegative_int("m", m)
+    check_counted_order(m)
     cap = m if max_blocks is None else check_nonnegative_int("max_blocks", max_blocks)
     if m == 0:
         yield ()

@@ -6,9 +6,12 @@ wake-ups cost more than the arithmetic: on the 2-core machines this project is m
 ``(256 x 32) @ (32 x 868)`` product took 5-16 ms on two threads against 0.4 ms on one, and the
 graph basis of ``Aut(C_12)`` for 2 -> 2 maps 0.77 s against 0.45 s. :func:`serial_blas` runs a
 function with numpy's BLAS limited to one thread (threadpoolctl), and restores the limit after.
-The limit is process-wide while it holds, so calls in several threads share it: the first to
-enter sets it, the last to leave restores the limits found on entry (entering and leaving in
-any order). torch's own thread pools are not BLAS pools and keep their threads.
+The limit is process-wide while it holds, and it is set only from the main thread: OpenBLAS
+does not reliably take a raised limit from another thread while other threads compute (a
+restore from a worker thread left numpy at 1 thread for the rest of the process in about one
+run in four), so in other threads the functions run with the BLAS threads as they are. Nested
+calls keep the limit until the outermost one returns, which restores the limits found on entry.
+torch's own thread pools are not BLAS pools and keep their threads.
 """
 
 from __future__ import annotations
@@ -32,26 +35,23 @@ def _controller():
     return ThreadpoolController()  # (finds the loaded BLAS libraries once: milliseconds)
 
 
-_lock = threading.Lock()
-_holders = 0  # calls inside serial_blas now, in every thread
-_limiter = None  # the threadpoolctl limiter that restores the limits found by the first
+_depth = 0  # serial_blas calls under way in the main thread (nested)
 
 
 @contextlib.contextmanager
 def _one_blas_thread() -> Iterator[None]:
-    global _holders, _limiter
-    with _lock:
-        if not _holders:
-            _limiter = _controller().limit(limits=1, user_api="blas")
-        _holders += 1
+    global _depth
+    if threading.current_thread() is not threading.main_thread():
+        yield  # (see the module docstring)
+        return
+    limiter = None if _depth else _controller().limit(limits=1, user_api="blas")
+    _depth += 1
     try:
         yield
     finally:
-        with _lock:
-            _holders -= 1
-            if not _holders and _limiter is not None:
-                _limiter.restore_original_limits()
-                _limiter = None
+        _depth -= 1
+        if limiter is not None:
+            limiter.restore_original_limits()
 
 
 def serial_blas(function: Callable[P, R]) -> Callable[P, R]:

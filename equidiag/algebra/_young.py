@@ -11,6 +11,7 @@ import math
 from collections.abc import Iterator
 
 from ..errors import SizeLimitError
+from ._partitions import check_counted_order
 
 __all__ = ["conjugate", "count_partitions", "integer_partitions", "num_standard_tableaux"]
 
@@ -30,6 +31,7 @@ def count_partitions(m: int, max_parts: int) -> int:
     >>> count_partitions(6, 2), count_partitions(6, 6)
     (4, 11)
     """
+    check_counted_order(m)  # (the dimension formulas sum over partitions of at most m)
     # p(j, i): partitions of j into parts of size at most i (= at most i parts, by conjugation)
     row = [1] + [0] * m
     for size in range(1, min(max_parts, m) + 1):

@@ -16,31 +16,24 @@ Strategies (looked up by name in :data:`PLAN_STRATEGIES`):
   the layer matrix by indexing the weights with the table of which network owns each entry
   (:class:`~equidiag.layers._plan.OrbitTable`), ``c_out c_in n^{l+k}`` work whatever the number
   of networks, and multiply;
-* ``"auto"`` (the default): ``"dense"`` when both the layer matrix and the stacked diagram
-  matrices have at most :data:`AUTO_DENSE_ENTRIES` entries (and fit the size limit), where one
-  product beats the per-step overhead; else ``"gather"`` for more than
-  :data:`AUTO_GATHER_ELEMENTS` orbit-indicator networks whose layer matrix fits the size
-  limit; else ``"factored"``.
+* ``"auto"`` (the default): the route :func:`~equidiag.layers.planner.plan_route` picks for
+  the call's sizes (:mod:`equidiag.layers.planner`).
 """
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable, Sequence
 
 import torch
 
-from ..algebra._basis import _CLEAR_HOOKS
-from ..errors import EquidiagValueError, check_size, size_limit, tracing
-from ._fused import MATRIX_FLOPS, add_permutations, fused_flops, prefer_fused, run_fused
+from ..errors import EquidiagValueError, check_size, tracing
+from ._fused import add_permutations, run_fused
 from ._steps import DiagonalWrites, Embedding, Reduction, transformed
 from ._weights import SampleWeights, channel_shape, mix
+from .planner import auto_route, gathers_matrix, oversized_intermediate
 
 __all__ = [
-    "AUTO_DENSE_ENTRIES",
-    "AUTO_DENSE_OVER_FUSED_ENTRIES",
-    "AUTO_GATHER_ELEMENTS",
     "PLAN_STRATEGIES",
     "dense_matrix",
     "execute",
@@ -48,14 +41,6 @@ __all__ = [
     "layer_matrix",
     "register_plan_strategy",
 ]
-
-#: the ``"auto"`` strategy multiplies densely up to this many matrix entries
-AUTO_DENSE_ENTRIES = 2**18
-#: the ``"auto"`` strategy gathers an orbit basis with more networks than this
-AUTO_GATHER_ELEMENTS = 32
-#: where ``"auto"`` would fuse, it multiplies densely instead if that costs fewer flops and the
-#: layer matrix has at most this many entries (see :func:`_dense_beats_fused`)
-AUTO_DENSE_OVER_FUSED_ENTRIES = 2**22
 
 
 def reduce_all(
@@ -214,7 +199,7 @@ def _run_factored(
     c_out, c_in = channel_shape(weight)
     shape = (x.shape[0], c_out) + (n,) * plan.out_order
     if not tracing():  # (formatting n into a message would specialise it under compile)
-        largest = _oversized_intermediate(plan, x, n, c_in, c_out)
+        largest = oversized_intermediate(plan, x.shape[0], x.numel(), n, c_in, c_out)
         if largest:
             check_size(
                 f"the factored program's largest intermediate at n = {n} (batch {x.shape[0]})",
@@ -236,26 +221,6 @@ def _run_factored(
         us = _InputStage.apply(x, plan, n)
         out = _OutputStage.apply(plan, n, shape, *_mix_all(plan, us, weight))
     return add_permutations(plan, out, x, weight, n)
-
-
-@functools.lru_cache(maxsize=1024)
-def _largest_intermediate(plan, n: int, c_in: int, c_out: int) -> int:
-    """Return the factored program's largest intermediate per sample (see ``plan.cost``)."""
-    return plan.cost(n, c_in, c_out)["largest_intermediate"]
-
-
-def _oversized_intermediate(plan, x: torch.Tensor, n: int, c_in: int, c_out: int) -> int:
-    """Return the factored program's largest intermediate for ``x`` if the program refuses it.
-
-    It refuses one past both the size limit and 4 times its input and output; else 0.
-    """
-    batch = x.shape[0]
-    largest = batch * _largest_intermediate(plan, n, c_in, c_out)
-    output = batch * c_out * n**plan.out_order
-    return largest if largest > max(size_limit(), 4 * (x.numel() + output)) else 0
-
-
-_CLEAR_HOOKS.append(_largest_intermediate.cache_clear)
 
 
 def dense_matrix(plan, network_weight: torch.Tensor, n: int) -> torch.Tensor:
@@ -309,9 +274,7 @@ def gathered_matrix(plan, network_weight: torch.Tensor, n: int) -> torch.Tensor:
 
 def layer_matrix(plan, network_weight: torch.Tensor, n: int) -> torch.Tensor:
     """Return the layer matrix: gathered for an orbit basis with many networks, else dense."""
-    if plan.strategy == "gather" or (
-        len(plan.networks) > AUTO_GATHER_ELEMENTS and plan.orbit_table.applies
-    ):
+    if gathers_matrix(plan):
         return gathered_matrix(plan, network_weight, n)
     return dense_matrix(plan, network_weight, n)
 
@@ -323,81 +286,19 @@ def _run_gather(plan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.Te
     return out.reshape((x.shape[0], weight.shape[1]) + (n,) * plan.out_order)
 
 
-def _auto_route(plan, x: torch.Tensor, n: int, c_out: int, c_in: int, sets: int = 1) -> str:
-    """Return the route ``"auto"`` takes (always factored for a symbolic ``n``).
-
-    Dense where the layer matrix (with ``sets`` weight sets' outputs) and the stacked diagram
-    matrices are tiny, else fused where the cost model prefers it (small ``n``; dense instead
-    where that costs fewer flops: :func:`_dense_beats_fused`), else gather for large orbit
-    bases with one weight set, else factored.
-    """
-    if isinstance(n, torch.SymInt) or (tracing() and not plan.dense_matrices.traced):
-        # torch.export / compile: no branch on a symbolic n, and no numpy-built dense factors
-        return "factored"
-    size = n ** (plan.in_order + plan.out_order)
-    entries = sets * c_out * c_in * size
-    if max(entries, len(plan.networks) * size) <= min(AUTO_DENSE_ENTRIES, size_limit()):
-        return "dense"
-    if prefer_fused(plan, n, c_in, c_out, x.shape[0]):
-        rule = _dense_beats_fused if tracing() else _dense_beats_fused_cached
-        return "dense" if rule(plan, n, c_out, c_in, x.shape[0], sets, size_limit()) else "fused"
-    if (
-        sets == 1
-        and len(plan.networks) > AUTO_GATHER_ELEMENTS
-        and 2 * entries <= size_limit()
-        and plan.orbit_table.applies
-    ):
-        return "gather"
-    if (
-        not tracing()
-        and (len(plan.networks) + 2 * entries // size) * size <= size_limit()
-        and _oversized_intermediate(plan, x, n, c_in, c_out)
-    ):
-        return "dense"  # (the factored program would refuse its intermediate)
-    return "factored"
-
-
-def _dense_beats_fused(
-    plan, n: int, c_out: int, c_in: int, batch: int, sets: int, limit: int
-) -> bool:
-    """Whether the dense route's flops are at most the fused route's, for a matrix that fits.
-
-    Dense: the product, and building the matrix from the networks' ``d`` matrices (both per
-    entry of the layer matrix); fused: as :func:`~equidiag.layers._fused.prefer_fused` counts
-    it. Only bases with many networks of wide patterns come out dense (measured on 2 CPU
-    cores, batch 128, a performance review: Aut(G) graph bases, fused 2-10x slower than dense
-    for Petersen 2 -> 2, C_20 2 -> 1 and the 4x4 grid 1 -> 1); every S_n, A_n and O(n) layer
-    of the sizes ``"auto"`` fuses stays fused (its dense flops are 2-80x the fused ones).
-    """
-    size = n ** (plan.in_order + plan.out_order)
-    entries = sets * c_out * c_in * size
-    building = (len(plan.networks) + 2 * entries // size) * size  # (as dense_matrix checks)
-    if entries > AUTO_DENSE_OVER_FUSED_ENTRIES or building > limit:
-        return False
-    dense = 2 * (batch + len(plan.networks)) * entries
-    fused = batch * fused_flops(plan, n, c_in, c_out) + MATRIX_FLOPS * (
-        plan.fused_layout.matrix_entries(n)
-    )
-    return dense <= fused
-
-
-_dense_beats_fused_cached = functools.lru_cache(maxsize=1024)(_dense_beats_fused)
-_CLEAR_HOOKS.append(_dense_beats_fused_cached.cache_clear)
-
-
 def _run_auto(plan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.Tensor:
-    """Run the route :func:`_auto_route` picks, per call."""
-    route = _auto_route(plan, x, n, weight.shape[1], weight.shape[2])
+    """Run the route the planner picks for the call (:func:`~.planner.auto_route`)."""
+    route = auto_route(plan, x, n, weight.shape[1], weight.shape[2])
     return PLAN_STRATEGIES[route](plan, x, weight, n)
 
 
 def _run_dense_sets(plan, x: torch.Tensor, weight: SampleWeights, n: int) -> torch.Tensor:
     """Run weights per sample densely: one matrix for all the sets, combined per sample."""
     networks, count, c_out, c_in = weight.sets.shape
-    out = _run_dense(plan, x, weight.sets.reshape(networks, count * c_out, c_in), n)
-    out = out.reshape(x.shape[0], count, c_out * n**plan.out_order)  # (batch 0 too)
-    out = torch.einsum("bs,bsr->br", weight.scales, out)
-    return out.reshape((x.shape[0], c_out) + (n,) * plan.out_order)
+    sets = weight.sets.to(x.dtype).reshape(networks, count * c_out, c_in)
+    out = _run_dense(plan, x, sets, n)
+    out = out.reshape((x.shape[0], count, c_out) + (n,) * plan.out_order)  # (batch 0 too)
+    return weight.combine(out, out.dtype)
 
 
 def mixing_route(plan, x: torch.Tensor, weight: SampleWeights, n: int) -> Callable:
@@ -410,7 +311,7 @@ def mixing_route(plan, x: torch.Tensor, weight: SampleWeights, n: int) -> Callab
     route = plan.strategy
     if route == "auto":
         c_out, c_in = channel_shape(weight)
-        route = _auto_route(plan, x, n, c_out, c_in, sets=weight.sets.shape[1])
+        route = auto_route(plan, x, n, c_out, c_in, sets=weight.sets.shape[1])
     return {"dense": _run_dense_sets, "fused": run_fused}.get(route, _run_factored)
 
 

@@ -15,64 +15,30 @@ dispatch), not their flops. The fused route regroups the same plan:
   jellyfish terms feed them), which are added as permuted views.
 
 The matrices are built per ``n`` by running the plan's own steps on identity inputs, so the
-route computes exactly the plan's map; autograd differentiates the products. The ``"auto"``
-strategy takes it (:func:`prefer_fused`) while its flops for the batch, with
-:data:`MATRIX_FLOPS` per entry of its matrices (read once per call), are at most
-:data:`FUSED_ADVANTAGE` (orders up to 2: :data:`LOW_ORDER_ADVANTAGE`) times the factored
-program's, each of whose steps is counted as :data:`STEP_FLOPS` more (its fixed cost), its
-matrices have at most :data:`FUSED_MAX_ENTRIES` entries, and they and the ``n^k x n^k``
-identity they are built from fit the size limit (:func:`~equidiag.errors.size_limit`; an
-explicit ``strategy="fused"`` raises past it).
+route computes exactly the plan's map; autograd differentiates the products. When ``"auto"``
+takes it is the planner's rule (:mod:`equidiag.layers.planner`); an explicit
+``strategy="fused"`` raises past the size limit (:func:`~equidiag.errors.size_limit`).
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import torch
 
-from ..algebra._basis import _CLEAR_HOOKS
-from ..errors import check_size, size_limit, tracing
+from ..errors import check_size, tracing
 from ._steps import Embedding, Reduction, outside_builder
 from ._weights import SampleWeights, channel_shape, mix, with_zero_network
 
 __all__ = [
-    "FUSED_ADVANTAGE",
-    "FUSED_MAX_ENTRIES",
-    "LOW_ORDER_ADVANTAGE",
-    "MATRIX_FLOPS",
     "PERMUTATION_CHUNK",
     "STACKED_PERMUTATION_ENTRIES",
-    "STEP_FLOPS",
     "add_permutations",
     "fused_flops",
-    "prefer_fused",
     "run_fused",
 ]
 
-#: the ``"auto"`` strategy fuses a layer with an order above 2 while the fused cost is at most
-#: this many times the factored program's: flops, plus :data:`STEP_FLOPS` per step of the
-#: factored program and :data:`MATRIX_FLOPS` per entry of the fused matrices (fitted on 2 CPU
-#: cores, float32, 16 channels, 50 cases of S_n 2 -> 2, 3 -> 3, 4 -> 4, A_n 3 -> 3 and O(n)
-#: 2 -> 2 at batch 1-2048, forward+backward, ``benchmarks/bench_fused.py``; see
-#: benchmarks/RESULTS.md)
-FUSED_ADVANTAGE = 6
-#: the same for layers of orders at most 2, whose factored programs are a few sums and
-#: broadcasts over contiguous axes, cheaper per entry than the strided diagonals of higher
-#: orders. (No single ratio fitted both: one low enough for 2 -> 2 at n = 26-44 ran 3 -> 3 at
-#: n = 8, batch 128 factored, 1.35x slower. Layers with k != l take the ratio of their higher
-#: order; spot checks of 3 -> 1, 1 -> 3, 3 -> 2 and 3 -> 0 found their picks right or even.)
-LOW_ORDER_ADVANTAGE = 2
-#: the fixed cost of one step of the factored program, in flops (per call, not per sample)
-STEP_FLOPS = 5_000_000
-#: the cost of reading one entry of the fused matrices, in flops (per call, not per sample):
-#: at batch 1 and large n reading them, not multiplying, is the fused route's time
-MATRIX_FLOPS = 100
-#: and while its reduction and embedding matrices have at most this many entries in all,
-#: as has the ``n^k x n^k`` identity they are built from
-FUSED_MAX_ENTRIES = 2**23
 #: the permutation terms are mixed by one stacked product up to this many entries of terms
 #: (fewer, larger products); past it, :data:`PERMUTATION_CHUNK` terms at a time (less memory:
 #: at most that many output-sized terms exist at once; measured at 3 -> 3, n = 32: chunks of 3
@@ -128,7 +94,7 @@ class WidthGroup:
         """Return the entries of the ``n^k x n^k`` identity :meth:`constants` reduces.
 
         It is the largest tensor built besides the fused matrices themselves, whose entries
-        the cost model counts and caps (:data:`FUSED_MAX_ENTRIES`).
+        the cost model counts and caps (:data:`~equidiag.layers.planner.FUSED_MAX_ENTRIES`).
         """
         return n ** (2 * self.in_order)
 
@@ -241,39 +207,6 @@ def fused_flops(plan, n: int, in_channels: int, out_channels: int) -> int:
         )
         flops += out_channels * (outs - g.dense) * n**l  # (the permuted views' adds)
     return flops
-
-
-def prefer_fused(plan, n: int, in_channels: int, out_channels: int, batch: int = 32) -> bool:
-    """Whether the ``"auto"`` strategy runs ``plan`` fused at this size (see the module).
-
-    Under torch.compile the rule is traced (its comparisons become guards on the sizes).
-    """
-    if tracing():
-        return _decide(plan, n, in_channels, out_channels, batch, size_limit())
-    return _decide_cached(plan, n, in_channels, out_channels, batch, size_limit())
-
-
-def _decide(plan, n: int, in_channels: int, out_channels: int, batch: int, limit: int) -> bool:
-    if not plan.fused_layout.traced and tracing():
-        return False  # (its matrices would be fetched outside the graph: fixed n only)
-    k, l = plan.in_order, plan.out_order
-    layout = plan.fused_layout
-    entries = layout.matrix_entries(n)
-    if max(entries, layout.built_entries(n)) > limit:
-        return False  # (building the matrices would pass the size limit)
-    steps = len(plan.input_steps) + len(plan.output_steps)
-    factored = batch * plan.cost(n, in_channels, out_channels)["flops"] + STEP_FLOPS * steps
-    fused = batch * fused_flops(plan, n, in_channels, out_channels) + MATRIX_FLOPS * entries
-    advantage = FUSED_ADVANTAGE if max(k, l) > 2 else LOW_ORDER_ADVANTAGE
-    return (
-        max(entries, layout.built_entries(n)) <= FUSED_MAX_ENTRIES  # (the n^k x n^k identity
-        # its matrices are built from too: 1 GiB once, at 2 -> 0 and n = 128)
-        and fused <= advantage * factored
-    )
-
-
-_decide_cached = functools.lru_cache(maxsize=1024)(_decide)
-_CLEAR_HOOKS.append(_decide_cached.cache_clear)
 
 
 def run_fused(plan, x: torch.Tensor, weight: torch.Tensor | SampleWeights, n: int) -> torch.Tensor:

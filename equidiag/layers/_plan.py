@@ -53,6 +53,7 @@ from ..typing import NORMALIZATIONS, Normalization, PlanStrategy
 from ._execute import PLAN_STRATEGIES
 from ._fused import FusedLayout, fused_layout
 from ._steps import Contraction, InputStep, OutputStep, outside_builder, split_network
+from .planner import plan_route
 
 __all__ = ["ContractionPlan", "compile_plan"]
 
@@ -526,16 +527,16 @@ class ContractionPlan:
             "dense_largest": out_channels * in_channels * n ** (k + l),
         }
 
-    def summary(self, n: int = 16, in_channels: int = 1, out_channels: int = 1) -> str:
-        """Return a printable report: structure, and costs at ``n`` next to the dense route."""
-        c = self.cost(n, in_channels, out_channels)
-        return (
-            f"{self!r}\n"
-            f"  per sample at n={n}, c_in={in_channels}, c_out={out_channels}: "
-            f"~{c['flops']:,} flops, largest intermediate {c['largest_intermediate']:,} entries\n"
-            f"  dense route: ~{c['dense_flops']:,} flops, "
-            f"W has {c['dense_largest']:,} entries"
-        )
+    def summary(
+        self, n: int = 16, in_channels: int = 1, out_channels: int = 1, batch: int = 1
+    ) -> str:
+        """Return a printable report: the plan, then the route a call at these sizes takes.
+
+        The route table is the planner's record
+        (:func:`~equidiag.layers.planner.plan_route`): every candidate's cost and the choice.
+        """
+        route = plan_route(self, n, batch, in_channels, out_channels)
+        return f"{self!r}\n{route}"
 
     def __repr__(self) -> str:  # (no costs: a fixed-degree plan has no default n)
         return (
@@ -605,8 +606,12 @@ def compile_plan(
     >>> print(plan.summary(n=100, in_channels=8, out_channels=8))  # doctest: +NORMALIZE_WHITESPACE
     ContractionPlan(1→1, strategy='auto', elements=2, networks=2, input_patterns=2,
     output_patterns=2)
-      per sample at n=100, c_in=8, c_out=8: ~16,128 flops, largest intermediate 800 entries
-      dense route: ~1,280,000 flops, W has 640,000 entries
+    route 'fused' for 1→1, n = 100, batch 1, 8 → 8 channels (train): the fused cost is within
+    the cost model's advantage over the factored program's
+    candidate              flops   largest tensor         builds  applies
+    dense              3,840,000        1,300,000              0  yes
+    fused                 36,128           10,000            200  yes  <- runs
+    factored          20,016,128              800              0  yes
     """
     strategy = check_choice("strategy", strategy, tuple(PLAN_STRATEGIES))
     check_choice("normalize", normalize, NORMALIZATIONS)

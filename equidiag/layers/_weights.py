@@ -13,6 +13,7 @@ padding and their backward passes touch the small sets, not ``B`` copies.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -50,6 +51,22 @@ class SampleWeights:
     def sum(self) -> torch.Tensor:
         """Return the sum of the weight sets (a zero map's link to the parameters)."""
         return self.sets.sum()
+
+    def combine(self, terms: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+        """Return ``sum_s scales[b, s] * terms[b, s]``, in ``dtype``, for ``terms`` ``(B, S, ...)``.
+
+        ``terms`` may have one sample (``(1, S, ...)``: shared by the batch). The sum runs in the
+        scales' precision with autocast off: the scales (powers of ``n / m_b``) can exceed the
+        range of float16, the combination cannot.
+        """
+        batch, count = terms.shape[:2]
+        flat = terms.reshape(batch, count, math.prod(terms.shape[2:])).to(self.scales.dtype)
+        with torch.autocast(terms.device.type, enabled=False):
+            if batch == 1:
+                out = self.scales @ flat[0]
+            else:
+                out = torch.bmm(self.scales.unsqueeze(1), flat).squeeze(1)
+        return out.reshape(self.scales.shape[0], *terms.shape[2:]).to(dtype)
 
 
 def channel_shape(weight: torch.Tensor | SampleWeights) -> tuple[int, int]:
@@ -177,7 +194,7 @@ def mix(
         return folded.reshape(r, batch, width).transpose(0, 1)
     count, r, c = blocks.shape
     if batch * r * c <= max(PER_SAMPLE_ENTRIES, count * batch * u.shape[2] * max(r, c)):
-        return torch.bmm((weight.scales @ blocks.flatten(1)).reshape(batch, r, c), u)
-    stacked = blocks.reshape(1, count * r, c).expand(batch, -1, -1)
+        return torch.bmm(weight.combine(blocks.unsqueeze(0), u.dtype), u)
+    stacked = blocks.to(u.dtype).reshape(1, count * r, c).expand(batch, -1, -1)
     z = torch.bmm(stacked, u).reshape(batch, count, r, u.shape[2])
-    return torch.einsum("bs,bsrn->brn", weight.scales, z)
+    return weight.combine(z, z.dtype)

@@ -9,10 +9,9 @@ update bumps the counter: optimiser steps, ``load_state_dict``, ``reset_paramete
 CPU it also compares the parameters with the copy the matrix was built from, so writes through
 ``.data`` (which bypass version counters) are caught too.
 
-The route is taken with the ``"auto"`` strategy only, when the matrix has at most
-:data:`FROZEN_MAX_ENTRIES` entries and its product costs at most :data:`FROZEN_ADVANTAGE`
-times the plan's estimated flops (:meth:`ContractionPlan.cost
-<equidiag.layers.ContractionPlan.cost>`).
+The route is taken with the ``"auto"`` strategy only, where the planner's eval record says so
+(:func:`~equidiag.layers.planner.plan_route` with ``mode="eval"``: the ``"kept"`` candidate,
+its rule and constants in :mod:`equidiag.layers.planner`).
 
 Examples
 --------
@@ -28,7 +27,6 @@ True
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -36,54 +34,17 @@ from typing import NamedTuple
 import torch
 import torch.nn.functional as F
 
-from ..algebra._basis import _CLEAR_HOOKS
-from ..errors import size_limit, tracing
-from ._execute import _auto_route, layer_matrix
+from ..errors import tracing
+from ._execute import layer_matrix
 from .functional import autocast_enabled, infer_degree, invariant_tensor
+from .planner import plan_route
 
-__all__ = ["FROZEN_ADVANTAGE", "FROZEN_MAX_ENTRIES", "frozen_route"]
-
-#: the largest kept matrix, in entries (16 MiB in float32)
-FROZEN_MAX_ENTRIES = 2**22
-#: the kept matrix is used while its product costs at most this many times the plan's flops
-#: (one dense product runs at many times the flop rate of the plan's small steps; measured on
-#: 2 CPU cores: O(3) 2 -> 2 at 4x the plan's flops is 2.3x faster than the plan)
-FROZEN_ADVANTAGE = 16
+__all__ = ["frozen_mode", "frozen_route"]
 
 
-def _worth_it(plan, n: int, c_in: int, c_out: int, x: torch.Tensor | None = None) -> bool:
-    """Whether to keep the matrix: it fits, and beats the plan or what ``"auto"`` would do.
-
-    With ``x``, the matrix is kept wherever ``"auto"`` would build the same matrix on every
-    call (the dense and gather routes): small readout and broadcast layers, 2-4x faster so.
-    """
-    size = n ** (plan.in_order + plan.out_order)
-    # assembling it holds the networks' matrices, the product and its permuted copy
-    building = (len(plan.networks) + 2 * c_out * c_in) * size
-    if c_out * c_in * size > FROZEN_MAX_ENTRIES or building > size_limit():
-        return False
-    if (
-        x is not None
-        and plan.num_elements
-        and _auto_route(plan, x, n, c_out, c_in)
-        in (
-            "dense",
-            "gather",
-        )
-    ):
-        return True
-    return _cheaper(plan, n, c_in, c_out)
-
-
-@functools.lru_cache(maxsize=256)
-def _cheaper(plan, n: int, c_in: int, c_out: int) -> bool:
-    if plan.num_elements == 0:
-        return False
-    entries = c_out * c_in * n ** (plan.in_order + plan.out_order)
-    return 2 * entries <= FROZEN_ADVANTAGE * plan.cost(n, c_in, c_out)["flops"]
-
-
-_CLEAR_HOOKS.append(_cheaper.cache_clear)
+def _worth_it(plan, n: int, c_in: int, c_out: int, batch: int) -> bool:
+    """Whether the planner keeps the matrix for a call of ``batch`` samples in eval."""
+    return plan_route(plan, n, batch, c_in, c_out, mode="eval").name == "kept"
 
 
 def frozen_route(layer, x: torch.Tensor, n: int | None) -> torch.Tensor | None:
@@ -114,18 +75,7 @@ def frozen_route(layer, x: torch.Tensor, n: int | None) -> torch.Tensor | None:
         weight, bias = parameters["weight"], parameters["bias"]
     else:  # parametrized, pruned or replaced: computed or plain attributes
         weight, bias = layer.weight, layer.bias
-    if (
-        (
-            torch.is_grad_enabled()
-            and (weight.requires_grad or (bias is not None and bias.requires_grad))
-        )
-        or not isinstance(x, torch.Tensor)
-        or layer.strategy != "auto"
-        or tracing()
-        or torch.jit.is_tracing()  # (a kept matrix would be baked into the trace)
-        or autocast_enabled(x.device.type)
-        or _forward_ad_active()  # (tangents of the parameters would be baked in)
-    ):
+    if not frozen_mode(layer, x, weight, bias):
         return None
     kept = layer.__dict__.get("_frozen")
     if (
@@ -139,6 +89,26 @@ def frozen_route(layer, x: torch.Tensor, n: int | None) -> torch.Tensor | None:
             return None
     built = kept.built
     return F.linear(x.reshape(kept.rows), built.matrix, built.offset).view(kept.out_shape)
+
+
+def frozen_mode(layer, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> bool:
+    """Whether a call on ``x`` may use a kept matrix (the planner's ``"eval"`` mode).
+
+    No gradient reaches the parameters, the strategy is ``"auto"``, and nothing would bake the
+    matrix in (tracing, autocast, forward AD).
+    """
+    return not (
+        (
+            torch.is_grad_enabled()
+            and (weight.requires_grad or (bias is not None and bias.requires_grad))
+        )
+        or not isinstance(x, torch.Tensor)
+        or layer.strategy != "auto"
+        or tracing()
+        or torch.jit.is_tracing()  # (a kept matrix would be baked into the trace)
+        or autocast_enabled(x.device.type)
+        or _forward_ad_active()  # (tangents of the parameters would be baked in)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,7 +194,7 @@ def _prepare(layer, x, n, weight, bias, kept) -> _Kept | None:
         n = 1  # (as the plan route: a 0 -> 0 map does not depend on n)
     if n is None or x.shape[x.ndim - k - 1 :] != (c_in,) + (n,) * k:
         n = infer_degree(x, k, c_in, n)  # (the checks and errors of the plan route)
-    if not _worth_it(layer.plan, n, c_in, c_out, x):
+    if not _worth_it(layer.plan, n, c_in, c_out, math.prod(x.shape[: x.ndim - k - 1])):
         return None
     built = None if kept is None else kept.built
     if built is None or built.n != n or not built.holds(x, weight, bias):

@@ -16,6 +16,7 @@ where ``M_e`` runs over a basis (or, for a size-agnostic group, the spanning set
 from __future__ import annotations
 
 import math
+import reprlib
 import warnings
 from typing import cast
 
@@ -36,11 +37,22 @@ from ..errors import (
     check_size,
 )
 from ..typing import NORMALIZATIONS, BasisKind, Normalization, PlanStrategy
-from ._execute import layer_matrix
+from ._execute import PLAN_STRATEGIES, layer_matrix
 from ._plan import ContractionPlan, compile_plan
-from .frozen import frozen_route
-from .functional import equivariant_linear, factory_kwargs, invariant_tensor
-from .masks import masked_linear
+from .frozen import frozen_mode, frozen_route
+from .functional import equivariant_linear, factory_kwargs, infer_degree, invariant_tensor
+from .masks import check_mask, masked_linear
+from .planner import Route, plan_route
+from .serialization import (
+    check_parameter,
+    check_same,
+    check_sample,
+    checked_group,
+    checked_orders_and_channels,
+    checked_parameters,
+    checked_state,
+    reduce_module,
+)
 
 __all__ = ["EquivariantLinear", "MixedOrderLinear"]
 
@@ -240,10 +252,19 @@ class EquivariantLinear(nn.Module):
         Exactly, from the table itself, at a fixed degree; by the networks' form (one factor on
         all their letters, as an orbit indicator has) for a size-agnostic group.
         """
+        if self.basis == "orbit":  # (S_n, A_n: disjoint 0/1 matrices, but not as networks)
+            why = (
+                "its orbit indicators are disjoint 0/1 matrices, but they compile to signed "
+                "combinations of overlapping diagram networks (by Möbius inversion), so no "
+                "network owns an entry"
+            )
+        else:
+            why = "its matrices overlap"
         msg = (
-            "strategy='gather' needs a basis of disjoint 0/1 matrices (an AutomorphismGroup's "
-            f"basis='orbit'); the {self.basis!r} basis of {self.group} is not one; use "
-            "strategy='auto'"
+            "strategy='gather' indexes the weights by the one network that owns each matrix "
+            "entry, so it needs a plan whose networks are disjoint 0/1 matrices (an "
+            f"AutomorphismGroup's basis='orbit'); the {self.basis!r} basis of {self.group} "
+            f"has none: {why}; use strategy='auto'"
         )
         n = self.group.degree
         if n is None:
@@ -317,6 +338,55 @@ class EquivariantLinear(nn.Module):
             return frozen
         self.check_parameters(self.weight, self.bias)
         return equivariant_linear(x, self.weight, self.plan, self.bias, self.bias_plan, n=n)
+
+    def explain(
+        self, x: torch.Tensor, n: int | None = None, *, mask: torch.Tensor | None = None
+    ) -> Route:
+        """Return the planner's record for a call ``self(x, n, mask=mask)``, without running it.
+
+        The record names the route the call runs (``"dense"``, ``"gather"``, ``"fused"``,
+        ``"factored"``, or ``"kept"`` where no gradient reaches the parameters), why, and the
+        estimated cost of every candidate (:mod:`equidiag.layers.planner`); ``print`` it for a
+        table. It depends on the call's sizes and on the mode (gradients, ``torch.no_grad``),
+        as the route does. The bias adds one small product, not listed.
+
+        Examples
+        --------
+        >>> import torch
+        >>> import equidiag as ed
+        >>> layer = ed.EquivariantLinear(ed.SymmetricGroup(), 2, 2, 8, 8)
+        >>> layer.explain(torch.randn(32, 8, 24, 24)).name
+        'fused'
+        >>> layer.explain(torch.randn(4, 8, 64, 64)).name
+        'factored'
+        >>> with torch.no_grad():
+        ...     layer.explain(torch.randn(32, 8, 4, 4)).name  # eval: the kept matrix
+        'kept'
+        """
+        k = self.in_order
+        if mask is not None:
+            found = check_mask(mask, x, k, self.group)
+            if n is not None and n != found:
+                msg = f"n={n} disagrees with the mask's last axis, of size {found}"
+                raise ShapeError(msg)
+            n = found
+        n = self.group.degree if n is None else self.group.require_degree(n)
+        if n is None and k == self.out_order == 0:
+            n = 1  # (a 0 -> 0 map does not depend on n)
+        n = infer_degree(x, k, self.in_channels, n)
+        batch = math.prod(x.shape[: x.ndim - k - 1])
+        if mask is not None and self.normalize == "mean":
+            sets = len(set(self.plan.summed))
+            return plan_route(self.plan, n, batch, self.in_channels, self.out_channels, sets=sets)
+        eval_mode = frozen_mode(self, x, self.weight, self.bias)  # (masked sums: the same call)
+        return plan_route(
+            self.plan,
+            n,
+            batch,
+            self.in_channels,
+            self.out_channels,
+            mode="eval" if eval_mode else "train",
+        )
 
     def check_parameters(self, weight: torch.Tensor, bias: torch.Tensor | None) -> None:
         """Raise unless ``weight`` and ``bias`` have the shapes this layer was built with.
@@ -409,18 +479,74 @@ class EquivariantLinear(nn.Module):
         raise EquidiagTypeError(msg)
 
     # ------------------------------------------------------------------ pickling
+    def __reduce__(self):
+        """Pickle as :func:`~equidiag.layers.serialization.rebuild_module` of the state."""
+        return reduce_module(self)
+
     def __getstate__(self):
         """Drop the compiled plans (never pickled); :meth:`__setstate__` recompiles them."""
-        state = self.__dict__.copy()
-        state.pop("plan", None)
-        state.pop("bias_plan", None)
-        state.pop("_frozen", None)
+        state = super().__getstate__()
+        for cache in _REBUILT:
+            state.pop(cache, None)
         return state
 
     def __setstate__(self, state):
-        """Restore the parameters and recompile the plans."""
+        """Check every field of a pickled state, then restore it and recompile the plans.
+
+        The state may come from a file: its group, orders, channels, basis, normalisation,
+        strategy and parameters are checked, and one sample's size and the parameters' sizes
+        against the size limit, before the plans are compiled; then the parameters' shapes
+        are checked against the plans.
+
+        Raises
+        ------
+        EquidiagTypeError, EquidiagValueError, SizeLimitError, ShapeError
+            Naming the field, its value and what is valid.
+        """
+        owner = "a saved EquivariantLinear"
+        state = checked_state(self, state, _LINEAR_FIELDS)
+        for cache in _REBUILT:
+            state.pop(cache, None)
+        group = checked_group(state["_group"], owner)
+        k, l, c_in, c_out = checked_orders_and_channels(state, _LINEAR_SIZES, owner)
+        check_sample("input", c_in, k, owner, "in_order")
+        check_sample("output", c_out, l, owner, "out_order")
+        _check_saved_choice(f"basis of {owner}", state["_basis"], group.basis_kinds)
+        _check_saved_choice(f"normalize of {owner}", state["_normalize"], NORMALIZATIONS)
+        _check_saved_choice(f"strategy of {owner}", state["_strategy"], tuple(PLAN_STRATEGIES))
+        init_degree = check_positive_int(f"init_degree of {owner}", state["init_degree"])
+        check_size(f"a vector of R^n at the init_degree of {owner}", init_degree)
+        weight, bias = checked_parameters(state, ("weight", "bias"), owner)
+        if weight is None:
+            msg = f"the weight of {owner} must be a parameter, got None"
+            raise EquidiagTypeError(msg)
+        check_parameter("weight", weight, (None, c_out, c_in), owner)
+        if bias is not None:
+            check_parameter("bias", bias, (None, c_out), owner)
         super().__setstate__(state)
-        self._compile(self._parameters.get("bias") is not None)
+        self._compile(bias is not None)
+        self.check_parameters(weight, bias)
+
+
+#: the fields of a pickled EquivariantLinear besides torch's (see __setstate__)
+_LINEAR_SIZES = {
+    "_in_order": "in_order",
+    "_out_order": "out_order",
+    "in_channels": "in_channels",
+    "out_channels": "out_channels",
+}
+_LINEAR_FIELDS = ("_group", *_LINEAR_SIZES, "_basis", "_normalize", "_strategy", "init_degree")
+#: caches rebuilt on unpickling, never pickled
+_REBUILT = ("plan", "bias_plan", "_frozen")
+
+
+def _check_saved_choice(name: str, value: object, valid: tuple) -> None:
+    """Raise unless ``value`` is one of ``valid`` (names or None), checking its type first."""
+    if value is not None and not isinstance(value, str):  # (a tensor would compare itself)
+        options = ", ".join(repr(v) for v in valid)
+        msg = f"{name} must be one of {options}; got a {type(value).__name__}"
+        raise EquidiagTypeError(msg)
+    check_choice(name, value, valid)
 
 
 class MixedOrderLinear(nn.Module):
@@ -519,6 +645,72 @@ class MixedOrderLinear(nn.Module):
         for l in self.out_channels:
             out[l] = sum(self.blocks[f"{k}_to_{l}"](x[k], n=n, mask=mask) for k in self.in_channels)
         return out
+
+    # ------------------------------------------------------------------ pickling
+    def __reduce__(self):
+        """Pickle as :func:`~equidiag.layers.serialization.rebuild_module` of the state."""
+        return reduce_module(self)
+
+    def __getstate__(self):
+        """Return the state, the blocks as a plain dict (no ``nn.ModuleDict`` in a file)."""
+        state = super().__getstate__()
+        modules = dict(state["_modules"])
+        state["blocks"] = dict(modules.pop("blocks").items())
+        state["_modules"] = modules
+        return state
+
+    def __setstate__(self, state):
+        """Check a pickled state (channels; each block's orders, channels, group), restore it.
+
+        Each block checked itself when it was unpickled.
+
+        Raises
+        ------
+        EquidiagTypeError, EquidiagValueError
+            Naming the field, its value and what is valid.
+        """
+        owner = "a saved MixedOrderLinear"
+        state = checked_state(self, state, ("in_channels", "out_channels", "blocks"))
+        c_in = _check_channels(f"in_channels of {owner}", state["in_channels"])
+        c_out = _check_channels(f"out_channels of {owner}", state["out_channels"])
+        blocks = state.pop("blocks")
+        names = [f"{k}_to_{l}" for l in c_out for k in c_in]
+        if (
+            state["_modules"]
+            or state["_parameters"]
+            or not isinstance(blocks, dict)
+            or set(blocks) != set(names)
+        ):
+            msg = (
+                f"{owner} must have no parameters or submodules but blocks, a dict with the "
+                f"keys {', '.join(names)}; got blocks {reprlib.repr(blocks)}, parameters "
+                f"{sorted(state['_parameters'])} and submodules {sorted(state['_modules'])}"
+            )
+            raise EquidiagValueError(msg)
+        for l, channels_out in c_out.items():
+            for i, (k, channels_in) in enumerate(c_in.items()):
+                block = blocks[f"{k}_to_{l}"]
+                where = f"block {k}_to_{l} of {owner}"
+                if not isinstance(block, EquivariantLinear):
+                    msg = f"the {where} must be an EquivariantLinear, got {type(block).__name__}"
+                    raise EquidiagTypeError(msg)
+                got = (block.in_order, block.out_order, block.in_channels, block.out_channels)
+                if got != (k, l, channels_in, channels_out):
+                    msg = (
+                        f"the {where} maps order {got[0]} ({got[2]} channels) to order "
+                        f"{got[1]} ({got[3]} channels), expected {k} ({channels_in}) to {l} "
+                        f"({channels_out})"
+                    )
+                    raise EquidiagValueError(msg)
+                if i and block.bias is not None:
+                    msg = f"the {where} must have no bias (the first block of order {l} has it)"
+                    raise EquidiagValueError(msg)
+        for what in ("group", "normalize"):
+            check_same(owner, f"blocks' {what}", {n: getattr(blocks[n], what) for n in names})
+        container = nn.ModuleDict({name: blocks[name] for name in names})
+        container.training = state.get("training", True)
+        state["_modules"] = {"blocks": container}
+        super().__setstate__(state)
 
 
 def _check_flag(name: str, value: object) -> None:

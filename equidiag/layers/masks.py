@@ -19,7 +19,9 @@ per set combined after (``equidiag.layers._weights``), and tiny layers multiply 
 matrix for all sets: 1.1-1.5x the unmasked layer where it writes at least as much as it reads,
 and no intermediate larger than ``k + 1`` times the unmasked layer's.
 
-Which groups take masks: ``SymmetricGroup()`` (size-agnostic) only. A group of fixed degree
+Which groups take masks: size-agnostic groups whose class declares ``pads_exactly = True``
+(among the built-in ones, ``SymmetricGroup()``; a family defined outside the package declares
+it the same way, :doc:`/families`). A group of fixed degree
 (``SymmetricGroup(n)``, ``AlternatingGroup(n)``, ``AutomorphismGroup(G)``) acts on exactly its
 ``n`` points, and for ``O(n)``, ``SO(n)`` and ``Sp(n)`` the ``n`` axes are the coordinates of a
 vector space, not a set of items that can be absent: they refuse masks with an error.
@@ -48,12 +50,28 @@ from collections.abc import Sequence
 
 import torch
 
-from ..errors import EquidiagTypeError, EquidiagValueError, ShapeError, check_nonnegative_int
+from ..errors import (
+    EquidiagError,
+    EquidiagTypeError,
+    EquidiagValueError,
+    ShapeError,
+    check_nonnegative_int,
+    check_size,
+)
 from ._execute import mixing_route
 from ._weights import SampleWeights
 from .functional import check_matches_parameters, factory_kwargs, infer_degree, invariant_tensor
 
-__all__ = ["check_mask", "from_networkx", "from_pyg", "mask_power", "pad", "unpad"]
+__all__ = [
+    "check_mask",
+    "from_networkx",
+    "from_pyg",
+    "mask_power",
+    "pad",
+    "size_ratios",
+    "unpad",
+    "zero_padding",
+]
 
 
 def check_mask(mask, x: torch.Tensor, order: int, group) -> int:
@@ -77,14 +95,12 @@ def check_mask(mask, x: torch.Tensor, order: int, group) -> int:
     >>> check_mask(mask, x, order=2, group=ed.SymmetricGroup())
     5
     """
-    from ..algebra._groups import SymmetricGroup
-
-    if not (isinstance(group, SymmetricGroup) and group.degree is None):
+    if not (getattr(group, "pads_exactly", False) and group.degree is None):
         msg = (
-            f"masks (batches of different sizes) need the size-agnostic SymmetricGroup(), got "
-            f"{group}: a group of fixed degree (S_n, A_n, Aut(G)) acts on exactly its n points, "
-            "and for O(n), SO(n) and Sp(n) the n axes are coordinates, not items that can be "
-            "absent"
+            "masks (batches of different sizes) need a size-agnostic group whose family pads "
+            f"exactly (pads_exactly = True: SymmetricGroup()), got {group}: a group of fixed "
+            "degree (S_n, A_n, Aut(G)) acts on exactly its n points, and for O(n), SO(n) and "
+            "Sp(n) the n axes are coordinates, not items that can be absent"
         )
         raise EquidiagValueError(msg)
     _check_boolean(mask)
@@ -122,7 +138,7 @@ def _check_boolean(mask: object) -> None:
 def mask_power(mask: torch.Tensor, order: int, dtype: torch.dtype) -> torch.Tensor:
     """Return ``mask^{⊗order}`` shaped ``(*batch, 1) + (n,) * order``, in ``dtype``.
 
-    An entry is 1 where every index is a real node.
+    An entry is 1 (``True`` for ``dtype=torch.bool``) where every index is a real node.
 
     Examples
     --------
@@ -143,6 +159,44 @@ def mask_power(mask: torch.Tensor, order: int, dtype: torch.dtype) -> torch.Tens
     return out
 
 
+def zero_padding(x: torch.Tensor, mask: torch.Tensor, order: int) -> torch.Tensor:
+    """Return ``x`` (``(*batch, c) + (n,) * order``) with every padded entry set to zero.
+
+    Entries are replaced, not multiplied by the mask, so that NaN or infinity in padding
+    (never read as data) does not reach real entries (``NaN * 0`` is NaN); their gradient is
+    zero.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from equidiag.layers.masks import zero_padding
+    >>> x = torch.tensor([[[1.0, float("nan")]]])             # one sample, 1 channel, n = 2
+    >>> zero_padding(x, torch.tensor([[True, False]]), order=1)
+    tensor([[[1., 0.]]])
+    """
+    if not order:
+        return x
+    return x.masked_fill(~mask_power(mask, order, torch.bool), 0)
+
+
+def size_ratios(mask: torch.Tensor, n: int, dtype: torch.dtype) -> torch.Tensor:
+    """Return ``n / m_b`` per sample (``mask.shape[:-1]``), at least float32 whatever ``dtype``.
+
+    Powers of the ratio scale sums to each sample's own means; they exceed the range of
+    float16 already at ``(n / m)^2`` for ``n / m > 256``, so they are never computed in it
+    (an empty sample counts as one node: its entries are zero anyway).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from equidiag.layers.masks import size_ratios
+    >>> size_ratios(torch.tensor([[True, False, False, False]]), 4, torch.float16)
+    tensor([4.])
+    """
+    dtype = torch.promote_types(dtype, torch.float32)
+    return float(n) / mask.sum(-1).to(dtype).clamp(min=1)
+
+
 def masked_linear(layer, x: torch.Tensor, mask: torch.Tensor, n: int | None) -> torch.Tensor:
     """Apply an :class:`~equidiag.EquivariantLinear` to a padded batch (see the module)."""
     k, l = layer.in_order, layer.out_order
@@ -152,11 +206,10 @@ def masked_linear(layer, x: torch.Tensor, mask: torch.Tensor, n: int | None) -> 
         raise ShapeError(msg)
     n = infer_degree(x, k, layer.in_channels, found)  # (the plan route's checks and errors)
     check_matches_parameters(x, layer)
-    if k:
-        x = x * mask_power(mask, k, x.dtype)
+    x = zero_padding(x, mask, k)
     if layer.normalize is None:
         y = layer(x, n=n) if k == 0 else layer(x)
-        return y * mask_power(mask, l, y.dtype)
+        return zero_padding(y, mask, l)
     weight = layer.weight
     layer.check_parameters(weight, layer.bias)
     if x.dtype != weight.dtype and torch.float64 in (x.dtype, weight.dtype):
@@ -168,30 +221,33 @@ def masked_linear(layer, x: torch.Tensor, mask: torch.Tensor, n: int | None) -> 
     batch = x.shape[: x.ndim - k - 1]
     samples = math.prod(batch)  # (explicit sizes: a reshape to -1 fails at n = 0)
     flat_x = x.reshape((samples, layer.in_channels) + (n,) * k)
-    sizes = mask.reshape(samples, n).sum(-1).to(x.dtype).clamp(min=1)  # (empty: zero anyway)
-    out = _per_sample_mean(layer, flat_x, sizes, n)
+    ratios = size_ratios(mask.reshape(samples, n), n, x.dtype)
+    out = _per_sample_mean(layer, flat_x, ratios, n)
     y = out.reshape((*batch, layer.out_channels) + (n,) * l)
     if layer.bias is not None:
         y = y + invariant_tensor(layer.bias, layer.bias_plan, n)
-    return y * mask_power(mask, l, y.dtype)
+    return zero_padding(y, mask, l)
 
 
-def _per_sample_mean(layer, x: torch.Tensor, sizes: torch.Tensor, n: int) -> torch.Tensor:
-    """Return the layer (without bias) on ``(B, c_in) + (n,) * k``, sums over sizes ``sizes``.
+def _per_sample_mean(layer, x: torch.Tensor, ratios: torch.Tensor, n: int) -> torch.Tensor:
+    """Return the layer (without bias) on ``(B, c_in) + (n,) * k``, means over each sample.
 
-    Element ``e`` gets the weight ``w_e (n / m_b)^s_e`` in sample ``b`` (on top of the plan's
-    own ``n^-s_e``: one set of network weights per count ``s``, combined per sample where
-    they are arranged for mixing (:class:`~equidiag.layers._weights.SampleWeights`).
+    Element ``e`` gets the weight ``w_e (n / m_b)^s_e`` in sample ``b`` (``ratios``: ``n / m_b``),
+    on top of the plan's own ``n^-s_e``: one set of network weights per count ``s``, combined
+    per sample where they are arranged for mixing
+    (:class:`~equidiag.layers._weights.SampleWeights`). The sets, the scales and their
+    combination are at least float32 (``(n / m_b)^s`` overflows float16; under autocast too).
     """
     plan = layer.plan
     counts = sorted(set(plan.summed))
     # the network weights of the elements with each count s, then combined per sample
     summed = torch.tensor(plan.summed, device=x.device)
     selected = summed[:, None] == torch.tensor(counts, device=x.device)  # (elements, counts)
-    sets = plan.network_weights(layer.weight[:, None] * selected[:, :, None, None], n)
-    exponents = torch.tensor(counts, dtype=x.dtype, device=x.device)
-    weight = SampleWeights(sets, (float(n) / sizes)[:, None] ** exponents)
-    return mixing_route(plan, x, weight, n)(plan, x, weight, n)
+    weight = layer.weight.to(ratios.dtype)
+    sets = plan.network_weights(weight[:, None] * selected[:, :, None, None], n)
+    exponents = torch.tensor(counts, dtype=ratios.dtype, device=x.device)
+    sample_weights = SampleWeights(sets, ratios[:, None] ** exponents)
+    return mixing_route(plan, x, sample_weights, n)(plan, x, sample_weights, n)
 
 
 def pad(tensors: Sequence[torch.Tensor], order: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -247,6 +303,10 @@ def pad(tensors: Sequence[torch.Tensor], order: int) -> tuple[torch.Tensor, torc
         sizes.append(t.shape[1] if order else 0)
     n = max(sizes)
     first = tensors[0]
+    check_size(
+        f"the padded batch of {len(tensors)} samples with n = {n}",
+        len(tensors) * first.shape[0] * n**order,
+    )
     for i, t in enumerate(tensors):
         if t.device != first.device:
             msg = f"sample {i} is on {t.device}, sample 0 on {first.device}; move them to one"
@@ -311,10 +371,34 @@ def unpad(x: torch.Tensor, mask: torch.Tensor, order: int) -> list[torch.Tensor]
     return out
 
 
-def from_networkx(graphs, *, dtype=torch.float32, device=None) -> tuple[torch.Tensor, torch.Tensor]:
+def from_networkx(
+    graphs, *, weight: str | None = None, dtype=torch.float32, device=None
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Return padded adjacency matrices ``(B, 1, n, n)`` and the node mask of networkx graphs.
 
-    Each graph's nodes are taken in the order of ``graph.nodes``.
+    Each graph's nodes are taken in the order of ``graph.nodes``. What a graph is follows one
+    rule, :class:`~equidiag.AutomorphismGroup`'s: simple and undirected (no self-loops, no
+    multi-edges, no directions), its adjacency matrix 0/1, so that an edge weight other than 1
+    is refused rather than read silently. Pass ``weight`` to read an edge attribute as the
+    entries instead (an edge without it counts 1). A graph may have no nodes (an empty sample).
+
+    Parameters
+    ----------
+    graphs : iterable of networkx.Graph
+    weight : str, optional
+        The edge attribute whose values are the matrix entries; default: 0/1 adjacency.
+    dtype, device
+        Of the returned tensor (a floating dtype, or its name).
+
+    Raises
+    ------
+    EquidiagTypeError
+        If a graph is not a networkx graph, or is directed or a multigraph.
+    EquidiagValueError
+        If a graph has a self-loop, or (without ``weight``) an edge weight other than 1.
+    SizeLimitError
+        If the padded batch would pass :func:`~equidiag.errors.size_limit` entries (checked
+        before anything is allocated).
 
     Examples
     --------
@@ -327,16 +411,41 @@ def from_networkx(graphs, *, dtype=torch.float32, device=None) -> tuple[torch.Te
     >>> layer = ed.EquivariantLinear(ed.SymmetricGroup(), 2, 2, 1, 4)
     >>> layer(adjacency, mask=mask).shape
     torch.Size([2, 4, 5, 5])
+    >>> weighted = nx.Graph([(0, 1, {"length": 2.5})])
+    >>> from_networkx([weighted], weight="length")[0][0, 0].tolist()
+    [[0.0, 2.5], [2.5, 0.0]]
     """
     import networkx as nx
 
+    from ..algebra._graphs import check_simple_graph
+
     dtype = factory_kwargs(device, dtype)["dtype"]  # (a floating dtype, or its name)
-    tensors = []
+    if weight is not None and not isinstance(weight, str):
+        msg = f"weight must be an edge attribute's name (a str) or None, got {weight!r}"
+        raise EquidiagTypeError(msg)
+    graphs = list(graphs)
     for i, graph in enumerate(graphs):
         if not isinstance(graph, nx.Graph):
             msg = f"graph {i} must be a networkx graph, got {type(graph).__name__}"
             raise EquidiagTypeError(msg)
-        matrix = nx.to_numpy_array(graph, nodelist=list(graph.nodes))
+        if not graph.number_of_nodes():
+            continue
+        structure = graph
+        if weight is not None and not (graph.is_directed() or graph.is_multigraph()):
+            structure = nx.Graph(graph.edges)  # (the weights are read, not checked)
+            structure.add_nodes_from(graph.nodes)
+        try:
+            check_simple_graph(structure)
+        except EquidiagError as err:
+            msg = f"graph {i}: {err}"
+            raise type(err)(msg) from None
+    n = max((graph.number_of_nodes() for graph in graphs), default=0)
+    check_size(f"the padded adjacency of {len(graphs)} graphs with n = {n}", len(graphs) * n * n)
+    tensors = []
+    for graph in graphs:
+        matrix = nx.to_numpy_array(graph, nodelist=list(graph.nodes), weight=weight)
+        if weight is None:
+            matrix = (matrix != 0).astype(matrix.dtype)
         tensors.append(torch.as_tensor(matrix, dtype=dtype, device=device)[None])
     return pad(tensors, order=2)
 
@@ -371,6 +480,19 @@ def from_pyg(batch) -> tuple[torch.Tensor | None, torch.Tensor, torch.Tensor]:
     except ImportError as err:
         msg = "from_pyg needs PyTorch Geometric: pip install torch_geometric"
         raise ImportError(msg) from err
+    missing = [a for a in ("x", "batch", "edge_index", "num_nodes") if not hasattr(batch, a)]
+    if missing:
+        msg = (
+            "batch must be a PyTorch Geometric Batch (Batch.from_data_list, or a DataLoader's "
+            f"batch), got {type(batch).__name__} without {', '.join(missing)}"
+        )
+        raise EquidiagTypeError(msg)
+    if batch.num_nodes:
+        counts = torch.bincount(batch.batch)
+        check_size(
+            f"the padded adjacency of {len(counts)} graphs with n = {int(counts.max())}",
+            len(counts) * int(counts.max()) ** 2,
+        )
     nodes = batch.x if batch.x is not None else batch.batch.new_zeros(batch.num_nodes, 0)
     features, mask = to_dense_batch(nodes, batch.batch)
     if batch.x is None:

@@ -17,15 +17,35 @@ least two channels to see any signal.
 
 from __future__ import annotations
 
+import reprlib
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from ..algebra._groups import Group, check_group
-from ..errors import EquidiagTypeError, ShapeError, check_nonnegative_int, check_positive_int
+from ..errors import (
+    EquidiagTypeError,
+    EquidiagValueError,
+    ShapeError,
+    check_nonnegative_int,
+    check_positive_int,
+    check_size,
+)
 from ..testing import act
 from .functional import check_matches_parameters, factory_kwargs, infer_degree
-from .masks import check_mask, mask_power
+from .masks import check_mask, size_ratios, zero_padding
+from .serialization import (
+    activation_from_state,
+    activation_to_state,
+    check_parameter,
+    check_sample,
+    checked_group,
+    checked_orders_and_channels,
+    checked_parameters,
+    checked_state,
+    reduce_module,
+)
 
 __all__ = ["GatedNonlinearity", "InvariantPooling", "gram_invariants"]
 
@@ -66,6 +86,10 @@ def gram_invariants(x: torch.Tensor, form: torch.Tensor, order: int) -> torch.Te
     transformed = act(form, x, order)
     flat = x.reshape(*x.shape[: x.ndim - order], n**order)  # explicit: works on empty batches
     other = transformed.reshape(flat.shape)
+    if x.dtype == torch.float16:  # (a sum of n^order products passes float16's range: scale
+        # the operands first; the product accumulates in float32)
+        scale = float(n) ** (-order / 2)
+        return torch.einsum("...ci,...di->...cd", flat * scale, other * scale)
     return torch.einsum("...ci,...di->...cd", flat, other) / n**order
 
 
@@ -88,7 +112,7 @@ class _GramModule(nn.Module):
         if mask is None:
             return x
         check_mask(mask, x, self.order, self.group)
-        return x * mask_power(mask, self.order, x.dtype) if self.order else x
+        return zero_padding(x, mask, self.order)
 
     def _invariants(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         """Return the Gram invariants; with a mask, ``x`` must already be masked."""
@@ -99,13 +123,61 @@ class _GramModule(nn.Module):
             with torch.inference_mode(False):  # cached, so never an inference tensor
                 self._forms[key] = torch.as_tensor(form, dtype=x.dtype, device=x.device)
         gram = gram_invariants(x, self._forms[key], self.order)
-        if mask is not None:  # a mean over each sample's own nodes
-            sizes = mask.sum(-1).to(x.dtype).clamp(min=1)
-            gram = gram * ((n / sizes) ** self.order)[..., None, None]
+        if mask is not None:  # a mean over each sample's own nodes (the scale: at least float32)
+            scale = size_ratios(mask, n, x.dtype) ** self.order
+            gram = (gram * scale[..., None, None]).to(gram.dtype)
         return gram
 
     def extra_repr(self) -> str:
         return f"group={self.group}, order={self.order}, channels={self.channels}"
+
+    # ------------------------------------------------------------------ pickling
+    #: the fields of a pickled module besides torch's (see __setstate__)
+    _FIELDS: tuple[str, ...] = ("group", "order", "channels")
+
+    def __reduce__(self):
+        """Pickle as :func:`~equidiag.layers.serialization.rebuild_module` of the state."""
+        return reduce_module(self)
+
+    def __getstate__(self):
+        """Drop the cached invariant forms (rebuilt on use)."""
+        state = super().__getstate__()
+        state.pop("_forms", None)
+        return state
+
+    def __setstate__(self, state):
+        """Check every field of a pickled state, then restore it.
+
+        The state may come from a file: its group, order, channels (one sample and the Gram
+        matrix against the size limit) and parameters are checked before anything is built.
+
+        Raises
+        ------
+        EquidiagTypeError, EquidiagValueError, SizeLimitError, ShapeError
+            Naming the field, its value and what is valid.
+        """
+        owner = f"a saved {type(self).__name__}"
+        state = checked_state(self, state, self._FIELDS)
+        state.pop("_forms", None)
+        checked_group(state["group"], owner)
+        sizes = {"order": "order", "channels": "channels"}
+        order, channels = checked_orders_and_channels(state, sizes, owner)
+        check_sample("input", channels, order, owner)
+        check_size(f"the {channels} x {channels} Gram matrix of {owner}", channels * channels)
+        modules = self._checked_parts(state, order, channels, owner)
+        if set(state["_modules"]) - set(modules) or state["_parameters"]:
+            msg = (
+                f"{owner} has no parameters or submodules besides {sorted(modules) or 'none'}; "
+                f"got {sorted(state['_parameters']) + sorted(state['_modules'])}"
+            )
+            raise EquidiagValueError(msg)
+        state["_modules"] = modules
+        super().__setstate__(state)
+        self._forms = {}
+
+    def _checked_parts(self, state: dict, order: int, channels: int, owner: str) -> dict:
+        """Check the subclass's own fields of ``state``; return its submodules (none here)."""
+        return {}
 
 
 class GatedNonlinearity(_GramModule):
@@ -169,6 +241,57 @@ class GatedNonlinearity(_GramModule):
         gram = self._invariants(x, mask)
         gates = torch.sigmoid(self.gate(gram.flatten(-2)))
         return x * gates.reshape(gates.shape + (1,) * self.order)
+
+    # ------------------------------------------------------------------ pickling
+    _FIELDS = ("group", "order", "channels", "in_channels", "scalar_activation", "gate")
+
+    def __getstate__(self):
+        """Return the state with the gate's own state (no ``nn.Linear`` in a file).
+
+        A scalar activation in :data:`~equidiag.layers.serialization.ACTIVATIONS` is saved
+        by its name.
+        """
+        state = super().__getstate__()
+        state["scalar_activation"] = activation_to_state(self.scalar_activation)
+        modules = dict(state["_modules"])
+        gate = modules.pop("gate", None)
+        state["_modules"] = modules
+        state["gate"] = gate.__getstate__() if type(gate) is nn.Linear else gate
+        return state
+
+    def _checked_parts(self, state: dict, order: int, channels: int, owner: str) -> dict:
+        """Check ``in_channels``, the activation and the gate; return ``{"gate": gate}``."""
+        if type(state["in_channels"]) is not int or state["in_channels"] != channels:
+            got = reprlib.repr(state["in_channels"])
+            msg = f"in_channels of {owner} must equal its channels = {channels}, got {got}"
+            raise EquidiagValueError(msg)
+        state["scalar_activation"] = activation_from_state(state["scalar_activation"], owner)
+        gate = state.pop("gate")
+        if order == 0 or not isinstance(gate, dict):
+            if (gate is None) != (order == 0) or not (gate is None or isinstance(gate, nn.Module)):
+                expected = "None (order 0 has no gate)" if order == 0 else "a gate"
+                msg = f"the gate of {owner} must be {expected}, got {type(gate).__name__}"
+                raise EquidiagTypeError(msg)
+            return {"gate": gate}  # (None, or a module of the user's own)
+        where = f"the gate of {owner}"
+        linear = nn.Linear.__new__(nn.Linear)
+        gate = checked_state(linear, gate, ("in_features", "out_features"), where)
+        features = (gate["in_features"], gate["out_features"])
+        if {type(f) for f in features} != {int} or features != (channels * channels, channels):
+            msg = (
+                f"{where} must map {channels * channels} Gram entries to {channels} gates, got "
+                f"in_features, out_features = {reprlib.repr(features)}"
+            )
+            raise EquidiagValueError(msg)
+        weight, bias = checked_parameters(gate, ("weight", "bias"), where)
+        if weight is None:
+            msg = f"the weight of {where} must be a parameter, got None"
+            raise EquidiagTypeError(msg)
+        check_parameter("weight", weight, (channels, channels * channels), where)
+        if bias is not None:
+            check_parameter("bias", bias, (channels,), where)
+        linear.__setstate__(gate)
+        return {"gate": linear}
 
 
 class InvariantPooling(_GramModule):

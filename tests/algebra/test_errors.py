@@ -13,19 +13,24 @@ from equidiag.errors import (
 )
 
 
-@pytest.mark.parametrize("bad", [-1, 2.5, "2", None])
-def test_bad_orders(bad):
-    with pytest.raises(
-        EquidiagValueError, match=f"in_order must be a non-negative integer, got {bad!r}"
-    ):
+@pytest.mark.parametrize(
+    ("bad", "error"),
+    [(-1, EquidiagValueError), (2.5, EquidiagTypeError), ("2", TypeError), (None, TypeError)],
+)
+def test_bad_orders(bad, error):
+    """A wrong value is a ValueError; a wrong type, a TypeError (as errors.py promises)."""
+    with pytest.raises(error, match=f"in_order must be a non-negative integer, got {bad!r}"):
         ed.equivariant_basis(ed.SymmetricGroup(3), bad, 1)
-    with pytest.raises(ValueError, match="out_order"):
+    with pytest.raises(error, match="out_order"):
         ed.dimension(ed.SymmetricGroup(3), 1, bad)
 
 
-@pytest.mark.parametrize("bad", [0, -3, 2.0, "4"])
-def test_bad_degree(bad):
-    with pytest.raises(EquidiagValueError, match=f"n must be a positive integer, got {bad!r}"):
+@pytest.mark.parametrize(
+    ("bad", "error"),
+    [(0, EquidiagValueError), (-3, ValueError), (2.0, EquidiagTypeError), ("4", TypeError)],
+)
+def test_bad_degree(bad, error):
+    with pytest.raises(error, match=f"n must be a positive integer, got {bad!r}"):
         ed.SymmetricGroup(bad)
 
 

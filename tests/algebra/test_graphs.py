@@ -328,7 +328,10 @@ def test_gather_route_equals_the_factored_route_forward_and_backward(k, l):
 def test_gather_refuses_networks_that_are_not_disjoint_indicators(group, basis):
     # (the S_n and A_n orbit bases run as signed combinations of diagrams): refused when the
     # layer is built, and by the plan itself where it is used directly
-    with pytest.raises(EquidiagValueError, match=rf"the '{basis}' basis of {group} is not one"):
+    why = "orbit indicators are disjoint 0/1 matrices, but" if basis == "orbit" else "overlap"
+    with pytest.raises(
+        EquidiagValueError, match=rf"the '{basis}' basis of {group} has none: .*{why}"
+    ):
         ed.EquivariantLinear(group, 1, 1, 1, 1, basis=basis, strategy="gather")
     plan = compile_plan(ed.equivariant_basis(group, 1, 1, kind=basis), strategy="gather")
     weight = torch.randn(plan.num_elements, 1, 1)

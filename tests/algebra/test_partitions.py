@@ -5,7 +5,7 @@ import pytest
 
 from equidiag.algebra import bell_number, blocks_of, mobius, set_partitions, stirling2
 from equidiag.algebra._partitions import coarsenings, is_coarser
-from equidiag.errors import EquidiagValueError
+from equidiag.errors import EquidiagError, EquidiagValueError
 
 BELL = [1, 1, 2, 5, 15, 52, 203, 877, 4140, 21147, 115975]
 
@@ -75,7 +75,10 @@ def test_mobius_rejects_partitions_of_different_sets():
         mobius((0, 1), (0, 0, 0))
 
 
-@pytest.mark.parametrize("bad", [-1, 1.5, "3", True])
-def test_bad_sizes_are_rejected_with_the_value(bad):
-    with pytest.raises(EquidiagValueError, match=repr(bad).replace(".", r"\.")):
+@pytest.mark.parametrize(
+    ("bad", "error"), [(-1, ValueError), (1.5, TypeError), ("3", TypeError), (True, TypeError)]
+)
+def test_bad_sizes_are_rejected_with_the_value(bad, error):
+    with pytest.raises(error, match=repr(bad).replace(".", r"\.")) as info:
         list(set_partitions(bad))
+    assert isinstance(info.value, EquidiagError)

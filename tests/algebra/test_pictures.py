@@ -17,7 +17,7 @@ from equidiag.algebra import (
     OrbitBasisElement,
     PartitionDiagram,
 )
-from equidiag.errors import EquidiagValueError, SizeLimitError
+from equidiag.errors import EquidiagTypeError, EquidiagValueError, SizeLimitError
 from tests.cases import CyclicGroup
 
 
@@ -106,17 +106,19 @@ def test_too_many_panels_names_the_count_and_the_way_out():
 
 
 @pytest.mark.parametrize(
-    ("options", "message"),
+    ("options", "error", "message"),
     [
-        ({"indices": [5]}, r"index 5 is not an index of .*: valid are 0\.\.4"),
-        ({"indices": ["1"]}, "index '1' is not an index"),
-        ({"indices": [True]}, "index True is not an index"),
-        ({"columns": 0}, "columns must be a positive integer, got 0"),
-        ({"max_panels": -1}, "max_panels must be a positive integer, got -1"),
+        ({"indices": [5]}, EquidiagValueError, r"index 5 is not an index of .*: valid are 0\.\.4"),
+        ({"indices": ["1"]}, EquidiagTypeError, "index '1' is not an index"),
+        ({"indices": [True]}, EquidiagTypeError, "index True is not an index"),
+        ({"indices": 2.5}, EquidiagTypeError, "indices must be an index, a slice or a list"),
+        ({"columns": 0}, EquidiagValueError, "columns must be a positive integer, got 0"),
+        ({"columns": "2"}, EquidiagTypeError, "columns must be a positive integer, got '2'"),
+        ({"max_panels": -1}, EquidiagValueError, "max_panels must be a positive integer, got -1"),
     ],
 )
-def test_bad_draw_options(options, message):
-    with pytest.raises(EquidiagValueError, match=message):
+def test_bad_draw_options(options, error, message):
+    with pytest.raises(error, match=message):
         ed.spanning_set(ed.SymmetricGroup(2), 1, 2).draw(**options)
 
 
@@ -241,7 +243,7 @@ def test_one_index_and_more_columns_than_panels():
     plt.close(wide)
     with pytest.raises(EquidiagValueError, match="not a valid slice"):
         basis.draw(indices=slice(None, None, 0))
-    with pytest.raises(EquidiagValueError, match="an index, a slice or a list"):
+    with pytest.raises(EquidiagTypeError, match="an index, a slice or a list"):
         basis.draw(indices="01")
 
 

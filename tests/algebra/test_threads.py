@@ -47,9 +47,27 @@ CASES = {
 
         in_threads(build, 4)
     """,
+    "main-with-busy-workers": """
+        stop = threading.Event()
+
+        def busy(i):  # BLAS products in other threads while the main thread limits BLAS
+            while not stop.is_set():
+                np.ones((96, 96)) @ np.ones((96, 96))
+
+        threads = [threading.Thread(target=busy, args=(i,)) for i in range(3)]
+        for thread in threads:
+            thread.start()
+        for size in range(5, 9):
+            ed.equivariant_basis(ed.AutomorphismGroup.cycle(size), 2, 2).to_dense()
+        stop.set()
+        for thread in threads:
+            thread.join(30)
+    """,
     "nested": """
-        inner = serial_blas(np.dot)
-        serial_blas(lambda: inner(np.ones(40), np.ones(40)))()
+        seen = []
+        inner = serial_blas(lambda: seen.append(blas_threads()))
+        serial_blas(lambda: (inner(), seen.append(blas_threads())))()
+        assert seen == [[1] * len(before)] * 2, seen
     """,
 }
 

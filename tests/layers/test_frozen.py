@@ -7,8 +7,8 @@ import pytest
 import torch
 
 import equidiag as ed
-from equidiag.layers._execute import _auto_route
-from equidiag.layers.frozen import _cheaper, _worth_it
+from equidiag.layers.frozen import _worth_it
+from equidiag.layers.planner import auto_route, plan_route
 
 S4 = ed.SymmetricGroup(4)
 
@@ -30,7 +30,7 @@ def _plan_output(layer, x):
 def test_kept_matrix_equals_the_plan(k, l):
     layer = _layer(k, l)
     x = torch.randn((5, 3) + (4,) * k, dtype=torch.float64)
-    assert _worth_it(layer.plan, 4, 3, 2)
+    assert _worth_it(layer.plan, 4, 3, 2, batch=5)
     with torch.no_grad():
         fast = layer(x)
     assert "_frozen" in layer.__dict__  # the route was taken
@@ -42,8 +42,10 @@ def test_the_matrix_is_kept_where_auto_would_build_it_on_every_call(k, l, n):
     """(A performance review found these GNN readouts rebuilding the matrix each call.)"""
     layer = ed.EquivariantLinear(ed.SymmetricGroup(), k, l, 16, 16, dtype=torch.float64)
     x = torch.randn((32, 16) + (n,) * k, dtype=torch.float64)
-    assert _auto_route(layer.plan, x, n, 16, 16) == "dense"
-    assert not _cheaper(layer.plan, n, 16, 16)  # (the flop rule alone declines it)
+    assert auto_route(layer.plan, x, n, 16, 16) == "dense"
+    route = plan_route(layer.plan, n, 32, 16, 16, mode="eval")
+    assert route.name == "kept"
+    assert "assembled once" in route.reason  # (not the flop rule)
     with torch.no_grad():
         fast = layer(x, n=n) if k == 0 else layer(x)
     assert "_frozen" in layer.__dict__
@@ -117,7 +119,7 @@ def test_route_is_skipped_for_explicit_strategies_and_large_matrices():
         layer(torch.randn(5, 3, 4, 4, dtype=torch.float64))
     assert "_frozen" not in layer.__dict__
     big = ed.EquivariantLinear(ed.SymmetricGroup(64), 2, 2, 4, 4)  # 4*4*64**4 entries: plan
-    assert not _worth_it(big.plan, 64, 4, 4)
+    assert not _worth_it(big.plan, 64, 4, 4, batch=1)
 
 
 def test_kept_matrix_is_not_pickled_or_copied_stale():

@@ -154,7 +154,7 @@ def test_bad_masks_are_refused_clearly():
     with pytest.raises(EquidiagTypeError, match="boolean"):
         layer(x, mask=torch.ones(2, 4))
     fixed = ed.EquivariantLinear(ed.SymmetricGroup(4), 2, 2, 1, 1)
-    with pytest.raises(EquidiagValueError, match="size-agnostic SymmetricGroup"):
+    with pytest.raises(EquidiagValueError, match="size-agnostic group whose family pads exactly"):
         fixed(x, mask=torch.ones(2, 4, dtype=torch.bool))
     rotations = ed.EquivariantLinear(ed.OrthogonalGroup(), 1, 1, 1, 1)
     with pytest.raises(EquidiagValueError, match="coordinates"):
@@ -180,7 +180,7 @@ def test_helpers_check_their_arguments():
         gram_invariants(torch.randn(2, 3, 4), torch.eye(3), 1)
     with pytest.raises(EquidiagTypeError, match="must share their dtype and device"):
         gram_invariants(torch.randn(2, 3, 3), torch.eye(3, dtype=torch.float64), 1)
-    with pytest.raises(EquidiagValueError, match="in_channels order must be a non-negative int"):
+    with pytest.raises(EquidiagTypeError, match="in_channels order must be a non-negative int"):
         ed.MixedOrderLinear(S, {1: 2, "2": 3}, {1: 2})  # (sorting the keys failed first)
     with pytest.raises(EquidiagTypeError, match="bias must be True or False, got 'yes'"):
         ed.MixedOrderLinear(S, {1: 2}, {1: 2}, bias="yes")
@@ -196,7 +196,7 @@ def test_pad_and_unpad_check_what_they_are_given():
         unpad(x, mask, order=2)
     with pytest.raises(EquidiagTypeError, match="boolean"):
         unpad(x, mask.float(), order=1)
-    with pytest.raises(EquidiagValueError, match="order must be a non-negative integer, got '2'"):
+    with pytest.raises(EquidiagTypeError, match="order must be a non-negative integer, got '2'"):
         pad([torch.ones(1, 2, 2)], order="2")
     mixed, _ = pad([torch.ones(1, 1, 1, dtype=torch.long), torch.full((1, 2, 2), 0.7)], order=2)
     assert mixed.dtype == torch.float32  # (promoted as torch.cat does: it was cast to long)
@@ -289,3 +289,77 @@ def test_an_empty_batch_with_means(k, l, strategy):
     x = torch.randn((0, 2) + (5,) * k)
     y = layer(x, mask=torch.ones(0, 5, dtype=torch.bool), n=5)
     assert y.shape == (0, 4) + (5,) * l
+
+
+# ------------------------------------------------------------ graphs in, sizes bounded (issue 25)
+def test_from_networkx_takes_graphs_by_one_rule():
+    from equidiag.errors import SizeLimitError
+
+    directed, multi, looped = nx.DiGraph([(0, 1)]), nx.MultiGraph([(0, 1), (0, 1)]), nx.Graph()
+    looped.add_edges_from([(0, 1), (1, 1)])
+    for graph, error in [(directed, EquidiagTypeError), (multi, EquidiagTypeError)]:
+        with pytest.raises(error, match=r"graph 1: .*simple undirected"):
+            from_networkx([nx.path_graph(2), graph])
+    with pytest.raises(EquidiagValueError, match=r"graph 0: .*self-loop"):
+        from_networkx([looped])
+    weighted = nx.Graph([(0, 1, {"weight": 2.5}), (1, 2, {})])
+    with pytest.raises(EquidiagValueError, match=r"graph 0: .*weight 2\.5"):
+        from_networkx([weighted])
+    x, _ = from_networkx([weighted], weight="weight", dtype=torch.float64)
+    assert x[0, 0].tolist() == [[0.0, 2.5, 0.0], [2.5, 0.0, 1.0], [0.0, 1.0, 0.0]]
+    with pytest.raises(EquidiagTypeError, match="weight must be"):
+        from_networkx([weighted], weight=1)
+    x, mask = from_networkx([nx.empty_graph(0), nx.path_graph(2)])  # an empty sample is fine
+    assert mask.tolist() == [[False, False], [True, True]]
+    with pytest.raises(SizeLimitError, match="n = 20000"):
+        from_networkx([nx.empty_graph(20_000)])  # 4 * 10^8 entries, refused before allocating
+
+
+def test_pad_refuses_a_batch_past_the_size_limit_before_allocating():
+    from equidiag.errors import SizeLimitError
+
+    huge = torch.zeros(()).expand(1, 60_000, 60_000)  # a view: no memory
+    with pytest.raises(SizeLimitError, match="padded batch"):
+        pad([huge, torch.zeros(1, 2, 2)], order=2)
+
+
+def test_from_pyg_refuses_what_is_not_a_batch():
+    pytest.importorskip("torch_geometric")
+    from equidiag.layers.masks import from_pyg
+
+    for bad in ["hello", nx.path_graph(3), None]:
+        with pytest.raises(EquidiagTypeError, match="PyTorch Geometric Batch"):
+            from_pyg(bad)
+
+
+# ------------------------------------------------------------ masks by capability (issue 26, 7)
+def test_masks_follow_the_family_capability_not_the_class():
+    from equidiag.algebra import PartitionFamily
+    from equidiag.algebra._groups import Group
+
+    class Sets(Group):  # a size-agnostic group defined outside the package, no symbol
+        pads_exactly = True
+        size_agnostic = True
+
+        @property
+        def family(self):
+            return PartitionFamily()
+
+        def generators(self):
+            return ed.SymmetricGroup(self.require_degree()).generators()
+
+        def sample(self, rng=None):
+            return ed.SymmetricGroup(self.require_degree()).sample(rng)
+
+    class Unpaddable(ed.SymmetricGroup):
+        pads_exactly = False
+
+    generator = torch.Generator().manual_seed(3)
+    x, mask, samples = _padded_batch([2, 4], 4, 2, 2, generator)
+    layer = ed.EquivariantLinear(Sets(), 2, 2, 2, 2, normalize="mean", dtype=torch.float64)
+    y = layer(x, mask=mask)
+    for piece, sample in zip(unpad(y, mask, 2), samples):
+        torch.testing.assert_close(piece, layer(sample[None])[0], rtol=0, atol=1e-10)
+    refused = ed.EquivariantLinear(Unpaddable(), 2, 2, 2, 2, dtype=torch.float64)
+    with pytest.raises(EquidiagValueError, match="pads_exactly"):
+        refused(x, mask=mask)

@@ -10,9 +10,8 @@ import equidiag as ed
 from equidiag.algebra import TensorNetwork
 from equidiag.errors import EquidiagValueError, SizeLimitError, set_size_limit, size_limit
 from equidiag.layers import compile_plan
-from equidiag.layers._execute import _auto_route
-from equidiag.layers._fused import prefer_fused
 from equidiag.layers.functional import equivariant_linear
+from equidiag.layers.planner import auto_route, prefer_fused
 from tests.reference import dense_layer_reference
 
 CASES = [(k, m - k) for m in range(6) for k in range(m + 1)]
@@ -99,14 +98,16 @@ def test_compilation_is_cached_and_summary_compares_with_dense():
     cost = compile_plan(elements).cost(32, 16, 16)
     assert cost["flops"] * 100 < cost["dense_flops"]
     assert "input_patterns=" in repr(compile_plan(elements))
-    assert "dense route" in compile_plan(elements).summary(32, 16, 16)
+    summary = compile_plan(elements).summary(32, 16, 16)
+    assert "route 'factored' for 3→3, n = 32" in summary
+    assert "dense " in summary
 
 
 def test_a_fixed_degree_plan_has_a_repr():
     # (the repr computes no costs: A_5's epsilon factors exist only at n = 5)
     plan = ed.EquivariantLinear(ed.AlternatingGroup(5), 2, 3, 1, 1).plan
     assert repr(plan).startswith("ContractionPlan(2→3")
-    assert "W has" in plan.summary(5)
+    assert "route 'dense' for 2→3, n = 5" in plan.summary(5)
 
 
 def test_plans_accept_raw_networks():
@@ -200,7 +201,7 @@ def test_auto_multiplies_densely_where_that_costs_fewer_flops_than_fusing(
 ):
     layer = ed.EquivariantLinear(group, k, l, c, c)
     x = torch.empty((batch, c) + (group.degree,) * k, device="meta")
-    assert _auto_route(layer.plan, x, group.degree, c, c) == route
+    assert auto_route(layer.plan, x, group.degree, c, c) == route
 
 
 def test_auto_does_not_fuse_where_the_identity_its_matrices_come_from_is_huge():
@@ -209,8 +210,8 @@ def test_auto_does_not_fuse_where_the_identity_its_matrices_come_from_is_huge():
     x = torch.randn(16, 16, 128, 128)
     assert layer.plan.fused_layout.matrix_entries(128) < 2**16
     assert layer.plan.fused_layout.built_entries(128) == 2**28
-    assert _auto_route(layer.plan, x, 128, 16, 16) == "factored"
-    assert _auto_route(layer.plan, x[..., :48, :48], 48, 16, 16) == "fused"
+    assert auto_route(layer.plan, x, 128, 16, 16) == "factored"
+    assert auto_route(layer.plan, x[..., :48, :48], 48, 16, 16) == "fused"
 
 
 def test_the_fused_route_keeps_its_matrices_within_the_size_limit():
@@ -221,10 +222,10 @@ def test_the_fused_route_keeps_its_matrices_within_the_size_limit():
     previous = size_limit()
     set_size_limit(entries - 1)
     try:
-        assert _auto_route(layer.plan, x, 12, 4, 4) == "factored"
+        assert auto_route(layer.plan, x, 12, 4, 4) == "factored"
         with pytest.raises(SizeLimitError, match="the fused route's matrices at n = 12"):
             fused(x)
         set_size_limit(entries)
-        assert _auto_route(layer.plan, x, 12, 4, 4) == "fused"
+        assert auto_route(layer.plan, x, 12, 4, 4) == "fused"
     finally:
         set_size_limit(previous)

@@ -1,0 +1,127 @@
+"""The planner: explain(x) names the route that actually runs, and its record is consistent."""
+
+import pytest
+import torch
+
+import equidiag as ed
+from equidiag.errors import EquidiagValueError, set_size_limit
+from equidiag.layers import _execute, frozen
+from equidiag.layers.planner import Route, plan_route
+
+S = ed.SymmetricGroup()
+
+
+@pytest.fixture
+def ran(monkeypatch):
+    """Record the name of every runner called (plan strategies, per-sample mixes, kept matrix)."""
+    names = []
+
+    def hook(name, runner):
+        def wrapper(*args, **kwargs):
+            names.append(name)
+            return runner(*args, **kwargs)
+
+        return wrapper
+
+    for name, runner in list(_execute.PLAN_STRATEGIES.items()):
+        if name != "auto":
+            monkeypatch.setitem(_execute.PLAN_STRATEGIES, name, hook(name, runner))
+    monkeypatch.setattr(_execute, "_run_dense_sets", hook("dense", _execute._run_dense_sets))
+    monkeypatch.setattr(_execute, "run_fused", hook("fused", _execute.run_fused))
+    monkeypatch.setattr(_execute, "_run_factored", hook("factored", _execute._run_factored))
+    monkeypatch.setattr(frozen, "_fit", hook("kept", frozen._fit))
+    return names
+
+
+CASES = [  # (group, k, l, channels, n, batch): together they take every route
+    (S, 1, 1, 4, 6, 8),  # dense (tiny)
+    (S, 2, 2, 16, 12, 32),  # fused
+    (S, 2, 2, 8, 64, 2),  # factored
+    (S, 3, 3, 4, 8, 4),
+    (ed.AutomorphismGroup.cycle(12), 2, 2, 4, 12, 4),  # gather (many orbit networks)
+    (ed.AutomorphismGroup.petersen(), 2, 2, 16, 10, 128),  # dense over fused
+    (ed.OrthogonalGroup(3), 2, 2, 8, 3, 16),
+    (ed.AlternatingGroup(5), 3, 3, 2, 5, 4),
+]
+
+
+def _case_id(case):
+    group, k, l, _c, n, batch = case
+    return f"{group}-{k}to{l}-n{n}-b{batch}"
+
+
+def _call(layer, x, n, mask=None):
+    return layer(x, mask=mask) if mask is not None else layer(x)
+
+
+@pytest.mark.parametrize("case", CASES, ids=_case_id)
+@pytest.mark.parametrize("mode", ["train", "eval"])
+def test_explain_names_the_route_that_runs(case, mode, ran):
+    group, k, l, c, n, batch = case
+    basis = "orbit" if isinstance(group, ed.AutomorphismGroup) else None
+    layer = ed.EquivariantLinear(group, k, l, c, c, bias=False, basis=basis)
+    x = torch.randn((batch, c) + (n,) * k)
+    with torch.set_grad_enabled(mode == "train"):
+        route = layer.explain(x)
+        assert isinstance(route, Route)
+        assert route.mode == mode
+        _call(layer, x, n)
+    assert ran == [route.name], str(route)
+    assert route.chosen.applies
+    assert {"dense", "fused", "factored"} <= {c.name for c in route.candidates}
+
+
+@pytest.mark.parametrize("normalize", [None, "mean"])
+@pytest.mark.parametrize(("n", "batch", "c"), [(5, 4, 2), (16, 32, 16), (48, 8, 4)])
+def test_explain_with_a_mask_names_the_route_that_runs(normalize, n, batch, c, ran):
+    layer = ed.EquivariantLinear(S, 2, 2, c, c, bias=False, normalize=normalize)
+    x = torch.randn(batch, c, n, n)
+    mask = torch.ones(batch, n, dtype=torch.bool)
+    mask[0, n // 2 :] = False
+    route = layer.explain(x, mask=mask)
+    layer(x, mask=mask)
+    assert ran == [route.name], str(route)
+    assert route.sets == (3 if normalize == "mean" else 1)
+
+
+def test_every_route_the_grid_takes_is_named_by_a_record():
+    seen = set()
+    for group, k, l, c, n, batch in CASES:
+        basis = "orbit" if isinstance(group, ed.AutomorphismGroup) else None
+        plan = ed.EquivariantLinear(group, k, l, c, c, basis=basis).plan
+        for mode in ("train", "eval"):
+            seen.add(plan_route(plan, n, batch, c, c, mode=mode).name)
+    assert seen == {"dense", "fused", "factored", "gather", "kept"}
+
+
+def test_the_record_reflects_explicit_strategies_and_the_size_limit():
+    layer = ed.EquivariantLinear(S, 2, 2, 4, 4, strategy="factored")
+    route = layer.explain(torch.randn(2, 4, 6, 6))
+    assert route.name == "factored"
+    assert "strategy='factored' was asked for" in route.reason
+    auto = ed.EquivariantLinear(S, 2, 2, 4, 4)
+    x = torch.randn(2, 4, 12, 12)
+    assert auto.explain(x).name == "fused"
+    previous = set_size_limit(1000)  # nothing fits: the factored program is what is left
+    try:
+        route = auto.explain(x)
+        assert route.name == "factored"
+        assert not route.candidate("dense").applies
+        assert not route.candidate("fused").applies
+    finally:
+        set_size_limit(previous)
+    with pytest.raises(EquidiagValueError, match="no candidate 'kept'"):
+        auto.explain(x).candidate("kept")
+    with pytest.raises(EquidiagValueError, match="mode must be one of"):
+        plan_route(auto.plan, 12, 2, 4, 4, mode="inference")
+
+
+def test_the_table_lists_every_candidate_and_marks_the_one_that_runs():
+    layer = ed.EquivariantLinear(ed.OrthogonalGroup(3), 2, 2, 8, 8)
+    with torch.no_grad():
+        text = str(layer.explain(torch.randn(16, 8, 3, 3)))
+    lines = text.splitlines()
+    assert lines[0].startswith("route 'kept' for 2→2, n = 3, batch 16, 8 → 8 channels (eval)")
+    assert lines[1].split() == ["candidate", "flops", "largest", "tensor", "builds", "applies"]
+    assert [line.split()[0] for line in lines[2:]] == ["dense", "fused", "factored", "kept"]
+    assert [line.endswith("<- runs") for line in lines[2:]] == [False, False, False, True]

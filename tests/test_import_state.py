@@ -1,0 +1,41 @@
+"""Importing equidiag (and running it) changes no process-wide state: torch's weights-only
+allow-list, BLAS threads, the default dtype and device (issue 25). Fresh interpreters: the
+state under test is the process's."""
+
+from tests.fresh import run_python
+
+SCRIPT = """
+import torch, numpy
+from threadpoolctl import threadpool_info
+
+def ours(entry):  # (importing torch's own modules allow-lists torch's classes: not ours)
+    entry = entry[0] if isinstance(entry, tuple) else entry
+    module = getattr(entry, "__module__", "") or ""
+    return module.startswith("equidiag") or entry in (
+        torch.nn.Linear, torch.nn.ModuleDict, torch.nn.functional.silu
+    )
+
+def blas():  # per library (importing scipy loads one more)
+    return {p["filepath"]: p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"}
+
+def state():
+    return (torch.get_default_dtype(), str(torch.empty(0).device), torch.get_num_threads())
+
+before, blas_before = state(), blas()
+import equidiag as ed
+import equidiag.layers, equidiag.layers.masks, equidiag.testing
+assert not [g for g in torch.serialization.get_safe_globals() if ours(g)]
+after_import, blas_after_import = state(), blas()
+layer = ed.EquivariantLinear(ed.SymmetricGroup(), 2, 2, 2, 2)
+layer(torch.randn(3, 2, 4, 4))
+ed.equivariant_basis(ed.AutomorphismGroup.petersen(), 2, 2).to_dense()
+assert not [g for g in torch.serialization.get_safe_globals() if ours(g)]
+assert before == after_import == state(), (before, after_import, state())
+assert blas_after_import == blas(), (blas_after_import, blas())
+assert all(blas_after_import[lib] == count for lib, count in blas_before.items())
+print("ok")
+"""
+
+
+def test_importing_and_using_equidiag_leaves_process_state_alone():
+    assert run_python("-c", SCRIPT).strip() == "ok"
