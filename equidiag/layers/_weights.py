@@ -61,12 +61,18 @@ class SampleWeights:
         """
         batch, count = terms.shape[:2]
         flat = terms.reshape(batch, count, math.prod(terms.shape[2:])).to(self.scales.dtype)
-        with torch.autocast(terms.device.type, enabled=False):
-            if batch == 1:
-                out = self.scales @ flat[0]
-            else:
-                out = torch.bmm(self.scales.unsqueeze(1), flat).squeeze(1)
+        device = terms.device.type
+        if torch.is_autocast_enabled(device):  # (a context costs microseconds: only if on)
+            with torch.autocast(device, enabled=False):
+                out = self._sum(flat)
+        else:
+            out = self._sum(flat)
         return out.reshape(self.scales.shape[0], *terms.shape[2:]).to(dtype)
+
+    def _sum(self, flat: torch.Tensor) -> torch.Tensor:
+        if flat.shape[0] == 1:
+            return self.scales @ flat[0]
+        return torch.bmm(self.scales.unsqueeze(1), flat).squeeze(1)
 
 
 def channel_shape(weight: torch.Tensor | SampleWeights) -> tuple[int, int]:

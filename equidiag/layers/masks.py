@@ -164,7 +164,8 @@ def zero_padding(x: torch.Tensor, mask: torch.Tensor, order: int) -> torch.Tenso
 
     Entries are replaced, not multiplied by the mask, so that NaN or infinity in padding
     (never read as data) does not reach real entries (``NaN * 0`` is NaN); their gradient is
-    zero.
+    zero. (Layers replace their input's padding; their outputs, computed from clean inputs,
+    are finite there and zeroed by a product with the mask, which is 2-3 times faster.)
 
     Examples
     --------
@@ -176,7 +177,7 @@ def zero_padding(x: torch.Tensor, mask: torch.Tensor, order: int) -> torch.Tenso
     """
     if not order:
         return x
-    return x.masked_fill(~mask_power(mask, order, torch.bool), 0)
+    return torch.where(mask_power(mask, order, torch.bool), x, 0.0)
 
 
 def size_ratios(mask: torch.Tensor, n: int, dtype: torch.dtype) -> torch.Tensor:
@@ -209,7 +210,7 @@ def masked_linear(layer, x: torch.Tensor, mask: torch.Tensor, n: int | None) -> 
     x = zero_padding(x, mask, k)
     if layer.normalize is None:
         y = layer(x, n=n) if k == 0 else layer(x)
-        return zero_padding(y, mask, l)
+        return y * mask_power(mask, l, y.dtype)  # (finite: the input's padding is zeros)
     weight = layer.weight
     layer.check_parameters(weight, layer.bias)
     if x.dtype != weight.dtype and torch.float64 in (x.dtype, weight.dtype):
@@ -226,7 +227,7 @@ def masked_linear(layer, x: torch.Tensor, mask: torch.Tensor, n: int | None) -> 
     y = out.reshape((*batch, layer.out_channels) + (n,) * l)
     if layer.bias is not None:
         y = y + invariant_tensor(layer.bias, layer.bias_plan, n)
-    return zero_padding(y, mask, l)
+    return y * mask_power(mask, l, y.dtype)  # (finite: the input's padding is zeros)
 
 
 def _per_sample_mean(layer, x: torch.Tensor, ratios: torch.Tensor, n: int) -> torch.Tensor:
