@@ -41,7 +41,7 @@ CASES = [
     (ed.AutomorphismGroup.grid(4, 4), 2, 2, 16, 16, 8, "orbit"),
     (ed.SymmetricGroup(5), 3, 3, 5, 16, 16, None),
 ]
-QUICK = [CASES[i] for i in (1, 4, 9, 13, 17, 22, 25, 26, 28, 30, 31)]
+QUICK = [CASES[i] for i in (1, 4, 9, 13, 17, 22, 25, 26, 28, 30, 31, 32, 34, 35)]
 
 
 def summary(values: list[float]) -> str:

@@ -5,6 +5,7 @@ A group (:class:`Group`) holds group theory; its :attr:`Group.family` (a
 :class:`SpanningFamily`) gives the elements (:class:`Element`) spanning its equivariant maps.
 """
 
+from ..caches import clear_caches
 from ._alternating import (
     AlternatingFamily,
     AlternatingOrbitElement,
@@ -16,7 +17,6 @@ from ._alternating import (
 from ._basis import (
     EquivariantBasis,
     SpanningSet,
-    clear_caches,
     dimension,
     equivariant_basis,
     spanning_set,

@@ -37,6 +37,7 @@ import numpy as np
 import scipy.sparse as sp
 import sympy
 
+from .. import caches
 from .._frozen import Frozen
 from ..errors import (
     EquidiagTypeError,
@@ -58,7 +59,6 @@ from ._threads import serial_blas
 __all__ = [
     "EquivariantBasis",
     "SpanningSet",
-    "clear_caches",
     "dimension",
     "equivariant_basis",
     "spanning_set",
@@ -112,6 +112,7 @@ def dimension(group: Group, in_order: int, out_order: int, *, n: int | None = No
 MAX_ELEMENTS = 2**21
 
 
+@caches.register
 @functools.lru_cache(maxsize=256)
 @serial_blas
 def _cached_elements(group: Group, k: int, l: int, n: int | None, kind: str) -> tuple:
@@ -129,24 +130,6 @@ def _cached_elements(group: Group, k: int, l: int, n: int | None, kind: str) -> 
         return family.spanning(k, l, n)
     return family.basis(k, l, n, kind)
 
-
-def clear_caches() -> None:
-    """Empty equidiag's caches of spanning sets, bases and compiled plans.
-
-    The plans' constant tensors go with them, on every device. Small caches of immutable tables
-    (factor nonzeros, Stirling numbers, tableau counts) are kept.
-
-    Examples
-    --------
-    >>> import equidiag as ed
-    >>> ed.clear_caches()
-    """
-    _cached_elements.cache_clear()
-    for hook in _CLEAR_HOOKS:
-        hook()
-
-
-_CLEAR_HOOKS: list = []
 
 #: the most panels :meth:`SpanningSet.draw` draws unless told otherwise
 MAX_PANELS = 100

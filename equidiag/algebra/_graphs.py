@@ -40,6 +40,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from .. import caches
 from ..errors import (
     EquidiagTypeError,
     EquidiagValueError,
@@ -55,7 +56,6 @@ from ..errors import (
     shown,
 )
 from ._automorphisms import stabiliser_chain
-from ._basis import _CLEAR_HOOKS
 from ._diagrams import PartitionDiagram, partition_diagrams
 from ._draw import PictureData, blocks_picture
 from ._draw import _distance as distance_to
@@ -1094,9 +1094,8 @@ def _graph_inverse(family: GraphFamily, in_order: int, out_order: int):
 
 
 # the per-graph tables and bases go with equidiag.clear_caches()
-_CLEAR_HOOKS.extend(
-    cache.cache_clear for cache in (_orbit_table, _orbit_elements, _graph_basis, _graph_inverse)
-)
+for _cache in (_orbit_table, _orbit_elements, _graph_basis, _graph_inverse):
+    caches.register(_cache)
 
 
 def candidate_graphs(in_order: int, out_order: int, adjacency: Adjacency):

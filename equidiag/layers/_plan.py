@@ -38,8 +38,8 @@ import scipy.sparse as sp
 import torch
 from torch.utils._python_dispatch import _disable_current_modes
 
+from .. import caches
 from ..algebra import Element, Factor, SpanningSet, TensorNetwork
-from ..algebra._basis import _CLEAR_HOOKS
 from ..algebra._factors import permutation_sign
 from ..errors import (
     EquidiagTypeError,
@@ -702,4 +702,4 @@ def _compile(
     )
 
 
-_CLEAR_HOOKS.append(_compile.cache_clear)
+caches.register(_compile)

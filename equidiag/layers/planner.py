@@ -41,9 +41,9 @@ benchmarks/RESULTS.md):
 6. otherwise factored.
 
 In eval, the kept matrix is taken where it has at most :data:`FROZEN_MAX_ENTRIES` entries, its
-assembly fits the size limit (gathered where the training route would gather), and either the
+assembly fits the size limit (gathered where the layer matrix is gathered), and either the
 training route would assemble the same matrix on every call (dense, gather) or its product
-costs at most :data:`FROZEN_ADVANTAGE` times the training route's estimated cost.
+costs at most :data:`FROZEN_ADVANTAGE` times the factored program's flops per sample.
 
 Examples
 --------
@@ -68,7 +68,7 @@ from dataclasses import dataclass
 
 import torch
 
-from ..algebra._basis import _CLEAR_HOOKS
+from .. import caches
 from ..errors import EquidiagValueError, check_choice, size_limit, tracing
 from ._fused import fused_flops
 
@@ -119,8 +119,8 @@ MATRIX_FLOPS = 100
 FUSED_MAX_ENTRIES = 2**23
 #: the largest kept matrix, in entries (16 MiB in float32)
 FROZEN_MAX_ENTRIES = 2**22
-#: the kept matrix is used while its product costs at most this many times the training
-#: route's estimated cost (one dense product runs at many times the flop rate of small steps:
+#: the kept matrix is used while its product costs at most this many times the factored
+#: program's flops (one dense product runs at many times the flop rate of small steps:
 #: O(3) 2 -> 2 at 4x the plan's flops is 2.3x faster than the plan)
 FROZEN_ADVANTAGE = 16
 
@@ -232,7 +232,7 @@ def _factored_cost(plan, n: int, c_in: int, c_out: int) -> tuple[int, int]:
     return cost["flops"], cost["largest_intermediate"]
 
 
-_CLEAR_HOOKS.append(_factored_cost.cache_clear)
+caches.register(_factored_cost)
 
 
 def oversized_intermediate(plan, batch: int, numel: int, n: int, c_in: int, c_out: int) -> int:
@@ -283,7 +283,7 @@ def _decide_fused(plan, n: int, c_in: int, c_out: int, batch: int, limit: int) -
 
 
 _decide_fused_cached = functools.lru_cache(maxsize=1024)(_decide_fused)
-_CLEAR_HOOKS.append(_decide_fused_cached.cache_clear)
+caches.register(_decide_fused_cached)
 
 
 def _dense_beats_fused(plan, n: int, c_out: int, c_in: int, batch: int, sets: int) -> bool:
@@ -438,17 +438,17 @@ def _plan_route(
         kept_build = 2 * entries if gathers_matrix(plan) else building
         fits = entries <= FROZEN_MAX_ENTRIES and kept_build <= limit
         candidates.append(Candidate("kept", 2 * batch * entries, entries, entries, fits))
-        base = next(c for c in candidates if c.name == name)
         if (
             fits
             and plan.strategy == "auto"
-            and (
-                name in ("dense", "gather") or 2 * batch * entries <= FROZEN_ADVANTAGE * base.flops
-            )
+            and (name in ("dense", "gather") or 2 * entries <= FROZEN_ADVANTAGE * factored_flops)
         ):
-            why = "assembled once, not per call" if name in ("dense", "gather") else "cheaper"
-            name, reason = "kept", f"the kept matrix: {why} than the training route ({name})"
+            if name in ("dense", "gather"):
+                why = f"assembled once, where the training route ({name}) assembles it per call"
+            else:
+                why = f"its product costs at most {FROZEN_ADVANTAGE}x the factored program's flops"
+            name, reason = "kept", f"the kept matrix: {why}"
     return Route(name, reason, tuple(candidates), k, l, n, batch, c_in, c_out, sets, mode)
 
 
-_CLEAR_HOOKS.append(_plan_route.cache_clear)
+caches.register(_plan_route)
