@@ -6,7 +6,7 @@ process-wide torch state: loading saved modules with ``torch.load`` is opt-in, t
 """
 
 from . import functional, serialization
-from ._execute import register_plan_strategy
+from ._execute import register_plan_strategy, unregister_plan_strategy
 from ._plan import ContractionPlan, compile_plan
 from .linear import EquivariantLinear, MixedOrderLinear
 from .nonlinear import GatedNonlinearity, InvariantPooling
@@ -21,4 +21,5 @@ __all__ = [
     "functional",
     "register_plan_strategy",
     "serialization",
+    "unregister_plan_strategy",
 ]

@@ -27,11 +27,17 @@ from collections.abc import Callable, Sequence
 
 import torch
 
-from ..errors import EquidiagValueError, check_size, tracing
+from ..errors import EquidiagTypeError, EquidiagValueError, check_size, tracing
 from ._fused import add_permutations, run_fused
 from ._steps import DiagonalWrites, Embedding, Reduction, transformed
 from ._weights import SampleWeights, channel_shape, mix
-from .planner import auto_route, gathers_matrix, oversized_intermediate
+from .planner import (
+    ROUTE_COSTS,
+    auto_route,
+    forget_routes,
+    gathers_matrix,
+    oversized_intermediate,
+)
 
 __all__ = [
     "PLAN_STRATEGIES",
@@ -40,6 +46,7 @@ __all__ = [
     "gathered_matrix",
     "layer_matrix",
     "register_plan_strategy",
+    "unregister_plan_strategy",
 ]
 
 
@@ -328,23 +335,38 @@ PLAN_STRATEGIES: dict[str, Callable] = {
 _BUILT_IN = frozenset(PLAN_STRATEGIES)
 
 
-def register_plan_strategy(name: str, fn: Callable) -> None:
+def register_plan_strategy(name: str, fn: Callable, cost: Callable | None = None) -> None:
     """Register an execution strategy ``fn(plan, x, network_weight, n) -> out``.
 
     ``x`` has shape ``(B, c_in) + (n,) * k``, ``network_weight`` ``(n_networks, c_out, c_in)``
-    and the result ``(B, c_out) + (n,) * l``.
+    and the result ``(B, c_out) + (n,) * l``. A layer or plan built with ``strategy=name``
+    runs it. With ``cost``, a function ``cost(plan, n, batch, in_channels, out_channels)``
+    returning the route's estimated flops for the call (an int, on the scale of the
+    candidates of :func:`~equidiag.layers.planner.plan_route`) or ``None`` where it does not
+    apply, the route also joins ``"auto"``: the planner lists it and takes it where it is
+    estimated cheaper than the route its rules chose (:mod:`equidiag.layers.planner`).
+    Registering a name again replaces it.
 
     Raises
     ------
     EquidiagValueError
-        If ``name`` is not a non-empty string, or is ``"auto"``.
+        If ``name`` is not a non-empty string, or is a built-in strategy's.
+    EquidiagTypeError
+        If ``fn`` or ``cost`` is not callable.
 
     Examples
     --------
-    >>> from equidiag.layers import register_plan_strategy
-    >>> from equidiag.layers._execute import PLAN_STRATEGIES, _run_dense
-    >>> register_plan_strategy("my_dense", _run_dense)
-    >>> _ = PLAN_STRATEGIES.pop("my_dense")
+    >>> import torch
+    >>> import equidiag as ed
+    >>> from equidiag.layers import register_plan_strategy, unregister_plan_strategy
+    >>> from equidiag.layers._execute import _run_dense
+    >>> register_plan_strategy("my_dense", _run_dense, cost=lambda plan, n, b, c_in, c_out: 0)
+    >>> layer = ed.EquivariantLinear(ed.SymmetricGroup(), 2, 2, 4, 4)
+    >>> layer.explain(torch.randn(8, 4, 6, 6)).name
+    'my_dense'
+    >>> unregister_plan_strategy("my_dense")
+    >>> layer.explain(torch.randn(8, 4, 6, 6)).name
+    'dense'
     """
     if not isinstance(name, str) or not name or name in _BUILT_IN:
         msg = (
@@ -352,7 +374,32 @@ def register_plan_strategy(name: str, fn: Callable) -> None:
             f"{sorted(_BUILT_IN)}, got {name!r}"
         )
         raise EquidiagValueError(msg)
+    for argument, value in (("fn", fn), ("cost", cost)):
+        if not callable(value) and (argument == "fn" or value is not None):
+            msg = f"{argument} must be callable, got {type(value).__name__}"
+            raise EquidiagTypeError(msg)
     PLAN_STRATEGIES[name] = fn
+    ROUTE_COSTS.pop(name, None)
+    if cost is not None:
+        ROUTE_COSTS[name] = cost
+    forget_routes()
+
+
+def unregister_plan_strategy(name: str) -> None:
+    """Remove a strategy added by :func:`register_plan_strategy` (and its cost).
+
+    Raises
+    ------
+    EquidiagValueError
+        If ``name`` is built in or was not registered.
+    """
+    if name in _BUILT_IN or name not in PLAN_STRATEGIES:
+        registered = sorted(set(PLAN_STRATEGIES) - _BUILT_IN)
+        msg = f"{name!r} is not a registered strategy; registered: {registered}"
+        raise EquidiagValueError(msg)
+    del PLAN_STRATEGIES[name]
+    ROUTE_COSTS.pop(name, None)
+    forget_routes()
 
 
 def execute(plan, x: torch.Tensor, network_weight: torch.Tensor, n: int) -> torch.Tensor:

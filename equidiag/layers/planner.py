@@ -40,6 +40,11 @@ benchmarks/RESULTS.md):
    and 4 times its input and output) and the matrix fits;
 6. otherwise factored.
 
+A route registered with a cost function (:func:`~equidiag.layers.register_plan_strategy`,
+``cost=``) is one more candidate: ``"auto"`` takes it where its estimate is below the flops of
+the route the rules chose (in eager calls; under torch.compile and torch.export the rules alone
+are traced), for calls with one weight set.
+
 In eval, the kept matrix is taken where it has at most :data:`FROZEN_MAX_ENTRIES` entries, its
 assembly fits the size limit (gathered where the layer matrix is gathered), and either the
 training route would assemble the same matrix on every call (dense, gather) or its product
@@ -64,12 +69,13 @@ factored          72,241,728           73,728              0  yes
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
 
 from .. import caches
-from ..errors import EquidiagValueError, check_choice, size_limit, tracing
+from ..errors import EquidiagTypeError, EquidiagValueError, check_choice, size_limit, tracing
 from ._fused import fused_flops
 
 __all__ = [
@@ -82,10 +88,12 @@ __all__ = [
     "FUSED_MAX_ENTRIES",
     "LOW_ORDER_ADVANTAGE",
     "MATRIX_FLOPS",
+    "ROUTE_COSTS",
     "STEP_FLOPS",
     "Candidate",
     "Route",
     "auto_route",
+    "forget_routes",
     "gathers_matrix",
     "oversized_intermediate",
     "plan_route",
@@ -125,6 +133,10 @@ FROZEN_MAX_ENTRIES = 2**22
 FROZEN_ADVANTAGE = 16
 
 MODES = ("train", "eval")
+
+#: the cost functions of registered routes that join ``"auto"``, by name
+#: (:func:`~equidiag.layers.register_plan_strategy` with ``cost=``)
+ROUTE_COSTS: dict[str, Callable[..., int | None]] = {}
 
 # why a route is taken (plain strings: the rule runs under torch.compile too)
 _SYMBOLIC = "a symbolic n: the route that traces for every n"
@@ -335,6 +347,28 @@ def route_name(
     return "factored", _FACTORED
 
 
+def _registered(plan, n: int, batch: int, c_in: int, c_out: int) -> list[Candidate]:
+    """Return the candidates of the registered routes that join ``"auto"`` (see ROUTE_COSTS)."""
+    out = []
+    for name, cost in ROUTE_COSTS.items():
+        flops = cost(plan, n, batch, c_in, c_out)
+        if flops is not None and (
+            not isinstance(flops, int) or isinstance(flops, bool) or flops < 0
+        ):
+            msg = (
+                f"the cost function of route {name!r} must return a non-negative int (flops "
+                f"for the call) or None (the route does not apply), got {flops!r}"
+            )
+            raise EquidiagTypeError(msg)
+        out.append(Candidate(name, flops or 0, 0, 0, flops is not None))
+    return out
+
+
+def forget_routes() -> None:
+    """Drop every cached :class:`Route` record (after a route is registered or removed)."""
+    _plan_route.cache_clear()
+
+
 def auto_route(plan, x: torch.Tensor, n: int, c_out: int, c_in: int, sets: int = 1) -> str:
     """Return the route ``"auto"`` runs for ``x`` (``(B, c_in) + (n,) * k``): one cached record.
 
@@ -425,8 +459,16 @@ def _plan_route(
                 gathers and 2 * entries <= limit,
             ),
         )
+    if sets == 1:
+        candidates += _registered(plan, n, batch, c_in, c_out)
     if plan.strategy == "auto":
         name, reason = route_name(plan, n, batch, numel, c_in, c_out, sets)
+        chosen = next(c for c in candidates if c.name == name)
+        cheaper = [c for c in candidates if c.name in ROUTE_COSTS and c.applies]
+        best = min(cheaper, key=lambda c: c.flops, default=None)
+        if best is not None and best.flops < chosen.flops:
+            reason = f"a registered route, estimated cheaper than {name!r} ({reason})"
+            name = best.name
     else:
         name = "factored" if plan.strategy == "sparse" else plan.strategy
         reason = f"strategy={plan.strategy!r} was asked for"

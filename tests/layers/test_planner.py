@@ -139,3 +139,34 @@ def test_a_gathered_layer_keeps_its_matrix_in_eval():
         assert "training route (gather)" in route.reason
         fast = layer(x)
     torch.testing.assert_close(fast, layer(x).detach(), rtol=1e-4, atol=1e-4)
+
+
+def test_a_registered_route_with_a_cost_joins_auto(ran):
+    from equidiag.layers import register_plan_strategy, unregister_plan_strategy
+    from equidiag.layers._execute import _run_dense
+
+    layer = ed.EquivariantLinear(S, 2, 2, 4, 4, bias=False, dtype=torch.float64)
+    x = torch.randn(8, 4, 12, 12, dtype=torch.float64)
+    expected = layer(x)
+    ran.clear()
+    costs = {"value": 0}
+    register_plan_strategy("mine", _run_dense, cost=lambda plan, n, b, c_in, c_out: costs["value"])
+    try:
+        route = layer.explain(x)
+        assert route.name == "mine"
+        assert route.candidate("mine").applies
+        assert "registered route" in route.reason
+        torch.testing.assert_close(layer(x), expected)
+        costs["value"] = None  # it no longer applies: the rules' route again
+        register_plan_strategy("mine", _run_dense, cost=lambda plan, n, b, c_in, c_out: None)
+        assert layer.explain(x).name == "fused"
+        register_plan_strategy("mine", _run_dense, cost=lambda *args: "cheap")
+        with pytest.raises(ed.EquidiagError, match="must return a non-negative int"):
+            layer.explain(x)
+    finally:
+        unregister_plan_strategy("mine")
+    assert layer.explain(x).name == "fused"
+    with pytest.raises(EquidiagValueError, match="not a registered strategy"):
+        unregister_plan_strategy("mine")
+    with pytest.raises(ed.EquidiagError, match="cost must be callable"):
+        register_plan_strategy("other", _run_dense, cost=3)
