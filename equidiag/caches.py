@@ -2,7 +2,7 @@
 
 Expensive pure builders (spanning sets and bases, orbit tables, compiled plans, route records)
 are cached on hashable canonical arguments. Each cache registers the function that clears
-it here, at the bottom of the package (this module imports nothing of equidiag), so that
+it here, at the bottom of the package (it imports only :mod:`equidiag.errors`), so that
 :func:`clear_caches` reaches every one of them without knowing where they live. A cache of
 your own (a family defined outside the package) registers the same way.
 
@@ -25,6 +25,8 @@ from __future__ import annotations
 
 from typing import Protocol, TypeVar
 
+from .errors import EquidiagTypeError
+
 __all__ = ["clear_caches", "register"]
 
 
@@ -39,12 +41,18 @@ _CACHES: list[_Clearable] = []
 def register(cache: _C) -> _C:
     """Register ``cache`` (anything with ``cache_clear()``, e.g. an ``lru_cache`` function).
 
-    Returns it unchanged, so that it decorates.
+    Returns it unchanged, so that it decorates; registering it again changes nothing.
+
+    Raises
+    ------
+    EquidiagTypeError
+        If ``cache`` has no ``cache_clear()`` method.
     """
     if not callable(getattr(cache, "cache_clear", None)):
         msg = f"a cache must have a cache_clear() method, got {type(cache).__name__}"
-        raise TypeError(msg)
-    _CACHES.append(cache)
+        raise EquidiagTypeError(msg)
+    if not any(cache is known for known in _CACHES):
+        _CACHES.append(cache)
     return cache
 
 

@@ -559,3 +559,15 @@ def test_one_helper_shows_user_values_in_messages():
     assert shown(10**100_000) == "an integer of 100,001 digits"  # (never converted to text)
     assert shorten("abcdef", 4) == "abc…"
     assert shorten("abc", 4) == "abc"
+
+
+def test_an_automorphism_layer_with_too_many_index_tuples_is_refused_before_the_group_search():
+    """(A crafted checkpoint with 20,000 vertices ran 68 s into a MemoryError: the tuples
+    were counted only after the stabiliser chain.)"""
+    import networkx as nx
+
+    import equidiag.layers  # noqa: F401 (imported outside the timing)
+
+    group = ed.AutomorphismGroup(nx.path_graph(20_000))
+    fast(lambda: ed.EquivariantLinear(group, 2, 2, 1, 1, basis="orbit"), seconds=1.0)
+    fast(lambda: ed.dimension(group, 2, 2), seconds=1.0)

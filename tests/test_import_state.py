@@ -39,3 +39,26 @@ print("ok")
 
 def test_importing_and_using_equidiag_leaves_process_state_alone():
     assert run_python("-c", SCRIPT).strip() == "ok"
+
+
+def test_the_cache_registry_clears_registered_caches_once_and_refuses_what_is_not_a_cache():
+    import functools
+
+    import pytest
+
+    from equidiag import caches
+    from equidiag.errors import EquidiagTypeError
+
+    @functools.lru_cache(maxsize=4)
+    def table(n):
+        return n
+
+    assert caches.register(table) is table
+    caches.register(table)  # (again: no second entry)
+    assert sum(cache is table for cache in caches._CACHES) == 1
+    table(3)
+    caches.clear_caches()
+    assert table.cache_info().currsize == 0
+    with pytest.raises(EquidiagTypeError, match="cache_clear"):
+        caches.register(5)
+    caches._CACHES.remove(table)

@@ -150,6 +150,29 @@ MAX_TUPLES = 2**22
 _RANDOM_ELEMENTS = 4
 
 
+def check_tuples(n: int, order: int) -> int:
+    """Return ``n ** order``, the index tuples whose orbits are computed, or raise past the cap.
+
+    Checked before the group is searched, which costs far more than the check at large ``n``.
+
+    Raises
+    ------
+    SizeLimitError
+        If there are more than :data:`MAX_TUPLES` tuples, or their entries pass the size limit.
+    """
+    size = capped_power(n, order, MAX_TUPLES)
+    if size > MAX_TUPLES:
+        count = f"{n**order:,}" if order <= 64 else "more"
+        msg = (
+            f"the orbits of Aut(G) on the {n}^{order:,} = {count} index tuples are over the "
+            f"{MAX_TUPLES:,} equidiag computes (memory grows with the tuples); use smaller "
+            "orders or a smaller graph"
+        )
+        raise SizeLimitError(msg)
+    check_size(f"the {n}^{order} index tuples", size * max(order, 1))
+    return size
+
+
 def tuple_orbits(
     n: int, order: int, generators: np.ndarray | Iterable[tuple[int, ...]]
 ) -> np.ndarray:
@@ -176,16 +199,7 @@ def tuple_orbits(
     [0, 1, 2, 2, 0, 1, 1, 2, 0]
     """
     n, order = check_positive_int("n", n), check_nonnegative_int("order", order)
-    size = capped_power(n, order, MAX_TUPLES)
-    if size > MAX_TUPLES:
-        count = f"{n**order:,}" if order <= 64 else "more"
-        msg = (
-            f"the orbits of Aut(G) on the {n}^{order:,} = {count} index tuples are over the "
-            f"{MAX_TUPLES:,} equidiag computes (memory grows with the tuples); use smaller "
-            "orders or a smaller graph"
-        )
-        raise SizeLimitError(msg)
-    check_size(f"the {n}^{order} index tuples", size * max(order, 1))
+    size = check_tuples(n, order)
     if order == 0:
         return np.zeros(1, dtype=np.int64)
     generators = np.asarray(
@@ -333,6 +347,7 @@ def _orbit_table(n: int, edges: Edges, order: int) -> tuple[np.ndarray, ...]:
     The orbit id of each tuple, each orbit's smallest tuple, the tuple ids sorted by orbit,
     and where each orbit starts among them.
     """
+    check_tuples(n, order)  # (before the group search: it costs far more at large n)
     labels = tuple_orbits(n, order, stabiliser_chain(n, edges).generators)
     count = int(labels.max()) + 1
     firsts = np.full(count, len(labels), dtype=np.int64)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -39,6 +40,10 @@ from .planner import (
     oversized_intermediate,
 )
 
+if TYPE_CHECKING:
+    from ._plan import ConcatenatedMix, ContractionPlan, StackedMix
+    from ._steps import PlanLike
+
 __all__ = [
     "PLAN_STRATEGIES",
     "dense_matrix",
@@ -51,7 +56,7 @@ __all__ = [
 
 
 def reduce_all(
-    plan, reductions: Sequence[Reduction], t: torch.Tensor, n: int
+    plan: ContractionPlan, reductions: Sequence[Reduction], t: torch.Tensor, n: int
 ) -> list[torch.Tensor]:
     """Apply each reduction to ``t`` (``(B, C) + (n,)*order``); results are ``(B, C, n^w)``."""
     return [reduction.apply(plan, t, n) for reduction in reductions]
@@ -70,7 +75,7 @@ def _arrange(z: torch.Tensor, axes: tuple[int, ...]) -> torch.Tensor:
 
 
 def embed_all(
-    plan,
+    plan: PlanLike,
     embeddings: Sequence[Embedding],
     zs: Sequence[torch.Tensor | None],
     shape: tuple[int, ...],
@@ -129,22 +134,24 @@ class _InputStage(torch.autograd.Function):
     generate_vmap_rule = True  # the stage is linear and made of vmappable torch operations
 
     @staticmethod
-    def forward(x, plan, n):
+    def forward(x: torch.Tensor, plan: ContractionPlan, n: int) -> tuple[torch.Tensor, ...]:
         return tuple(reduce_all(plan, [s.reduction for s in plan.input_steps], x, n))
 
     @staticmethod
-    def setup_context(ctx, inputs, output):
+    def setup_context(ctx: Any, inputs: tuple[Any, ...], output: Any) -> None:
         x, plan, n = inputs
         ctx.plan, ctx.n, ctx.shape = plan, n, tuple(x.shape)
 
     @staticmethod
-    def backward(ctx, *grads):
+    def backward(ctx: Any, *grads: torch.Tensor) -> tuple[torch.Tensor, None, None]:
         plan = ctx.plan
         grad = embed_all(plan, [s.adjoint for s in plan.input_steps], grads, ctx.shape, ctx.n)
         return grad, None, None
 
     @staticmethod
-    def jvp(ctx, x_tangent, plan_tangent, n_tangent):
+    def jvp(
+        ctx: Any, x_tangent: torch.Tensor, plan_tangent: None, n_tangent: None
+    ) -> tuple[torch.Tensor, ...]:
         return _InputStage.forward(x_tangent, ctx.plan, ctx.n)
 
 
@@ -154,16 +161,18 @@ class _OutputStage(torch.autograd.Function):
     generate_vmap_rule = True
 
     @staticmethod
-    def forward(plan, n, shape, *zs):
+    def forward(
+        plan: ContractionPlan, n: int, shape: tuple[int, ...], *zs: torch.Tensor | None
+    ) -> torch.Tensor:
         return embed_all(plan, [s.embedding for s in plan.output_steps], zs, shape, n)
 
     @staticmethod
-    def setup_context(ctx, inputs, output):
+    def setup_context(ctx: Any, inputs: tuple[Any, ...], output: Any) -> None:
         plan, n, shape = inputs[:3]
         ctx.plan, ctx.n, ctx.shape = plan, n, shape
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
         plan = ctx.plan
         steps = [plan.output_steps[s].adjoint for s in plan.staged_steps]
         grads: list = [None] * len(plan.output_steps)  # (None for the permutation terms)
@@ -172,16 +181,23 @@ class _OutputStage(torch.autograd.Function):
         return (None, None, None, *grads)
 
     @staticmethod
-    def jvp(ctx, plan_tangent, n_tangent, shape_tangent, *tangents):
+    def jvp(
+        ctx: Any,
+        plan_tangent: None,
+        n_tangent: None,
+        shape_tangent: None,
+        *tangents: torch.Tensor | None,
+    ) -> torch.Tensor:
         return _OutputStage.forward(ctx.plan, ctx.n, ctx.shape, *tangents)
 
 
 def _mix_all(
-    plan, us: Sequence[torch.Tensor], weight: torch.Tensor | SampleWeights
+    plan: ContractionPlan, us: Sequence[torch.Tensor], weight: torch.Tensor | SampleWeights
 ) -> list[torch.Tensor]:
     """Channel-mix every output step: one product per shared input, or per concatenation."""
     c_out, _ = channel_shape(weight)
     mixed: list = [None] * len(plan.output_steps)
+    group: StackedMix | ConcatenatedMix
     for group in plan.stacked_mixes:
         nets = plan.constants(group, None, us[0].device, torch.int64)
         z = mix(weight, nets, len(group.step_ids), 1, us[group.input_index])
@@ -196,7 +212,7 @@ def _mix_all(
 
 
 def _run_factored(
-    plan, x: torch.Tensor, weight: torch.Tensor | SampleWeights, n: int
+    plan: ContractionPlan, x: torch.Tensor, weight: torch.Tensor | SampleWeights, n: int
 ) -> torch.Tensor:
     """Run the shared three-step program; ``x`` is ``(B, c_in) + (n,)*k``.
 
@@ -230,7 +246,7 @@ def _run_factored(
     return add_permutations(plan, out, x, weight, n)
 
 
-def dense_matrix(plan, network_weight: torch.Tensor, n: int) -> torch.Tensor:
+def dense_matrix(plan: ContractionPlan, network_weight: torch.Tensor, n: int) -> torch.Tensor:
     """Return the ``(c_out n^l) x (c_in n^k)`` layer matrix (channels-first, row-major).
 
     Raises
@@ -256,14 +272,16 @@ def dense_matrix(plan, network_weight: torch.Tensor, n: int) -> torch.Tensor:
     )
 
 
-def _run_dense(plan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.Tensor:
+def _run_dense(
+    plan: ContractionPlan, x: torch.Tensor, weight: torch.Tensor, n: int
+) -> torch.Tensor:
     """Materialise ``W`` (checked against the size limit) and multiply."""
     big = dense_matrix(plan, weight, n)
     out = x.reshape(x.shape[0], big.shape[1]) @ big.T
     return out.reshape((x.shape[0], weight.shape[1]) + (n,) * plan.out_order)
 
 
-def gathered_matrix(plan, network_weight: torch.Tensor, n: int) -> torch.Tensor:
+def gathered_matrix(plan: ContractionPlan, network_weight: torch.Tensor, n: int) -> torch.Tensor:
     """Return the ``(c_out n^l) x (c_in n^k)`` layer matrix of an orbit basis, by indexing."""
     c_out, c_in = network_weight.shape[1], network_weight.shape[2]
     k, l = plan.in_order, plan.out_order
@@ -279,27 +297,31 @@ def gathered_matrix(plan, network_weight: torch.Tensor, n: int) -> torch.Tensor:
     return big.permute(2, 0, 3, 1).reshape(c_out * n**l, c_in * n**k)
 
 
-def layer_matrix(plan, network_weight: torch.Tensor, n: int) -> torch.Tensor:
+def layer_matrix(plan: ContractionPlan, network_weight: torch.Tensor, n: int) -> torch.Tensor:
     """Return the layer matrix: gathered for an orbit basis with many networks, else dense."""
     if gathers_matrix(plan):
         return gathered_matrix(plan, network_weight, n)
     return dense_matrix(plan, network_weight, n)
 
 
-def _run_gather(plan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.Tensor:
+def _run_gather(
+    plan: ContractionPlan, x: torch.Tensor, weight: torch.Tensor, n: int
+) -> torch.Tensor:
     """Index the weights by the orbit table, then multiply (see the module docstring)."""
     big = gathered_matrix(plan, weight, n)
     out = x.reshape(x.shape[0], big.shape[1]) @ big.T
     return out.reshape((x.shape[0], weight.shape[1]) + (n,) * plan.out_order)
 
 
-def _run_auto(plan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.Tensor:
+def _run_auto(plan: ContractionPlan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.Tensor:
     """Run the route the planner picks for the call (:func:`~.planner.auto_route`)."""
     route = auto_route(plan, x, n, weight.shape[1], weight.shape[2])
     return PLAN_STRATEGIES[route](plan, x, weight, n)
 
 
-def _run_dense_sets(plan, x: torch.Tensor, weight: SampleWeights, n: int) -> torch.Tensor:
+def _run_dense_sets(
+    plan: ContractionPlan, x: torch.Tensor, weight: SampleWeights, n: int
+) -> torch.Tensor:
     """Run weights per sample densely: one matrix for all the sets, combined per sample."""
     networks, count, c_out, c_in = weight.sets.shape
     sets = weight.sets.to(x.dtype).reshape(networks, count * c_out, c_in)
@@ -308,7 +330,7 @@ def _run_dense_sets(plan, x: torch.Tensor, weight: SampleWeights, n: int) -> tor
     return weight.combine(out, out.dtype)
 
 
-def mixing_route(plan, x: torch.Tensor, weight: SampleWeights, n: int) -> Callable:
+def mixing_route(plan: ContractionPlan, x: torch.Tensor, weight: SampleWeights, n: int) -> Callable:
     """Return the route that runs weights per sample (masked batches with means).
 
     ``"dense"`` (and ``"auto"`` where it would multiply densely): one matrix product for all
@@ -402,6 +424,8 @@ def unregister_plan_strategy(name: str) -> None:
     forget_routes()
 
 
-def execute(plan, x: torch.Tensor, network_weight: torch.Tensor, n: int) -> torch.Tensor:
+def execute(
+    plan: ContractionPlan, x: torch.Tensor, network_weight: torch.Tensor, n: int
+) -> torch.Tensor:
     """Run ``plan`` on ``x`` (``(B, c_in) + (n,)*k``) with per-network weights."""
     return PLAN_STRATEGIES[plan.strategy](plan, x, network_weight, n)

@@ -24,12 +24,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import torch
 
 from ..errors import check_size, tracing
 from ._steps import Embedding, Reduction, outside_builder
 from ._weights import SampleWeights, channel_shape, mix, with_zero_network
+
+if TYPE_CHECKING:
+    from ._plan import ContractionPlan
 
 __all__ = [
     "PERMUTATION_CHUNK",
@@ -98,7 +102,9 @@ class WidthGroup:
         """
         return n ** (2 * self.in_order)
 
-    def constants(self, n: int, device, dtype) -> tuple[torch.Tensor, ...]:
+    def constants(
+        self, n: int, device: torch.device, dtype: torch.dtype
+    ) -> tuple[torch.Tensor, ...]:
         """Return ``R_w^T`` (``n^k x inputs n^w``), ``E_w^T`` (dense embeddings only), table."""
         from ._execute import embed_all  # (a late import: _execute registers this route)
 
@@ -125,7 +131,9 @@ class _Steps:
     def __init__(self, sparse: bool) -> None:
         self.sparse_factors = sparse
 
-    def constants(self, owner, n, device, dtype, *args):
+    def constants(
+        self, owner: Any, n: int | None, device: torch.device, dtype: torch.dtype, *args: Any
+    ) -> Any:
         return owner.constants(n, device, dtype, *args)
 
 
@@ -149,12 +157,12 @@ class FusedLayout:
         """Return the largest intermediate any group's :meth:`WidthGroup.constants` builds."""
         return max([0] + [g.built_entries(n) for g in self.groups])
 
-    def constants(self, n: int, device, dtype) -> torch.Tensor:
+    def constants(self, n: int, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
         """Return every group's ``E_w^T``, stacked."""
         return torch.cat([g.constants(n, device, dtype)[1] for g in self.groups])
 
 
-def fused_layout(plan) -> FusedLayout:
+def fused_layout(plan: ContractionPlan) -> FusedLayout:
     """Return the plan's staged terms grouped by width (the plan builds it once)."""
     terms: dict[int, list[tuple[int, int, int]]] = {}  # width -> (output step, input, network)
     for s in plan.staged_steps:
@@ -188,7 +196,7 @@ def fused_layout(plan) -> FusedLayout:
     return FusedLayout(tuple(groups))
 
 
-def fused_flops(plan, n: int, in_channels: int, out_channels: int) -> int:
+def fused_flops(plan: ContractionPlan, n: int, in_channels: int, out_channels: int) -> int:
     """Return the fused route's flops per sample: reductions, block mixing, embeddings."""
     k, l = plan.in_order, plan.out_order
     layout = plan.fused_layout
@@ -209,7 +217,9 @@ def fused_flops(plan, n: int, in_channels: int, out_channels: int) -> int:
     return flops
 
 
-def run_fused(plan, x: torch.Tensor, weight: torch.Tensor | SampleWeights, n: int) -> torch.Tensor:
+def run_fused(
+    plan: ContractionPlan, x: torch.Tensor, weight: torch.Tensor | SampleWeights, n: int
+) -> torch.Tensor:
     """Run ``plan`` on ``x`` (``(B, c_in) + (n,) * k``) with per-network weights, fused.
 
     ``weight`` is shared, or per sample (:class:`~equidiag.layers._weights.SampleWeights`).
@@ -258,8 +268,12 @@ def run_fused(plan, x: torch.Tensor, weight: torch.Tensor | SampleWeights, n: in
 
 
 def add_permutations(
-    plan, out: torch.Tensor, x: torch.Tensor, weight: torch.Tensor | SampleWeights, n: int
-):
+    plan: ContractionPlan,
+    out: torch.Tensor,
+    x: torch.Tensor,
+    weight: torch.Tensor | SampleWeights,
+    n: int,
+) -> torch.Tensor:
     """Return ``out`` plus the plan's permutation terms, mixed and added as permuted views.
 
     Two terms, or up to :data:`STACKED_PERMUTATION_ENTRIES` entries of terms, are mixed by one

@@ -30,8 +30,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any, NoReturn
 
 import numpy as np
 import scipy.sparse as sp
@@ -68,7 +69,7 @@ class StackedMix:
     networks: tuple[int, ...]
     traced = True  # plain torch.tensor of Python ints: built inside a torch.compile graph
 
-    def constants(self, n: None, device, dtype) -> torch.Tensor:
+    def constants(self, n: None, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
         """Return the network indices whose weights are stacked (int64)."""
         return torch.tensor(self.networks, dtype=torch.int64, device=device)
 
@@ -82,7 +83,7 @@ class ConcatenatedMix:
     inputs: tuple[int, ...]
     traced = True
 
-    def constants(self, n: None, device, dtype) -> torch.Tensor:
+    def constants(self, n: None, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
         """Return the network indices of the terms (int64)."""
         return torch.tensor(self.networks, dtype=torch.int64, device=device)
 
@@ -101,7 +102,7 @@ class PermutationMix:
     axes: tuple[tuple[int, ...], ...]
     traced = True
 
-    def constants(self, n: None, device, dtype) -> torch.Tensor:
+    def constants(self, n: None, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
         """Return the network indices of the terms (int64)."""
         return torch.tensor(self.networks, dtype=torch.int64, device=device)
 
@@ -125,7 +126,9 @@ class CoefficientTable:
         coo = coefficients.tocoo()
         return cls(tuple(coo.row.tolist()), tuple(coo.col.tolist()), tuple(coo.data.tolist()))
 
-    def constants(self, n: None, device, dtype) -> tuple[torch.Tensor, ...]:
+    def constants(
+        self, n: None, device: torch.device, dtype: torch.dtype
+    ) -> tuple[torch.Tensor, ...]:
         """Return the nonzeros of the coefficient matrix (n-independent)."""
         return (
             torch.tensor(self.elements, dtype=torch.int64, device=device),
@@ -135,17 +138,17 @@ class CoefficientTable:
 
 
 @contextlib.contextmanager
-def _untraced():
+def _untraced() -> Iterator[None]:
     """Suspend a ``torch.jit.trace`` recording, if any (``torch._C`` tracing state, private)."""
     state = torch._C._get_tracing_state()
     if state is None:
         yield
         return
-    torch._C._set_tracing_state(None)
+    torch._C._set_tracing_state(None)  # type: ignore[attr-defined]  # (private, unstubbed)
     try:
         yield
     finally:
-        torch._C._set_tracing_state(state)
+        torch._C._set_tracing_state(state)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, eq=False)
@@ -156,7 +159,7 @@ class MeanScale:
     #: torch operations on n: torch.compile traces them with a symbolic n
     traced = True
 
-    def constants(self, n: int, device, dtype) -> torch.Tensor:
+    def constants(self, n: int, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
         """Return ``n ** -summed`` per element (``1`` at ``n = 0``, where every sum is empty).
 
         An empty sum is zero, and so is its mean: every route then returns the bias, as the
@@ -180,7 +183,7 @@ class DenseMatrices:
         """Without factors, the matrices are built from index comparisons (torch.compile-able)."""
         return not any(net.factors for net in self.networks)
 
-    def constants(self, n: int, device, dtype) -> torch.Tensor:
+    def constants(self, n: int, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
         """Return the matrices, shape ``(n_networks, n^l, n^k)``, checked against the limit."""
         k, l = self.in_order, self.out_order
         if not tracing():  # (formatting n into a message would specialise it under compile)
@@ -240,7 +243,7 @@ class OrbitTable:
             for net in self.networks
         )
 
-    def constants(self, n: int, device, dtype) -> torch.Tensor:
+    def constants(self, n: int, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
         """Return the int64 table of network ids, shape ``(n^l, n^k)``.
 
         Raises
@@ -329,16 +332,16 @@ class ContractionPlan:
 
     def __init__(
         self,
-        in_order,
-        out_order,
-        networks,
-        coefficients,
-        summed,
-        normalize,
-        strategy,
-        input_steps,
-        output_steps,
-    ):
+        in_order: int,
+        out_order: int,
+        networks: tuple[TensorNetwork, ...],
+        coefficients: sp.csr_matrix,
+        summed: tuple[int, ...],
+        normalize: Normalization,
+        strategy: str,
+        input_steps: tuple[InputStep, ...],
+        output_steps: tuple[OutputStep, ...],
+    ) -> None:
         for array in (coefficients.data, coefficients.indices, coefficients.indptr):
             array.setflags(write=False)
         set_ = functools.partial(object.__setattr__, self)
@@ -430,15 +433,17 @@ class ContractionPlan:
         """Number of spanning elements (rows of the weight tensor)."""
         return self._coefficients.shape[0]
 
-    def __reduce__(self):
+    def __reduce__(self) -> NoReturn:
         msg = "ContractionPlan is never pickled; pickle the layer, which recompiles its plan"
         raise TypeError(msg)
 
-    def __deepcopy__(self, memo):
+    def __deepcopy__(self, memo: dict[int, Any]) -> ContractionPlan:
         return self  # immutable apart from its caches: copies share it
 
     # -------------------------------------------------------------- constants per n
-    def constants(self, owner, n: int | None, device, dtype, *args) -> torch.Tensor:
+    def constants(
+        self, owner: Any, n: int | None, device: torch.device, dtype: torch.dtype, *args: Any
+    ) -> Any:
         """Return ``owner.constants(n, device, dtype, *args)``, cached.
 
         ``owner`` is a part of this plan (a step, a mix, a contraction); ``n`` is ``None`` for
@@ -450,7 +455,14 @@ class ContractionPlan:
             return owner.outside(self, owner, None if n is None else int(n), device, dtype, args)
         return self._cached_constants(owner, n, device, dtype, args)
 
-    def _cached_constants(self, owner, n, device, dtype, args):
+    def _cached_constants(
+        self,
+        owner: Any,
+        n: int | None,
+        device: torch.device,
+        dtype: torch.dtype,
+        args: tuple[Any, ...],
+    ) -> Any:
         key = (owner, n, device, dtype, args)
         value = self._cache.get(key)
         if value is None:
@@ -548,7 +560,7 @@ class ContractionPlan:
 
 
 # ------------------------------------------------------------------------------ compiling
-def _element_terms(element) -> tuple[tuple[tuple[int, TensorNetwork], ...], int]:
+def _element_terms(element: object) -> tuple[tuple[tuple[int, TensorNetwork], ...], int]:
     if isinstance(element, TensorNetwork):
         return ((1, element),), len(element.summed_letters)
     if isinstance(element, Element):
@@ -658,7 +670,7 @@ def _oriented(net: TensorNetwork) -> tuple[int, TensorNetwork]:
 
 @functools.lru_cache(maxsize=128)
 def _compile(
-    elements: tuple, orders: tuple[int, int], normalize, share: bool, strategy: str
+    elements: tuple, orders: tuple[int, int], normalize: Normalization, share: bool, strategy: str
 ) -> ContractionPlan:
     k, l = orders
     expanded = [_element_terms(e) for e in elements]

@@ -33,7 +33,9 @@ import itertools
 import math
 import types
 import warnings
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -41,6 +43,27 @@ from .._frozen import Frozen
 from ..algebra import Factor, TensorNetwork, factor_tensor
 from ..algebra._networks import LETTERS as _CHARS
 from ..errors import EquidiagValueError, size_limit, tracing
+
+if TYPE_CHECKING:
+    from typing import Protocol
+
+    from ._plan import ContractionPlan
+
+    class PlanLike(Protocol):
+        """What a step asks of the plan that runs it (the plan, or the fused route's builder)."""
+
+        @property
+        def sparse_factors(self) -> bool: ...
+
+        def constants(
+            self,
+            owner: Any,
+            n: int | None,
+            device: torch.device,
+            dtype: torch.dtype,
+            *args: Any,
+        ) -> Any: ...
+
 
 __all__ = [
     "LONG_ROW",
@@ -81,7 +104,7 @@ _SPARSE_MM_DTYPES = (torch.float32, torch.float64)
 _BUILDERS = itertools.count()
 
 
-def outside_builder():
+def outside_builder() -> Callable[..., Any]:
     """Return a function that fetches a plan part's constants outside a torch.compile graph.
 
     torch.compile calls it eagerly while tracing and puts its tensors into the graph as
@@ -90,7 +113,14 @@ def outside_builder():
     constants from one function.
     """
 
-    def fetch(plan, owner, n, device, dtype, args):
+    def fetch(
+        plan: ContractionPlan,
+        owner: Any,
+        n: int | None,
+        device: torch.device,
+        dtype: torch.dtype,
+        args: tuple[Any, ...],
+    ) -> Any:
         return plan._cached_constants(owner, n, device, dtype, args)
 
     name = f"_plan_constants_{next(_BUILDERS)}"  # the graph names constants by code object
@@ -239,7 +269,9 @@ class Contraction(Frozen):
         nnz = self.nonzeros(n)
         return n ** len(set(self.source)) + nnz * n**self.passing + n ** (written + self.passing)
 
-    def constants(self, n: int, device, dtype, form: str) -> tuple[torch.Tensor, ...]:
+    def constants(
+        self, n: int, device: torch.device, dtype: torch.dtype, form: str
+    ) -> tuple[torch.Tensor, ...]:
         """Return the factors or their relation in one of four forms.
 
         ``"factors"``: the dense factor tensors; ``"matrix"``: the relation as a dense
@@ -274,7 +306,7 @@ class Contraction(Frozen):
             raise EquidiagValueError(msg)
         return self.relation
 
-    def apply(self, plan, t: torch.Tensor, n: int) -> torch.Tensor:
+    def apply(self, plan: PlanLike, t: torch.Tensor, n: int) -> torch.Tensor:
         """Return the contraction of ``t`` (``(B, C) + (n,) * len(source)``)."""
         if not self.has_factors:  # diagonals and sums only
             return torch.einsum(self.dense_equation, t)
@@ -301,7 +333,9 @@ class Contraction(Frozen):
         u = u.reshape((batch, channels) + (n,) * (width_out + self.passing))
         return u.permute(0, 1, *[2 + a for a in self.result_axes])
 
-    def _gather(self, plan, v: torch.Tensor, n: int, width_in: int, width_out: int):
+    def _gather(
+        self, plan: PlanLike, v: torch.Tensor, n: int, width_in: int, width_out: int
+    ) -> torch.Tensor:
         """Apply the relation by gathers and ``index_add`` (traceable, any dtype)."""
         rows, cols, values = plan.constants(self, n, v.device, v.dtype, "nonzeros")
         # (a gather from, or a scatter into, an axis of size 1 is a broadcast or a sum: written
@@ -351,7 +385,7 @@ class Reduction:
         """Whether the reduction returns its input unchanged."""
         return self.contraction.is_identity
 
-    def apply(self, plan, t: torch.Tensor, n: int) -> torch.Tensor:
+    def apply(self, plan: PlanLike, t: torch.Tensor, n: int) -> torch.Tensor:
         """Return the reduction of ``t``, flattened to ``(B, C, n**width)``."""
         batch, channels = t.shape[0], t.shape[1]
         size = n**self.width  # explicit sizes: a reshape to -1 fails on an empty batch
@@ -429,7 +463,7 @@ class DiagonalWrites:
 
     embeddings: tuple[Embedding, ...]
 
-    def constants(self, n: int, device, dtype) -> torch.Tensor:
+    def constants(self, n: int, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
         """Return the flat positions (int64) of the diagonal entries, embedding by embedding."""
         pieces = []
         for embedding in self.embeddings:
@@ -481,7 +515,7 @@ class OutputStep:
     adjoint: Reduction
 
     @classmethod
-    def build(cls, key: tuple, terms) -> OutputStep:
+    def build(cls, key: tuple, terms: Iterable[tuple[int, int]]) -> OutputStep:
         """Build from an output key ``(width, factors, out_sub)`` and its terms."""
         width, factors, out_sub = key
         return cls(
@@ -505,7 +539,7 @@ def split_network(network: TensorNetwork) -> tuple[tuple, tuple]:
     """
     parent = {a: a for a in network.letters}
 
-    def find(a):
+    def find(a: int) -> int:
         while parent[a] != a:
             parent[a] = parent[parent[a]]
             a = parent[a]
@@ -532,7 +566,7 @@ def split_network(network: TensorNetwork) -> tuple[tuple, tuple]:
         if a in needed
     ]
 
-    def renamed(factors, rename):
+    def renamed(factors: Iterable[Factor], rename: dict[int, int]) -> tuple[Factor, ...]:
         return tuple(Factor(f.kind, tuple(rename[a] for a in f.letters)) for f in factors)
 
     rename = {

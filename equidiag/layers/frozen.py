@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 import torch
 import torch.nn.functional as F
@@ -39,15 +39,19 @@ from ._execute import layer_matrix
 from .functional import autocast_enabled, infer_degree, invariant_tensor
 from .planner import plan_route
 
+if TYPE_CHECKING:
+    from ._plan import ContractionPlan
+    from .linear import EquivariantLinear
+
 __all__ = ["frozen_mode", "frozen_route"]
 
 
-def _worth_it(plan, n: int, c_in: int, c_out: int, batch: int) -> bool:
+def _worth_it(plan: ContractionPlan, n: int, c_in: int, c_out: int, batch: int) -> bool:
     """Whether the planner keeps the matrix for a call of ``batch`` samples in eval."""
     return plan_route(plan, n, batch, c_in, c_out, mode="eval").name == "kept"
 
 
-def frozen_route(layer, x: torch.Tensor, n: int | None) -> torch.Tensor | None:
+def frozen_route(layer: EquivariantLinear, x: torch.Tensor, n: int | None) -> torch.Tensor | None:
     """Return ``layer(x)`` through the kept matrix, or ``None`` where that route does not apply.
 
     ``layer`` is an :class:`~equidiag.EquivariantLinear`; ``n`` as given to its forward. Layers
@@ -72,7 +76,7 @@ def frozen_route(layer, x: torch.Tensor, n: int | None) -> torch.Tensor | None:
     """
     parameters = layer._parameters  # (not through Module.__getattr__: this path is hot)
     if "weight" in parameters and "bias" in parameters:
-        weight, bias = parameters["weight"], parameters["bias"]
+        weight, bias = cast(torch.Tensor, parameters["weight"]), parameters["bias"]
     else:  # parametrized, pruned or replaced: computed or plain attributes
         weight, bias = layer.weight, layer.bias
     if not frozen_mode(layer, x, weight, bias):
@@ -91,7 +95,9 @@ def frozen_route(layer, x: torch.Tensor, n: int | None) -> torch.Tensor | None:
     return F.linear(x.reshape(kept.rows), built.matrix, built.offset).view(kept.out_shape)
 
 
-def frozen_mode(layer, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> bool:
+def frozen_mode(
+    layer: EquivariantLinear, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None
+) -> bool:
     """Whether a call on ``x`` may use a kept matrix (the planner's ``"eval"`` mode).
 
     No gradient reaches the parameters, the strategy is ``"auto"``, and nothing would bake the
@@ -161,7 +167,7 @@ class _Kept(NamedTuple):
     out_shape: tuple[int, ...]
 
 
-def _fit(layer, built: _Built, x: torch.Tensor, given: int | None) -> _Kept:
+def _fit(layer: EquivariantLinear, built: _Built, x: torch.Tensor, given: int | None) -> _Kept:
     """Keep ``built`` on ``layer``, fitted to a call on ``x``, and return it."""
     k, l = layer.in_order, layer.out_order
     batch = x.shape[: x.ndim - k - 1]
@@ -183,7 +189,14 @@ def _versions(weight: torch.Tensor, bias: torch.Tensor | None) -> tuple:
     return weight._version, weight.data_ptr(), bias._version, bias.data_ptr()
 
 
-def _prepare(layer, x, n, weight, bias, kept) -> _Kept | None:
+def _prepare(
+    layer: EquivariantLinear,
+    x: torch.Tensor,
+    n: int | None,
+    weight: torch.Tensor,
+    bias: torch.Tensor | None,
+    kept: _Kept | None,
+) -> _Kept | None:
     """Run the route's checks for a new input; return the kept matrix fitted to it, or None."""
     if x.dtype != weight.dtype or x.device != weight.device:
         return None
@@ -210,7 +223,13 @@ def _forward_ad_active() -> bool:
     return torch.autograd.forward_ad._current_level >= 0
 
 
-def _assemble(layer, n: int, x: torch.Tensor, weight, bias) -> _Built:
+def _assemble(
+    layer: EquivariantLinear,
+    n: int,
+    x: torch.Tensor,
+    weight: torch.Tensor,
+    bias: torch.Tensor | None,
+) -> _Built:
     """Build and return the layer's matrix at ``n`` (for ``x``'s dtype and device)."""
     versions = _versions(weight, bias)
     with torch.inference_mode(False), torch.no_grad():  # normal tensors: reusable anywhere
@@ -218,7 +237,7 @@ def _assemble(layer, n: int, x: torch.Tensor, weight, bias) -> _Built:
         matrix = layer_matrix(plan, plan.network_weights(weight, n), n)
         offset = None
         if bias is not None:
-            offset = invariant_tensor(bias, layer.bias_plan, n).reshape(-1)
+            offset = invariant_tensor(bias, cast("ContractionPlan", layer.bias_plan), n).reshape(-1)
         parameters = (weight,) if bias is None else (weight, bias)
         on_cpu = matrix.device.type == "cpu"
         copies = tuple(p.detach().clone() for p in parameters) if on_cpu else ()

@@ -17,6 +17,7 @@ tensor([15., 15., 15., 15., 15.])
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -31,6 +32,18 @@ from ..errors import (
 )
 from ._execute import execute
 from ._plan import ContractionPlan
+
+if TYPE_CHECKING:
+    from typing import TypedDict
+
+    import numpy.typing as npt
+
+    class FactoryKwargs(TypedDict):
+        """What :func:`factory_kwargs` returns."""
+
+        device: torch.device | None
+        dtype: torch.dtype | None
+
 
 __all__ = [
     "autocast_enabled",
@@ -102,7 +115,9 @@ def infer_degree(x: torch.Tensor, in_order: int, in_channels: int, n: int | None
     return n
 
 
-def factory_kwargs(device=None, dtype=None) -> dict:
+def factory_kwargs(
+    device: torch.device | str | int | None = None, dtype: torch.dtype | npt.DTypeLike | None = None
+) -> FactoryKwargs:
     """Return ``{"device": ..., "dtype": ...}`` for parameters, from lenient user input.
 
     ``dtype`` may be a floating torch dtype, its name (``"float64"``, ``"torch.float64"``) or a

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import reprlib
 import warnings
-from typing import cast
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 import torch
 from torch import nn
@@ -53,6 +53,9 @@ from .serialization import (
     checked_state,
     reduce_module,
 )
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 __all__ = ["EquivariantLinear", "MixedOrderLinear"]
 
@@ -159,8 +162,8 @@ class EquivariantLinear(nn.Module):
         normalize: Normalization = None,
         strategy: PlanStrategy = "auto",
         init_degree: int | None = None,
-        device=None,
-        dtype=None,
+        device: torch.device | str | int | None = None,
+        dtype: torch.dtype | npt.DTypeLike | None = None,
     ) -> None:
         super().__init__()
         factory = factory_kwargs(device, dtype)
@@ -470,7 +473,7 @@ class EquivariantLinear(nn.Module):
             terms.append(element.formula(symbol, latex=latex, mean=self.normalize == "mean"))
         return f"{lhs} = " + (" + ".join(terms) if terms else "0")
 
-    def __prepare_scriptable__(self):
+    def __prepare_scriptable__(self) -> NoReturn:
         """Refuse ``torch.jit.script`` with the routes that work instead."""
         msg = (
             "torch.jit.script cannot compile equidiag layers (their plans are Python objects); "
@@ -479,18 +482,18 @@ class EquivariantLinear(nn.Module):
         raise EquidiagTypeError(msg)
 
     # ------------------------------------------------------------------ pickling
-    def __reduce__(self):
+    def __reduce__(self) -> tuple:
         """Pickle as :func:`~equidiag.layers.serialization.rebuild_module` of the state."""
         return reduce_module(self)
 
-    def __getstate__(self):
+    def __getstate__(self) -> dict[str, Any]:
         """Drop the compiled plans (never pickled); :meth:`__setstate__` recompiles them."""
         state = super().__getstate__()
         for cache in _REBUILT:
             state.pop(cache, None)
         return state
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: object) -> None:
         """Check every field of a pickled state, then restore it and recompile the plans.
 
         The state may come from a file: its group, orders, channels, basis, normalisation,
@@ -582,7 +585,7 @@ class MixedOrderLinear(nn.Module):
         in_channels: dict[int, int],
         out_channels: dict[int, int],
         bias: bool = True,
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         super().__init__()
         self.in_channels = _check_channels("in_channels", in_channels)
@@ -647,11 +650,11 @@ class MixedOrderLinear(nn.Module):
         return out
 
     # ------------------------------------------------------------------ pickling
-    def __reduce__(self):
+    def __reduce__(self) -> tuple:
         """Pickle as :func:`~equidiag.layers.serialization.rebuild_module` of the state."""
         return reduce_module(self)
 
-    def __getstate__(self):
+    def __getstate__(self) -> dict[str, Any]:
         """Return the state, the blocks as a plain dict (no ``nn.ModuleDict`` in a file)."""
         state = super().__getstate__()
         modules = dict(state["_modules"])
@@ -659,7 +662,7 @@ class MixedOrderLinear(nn.Module):
         state["_modules"] = modules
         return state
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: object) -> None:
         """Check a pickled state (channels; each block's orders, channels, group), restore it.
 
         Each block checked itself when it was unpickled.

@@ -46,7 +46,8 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 import torch
 
@@ -62,6 +63,14 @@ from ._execute import mixing_route
 from ._weights import SampleWeights
 from .functional import check_matches_parameters, factory_kwargs, infer_degree, invariant_tensor
 
+if TYPE_CHECKING:
+    import networkx as nx
+    import numpy.typing as npt
+
+    from ..algebra._groups import Group
+    from ._plan import ContractionPlan
+    from .linear import EquivariantLinear
+
 __all__ = [
     "check_mask",
     "from_networkx",
@@ -74,7 +83,7 @@ __all__ = [
 ]
 
 
-def check_mask(mask, x: torch.Tensor, order: int, group) -> int:
+def check_mask(mask: torch.Tensor, x: torch.Tensor, order: int, group: Group) -> int:
     """Check a node mask against ``x`` (``(*batch, c) + (n,) * order``) and return ``n``.
 
     Raises
@@ -198,7 +207,9 @@ def size_ratios(mask: torch.Tensor, n: int, dtype: torch.dtype) -> torch.Tensor:
     return float(n) / mask.sum(-1).to(dtype).clamp(min=1)
 
 
-def masked_linear(layer, x: torch.Tensor, mask: torch.Tensor, n: int | None) -> torch.Tensor:
+def masked_linear(
+    layer: EquivariantLinear, x: torch.Tensor, mask: torch.Tensor, n: int | None
+) -> torch.Tensor:
     """Apply an :class:`~equidiag.EquivariantLinear` to a padded batch (see the module)."""
     k, l = layer.in_order, layer.out_order
     found = check_mask(mask, x, k, layer.group)
@@ -226,11 +237,13 @@ def masked_linear(layer, x: torch.Tensor, mask: torch.Tensor, n: int | None) -> 
     out = _per_sample_mean(layer, flat_x, ratios, n)
     y = out.reshape((*batch, layer.out_channels) + (n,) * l)
     if layer.bias is not None:
-        y = y + invariant_tensor(layer.bias, layer.bias_plan, n)
+        y = y + invariant_tensor(layer.bias, cast("ContractionPlan", layer.bias_plan), n)
     return y * mask_power(mask, l, y.dtype)  # (finite: the input's padding is zeros)
 
 
-def _per_sample_mean(layer, x: torch.Tensor, ratios: torch.Tensor, n: int) -> torch.Tensor:
+def _per_sample_mean(
+    layer: EquivariantLinear, x: torch.Tensor, ratios: torch.Tensor, n: int
+) -> torch.Tensor:
     """Return the layer (without bias) on ``(B, c_in) + (n,) * k``, means over each sample.
 
     Element ``e`` gets the weight ``w_e (n / m_b)^s_e`` in sample ``b`` (``ratios``: ``n / m_b``),
@@ -373,7 +386,11 @@ def unpad(x: torch.Tensor, mask: torch.Tensor, order: int) -> list[torch.Tensor]
 
 
 def from_networkx(
-    graphs, *, weight: str | None = None, dtype=torch.float32, device=None
+    graphs: Iterable[nx.Graph],
+    *,
+    weight: str | None = None,
+    dtype: torch.dtype | npt.DTypeLike | None = torch.float32,
+    device: torch.device | str | int | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Return padded adjacency matrices ``(B, 1, n, n)`` and the node mask of networkx graphs.
 
@@ -451,7 +468,7 @@ def from_networkx(
     return pad(tensors, order=2)
 
 
-def from_pyg(batch) -> tuple[torch.Tensor | None, torch.Tensor, torch.Tensor]:
+def from_pyg(batch: Any) -> tuple[torch.Tensor | None, torch.Tensor, torch.Tensor]:
     """Return ``(node features (B, n, f), adjacency (B, 1, n, n), mask)`` of a PyG ``Batch``.
 
     Uses PyTorch Geometric's ``to_dense_batch`` and ``to_dense_adj`` (install

@@ -18,6 +18,8 @@ least two channels to see any signal.
 from __future__ import annotations
 
 import reprlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn.functional as F
@@ -46,6 +48,9 @@ from .serialization import (
     checked_state,
     reduce_module,
 )
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 __all__ = ["GatedNonlinearity", "InvariantPooling", "gram_invariants"]
 
@@ -135,17 +140,17 @@ class _GramModule(nn.Module):
     #: the fields of a pickled module besides torch's (see __setstate__)
     _FIELDS: tuple[str, ...] = ("group", "order", "channels")
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple:
         """Pickle as :func:`~equidiag.layers.serialization.rebuild_module` of the state."""
         return reduce_module(self)
 
-    def __getstate__(self):
+    def __getstate__(self) -> dict[str, Any]:
         """Drop the cached invariant forms (rebuilt on use)."""
         state = super().__getstate__()
         state.pop("_forms", None)
         return state
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: object) -> None:
         """Check every field of a pickled state, then restore it.
 
         The state may come from a file: its group, order, channels (one sample and the Gram
@@ -216,9 +221,9 @@ class GatedNonlinearity(_GramModule):
         order: int,
         channels: int,
         *,
-        scalar_activation=F.silu,
-        device=None,
-        dtype=None,
+        scalar_activation: Callable[[torch.Tensor], torch.Tensor] = F.silu,
+        device: torch.device | str | int | None = None,
+        dtype: torch.dtype | npt.DTypeLike | None = None,
     ) -> None:
         super().__init__(group, order, channels)
         self.in_channels = channels
@@ -245,7 +250,7 @@ class GatedNonlinearity(_GramModule):
     # ------------------------------------------------------------------ pickling
     _FIELDS = ("group", "order", "channels", "in_channels", "scalar_activation", "gate")
 
-    def __getstate__(self):
+    def __getstate__(self) -> dict[str, Any]:
         """Return the state with the gate's own state (no ``nn.Linear`` in a file).
 
         A scalar activation in :data:`~equidiag.layers.serialization.ACTIVATIONS` is saved

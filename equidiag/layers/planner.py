@@ -71,12 +71,16 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import torch
 
 from .. import caches
 from ..errors import EquidiagTypeError, EquidiagValueError, check_choice, size_limit, tracing
 from ._fused import fused_flops
+
+if TYPE_CHECKING:
+    from ._plan import ContractionPlan
 
 __all__ = [
     "AUTO_DENSE_ENTRIES",
@@ -238,7 +242,7 @@ class Route:
 
 # ----------------------------------------------------------------------------- costs
 @functools.lru_cache(maxsize=1024)
-def _factored_cost(plan, n: int, c_in: int, c_out: int) -> tuple[int, int]:
+def _factored_cost(plan: ContractionPlan, n: int, c_in: int, c_out: int) -> tuple[int, int]:
     """Return the factored program's flops and largest intermediate per sample."""
     cost = plan.cost(n, c_in, c_out)
     return cost["flops"], cost["largest_intermediate"]
@@ -247,7 +251,9 @@ def _factored_cost(plan, n: int, c_in: int, c_out: int) -> tuple[int, int]:
 caches.register(_factored_cost)
 
 
-def oversized_intermediate(plan, batch: int, numel: int, n: int, c_in: int, c_out: int) -> int:
+def oversized_intermediate(
+    plan: ContractionPlan, batch: int, numel: int, n: int, c_in: int, c_out: int
+) -> int:
     """Return the factored program's largest intermediate if the program refuses it, else 0.
 
     It refuses one past both the size limit and 4 times its input (``numel`` entries) and
@@ -258,19 +264,21 @@ def oversized_intermediate(plan, batch: int, numel: int, n: int, c_in: int, c_ou
     return largest if largest > max(size_limit(), 4 * (numel + output)) else 0
 
 
-def _dense_building(plan, n: int, entries: int) -> int:
+def _dense_building(plan: ContractionPlan, n: int, entries: int) -> int:
     """Entries held while assembling the dense matrix: network matrices, product, copy."""
     return len(plan.networks) * n ** (plan.in_order + plan.out_order) + 2 * entries
 
 
-def gathers_matrix(plan) -> bool:
+def gathers_matrix(plan: ContractionPlan) -> bool:
     """Whether the layer matrix is assembled by gathering, not from the network matrices."""
     return plan.strategy == "gather" or (
         len(plan.networks) > AUTO_GATHER_ELEMENTS and plan.orbit_table.applies
     )
 
 
-def prefer_fused(plan, n: int, in_channels: int, out_channels: int, batch: int = 32) -> bool:
+def prefer_fused(
+    plan: ContractionPlan, n: int, in_channels: int, out_channels: int, batch: int = 32
+) -> bool:
     """Whether ``"auto"`` runs ``plan`` fused at this size, before dense is considered.
 
     Under torch.compile the rule is traced (its comparisons become guards on the sizes).
@@ -280,7 +288,9 @@ def prefer_fused(plan, n: int, in_channels: int, out_channels: int, batch: int =
     return _decide_fused_cached(plan, n, in_channels, out_channels, batch, size_limit())
 
 
-def _decide_fused(plan, n: int, c_in: int, c_out: int, batch: int, limit: int) -> bool:
+def _decide_fused(
+    plan: ContractionPlan, n: int, c_in: int, c_out: int, batch: int, limit: int
+) -> bool:
     if not plan.fused_layout.traced and tracing():
         return False  # (its matrices would be fetched outside the graph: fixed n only)
     layout = plan.fused_layout
@@ -298,7 +308,9 @@ _decide_fused_cached = functools.lru_cache(maxsize=1024)(_decide_fused)
 caches.register(_decide_fused_cached)
 
 
-def _dense_beats_fused(plan, n: int, c_out: int, c_in: int, batch: int, sets: int) -> bool:
+def _dense_beats_fused(
+    plan: ContractionPlan, n: int, c_out: int, c_in: int, batch: int, sets: int
+) -> bool:
     """Whether the dense route's flops are at most the fused route's, for a matrix that fits."""
     size = n ** (plan.in_order + plan.out_order)
     entries = sets * c_out * c_in * size
@@ -313,7 +325,13 @@ def _dense_beats_fused(plan, n: int, c_out: int, c_in: int, batch: int, sets: in
 
 # ----------------------------------------------------------------------------- the rule
 def route_name(
-    plan, n: int, batch: int, numel: int, c_in: int, c_out: int, sets: int = 1
+    plan: ContractionPlan,
+    n: int | torch.SymInt,
+    batch: int,
+    numel: int,
+    c_in: int,
+    c_out: int,
+    sets: int = 1,
 ) -> tuple[str, str]:
     """Return the training route ``"auto"`` takes and why (the rules of the module docstring).
 
@@ -347,7 +365,9 @@ def route_name(
     return "factored", _FACTORED
 
 
-def _registered(plan, n: int, batch: int, c_in: int, c_out: int) -> list[Candidate]:
+def _registered(
+    plan: ContractionPlan, n: int, batch: int, c_in: int, c_out: int
+) -> list[Candidate]:
     """Return the candidates of the registered routes that join ``"auto"`` (see ROUTE_COSTS)."""
     out = []
     for name, cost in ROUTE_COSTS.items():
@@ -369,7 +389,14 @@ def forget_routes() -> None:
     _plan_route.cache_clear()
 
 
-def auto_route(plan, x: torch.Tensor, n: int, c_out: int, c_in: int, sets: int = 1) -> str:
+def auto_route(
+    plan: ContractionPlan,
+    x: torch.Tensor,
+    n: int | torch.SymInt,
+    c_out: int,
+    c_in: int,
+    sets: int = 1,
+) -> str:
     """Return the route ``"auto"`` runs for ``x`` (``(B, c_in) + (n,) * k``): one cached record.
 
     Under torch.compile or torch.export the rule itself is traced (no record is built).
@@ -380,7 +407,7 @@ def auto_route(plan, x: torch.Tensor, n: int, c_out: int, c_in: int, sets: int =
 
 
 def plan_route(
-    plan,
+    plan: ContractionPlan,
     n: int,
     batch: int,
     in_channels: int,
@@ -417,7 +444,14 @@ def plan_route(
 
 @functools.lru_cache(maxsize=1024)
 def _plan_route(
-    plan, n: int, batch: int, c_in: int, c_out: int, sets: int, mode: str, limit: int
+    plan: ContractionPlan,
+    n: int,
+    batch: int,
+    c_in: int,
+    c_out: int,
+    sets: int,
+    mode: str,
+    limit: int,
 ) -> Route:
     k, l = plan.in_order, plan.out_order
     size = n ** (k + l)

@@ -51,7 +51,7 @@ from __future__ import annotations
 import reprlib
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import torch
 import torch.nn.functional as F
@@ -78,6 +78,9 @@ from ..errors import (
     check_size,
     size_limit,
 )
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = ["ACTIVATIONS", "loading", "rebuild_module", "safe_globals"]
 
@@ -111,7 +114,7 @@ class _StandIn(str):
 
     _build: Callable[..., Group] | None
 
-    def __new__(cls, name: str = "", build: Callable[..., Group] | None = None):
+    def __new__(cls, name: str = "", build: Callable[..., Group] | None = None) -> Self:
         if not isinstance(cls, type):  # NEWOBJ calls ``stand_in.__new__(stand_in, ...)``
             msg = (
                 f"a saved {cls.rpartition('.')[2]} is built only from checked arguments (by "
