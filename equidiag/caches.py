@@ -1,10 +1,10 @@
 """equidiag's caches, and the one call that empties them all.
 
 Expensive pure builders (spanning sets and bases, orbit tables, compiled plans, route records)
-are cached on hashable canonical arguments. Each cache registers the function that clears
-it here, at the bottom of the package (it imports only :mod:`equidiag.errors`), so that
-:func:`clear_caches` reaches every one of them without knowing where they live. A cache of
-your own (a family defined outside the package) registers the same way.
+are cached on hashable canonical arguments. Each cache registers itself here, at the bottom
+of the package (this module imports only :mod:`equidiag.errors`), so that
+:func:`~equidiag.algebra.clear_caches` reaches every one of them without knowing where they
+live. A cache of your own (a family defined outside the package) registers the same way.
 
 Examples
 --------

@@ -28,11 +28,13 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from ..errors import EquidiagTypeError, EquidiagValueError, check_size, tracing
+from ..errors import EquidiagTypeError, EquidiagValueError, check_size, shown, tracing
 from ._fused import add_permutations, run_fused
 from ._steps import DiagonalWrites, Embedding, Reduction, transformed
 from ._weights import SampleWeights, channel_shape, mix
 from .planner import (
+    BUILT_IN_STRATEGIES,
+    REGISTERED,
     ROUTE_COSTS,
     auto_route,
     forget_routes,
@@ -340,7 +342,7 @@ def mixing_route(plan: ContractionPlan, x: torch.Tensor, weight: SampleWeights, 
     route = plan.strategy
     if route == "auto":
         c_out, c_in = channel_shape(weight)
-        route = auto_route(plan, x, n, c_out, c_in, sets=weight.sets.shape[1])
+        route = auto_route(plan, x, n, c_out, c_in, sets=weight.sets.shape[1], per_sample=True)
     return {"dense": _run_dense_sets, "fused": run_fused}.get(route, _run_factored)
 
 
@@ -354,7 +356,7 @@ PLAN_STRATEGIES: dict[str, Callable] = {
 }
 
 
-_BUILT_IN = frozenset(PLAN_STRATEGIES)
+_RESERVED = BUILT_IN_STRATEGIES | {"kept"}  # ("kept": the eval candidate of every record)
 
 
 def register_plan_strategy(name: str, fn: Callable, cost: Callable | None = None) -> None:
@@ -390,10 +392,10 @@ def register_plan_strategy(name: str, fn: Callable, cost: Callable | None = None
     >>> layer.explain(torch.randn(8, 4, 6, 6)).name
     'dense'
     """
-    if not isinstance(name, str) or not name or name in _BUILT_IN:
+    if not isinstance(name, str) or not name or name in _RESERVED:
         msg = (
             f"a strategy name must be a non-empty string other than the built-in "
-            f"{sorted(_BUILT_IN)}, got {name!r}"
+            f"{sorted(_RESERVED)}, got {shown(name)}"
         )
         raise EquidiagValueError(msg)
     for argument, value in (("fn", fn), ("cost", cost)):
@@ -401,6 +403,7 @@ def register_plan_strategy(name: str, fn: Callable, cost: Callable | None = None
             msg = f"{argument} must be callable, got {type(value).__name__}"
             raise EquidiagTypeError(msg)
     PLAN_STRATEGIES[name] = fn
+    REGISTERED.add(name)
     ROUTE_COSTS.pop(name, None)
     if cost is not None:
         ROUTE_COSTS[name] = cost
@@ -415,11 +418,11 @@ def unregister_plan_strategy(name: str) -> None:
     EquidiagValueError
         If ``name`` is built in or was not registered.
     """
-    if name in _BUILT_IN or name not in PLAN_STRATEGIES:
-        registered = sorted(set(PLAN_STRATEGIES) - _BUILT_IN)
-        msg = f"{name!r} is not a registered strategy; registered: {registered}"
+    if not isinstance(name, str) or name not in REGISTERED:
+        msg = f"{shown(name)} is not a registered strategy; registered: {sorted(REGISTERED)}"
         raise EquidiagValueError(msg)
     del PLAN_STRATEGIES[name]
+    REGISTERED.discard(name)
     ROUTE_COSTS.pop(name, None)
     forget_routes()
 
@@ -428,4 +431,11 @@ def execute(
     plan: ContractionPlan, x: torch.Tensor, network_weight: torch.Tensor, n: int
 ) -> torch.Tensor:
     """Run ``plan`` on ``x`` (``(B, c_in) + (n,)*k``) with per-network weights."""
-    return PLAN_STRATEGIES[plan.strategy](plan, x, network_weight, n)
+    runner = PLAN_STRATEGIES.get(plan.strategy)
+    if runner is None:
+        msg = (
+            f"the plan's strategy {plan.strategy!r} is not registered (it was removed with "
+            "unregister_plan_strategy?); build the layer with another strategy"
+        )
+        raise EquidiagValueError(msg)
+    return runner(plan, x, network_weight, n)

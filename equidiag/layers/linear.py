@@ -40,7 +40,13 @@ from ..typing import NORMALIZATIONS, BasisKind, Normalization, PlanStrategy
 from ._execute import PLAN_STRATEGIES, layer_matrix
 from ._plan import ContractionPlan, compile_plan
 from .frozen import frozen_mode, frozen_route
-from .functional import equivariant_linear, factory_kwargs, infer_degree, invariant_tensor
+from .functional import (
+    check_matches_parameters,
+    equivariant_linear,
+    factory_kwargs,
+    infer_degree,
+    invariant_tensor,
+)
 from .masks import check_mask, masked_linear
 from .planner import Route, plan_route
 from .serialization import (
@@ -367,21 +373,36 @@ class EquivariantLinear(nn.Module):
         'kept'
         """
         k = self.in_order
-        if mask is not None:
+        if mask is not None:  # (as masked_linear: the mask gives n, which may be 0)
             found = check_mask(mask, x, k, self.group)
             if n is not None and n != found:
                 msg = f"n={n} disagrees with the mask's last axis, of size {found}"
                 raise ShapeError(msg)
-            n = found
-        n = self.group.degree if n is None else self.group.require_degree(n)
-        if n is None and k == self.out_order == 0:
-            n = 1  # (a 0 -> 0 map does not depend on n)
-        n = infer_degree(x, k, self.in_channels, n)
+            n = infer_degree(x, k, self.in_channels, found)
+        else:
+            n = self.group.degree if n is None else self.group.require_degree(n)
+            if n is None and k == self.out_order == 0:
+                n = 1  # (a 0 -> 0 map does not depend on n)
+            n = infer_degree(x, k, self.in_channels, n)
+        check_matches_parameters(x, self)  # (the call's error for a wrong dtype or device)
         batch = math.prod(x.shape[: x.ndim - k - 1])
         if mask is not None and self.normalize == "mean":
             sets = len(set(self.plan.summed))
-            return plan_route(self.plan, n, batch, self.in_channels, self.out_channels, sets=sets)
-        eval_mode = frozen_mode(self, x, self.weight, self.bias)  # (masked sums: the same call)
+            return plan_route(
+                self.plan,
+                n,
+                batch,
+                self.in_channels,
+                self.out_channels,
+                sets=sets,
+                per_sample=True,
+            )
+        weight = self.weight
+        eval_mode = (  # (as the kept route: parameters without a version counter never keep it)
+            frozen_mode(self, x, weight, self.bias)
+            and not weight.is_inference()
+            and x.dtype == weight.dtype
+        )
         return plan_route(
             self.plan,
             n,

@@ -300,7 +300,7 @@ def pad(tensors: Sequence[torch.Tensor], order: int) -> tuple[torch.Tensor, torc
     >>> layer(x, mask=mask).shape  # each sample as if alone; zeros at padded entries
     torch.Size([2, 4, 3, 3])
     """
-    tensors = list(tensors)
+    tensors = _as_list("tensors", tensors, "tensors")
     order = check_nonnegative_int("order", order)
     if not tensors:
         msg = "pad needs at least one sample"
@@ -332,6 +332,16 @@ def pad(tensors: Sequence[torch.Tensor], order: int) -> tuple[torch.Tensor, torc
         x[(b, slice(None)) + (slice(0, m),) * order] = t
         mask[b, :m] = True
     return x, mask
+
+
+def _as_list(name: str, items: object, what: str) -> list:
+    """Return ``items`` (an iterable of ``what``, not one of them) as a list."""
+    import networkx as nx
+
+    if isinstance(items, (torch.Tensor, nx.Graph, str)) or not hasattr(items, "__iter__"):
+        msg = f"{name} must be a sequence of {what} (a list of them), got {type(items).__name__}"
+        raise EquidiagTypeError(msg)
+    return list(items)
 
 
 def unpad(x: torch.Tensor, mask: torch.Tensor, order: int) -> list[torch.Tensor]:
@@ -368,6 +378,9 @@ def unpad(x: torch.Tensor, mask: torch.Tensor, order: int) -> list[torch.Tensor]
         msg = f"x must be a padded batch (B, c{', n' * order}) of order {order}, got {got}"
         raise ShapeError(msg)
     _check_boolean(mask)
+    if mask.device != x.device:
+        msg = f"mask is on {mask.device} but x is on {x.device}; move one of them"
+        raise EquidiagTypeError(msg)
     n = x.shape[-1] if order else mask.shape[-1]
     if len(set(x.shape[2:])) > 1 or tuple(mask.shape) != (x.shape[0], n):
         msg = (
@@ -441,7 +454,7 @@ def from_networkx(
     if weight is not None and not isinstance(weight, str):
         msg = f"weight must be an edge attribute's name (a str) or None, got {weight!r}"
         raise EquidiagTypeError(msg)
-    graphs = list(graphs)
+    graphs = _as_list("graphs", graphs, "networkx graphs")
     for i, graph in enumerate(graphs):
         if not isinstance(graph, nx.Graph):
             msg = f"graph {i} must be a networkx graph, got {type(graph).__name__}"
@@ -460,8 +473,12 @@ def from_networkx(
     n = max((graph.number_of_nodes() for graph in graphs), default=0)
     check_size(f"the padded adjacency of {len(graphs)} graphs with n = {n}", len(graphs) * n * n)
     tensors = []
-    for graph in graphs:
-        matrix = nx.to_numpy_array(graph, nodelist=list(graph.nodes), weight=weight)
+    for i, graph in enumerate(graphs):
+        try:
+            matrix = nx.to_numpy_array(graph, nodelist=list(graph.nodes), weight=weight)
+        except (TypeError, ValueError) as err:
+            msg = f"graph {i}: its edge attribute {weight!r} must hold real numbers ({err})"
+            raise EquidiagValueError(msg) from None
         if weight is None:
             matrix = (matrix != 0).astype(matrix.dtype)
         tensors.append(torch.as_tensor(matrix, dtype=dtype, device=device)[None])

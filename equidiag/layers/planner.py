@@ -76,7 +76,15 @@ from typing import TYPE_CHECKING
 import torch
 
 from .. import caches
-from ..errors import EquidiagTypeError, EquidiagValueError, check_choice, size_limit, tracing
+from ..errors import (
+    EquidiagTypeError,
+    EquidiagValueError,
+    check_choice,
+    check_nonnegative_int,
+    check_positive_int,
+    size_limit,
+    tracing,
+)
 from ._fused import fused_flops
 
 if TYPE_CHECKING:
@@ -86,12 +94,14 @@ __all__ = [
     "AUTO_DENSE_ENTRIES",
     "AUTO_DENSE_OVER_FUSED_ENTRIES",
     "AUTO_GATHER_ELEMENTS",
+    "BUILT_IN_STRATEGIES",
     "FROZEN_ADVANTAGE",
     "FROZEN_MAX_ENTRIES",
     "FUSED_ADVANTAGE",
     "FUSED_MAX_ENTRIES",
     "LOW_ORDER_ADVANTAGE",
     "MATRIX_FLOPS",
+    "REGISTERED",
     "ROUTE_COSTS",
     "STEP_FLOPS",
     "Candidate",
@@ -138,6 +148,11 @@ FROZEN_ADVANTAGE = 16
 
 MODES = ("train", "eval")
 
+#: the strategies a plan can name without registering one (``"kept"``, the eval candidate, is
+#: reserved too)
+BUILT_IN_STRATEGIES = frozenset({"auto", "fused", "factored", "sparse", "dense", "gather"})
+#: the names of the strategies added by :func:`~equidiag.layers.register_plan_strategy`
+REGISTERED: set[str] = set()
 #: the cost functions of registered routes that join ``"auto"``, by name
 #: (:func:`~equidiag.layers.register_plan_strategy` with ``cost=``)
 ROUTE_COSTS: dict[str, Callable[..., int | None]] = {}
@@ -343,7 +358,10 @@ def route_name(
         return "factored", _SYMBOLIC
     size = n ** (plan.in_order + plan.out_order)
     entries = sets * c_out * c_in * size
-    if max(entries, len(plan.networks) * size) <= min(AUTO_DENSE_ENTRIES, size_limit()):
+    if (
+        max(entries, len(plan.networks) * size) <= AUTO_DENSE_ENTRIES
+        and _dense_building(plan, n, entries) <= size_limit()
+    ):
         return "dense", _TINY
     if prefer_fused(plan, n, c_in, c_out, batch):
         if _dense_beats_fused(plan, n, c_out, c_in, batch, sets):
@@ -371,7 +389,11 @@ def _registered(
     """Return the candidates of the registered routes that join ``"auto"`` (see ROUTE_COSTS)."""
     out = []
     for name, cost in ROUTE_COSTS.items():
-        flops = cost(plan, n, batch, c_in, c_out)
+        try:
+            flops = cost(plan, n, batch, c_in, c_out)
+        except Exception as err:
+            msg = f"the cost function of route {name!r} raised {type(err).__name__}: {err}"
+            raise EquidiagValueError(msg) from err
         if flops is not None and (
             not isinstance(flops, int) or isinstance(flops, bool) or flops < 0
         ):
@@ -396,6 +418,7 @@ def auto_route(
     c_out: int,
     c_in: int,
     sets: int = 1,
+    per_sample: bool = False,
 ) -> str:
     """Return the route ``"auto"`` runs for ``x`` (``(B, c_in) + (n,) * k``): one cached record.
 
@@ -403,7 +426,11 @@ def auto_route(
     """
     if tracing() or isinstance(n, torch.SymInt):
         return route_name(plan, n, x.shape[0], x.numel(), c_in, c_out, sets)[0]
-    return plan_route(plan, n, x.shape[0], c_in, c_out, sets=sets).name
+    if torch.jit.is_tracing():  # (sizes are traced tensors there: no argument checks)
+        limit = size_limit()
+        batch = x.shape[0]
+        return _plan_route(plan, n, batch, c_in, c_out, sets, per_sample, "train", limit).name
+    return plan_route(plan, n, x.shape[0], c_in, c_out, sets=sets, per_sample=per_sample).name
 
 
 def plan_route(
@@ -414,6 +441,7 @@ def plan_route(
     out_channels: int,
     *,
     sets: int = 1,
+    per_sample: bool = False,
     mode: str = "train",
 ) -> Route:
     """Return the :class:`Route` a call takes (see the module), with every candidate's cost.
@@ -429,6 +457,9 @@ def plan_route(
     sets : int
         Weight sets mixed per sample (a masked batch with ``normalize="mean"``: one per count
         of summed indices); 1 otherwise.
+    per_sample : bool
+        Whether the weights are per sample (a masked batch with ``normalize="mean"``): only
+        the dense, fused and factored routes run those, and registered routes are not offered.
     mode : {"train", "eval"}
         ``"eval"`` where no gradient reaches the parameters: the kept matrix is a candidate.
 
@@ -438,8 +469,24 @@ def plan_route(
         For a plan whose strategy is not ``"auto"``, that strategy, with the candidates'
         costs for comparison.
     """
+    if not all(hasattr(plan, a) for a in ("networks", "input_steps", "output_steps", "strategy")):
+        msg = f"plan must be a ContractionPlan, got {type(plan).__name__}"
+        raise EquidiagTypeError(msg)
+    n = check_nonnegative_int("n", n)
+    batch = check_nonnegative_int("batch", batch)
+    in_channels = check_positive_int("in_channels", in_channels)
+    out_channels = check_positive_int("out_channels", out_channels)
+    sets = check_positive_int("sets", sets)
     check_choice("mode", mode, MODES)
-    return _plan_route(plan, n, batch, in_channels, out_channels, sets, mode, size_limit())
+    if plan.strategy not in BUILT_IN_STRATEGIES and plan.strategy not in REGISTERED:
+        msg = (
+            f"the plan's strategy {plan.strategy!r} is not registered (it was removed with "
+            "unregister_plan_strategy?); build the layer with another strategy"
+        )
+        raise EquidiagValueError(msg)
+    return _plan_route(
+        plan, n, batch, in_channels, out_channels, sets, per_sample or sets > 1, mode, size_limit()
+    )
 
 
 @functools.lru_cache(maxsize=1024)
@@ -450,6 +497,7 @@ def _plan_route(
     c_in: int,
     c_out: int,
     sets: int,
+    per_sample: bool,
     mode: str,
     limit: int,
 ) -> Route:
@@ -493,7 +541,7 @@ def _plan_route(
                 gathers and 2 * entries <= limit,
             ),
         )
-    if sets == 1:
+    if not per_sample and (plan.strategy == "auto" or plan.strategy in ROUTE_COSTS):
         candidates += _registered(plan, n, batch, c_in, c_out)
     if plan.strategy == "auto":
         name, reason = route_name(plan, n, batch, numel, c_in, c_out, sets)
@@ -506,11 +554,11 @@ def _plan_route(
     else:
         name = "factored" if plan.strategy == "sparse" else plan.strategy
         reason = f"strategy={plan.strategy!r} was asked for"
-        if sets > 1 and name not in ("dense", "fused"):
+        if per_sample and name not in ("dense", "fused"):
             name, reason = "factored", reason + "; weights per sample run factored"
         if name not in {c.name for c in candidates}:  # (a registered strategy: no cost model)
             candidates.append(Candidate(name, 0, 0, 0, True))
-    if mode == "eval" and sets == 1 and plan.num_elements:
+    if mode == "eval" and not per_sample and plan.num_elements:
         kept_build = 2 * entries if gathers_matrix(plan) else building
         fits = entries <= FROZEN_MAX_ENTRIES and kept_build <= limit
         candidates.append(Candidate("kept", 2 * batch * entries, entries, entries, fits))

@@ -273,8 +273,35 @@ def rebuild_module(cls: str | type, state: dict) -> nn.Module:
 
 # ----------------------------------------------------------------------- checking states
 #: what a fresh ``nn.Module`` keeps in its ``__dict__`` (its bookkeeping in this torch)
-_TORCH_FIELDS = frozenset(nn.Module().__dict__)
+_FRESH = dict(nn.Module().__dict__)
+_TORCH_FIELDS = frozenset(_FRESH)
 _CONTAINERS = {"_parameters": nn.Parameter, "_buffers": torch.Tensor, "_modules": nn.Module}
+
+
+def _check_torch_field(key: str, value: object, owner: str) -> None:
+    """Raise unless ``value`` has the form of ``nn.Module``'s own field ``key``.
+
+    Hook tables are dicts of callables (or of flags, for the tables that mark hooks), sets
+    hold str names: a file cannot plant a value that fails later, at a call.
+    """
+    fresh = _FRESH[key]
+    if isinstance(fresh, dict):
+        good = isinstance(value, dict) and all(
+            callable(v) or isinstance(v, bool) for v in value.values()
+        )
+    elif isinstance(fresh, set):
+        good = isinstance(value, set) and all(isinstance(v, str) for v in value)
+    elif fresh is None:  # (_is_full_backward_hook: unset, or a flag)
+        good = value is None or isinstance(value, bool)
+    else:
+        good = isinstance(value, type(fresh))
+    if not good:
+        msg = (
+            f"{key} in the state of {owner} must be what torch keeps there "
+            f"({type(fresh).__name__}"
+            f"{' of callables' if isinstance(fresh, dict) else ''}), got {reprlib.repr(value)}"
+        )
+        raise EquidiagTypeError(msg)
 
 
 def checked_state(
@@ -321,6 +348,8 @@ def checked_state(
         got = reprlib.repr(state["training"])
         msg = f"training in the state of {owner} must be True or False, got {got}"
         raise EquidiagTypeError(msg)
+    for key in _TORCH_FIELDS.intersection(state).difference(_CONTAINERS, {"training"}):
+        _check_torch_field(key, state[key], owner)
     held = {name for container in _CONTAINERS for name in state[container]}
     for key in state:
         if key in fields or key in _TORCH_FIELDS:

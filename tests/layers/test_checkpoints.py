@@ -510,3 +510,22 @@ def test_every_refusal_is_an_equidiag_error(changes):
 def test_the_module_is_importable_from_the_layers():
     assert ed.layers.serialization is serialization
     assert "serialization" in ed.layers.__all__
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("_forward_hooks", {0: 5}),
+        ("_forward_pre_hooks", [1, 2]),
+        ("_state_dict_hooks", 7),
+        ("_non_persistent_buffers_set", {3}),
+        ("_is_full_backward_hook", "yes"),
+    ],
+)
+def test_torch_fields_of_a_saved_state_are_checked(key, value):
+    """(A planted hook table loaded, then failed at the first call with a raw TypeError.)"""
+    layer = ed.EquivariantLinear(ed.SymmetricGroup(), 1, 1, 2, 2)
+    state = layer.__getstate__()
+    state[key] = value
+    with pytest.raises(EquidiagTypeError, match=key):
+        rebuild_module("EquivariantLinear", state)

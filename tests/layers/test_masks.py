@@ -363,3 +363,17 @@ def test_masks_follow_the_family_capability_not_the_class():
     refused = ed.EquivariantLinear(Unpaddable(), 2, 2, 2, 2, dtype=torch.float64)
     with pytest.raises(EquidiagValueError, match="pads_exactly"):
         refused(x, mask=mask)
+
+
+def test_mask_helpers_refuse_what_is_not_a_list_of_samples_or_numbers():
+    with pytest.raises(EquidiagTypeError, match="tensors must be a sequence"):
+        pad(5, 2)
+    with pytest.raises(EquidiagTypeError, match="tensors must be a sequence"):
+        pad(torch.ones(1, 2, 2), 2)
+    with pytest.raises(EquidiagTypeError, match="graphs must be a sequence"):
+        from_networkx(nx.path_graph(3))  # (one graph, not a list)
+    with pytest.raises(EquidiagValueError, match="must hold real numbers"):
+        from_networkx([nx.Graph([(0, 1, {"w": "abc"})])], weight="w")
+    x, mask = pad([torch.ones(1, 2)], order=1)
+    with pytest.raises(EquidiagTypeError, match="mask is on meta"):
+        unpad(x, mask.to("meta"), order=1)

@@ -170,3 +170,75 @@ def test_a_registered_route_with_a_cost_joins_auto(ran):
         unregister_plan_strategy("mine")
     with pytest.raises(ed.EquidiagError, match="cost must be callable"):
         register_plan_strategy("other", _run_dense, cost=3)
+
+
+def test_the_registry_and_the_records_refuse_bad_names_arguments_and_costs():
+    from equidiag.layers import register_plan_strategy, unregister_plan_strategy
+    from equidiag.layers._execute import _run_dense
+
+    with pytest.raises(EquidiagValueError, match="other than the built-in"):
+        register_plan_strategy("kept", _run_dense, cost=lambda *a: 0)  # (the eval candidate)
+    with pytest.raises(EquidiagValueError, match="not a registered strategy"):
+        unregister_plan_strategy([])
+    register_plan_strategy("tmp", _run_dense)
+    layer = ed.EquivariantLinear(S, 1, 1, 2, 2, strategy="tmp")
+    unregister_plan_strategy("tmp")
+    x = torch.randn(3, 2, 5)
+    for call in (lambda: layer(x), lambda: layer.explain(x)):
+        with pytest.raises(EquidiagValueError, match="'tmp' is not registered"):
+            call()
+    register_plan_strategy("boom", _run_dense, cost=lambda *a: 1 / 0)
+    try:
+        with pytest.raises(EquidiagValueError, match="route 'boom' raised ZeroDivisionError"):
+            ed.EquivariantLinear(S, 1, 1, 2, 2).explain(x)
+    finally:
+        unregister_plan_strategy("boom")
+    plan = ed.EquivariantLinear(S, 1, 1, 2, 2).plan
+    for bad in ({"n": -1}, {"n": 2.5}, {"batch": -4}, {"sets": 0}):
+        arguments = {"n": 5, "batch": 2, **bad}
+        with pytest.raises(ed.EquidiagError):
+            plan_route(plan, arguments["n"], arguments["batch"], 2, 2, sets=bad.get("sets", 1))
+    with pytest.raises(ed.EquidiagError, match="plan must be a ContractionPlan"):
+        plan_route(None, 5, 2, 2, 2)
+
+
+def test_explain_agrees_with_the_call_at_the_edges(ran):
+    from equidiag.errors import EquidiagTypeError
+    from equidiag.layers import register_plan_strategy, unregister_plan_strategy
+    from equidiag.layers._execute import _run_dense
+
+    previous = set_size_limit(10_000)  # the tiny rule's matrix fits, its assembly does not
+    try:
+        layer = ed.EquivariantLinear(S, 2, 2, 1, 1, bias=False)
+        x = torch.randn(2, 1, 5, 5)
+        route = layer.explain(x)
+        assert route.chosen.applies
+        layer(x)
+        assert ran == [route.name]
+    finally:
+        set_size_limit(previous)
+    # a masked mean layer with one weight set: registered routes are not offered there
+    register_plan_strategy("mine", _run_dense, cost=lambda *a: 0)
+    try:
+        ran.clear()
+        layer = ed.EquivariantLinear(S, 1, 0, 3, 3, bias=False, normalize="mean")
+        x, mask = torch.randn(4, 3, 6), torch.ones(4, 6, dtype=torch.bool)
+        route = layer.explain(x, mask=mask)
+        layer(x, mask=mask)
+        assert ran == [route.name]
+        assert route.name != "mine"
+    finally:
+        unregister_plan_strategy("mine")
+    layer = ed.EquivariantLinear(S, 2, 2, 2, 2)
+    with torch.no_grad(), pytest.raises(EquidiagTypeError, match="dtype"):
+        layer.explain(torch.randn(3, 2, 4, 4, dtype=torch.float64))  # (the call's error)
+    with torch.inference_mode():
+        frozen_layer = ed.EquivariantLinear(S, 2, 2, 2, 2, bias=False)
+        ran.clear()
+        route = frozen_layer.explain(torch.randn(3, 2, 4, 4))
+        frozen_layer(torch.randn(3, 2, 4, 4))
+    assert ran == [route.name]
+    empty = ed.EquivariantLinear(S, 2, 2, 2, 2)
+    x, mask = torch.randn(3, 2, 0, 0), torch.ones(3, 0, dtype=torch.bool)
+    assert empty.explain(x, mask=mask).n == 0
+    assert empty(x, mask=mask).shape == (3, 2, 0, 0)
