@@ -426,11 +426,11 @@ def auto_route(
     """
     if tracing() or isinstance(n, torch.SymInt):
         return route_name(plan, n, x.shape[0], x.numel(), c_in, c_out, sets)[0]
-    if torch.jit.is_tracing():  # (sizes are traced tensors there: no argument checks)
-        limit = size_limit()
-        batch = x.shape[0]
-        return _plan_route(plan, n, batch, c_in, c_out, sets, per_sample, "train", limit).name
-    return plan_route(plan, n, x.shape[0], c_in, c_out, sets=sets, per_sample=per_sample).name
+    # (the layer's own sizes, already checked: no argument checks on this per-call path; under
+    # torch.jit.trace they are traced tensors)
+    per_sample = per_sample or sets > 1
+    limit = size_limit()
+    return _plan_route(plan, n, x.shape[0], c_in, c_out, sets, per_sample, "train", limit).name
 
 
 def plan_route(
