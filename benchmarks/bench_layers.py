@@ -67,18 +67,21 @@ def measure(k, l, n, quick, group=None):
     layer = ed.EquivariantLinear(G, k, l, C, C, bias=False)
     x = torch.randn((BATCH, C) + (n,) * k, requires_grad=True)
     w = layer.weight
-    plans = {
-        "equidiag": layer.plan,
-        "factored": compile_plan(layer.plan_elements(), strategy="factored"),
-        "unshared": compile_plan(layer.plan_elements(), share=False, strategy="factored"),
-        "dense": compile_plan(layer.plan_elements(), strategy="dense"),
+    plans = {  # (plan, route)
+        "equidiag": (layer.plan, "auto"),
+        "factored": (layer.plan, "factored"),
+        "unshared": (compile_plan(layer.plan_elements(), share=False), "factored"),
+        "dense": (layer.plan, "dense"),
     }
     floor_w = torch.randn(2 * C, C, requires_grad=True)
 
     def floor():
         return F.linear(x.movedim(1, -1), floor_w).movedim(-1, 1)
 
-    fns = {name: (lambda p=p: equivariant_linear(x, w, p)) for name, p in plans.items()}
+    fns = {
+        name: (lambda p=p, s=s: equivariant_linear(x, w, p, strategy=s))
+        for name, (p, s) in plans.items()
+    }
     fns["floor"] = floor
     if (k, l) == (2, 2) and group is None:
         fns["maron"] = lambda: maron_2to2(x, w)

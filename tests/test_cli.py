@@ -289,7 +289,7 @@ def test_a_directory_is_not_a_missing_edge_list(tmp_path, capsys):
 def test_an_edge_list_past_the_bound_is_refused_before_networkx_reads_it(
     tmp_path, capsys, monkeypatch
 ):
-    import equidiag.algebra._graphs as graphs
+    import equidiag.algebra.graphs._validation as graphs
 
     monkeypatch.setattr(graphs, "MAX_NAMED_GRAPH_SIZE", 3)
     path = tmp_path / "edges.txt"

@@ -231,7 +231,7 @@ def test_an_empty_vertex_no_longer_truncates_a_map():
 
 
 def test_named_graphs_past_their_size_bound_are_refused_at_once():
-    from equidiag.algebra._graphs import MAX_NAMED_GRAPH_SIZE
+    from equidiag.algebra.graphs._validation import MAX_NAMED_GRAPH_SIZE
 
     assert MAX_NAMED_GRAPH_SIZE == 2**18
     Aut = "ed.AutomorphismGroup"
@@ -264,7 +264,7 @@ def test_the_named_graph_message_names_the_size_and_the_bound():
 @pytest.mark.parametrize(("rows", "cols"), [(1, 1), (1, 2), (2, 2), (2, 5), (3, 3), (4, 7)])
 def test_the_size_bound_counts_the_edges_networkx_builds(rows, cols, monkeypatch):
     """The bound is checked before building, from a formula: it must count what is built."""
-    import equidiag.algebra._graphs as graphs
+    import equidiag.algebra.graphs._validation as graphs
 
     for periodic in (False, True):
         monkeypatch.undo()
@@ -281,7 +281,7 @@ def test_the_orbits_of_a_large_graph_take_bounded_memory():
     import tracemalloc
 
     from equidiag.algebra._automorphisms import stabiliser_chain
-    from equidiag.algebra._graphs import tuple_orbits
+    from equidiag.algebra.graphs import tuple_orbits
 
     group = ed.AutomorphismGroup.complete(300)
     generators = stabiliser_chain(300, group.edges).generators
@@ -299,7 +299,7 @@ def test_the_orbits_of_a_large_graph_take_bounded_memory():
 
 def test_an_orbit_search_past_the_size_limit_is_refused():
     from equidiag.algebra._automorphisms import stabiliser_chain
-    from equidiag.algebra._graphs import tuple_orbits
+    from equidiag.algebra.graphs import tuple_orbits
     from equidiag.errors import set_size_limit
 
     group = ed.AutomorphismGroup.complete(40)
@@ -334,7 +334,7 @@ def test_huge_orders_and_powers_are_refused_in_a_fresh_process():
             "ed.SymmetricGroup(3).representation(np.eye(3), 10**9)",
             "ed.dimension(ed.AutomorphismGroup.cycle(5), 10**9, 1)",
             "ed.equivariant_basis(ed.AutomorphismGroup.cycle(5), 10**9, 1)",
-            "ed.algebra._graphs.tuple_orbits(5, 10**9, [(1, 2, 3, 4, 0)])",
+            "ed.algebra.graphs.tuple_orbits(5, 10**9, [(1, 2, 3, 4, 0)])",
             "ed.SymmetricGroup(10**6).order",
             "ed.AlternatingGroup(10**6).order",
             "ed.dimension(ed.OrthogonalGroup(3), 10**9, 10**9)",

@@ -8,6 +8,7 @@ A group (:class:`Group`) holds group theory; its :attr:`Group.family` (a
 from ..caches import clear_caches
 from ._alternating import (
     AlternatingFamily,
+    AlternatingGroup,
     AlternatingOrbitElement,
     JellyfishDiagram,
     SignedPermutations,
@@ -24,22 +25,36 @@ from ._basis import (
 from ._brauer import (
     BrauerDiagram,
     BrauerFamily,
+    OrthogonalGroup,
     SymplecticDiagram,
     SymplecticFamily,
+    SymplecticGroup,
     brauer_diagrams,
     count_brauer_diagrams,
+    symplectic_form,
 )
 from ._diagrams import (
     OrbitBasisElement,
     PartitionDiagram,
     PartitionFamily,
+    SymmetricGroup,
     count_partition_diagrams,
     partition_diagrams,
 )
 from ._element import Composition, Element, OrbitElement
 from ._factors import EPSILON, OMEGA, FactorKind, LeviCivita, SymplecticForm, factor_tensor
 from ._family import SpanningFamily
-from ._graphs import (
+from ._groups import Group, as_rng, permutation_matrix
+from ._levi_civita import (
+    BrauerGroodDiagram,
+    SpecialOrthogonalFamily,
+    SpecialOrthogonalGroup,
+    brauer_grood_diagrams,
+    count_brauer_grood_diagrams,
+)
+from ._networks import Factor, TensorNetwork
+from ._partitions import bell_number, blocks_of, mobius, set_partitions, stirling2
+from .graphs import (
     Adjacency,
     AutomorphismGroup,
     BilabelledGraph,
@@ -47,25 +62,6 @@ from ._graphs import (
     GraphOrbitElement,
     OrbitIndicator,
 )
-from ._groups import (
-    AlternatingGroup,
-    Group,
-    OrthogonalGroup,
-    SpecialOrthogonalGroup,
-    SymmetricGroup,
-    SymplecticGroup,
-    as_rng,
-    permutation_matrix,
-    symplectic_form,
-)
-from ._levi_civita import (
-    BrauerGroodDiagram,
-    SpecialOrthogonalFamily,
-    brauer_grood_diagrams,
-    count_brauer_grood_diagrams,
-)
-from ._networks import Factor, TensorNetwork
-from ._partitions import bell_number, blocks_of, mobius, set_partitions, stirling2
 
 __all__ = [
     "EPSILON",

@@ -26,6 +26,8 @@ orbit, so layers compile them like any other diagram.
 Text forms: ``"J3(1,1'|2|2')"`` is the jellyfish of ``A_3`` on the partition ``1,1'|2|2'``
 (the blocks in the syntax of :class:`~equidiag.algebra.PartitionDiagram`); a leading ``-``
 negates it. ``"X3+(1,1'|2|2')"`` and ``"X3-(1,1'|2|2')"`` are the split orbit halves.
+
+:class:`AlternatingGroup` (``A_n``), whose family :class:`AlternatingFamily` is, lives here too.
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ from ._element import (
 )
 from ._factors import EPSILON, FactorKind, permutation_sign
 from ._family import SpanningFamily
+from ._groups import Group, as_rng, factorial_order, permutation_matrix
 from ._networks import Factor, TensorNetwork
 from ._partitions import (
     RGS,
@@ -76,6 +79,7 @@ from ._partitions import num_blocks as count_blocks
 
 __all__ = [
     "AlternatingFamily",
+    "AlternatingGroup",
     "AlternatingOrbitElement",
     "JellyfishDiagram",
     "SignedPermutations",
@@ -660,3 +664,97 @@ class AlternatingFamily(SpanningFamily):
                 yield 1, AlternatingOrbitElement._from_key(d.in_order, d.out_order, d.rgs, n, sign)
         else:
             yield 1, OrbitBasisElement(d)
+
+
+class AlternatingGroup(Group):
+    """The alternating group ``A_n`` (the even permutations) acting on ``R^n``, ``n`` required.
+
+    Its equivariant maps are spanned by the partition diagrams and the jellyfish diagrams
+    (:class:`~equidiag.algebra.JellyfishDiagram`; Pearce-Crump, arXiv:2301.10152). ``A_1 =
+    S_1`` and ``A_2`` are trivial groups (``A_2`` has every ``2^(l+k)`` map).
+
+    There is no size-agnostic ``AlternatingGroup()``: the jellyfish depend on ``n`` (a head of
+    ``n`` tentacles) and exist only for ``n <= l + k + 1``; for every larger ``n`` the
+    ``A_n``-equivariant maps are exactly the ``S_n``-equivariant ones, so a layer meant to run
+    at any large ``n`` is a ``SymmetricGroup()`` layer.
+
+    Parameters
+    ----------
+    n : int
+        The degree, ``n >= 1``.
+
+    Examples
+    --------
+    >>> import equidiag as ed
+    >>> G = ed.AlternatingGroup(4)
+    >>> G, G.order, len(G.generators())
+    (AlternatingGroup(4), 12, 2)
+    >>> [ed.dimension(G, 1, l) for l in range(5)]
+    [1, 2, 6, 22, 86]
+    """
+
+    symbol = "A"
+    example_degree = 4
+
+    def __init__(self, n: int | None = None) -> None:
+        if n is None:
+            msg = (
+                "AlternatingGroup needs n (its jellyfish diagrams depend on it), e.g. "
+                "AlternatingGroup(5); for n >= l + k + 2 its maps are those of SymmetricGroup()"
+            )
+            raise EquidiagValueError(msg)
+        super().__init__(n)
+
+    @property
+    def family(self) -> SpanningFamily:
+        """Partition and jellyfish diagrams (:class:`~equidiag.algebra.AlternatingFamily`)."""
+        return AlternatingFamily(self.require_degree())
+
+    @property
+    def order(self) -> int | None:
+        """``n!/2`` (1 for ``n <= 2``)."""
+        n = self.require_degree()
+        return factorial_order(self) // 2 if n > 1 else 1
+
+    def generators(self) -> list[np.ndarray]:
+        """Return the 3-cycle ``(0 1 2)`` and an even long cycle (the identity for n <= 2).
+
+        The long cycle is ``(0 1 ... n-1)`` for odd ``n`` and ``(1 2 ... n-1)`` for even ``n``.
+        """
+        n = self._dense_degree(2, "generator")
+        if n <= 2:
+            return [np.eye(n)]
+        three = [1, 2, 0, *range(3, n)]
+        if n == 3:
+            return [permutation_matrix(three)]
+        start = 0 if n % 2 else 1
+        cycle = list(range(n))
+        for i in range(start, n):
+            cycle[i] = start + (i - start + 1) % (n - start)
+        return [permutation_matrix(three), permutation_matrix(cycle)]
+
+    def sample(self, rng: object = None) -> np.ndarray:
+        """Return a uniformly random even permutation matrix.
+
+        A uniform permutation, with its first two images swapped when it is odd (a bijection
+        between the odd and the even permutations).
+        """
+        n = self._dense_degree()
+        perm = as_rng(rng).permutation(n)
+        if n >= 2 and _parity(perm) < 0:
+            perm[[0, 1]] = perm[[1, 0]]
+        return permutation_matrix(perm)
+
+
+def _parity(perm: np.ndarray) -> int:
+    """Return the sign of a permutation, from its cycle count (``O(n)``)."""
+    seen = np.zeros(len(perm), dtype=bool)
+    cycles = 0
+    for start in range(len(perm)):
+        if not seen[start]:
+            cycles += 1
+            i = start
+            while not seen[i]:
+                seen[i] = True
+                i = int(perm[i])
+    return -1 if (len(perm) - cycles) % 2 else 1

@@ -16,6 +16,8 @@ The ``SO(n)`` diagrams with a Levi-Civita node live in :mod:`equidiag.algebra._l
 Brauer diagrams are enumerated by pairing the first remaining vertex with each later one, in
 order, recursively. :class:`BrauerFamily` and :class:`SymplecticFamily` are the spanning
 families of ``O(n)`` and ``Sp(n)``; their dimensions are the hook-length sums of §3.3 and §5.3.
+The groups themselves, :class:`OrthogonalGroup` and :class:`SymplecticGroup` (with
+:func:`symplectic_form`), live here too.
 """
 
 from __future__ import annotations
@@ -25,12 +27,17 @@ import math
 from collections.abc import Iterable, Iterator, Sequence
 from typing import cast
 
-from ..errors import InvalidDiagramError
+import numpy as np
+import scipy.linalg
+
+from ..errors import EquidiagValueError, InvalidDiagramError, check_positive_int, check_size
 from ._diagrams import PartitionDiagram
 from ._draw import PictureData
 from ._element import Composition, Element
 from ._factors import OMEGA
 from ._family import SpanningFamily
+from ._groups import as_rng
+from ._lie import LieGroup, haar_orthogonal, so_basis
 from ._networks import Factor, TensorNetwork
 from ._partitions import RGS, canonical_rgs, check_counted_order, check_orders
 from ._young import integer_partitions, num_standard_tableaux
@@ -38,10 +45,13 @@ from ._young import integer_partitions, num_standard_tableaux
 __all__ = [
     "BrauerDiagram",
     "BrauerFamily",
+    "OrthogonalGroup",
     "SymplecticDiagram",
     "SymplecticFamily",
+    "SymplecticGroup",
     "brauer_diagrams",
     "count_brauer_diagrams",
+    "symplectic_form",
 ]
 
 
@@ -412,3 +422,139 @@ class SymplecticFamily(BrauerSelection, SpanningFamily):
     def is_basis(self, in_order: int, out_order: int, n: int) -> bool:
         """Return ``n >= l + k``."""
         return n >= in_order + out_order
+
+
+class OrthogonalGroup(LieGroup):
+    """The orthogonal group ``O(n)`` acting on ``R^n``.
+
+    Its equivariant maps are spanned by Brauer diagrams (Pearce-Crump, arXiv:2212.08630);
+    they form a basis iff ``2n >= l + k``, and a basis is selected by exact rank otherwise.
+
+    Parameters
+    ----------
+    n : int, optional
+        The degree; leave it out for layers that run on any ``n``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import equidiag as ed
+    >>> g = ed.OrthogonalGroup(3).sample(0)
+    >>> bool(np.allclose(g.T @ g, np.eye(3)))
+    True
+    >>> [ed.dimension(ed.OrthogonalGroup(3), m, 0) for m in range(0, 9, 2)]
+    [1, 1, 3, 15, 91]
+    """
+
+    symbol = "O"
+    size_agnostic = True
+
+    @property
+    def family(self) -> SpanningFamily:
+        """The Brauer diagrams (:class:`~equidiag.algebra.BrauerFamily`)."""
+        return BrauerFamily()
+
+    def lie_algebra_basis(self) -> list[np.ndarray]:
+        """Return the antisymmetric matrices ``E_ij - E_ji``, ``i < j``."""
+        return so_basis(self._dense_degree(self.lie_algebra_dimension(), "Lie algebra element"))
+
+    def generators(self) -> list[np.ndarray]:
+        """Return the reflection ``diag(-1, 1, ..., 1)`` and ``expm`` of the so(n) basis."""
+        reflection = np.eye(self._dense_degree())
+        reflection[0, 0] = -1.0
+        return [reflection, *super().generators()]
+
+    def sample(self, rng: object = None) -> np.ndarray:
+        """Return a Haar-random orthogonal matrix."""
+        return haar_orthogonal(self._dense_degree(), as_rng(rng))
+
+
+def symplectic_form(n: int) -> np.ndarray:
+    """Return ``Omega = diag([[0, 1], [-1, 0]], ...)`` of size ``n`` (even), interleaved basis.
+
+    Examples
+    --------
+    >>> from equidiag.algebra import symplectic_form
+    >>> symplectic_form(4).astype(int)
+    array([[ 0,  1,  0,  0],
+           [-1,  0,  0,  0],
+           [ 0,  0,  0,  1],
+           [ 0,  0, -1,  0]])
+    """
+    n = check_positive_int("n", n)
+    if n % 2:
+        msg = f"the symplectic form needs an even n, got {n}"
+        raise EquidiagValueError(msg)
+    check_size(f"the dense {n} x {n} symplectic form", n * n)
+    return np.kron(np.eye(n // 2), np.array([[0.0, 1.0], [-1.0, 0.0]]))
+
+
+class SymplecticGroup(LieGroup):
+    """The symplectic group ``Sp(n)``, ``n`` even, preserving ``Omega`` (interleaved basis).
+
+    Spanned by Brauer diagrams read with ``Omega``
+    (:class:`~equidiag.algebra.SymplecticDiagram`); a basis iff ``n >= l + k``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import equidiag as ed
+    >>> G = ed.SymplecticGroup(4)
+    >>> g, omega = G.sample(0), G.form
+    >>> bool(np.allclose(g.T @ omega @ g, omega))
+    True
+    >>> [ed.dimension(ed.SymplecticGroup(2), m, 0) for m in range(0, 9, 2)]
+    [1, 1, 2, 5, 14]
+    """
+
+    symbol = "Sp"
+    example_degree = 4
+
+    def __init__(self, n: int | None = None) -> None:
+        if n is None:
+            msg = "SymplecticGroup needs an even n, e.g. SymplecticGroup(4)"
+            raise EquidiagValueError(msg)
+        super().__init__(n)
+        if n % 2:
+            msg = f"Sp(n) needs an even n, got n={n}"
+            raise EquidiagValueError(msg)
+
+    @property
+    def family(self) -> SpanningFamily:
+        """The symplectic diagrams (:class:`~equidiag.algebra.SymplecticFamily`)."""
+        return SymplecticFamily()
+
+    @property
+    def form(self) -> np.ndarray:
+        """The symplectic form ``Omega`` (``g^T Omega g = Omega`` for every element g)."""
+        return symplectic_form(self._dense_degree(what="symplectic form"))
+
+    def invariant_form(self) -> np.ndarray:
+        """Return ``Omega``."""
+        return self.form
+
+    def lie_algebra_dimension(self) -> int:
+        """Return ``n(n+1)/2``, the dimension of ``sp(n)``."""
+        n = self.require_degree()
+        return n * (n + 1) // 2
+
+    def lie_algebra_basis(self) -> list[np.ndarray]:
+        """Return ``Omega S`` for ``S`` running over a basis of the symmetric matrices."""
+        n = self._dense_degree(self.lie_algebra_dimension(), "Lie algebra element")
+        basis = []
+        for i in range(n):
+            for j in range(i, n):
+                s = np.zeros((n, n))
+                s[i, j] = s[j, i] = 1.0
+                basis.append(self.form @ s)
+        return basis
+
+    def sample(self, rng: object = None) -> np.ndarray:
+        """Return a product of three ``expm(Omega S)`` for random symmetric ``S``."""
+        gen = as_rng(rng)
+        n = self._dense_degree(4)
+        g = np.eye(n)
+        for _ in range(3):
+            s = gen.standard_normal((n, n)) * 0.25
+            g = g @ scipy.linalg.expm(self.form @ (s + s.T))
+        return g

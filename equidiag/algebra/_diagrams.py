@@ -21,6 +21,8 @@ identifies the middle rows, and keeps connected components; the components that 
 the middle are removed and counted, so that ``D(d2) @ D(d1) == n**loops * D(d2 ∘ d1)``. The tensor
 product places diagrams side by side (the Kronecker product of matrices, first factor most
 significant) and the transpose swaps the rows (the matrix transpose).
+
+:class:`SymmetricGroup` (``S_n``), whose family :class:`PartitionFamily` is, lives here too.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ from ._element import (
 )
 from ._family import SpanningFamily
 from ._formula import network_formula
+from ._groups import Group, as_rng, factorial_order, permutation_matrix
 from ._networks import TensorNetwork, check_sympy_size
 from ._partitions import (
     RGS,
@@ -75,6 +78,7 @@ __all__ = [
     "OrbitBasisElement",
     "PartitionDiagram",
     "PartitionFamily",
+    "SymmetricGroup",
     "count_partition_diagrams",
     "partition_diagrams",
 ]
@@ -551,3 +555,59 @@ class PartitionFamily(SpanningFamily):
             for theta in coarsenings(element.rgs):
                 d = PartitionDiagram._from_key(element.in_order, element.out_order, theta)
                 yield 1, OrbitBasisElement(d)
+
+
+class SymmetricGroup(Group):
+    """The symmetric group ``S_n`` acting on ``R^n`` by permutation matrices.
+
+    Parameters
+    ----------
+    n : int, optional
+        The degree. Leave it out for a size-agnostic group, whose layers run on any ``n``;
+        dimensions and matrices then need an explicit ``n``.
+
+    Attributes
+    ----------
+    degree : int or None
+        ``n``.
+    order : int or None
+        ``n!``.
+
+    Examples
+    --------
+    >>> import equidiag as ed
+    >>> G = ed.SymmetricGroup(4)
+    >>> G, G.order, len(G.generators())
+    (SymmetricGroup(4), 24, 2)
+    >>> g = G.sample(0)
+    >>> bool((g.sum(axis=0) == 1).all() and (g.sum(axis=1) == 1).all())
+    True
+    """
+
+    symbol = "S"
+    pads_exactly = True
+    size_agnostic = True
+
+    @property
+    def family(self) -> SpanningFamily:
+        """The partition diagrams (:class:`~equidiag.algebra.PartitionFamily`)."""
+        return PartitionFamily()
+
+    @property
+    def order(self) -> int | None:
+        """``n!`` (``None`` if ``n`` is unspecified; refused past ``MAX_ORDER_DEGREE``)."""
+        return None if self._degree is None else factorial_order(self)
+
+    def generators(self) -> list[np.ndarray]:
+        """Return a transposition ``(0 1)`` and the cycle ``i -> i+1 mod n`` (identity if n = 1)."""
+        n = self._dense_degree(2, "generator")
+        if n == 1:
+            return [np.eye(1)]
+        swap = list(range(n))
+        swap[0], swap[1] = 1, 0
+        return [permutation_matrix(swap), permutation_matrix([(i + 1) % n for i in range(n)])]
+
+    def sample(self, rng: object = None) -> np.ndarray:
+        """Return a uniformly random permutation matrix."""
+        n = self._dense_degree()
+        return permutation_matrix(as_rng(rng).permutation(n))

@@ -8,7 +8,7 @@ set ``F`` of exactly ``n`` free vertices and a perfect matching of the others; i
 With the Brauer diagrams they span the ``SO(n)``-equivariant maps
 (:class:`SpecialOrthogonalFamily`). Each carries a sign ``±1`` so that transposes and
 compositions stay exact. They are enumerated by free sets in lexicographic order, then
-matchings.
+matchings. :class:`SpecialOrthogonalGroup` (``SO(n)``) lives here too.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ import math
 import re
 from collections.abc import Iterator
 
-from ..errors import InvalidDiagramError, check_positive_int, shown
+import numpy as np
+
+from ..errors import EquidiagValueError, InvalidDiagramError, check_positive_int, shown
 from ._brauer import (
     BrauerDiagram,
     BrauerSelection,
@@ -39,6 +41,8 @@ from ._element import (
 )
 from ._factors import EPSILON, permutation_sign
 from ._family import SpanningFamily
+from ._groups import as_rng
+from ._lie import LieGroup, haar_orthogonal, so_basis
 from ._networks import Factor, TensorNetwork
 from ._partitions import UnionFind, check_counted_order, check_orders
 from ._young import integer_partitions, num_standard_tableaux
@@ -46,6 +50,7 @@ from ._young import integer_partitions, num_standard_tableaux
 __all__ = [
     "BrauerGroodDiagram",
     "SpecialOrthogonalFamily",
+    "SpecialOrthogonalGroup",
     "brauer_grood_diagrams",
     "count_brauer_grood_diagrams",
 ]
@@ -401,3 +406,48 @@ class SpecialOrthogonalFamily(BrauerSelection, SpanningFamily):
         m = in_order + out_order
         has_grood = m >= n and (m - n) % 2 == 0
         return 2 * n >= m and (m == n or not has_grood)
+
+
+class SpecialOrthogonalGroup(LieGroup):
+    """The special orthogonal group ``SO(n)`` acting on ``R^n`` (``n`` required).
+
+    Spanned by the Brauer diagrams and the ``(l+k)\\n``-diagrams
+    (:class:`~equidiag.algebra.BrauerGroodDiagram`, with the Levi-Civita symbol).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import equidiag as ed
+    >>> G = ed.SpecialOrthogonalGroup(3)
+    >>> bool(np.isclose(np.linalg.det(G.sample(0)), 1.0))
+    True
+    >>> ed.dimension(G, 2, 3), list(ed.equivariant_basis(G, 2, 1))
+    (6, [BrauerGroodDiagram("[1,1',2']")])
+    """
+
+    symbol = "SO"
+
+    def __init__(self, n: int | None = None) -> None:
+        if n is None:
+            msg = (
+                "SpecialOrthogonalGroup needs n (its Levi-Civita diagrams depend on it), "
+                "e.g. SpecialOrthogonalGroup(3)"
+            )
+            raise EquidiagValueError(msg)
+        super().__init__(n)
+
+    @property
+    def family(self) -> SpanningFamily:
+        """Brauer and Brauer–Grood diagrams (:class:`~equidiag.algebra.SpecialOrthogonalFamily`)."""
+        return SpecialOrthogonalFamily(self.require_degree())
+
+    def lie_algebra_basis(self) -> list[np.ndarray]:
+        """Return the antisymmetric matrices ``E_ij - E_ji``, ``i < j``."""
+        return so_basis(self._dense_degree(self.lie_algebra_dimension(), "Lie algebra element"))
+
+    def sample(self, rng: object = None) -> np.ndarray:
+        """Return a Haar-random rotation (an orthogonal matrix of determinant 1)."""
+        g = haar_orthogonal(self._dense_degree(), as_rng(rng))
+        if np.linalg.det(g) < 0:
+            g[:, 0] = -g[:, 0]
+        return g

@@ -6,10 +6,10 @@ process-wide torch state: loading saved modules with ``torch.load`` is opt-in, t
 """
 
 from . import functional, serialization
-from ._execute import register_plan_strategy, unregister_plan_strategy
 from ._plan import ContractionPlan, compile_plan
 from .linear import EquivariantLinear, MixedOrderLinear
 from .nonlinear import GatedNonlinearity, InvariantPooling
+from .planner import register_plan_strategy, unregister_plan_strategy
 
 __all__ = [
     "ContractionPlan",

@@ -5,7 +5,7 @@ dispatch), not their flops. The fused route regroups the same plan:
 
 * the **permutation terms** (the input written onto the output with permuted axes: the ``k!``
   maps every ``k -> k`` layer has) are mixed and added as permuted views one at a time, as in
-  the factored route (:func:`add_permutations`);
+  the factored route (:func:`~equidiag.layers._factored.add_permutations`);
 * every other input reduction is a dense ``n^w x n^k`` matrix ``R_i``; all those of width ``w``
   are applied by one product ``U_w = x R_w^T``;
 * channel mixing is one product per width, with a block weight matrix that is zero where an
@@ -14,10 +14,11 @@ dispatch), not their flops. The fused route regroups the same plan:
   product, except those that write onto the whole output with permuted axes (an A_n layer's
   jellyfish terms feed them), which are added as permuted views.
 
-The matrices are built per ``n`` by running the plan's own steps on identity inputs, so the
-route computes exactly the plan's map; autograd differentiates the products. When ``"auto"``
-takes it is the planner's rule (:mod:`equidiag.layers.planner`); an explicit
-``strategy="fused"`` raises past the size limit (:func:`~equidiag.errors.size_limit`).
+The lowering (:class:`FusedLayout`, the staged terms grouped by width) is built once per plan
+on first use; its matrices are built per ``n`` by running the plan's own steps on identity
+inputs, so the route computes exactly the plan's map; autograd differentiates the products.
+When ``"auto"`` takes it is the planner's rule (:mod:`equidiag.layers.planner`), which also
+refuses matrices past the size limit (:func:`~equidiag.errors.size_limit`).
 """
 
 from __future__ import annotations
@@ -28,27 +29,15 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from ..errors import check_size, tracing
+from ._factored import add_permutations, add_term, embed_all, run_factored
 from ._steps import Embedding, Reduction, outside_builder
+from ._tracing import tracing
 from ._weights import SampleWeights, channel_shape, mix, with_zero_network
 
 if TYPE_CHECKING:
     from ._plan import ContractionPlan
 
-__all__ = [
-    "PERMUTATION_CHUNK",
-    "STACKED_PERMUTATION_ENTRIES",
-    "add_permutations",
-    "fused_flops",
-    "run_fused",
-]
-
-#: the permutation terms are mixed by one stacked product up to this many entries of terms
-#: (fewer, larger products); past it, :data:`PERMUTATION_CHUNK` terms at a time (less memory:
-#: at most that many output-sized terms exist at once; measured at 3 -> 3, n = 32: chunks of 3
-#: took 3.6x (input + output) at peak and were only 5% faster than one term at a time, 1.6x)
-STACKED_PERMUTATION_ENTRIES = 2**20
-PERMUTATION_CHUNK = 1
+__all__ = ["FusedLayout", "WidthGroup", "fused_flops", "fused_layout", "run_fused"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,7 +56,6 @@ class WidthGroup:
     out_order: int
     width: int
     inputs: tuple[int, ...]  # the plan's indices of the input reductions
-    sparse: bool  # the plan's "sparse" strategy: factors through their nonzeros
     reductions: tuple[Reduction, ...]
     embeddings: tuple[Embedding, ...]
     dense: int
@@ -106,10 +94,8 @@ class WidthGroup:
         self, n: int, device: torch.device, dtype: torch.dtype
     ) -> tuple[torch.Tensor, ...]:
         """Return ``R_w^T`` (``n^k x inputs n^w``), ``E_w^T`` (dense embeddings only), table."""
-        from ._execute import embed_all  # (a late import: _execute registers this route)
-
         k, l, w = self.in_order, self.out_order, self.width
-        steps = _Steps(self.sparse)
+        steps = _Steps()
         eye = torch.eye(n**k, dtype=dtype, device=device).reshape((n**k, 1) + (n,) * k)
         reduced = [r.apply(steps, eye, n) for r in self.reductions]
         reductions = torch.cat([r.reshape(n**k, n**w) for r in reduced], dim=1)
@@ -128,8 +114,7 @@ class WidthGroup:
 class _Steps:
     """What the steps ask of a plan while the fused matrices are built (they are cached)."""
 
-    def __init__(self, sparse: bool) -> None:
-        self.sparse_factors = sparse
+    sparse_factors = False  # (each factor by its own cost model)
 
     def constants(
         self, owner: Any, n: int | None, device: torch.device, dtype: torch.dtype, *args: Any
@@ -163,7 +148,7 @@ class FusedLayout:
 
 
 def fused_layout(plan: ContractionPlan) -> FusedLayout:
-    """Return the plan's staged terms grouped by width (the plan builds it once)."""
+    """Return the ``"fused"`` lowering: the plan's staged terms grouped by width."""
     terms: dict[int, list[tuple[int, int, int]]] = {}  # width -> (output step, input, network)
     for s in plan.staged_steps:
         step = plan.output_steps[s]
@@ -186,7 +171,6 @@ def fused_layout(plan: ContractionPlan) -> FusedLayout:
                 plan.out_order,
                 width,
                 inputs,
-                plan.sparse_factors,
                 tuple(plan.input_steps[i].reduction for i in inputs),
                 tuple(plan.output_steps[o].embedding for o in outputs),
                 dense,
@@ -199,7 +183,7 @@ def fused_layout(plan: ContractionPlan) -> FusedLayout:
 def fused_flops(plan: ContractionPlan, n: int, in_channels: int, out_channels: int) -> int:
     """Return the fused route's flops per sample: reductions, block mixing, embeddings."""
     k, l = plan.in_order, plan.out_order
-    layout = plan.fused_layout
+    layout = plan.lowered(fused_layout)
     terms = 0 if plan.permutation_mix is None else len(plan.permutation_mix.networks)
     flops = 2 * out_channels * in_channels * terms * n**k
     for g in layout.groups:
@@ -227,21 +211,12 @@ def run_fused(
     Under torch.compile, plans with constant factors (whose matrices are built outside the
     graph, at a fixed ``n`` only) run the factored program instead (the same map).
     """
-    if not plan.output_steps or (tracing() and not plan.fused_layout.traced):
+    layout = plan.lowered(fused_layout)
+    if not plan.output_steps or (tracing() and not layout.traced):
         # (a zero map stays in the autograd graph the factored way)
-        from ._execute import PLAN_STRATEGIES
-
-        return PLAN_STRATEGIES["factored"](plan, x, weight, n)
+        return run_factored(plan, x, weight, n)
     k, l = plan.in_order, plan.out_order
     batch, (c_out, c_in) = x.shape[0], channel_shape(weight)
-    layout = plan.fused_layout
-    if plan.strategy == "fused" and not tracing():  # ("auto" checked in _decide; formatting
-        # n into a message would specialise it under compile)
-        check_size(
-            f"the fused route's matrices at n = {n}",
-            max(layout.matrix_entries(n), layout.built_entries(n)),
-            "use strategy='factored'",
-        )
     flat = x.reshape(batch, c_in, n**k)
     padded = with_zero_network(weight)  # (the index of an empty block)
     pieces: list[torch.Tensor] = []
@@ -265,46 +240,3 @@ def run_fused(
     for term, axes in permuted:
         out = add_term(out, term, axes)
     return add_permutations(plan, out, x, weight, n)
-
-
-def add_permutations(
-    plan: ContractionPlan,
-    out: torch.Tensor,
-    x: torch.Tensor,
-    weight: torch.Tensor | SampleWeights,
-    n: int,
-) -> torch.Tensor:
-    """Return ``out`` plus the plan's permutation terms, mixed and added as permuted views.
-
-    Two terms, or up to :data:`STACKED_PERMUTATION_ENTRIES` entries of terms, are mixed by one
-    product with stacked weights; more, :data:`PERMUTATION_CHUNK` at a time, so that few
-    output-sized terms exist at once, added to ``out`` (a fresh tensor) by :func:`add_term`.
-    """
-    terms = plan.permutation_mix
-    if terms is None:
-        return out
-    batch, (c_out, c_in) = x.shape[0], channel_shape(weight)
-    flat = x.reshape(batch, c_in, n**plan.in_order)
-    nets = plan.constants(terms, None, x.device, torch.int64)
-    count = len(terms.axes)
-    stacked = count <= 2 or count * out.numel() <= STACKED_PERMUTATION_ENTRIES
-    chunks = nets.split(count if stacked else PERMUTATION_CHUNK)
-    mixed = (
-        term
-        for some in chunks
-        for term in mix(weight, some, len(some), 1, flat).split(c_out, dim=1)
-    )
-    for term, axes in zip(mixed, terms.axes):
-        out = add_term(out, term, axes)
-    return out
-
-
-def add_term(out: torch.Tensor, term: torch.Tensor, axes: tuple[int, ...]) -> torch.Tensor:
-    """Return ``out`` plus ``term`` (``out``'s entries, any shape) written with permuted axes.
-
-    Output axis ``i`` takes the term's axis ``axes[i]`` (``out`` is a fresh tensor of the
-    route's own). In place on large outputs (no allocation); out of place on small ones, whose
-    backward is then faster, and under torch.compile.
-    """
-    term = term.reshape(out.shape).permute(0, 1, *[2 + a for a in axes])
-    return out.add_(term) if out.numel() > 2**20 and not tracing() else out + term

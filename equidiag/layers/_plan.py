@@ -20,24 +20,23 @@ einsum programs. The plan's structure is independent of ``n``, which is read fro
 at run time (a Levi-Civita factor exists at one ``n`` only); each factor contraction takes the
 dense or the sparse route at that ``n`` by a cost model (:mod:`equidiag.layers._steps`).
 
-The plan's steps are defined in :mod:`equidiag.layers._steps` and executed, by the strategy
-named at compile time, in ``equidiag.layers._execute`` (``"auto"``, ``"factored"``,
-``"dense"``, or one added with :func:`~equidiag.layers.register_plan_strategy`).
+The plan is this n-free program only (its steps are defined in :mod:`equidiag.layers._steps`):
+no route and no route data. How a call runs is decided per call by the planner
+(:mod:`equidiag.layers.planner`); each route builds its own lowering of the plan on first use
+(:meth:`ContractionPlan.lowered`: the factored program in ``_factored``, the fused layout in
+``_fused``, the matrix routes' tables in ``_dense``), and the plan caches what they build.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import itertools
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, NoReturn, TypeVar
 
 import numpy as np
 import scipy.sparse as sp
 import torch
-from torch.utils._python_dispatch import _disable_current_modes
 
 from .. import caches
 from ..algebra import Element, Factor, SpanningSet, TensorNetwork
@@ -47,47 +46,18 @@ from ..errors import (
     EquidiagValueError,
     check_choice,
     check_nonnegative_int,
-    check_size,
-    tracing,
 )
-from ..typing import NORMALIZATIONS, Normalization, PlanStrategy
-from ._execute import PLAN_STRATEGIES
-from ._fused import FusedLayout, fused_layout
-from ._steps import Contraction, InputStep, OutputStep, outside_builder, split_network
-from .planner import plan_route
+from ..typing import NORMALIZATIONS, Normalization
+from ._steps import Contraction, InputStep, OutputStep, split_network
+from ._tracing import outside_traces, tracing
+from .planner import ROUTES, Route, plan_route
+
+L = TypeVar("L")
 
 __all__ = ["ContractionPlan", "compile_plan"]
 
 
 # ------------------------------------------------------------------ constants owned by parts
-@dataclass(frozen=True, eq=False)
-class StackedMix:
-    """Output steps fed by one diagram each, all reading input ``input_index``: one product."""
-
-    input_index: int
-    step_ids: tuple[int, ...]
-    networks: tuple[int, ...]
-    traced = True  # plain torch.tensor of Python ints: built inside a torch.compile graph
-
-    def constants(self, n: None, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
-        """Return the network indices whose weights are stacked (int64)."""
-        return torch.tensor(self.networks, dtype=torch.int64, device=device)
-
-
-@dataclass(frozen=True, eq=False)
-class ConcatenatedMix:
-    """One output step fed by several networks: their inputs concatenated along channels."""
-
-    step_id: int
-    networks: tuple[int, ...]
-    inputs: tuple[int, ...]
-    traced = True
-
-    def constants(self, n: None, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
-        """Return the network indices of the terms (int64)."""
-        return torch.tensor(self.networks, dtype=torch.int64, device=device)
-
-
 @dataclass(frozen=True, eq=False)
 class PermutationMix:
     """The permutation terms: the input itself, mixed and added with permuted axes.
@@ -137,20 +107,6 @@ class CoefficientTable:
         )
 
 
-@contextlib.contextmanager
-def _untraced() -> Iterator[None]:
-    """Suspend a ``torch.jit.trace`` recording, if any (``torch._C`` tracing state, private)."""
-    state = torch._C._get_tracing_state()
-    if state is None:
-        yield
-        return
-    torch._C._set_tracing_state(None)  # type: ignore[attr-defined]  # (private, unstubbed)
-    try:
-        yield
-    finally:
-        torch._C._set_tracing_state(state)  # type: ignore[attr-defined]
-
-
 @dataclass(frozen=True, eq=False)
 class MeanScale:
     """``normalize="mean"``: each element divided by ``n`` once per summed letter."""
@@ -167,107 +123,6 @@ class MeanScale:
         """
         exponents = torch.tensor(self.summed, dtype=dtype, device=device)
         return torch.full((), n, dtype=dtype, device=device).clamp(min=1).pow(-exponents)
-
-
-@dataclass(frozen=True, eq=False)
-class DenseMatrices:
-    """The stacked dense ``n^l x n^k`` matrices of the networks (the dense strategy)."""
-
-    networks: tuple[TensorNetwork, ...]
-    in_order: int
-    out_order: int
-    outside: Callable = field(default_factory=outside_builder, repr=False)
-
-    @property
-    def traced(self) -> bool:
-        """Without factors, the matrices are built from index comparisons (torch.compile-able)."""
-        return not any(net.factors for net in self.networks)
-
-    def constants(self, n: int, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
-        """Return the matrices, shape ``(n_networks, n^l, n^k)``, checked against the limit."""
-        k, l = self.in_order, self.out_order
-        if not tracing():  # (formatting n into a message would specialise it under compile)
-            check_size(
-                f"the dense matrices of {len(self.networks)} diagrams at n={n}",
-                len(self.networks) * n ** (k + l),
-                "use strategy='factored'",
-            )
-        if self.traced:  # products of Kronecker deltas: compare the index grids
-            index = torch.arange(n, device=device)
-            axes = [index.reshape((n,) + (1,) * (k + l - 1 - a)) for a in range(k + l)]
-            mats = []
-            for net in self.networks:
-                letters = net.out_sub + net.in_sub
-                m = torch.ones((n,) * (k + l), dtype=dtype, device=device)
-                for a, b in itertools.combinations(range(k + l), 2):
-                    if letters[a] == letters[b]:
-                        m = m * (axes[a] == axes[b]).to(dtype)
-                mats.append(m.reshape(n**l, n**k))
-            if not mats:
-                return torch.zeros((0, n**l, n**k), dtype=dtype, device=device)
-            return torch.stack(mats)
-        out = torch.zeros((len(self.networks), n**l, n**k), dtype=dtype, device=device)
-        for i, net in enumerate(self.networks):  # written in place: no float64 stack, no copy
-            rows, cols, values = net.entries(n)
-            out[i, torch.as_tensor(rows), torch.as_tensor(cols)] = torch.as_tensor(
-                values, dtype=dtype
-            ).to(device)
-        return out
-
-
-@dataclass(frozen=True, eq=False)
-class OrbitTable:
-    """For networks that are disjoint 0/1 indicators: which one each matrix entry belongs to.
-
-    The ``"gather"`` strategy builds the layer matrix by indexing the weights with this table
-    (``n^{l+k}`` entries, the number of networks marking "none"), instead of one contraction
-    per network: the route for an orbit basis with many orbits.
-    """
-
-    networks: tuple[TensorNetwork, ...]
-    in_order: int
-    out_order: int
-    outside: Callable = field(default_factory=outside_builder, repr=False)
-    traced = False  # built with numpy from the networks' nonzeros
-
-    @property
-    def applies(self) -> bool:
-        """Whether every network is one factor on all its letters, each letter an axis once.
-
-        That is the shape of an orbit indicator; :meth:`constants` checks disjointness.
-        """
-        return bool(self.networks) and all(
-            len(net.factors) == 1
-            and len(set(net.in_sub + net.out_sub)) == len(net.in_sub + net.out_sub)
-            and set(net.factors[0].letters) == set(net.letters)
-            for net in self.networks
-        )
-
-    def constants(self, n: int, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
-        """Return the int64 table of network ids, shape ``(n^l, n^k)``.
-
-        Raises
-        ------
-        EquidiagValueError
-            If the networks are not disjoint 0/1 matrices.
-        """
-        k, l = self.in_order, self.out_order
-        check_size(f"the {n}^{l + k}-entry orbit table", n ** (k + l), "use strategy='factored'")
-        none = len(self.networks)
-        table = np.full(n ** (k + l), none, dtype=np.int64)
-        for i, net in enumerate(self.networks):
-            rows, cols, values = net.entries(n)
-            flat = rows.astype(np.int64) * n**k + cols
-            if (values != 1).any() or (table[flat] != none).any():
-                msg = (
-                    f"strategy='gather' needs a plan whose networks are disjoint 0/1 matrices "
-                    f"(an Aut(G) orbit basis); network {i} is not one (the S_n and A_n orbit "
-                    "bases run as signed combinations of diagrams); use strategy='auto' or "
-                    "'factored'"
-                )
-                raise EquidiagValueError(msg)
-            table[flat] = i
-        return torch.tensor(table.reshape(n**l, n**k), device=device)
 
 
 # ------------------------------------------------------------------------------ the plan
@@ -295,8 +150,6 @@ class ContractionPlan:
         Per element, the number of summed letters (used by ``normalize="mean"``).
     normalize : {None, "mean"}
         Whether sums over free letters are replaced by means.
-    strategy : str
-        Name of the execution strategy.
     input_steps, output_steps : tuple
         The shared input reductions and output embeddings.
 
@@ -316,19 +169,14 @@ class ContractionPlan:
     _coefficients: sp.csr_matrix
     summed: tuple[int, ...]
     normalize: Normalization
-    strategy: str
     input_steps: tuple[InputStep, ...]
     output_steps: tuple[OutputStep, ...]
     coefficient_table: CoefficientTable | None
     mean_scale: MeanScale | None
-    dense_matrices: DenseMatrices
-    orbit_table: OrbitTable
-    stacked_mixes: tuple[StackedMix, ...]
-    concatenated_mixes: tuple[ConcatenatedMix, ...]
     permutation_mix: PermutationMix | None
     staged_steps: tuple[int, ...]
-    fused_layout: FusedLayout
     _cache: dict
+    _lowerings: dict
 
     def __init__(
         self,
@@ -338,7 +186,6 @@ class ContractionPlan:
         coefficients: sp.csr_matrix,
         summed: tuple[int, ...],
         normalize: Normalization,
-        strategy: str,
         input_steps: tuple[InputStep, ...],
         output_steps: tuple[OutputStep, ...],
     ) -> None:
@@ -351,7 +198,6 @@ class ContractionPlan:
         set_("_coefficients", coefficients)
         set_("summed", summed)
         set_("normalize", normalize)
-        set_("strategy", strategy)
         set_("input_steps", input_steps)
         set_("output_steps", output_steps)
         is_identity = coefficients.shape[0] == coefficients.shape[1] == coefficients.nnz and bool(
@@ -361,9 +207,8 @@ class ContractionPlan:
             "coefficient_table", None if is_identity else CoefficientTable.from_matrix(coefficients)
         )
         set_("mean_scale", MeanScale(summed) if normalize == "mean" else None)
-        set_("dense_matrices", DenseMatrices(networks, in_order, out_order))
-        set_("orbit_table", OrbitTable(networks, in_order, out_order))
         set_("_cache", {})
+        set_("_lowerings", {})
         # the permutation terms are mixed and added one at a time (PermutationMix); the other
         # output steps are "staged": run by the output stage
         identity = {i for i, step in enumerate(input_steps) if step.reduction.is_identity}
@@ -387,29 +232,6 @@ class ContractionPlan:
         )
         staged = tuple(s for s in range(len(output_steps)) if s not in permuting)
         set_("staged_steps", staged)
-        set_("fused_layout", fused_layout(self))
-        # channel mixing: output steps fed by one diagram are mixed together per input step
-        # (one product with stacked weights); the others concatenate their inputs
-        single: dict[int, list[int]] = {}
-        for s in staged:
-            step = output_steps[s]
-            if len(step.terms) == 1:
-                single.setdefault(step.terms[0][1], []).append(s)
-        set_(
-            "stacked_mixes",
-            tuple(
-                StackedMix(i, tuple(ids), tuple(output_steps[s].terms[0][0] for s in ids))
-                for i, ids in single.items()
-            ),
-        )
-        set_(
-            "concatenated_mixes",
-            tuple(
-                ConcatenatedMix(s, tuple(j for j, _ in step.terms), tuple(i for _, i in step.terms))
-                for s, step in ((s, output_steps[s]) for s in staged)
-                if len(step.terms) > 1
-            ),
-        )
 
     def __setattr__(self, name: str, value: object) -> None:
         msg = (
@@ -417,11 +239,6 @@ class ContractionPlan:
             f"elements); cannot set {name!r}: compile another plan instead"
         )
         raise AttributeError(msg)
-
-    @property
-    def sparse_factors(self) -> bool:
-        """Whether every factor is contracted through its nonzeros (``strategy="sparse"``)."""
-        return self.strategy == "sparse"
 
     @property
     def coefficients(self) -> sp.csr_matrix:
@@ -440,7 +257,45 @@ class ContractionPlan:
     def __deepcopy__(self, memo: dict[int, Any]) -> ContractionPlan:
         return self  # immutable apart from its caches: copies share it
 
-    # -------------------------------------------------------------- constants per n
+    # -------------------------------------------------------------- lowerings, constants
+    def lowered(self, lower: Callable[[ContractionPlan], L]) -> L:
+        """Return ``lower(self)``, built on first use and kept (one per lowering function).
+
+        A route's lowering is its n-free arrangement of this plan (the factored program's
+        mixes, the fused layout, the orbit table); the tensors it needs per ``n`` are
+        :meth:`constants`.
+        """
+        found = self._lowerings.get(lower)
+        if found is None:
+            if tracing():
+                msg = (
+                    f"the plan's lowering {lower.__name__!r} was not built before tracing; call "
+                    "plan.prepare() before torch.compile or torch.export of a function that "
+                    "applies a plan of your own (layers prepare theirs)"
+                )
+                raise EquidiagValueError(msg)
+            # (two threads' first calls may both build: the first one is kept)
+            found = self._lowerings.setdefault(lower, lower(self))
+        return found
+
+    def prepare(self) -> ContractionPlan:
+        """Build every route's lowering now (n-free: no tensors), and return the plan.
+
+        Lowerings are otherwise built on a route's first use. torch.compile and torch.export
+        cannot build them while tracing, so layers prepare their plans when they are built;
+        prepare a plan of your own before compiling a function that applies it.
+
+        Examples
+        --------
+        >>> import equidiag as ed
+        >>> from equidiag.layers import compile_plan
+        >>> plan = compile_plan(ed.equivariant_basis(ed.SymmetricGroup(), 1, 1)).prepare()
+        """
+        for spec in ROUTES.values():
+            if spec.lower is not None:
+                self.lowered(spec.lower)
+        return self
+
     def constants(
         self, owner: Any, n: int | None, device: torch.device, dtype: torch.dtype, *args: Any
     ) -> Any:
@@ -466,14 +321,7 @@ class ContractionPlan:
         key = (owner, n, device, dtype, args)
         value = self._cache.get(key)
         if value is None:
-            # normal tensors even when first asked for under inference mode, since they are
-            # later saved for backward; and real ones even when first asked for by a trace that
-            # runs this code on fake tensors (torch.export(strict=False), as torch.onnx.export
-            # does), which would otherwise leave fake tensors in the cache for later calls.
-            # (_disable_current_modes is private to torch, present from 2.1 to 2.13 at least.)
-            # Under torch.jit.trace the constants are built untraced, so that the trace holds
-            # them as constants whether they were cached before or not (its check compares).
-            with torch.inference_mode(False), _disable_current_modes(), _untraced():
+            with outside_traces():  # (cached: real, normal, untraced tensors)
                 value = owner.constants(n, device, dtype, *args)
             if len(self._cache) >= _MAX_CONSTANTS:  # bound the memory of a plan used at many n
                 self._cache.clear()
@@ -500,17 +348,21 @@ class ContractionPlan:
         return out.index_add(0, networks, contributions)
 
     # -------------------------------------------------------------- costs
-    def _contraction_cost(self, contraction: Contraction | None, n: int) -> int:
+    @staticmethod
+    def _contraction_cost(contraction: Contraction | None, n: int, sparse: bool) -> int:
         if contraction is None:
             return 0
-        if contraction.is_sparse(n, self.sparse_factors):
+        if contraction.is_sparse(n, sparse):
             return contraction.sparse_cost(n)
         return contraction.dense_cost(n)
 
-    def cost(self, n: int, in_channels: int = 1, out_channels: int = 1) -> dict[str, int]:
+    def cost(
+        self, n: int, in_channels: int = 1, out_channels: int = 1, *, sparse: bool = False
+    ) -> dict[str, int]:
         """Estimate flops and the largest intermediate per sample, for this plan and for dense.
 
-        Factor contractions are priced by the route they take at ``n`` (dense or sparse).
+        Factor contractions are priced by the route they take at ``n`` (dense or sparse; with
+        ``sparse``, as the ``"sparse"`` route takes them: through their nonzeros).
 
         Returns
         -------
@@ -519,7 +371,7 @@ class ContractionPlan:
         """
         k, l = self.in_order, self.out_order
         flops = sum(
-            in_channels * self._contraction_cost(step.reduction.contraction, n)
+            in_channels * self._contraction_cost(step.reduction.contraction, n, sparse)
             for step in self.input_steps
         )
         largest = max(
@@ -530,7 +382,7 @@ class ContractionPlan:
             width = n**step.embedding.width
             flops += 2 * out_channels * len(step.terms) * in_channels * width
             largest = max(largest, len(step.terms) * in_channels * width)
-            flops += out_channels * self._contraction_cost(step.embedding.contraction, n)
+            flops += out_channels * self._contraction_cost(step.embedding.contraction, n, sparse)
             flops += out_channels * n ** len(step.embedding.axes)
         return {
             "flops": flops,
@@ -539,20 +391,46 @@ class ContractionPlan:
             "dense_largest": out_channels * in_channels * n ** (k + l),
         }
 
+    def route(
+        self,
+        n: int,
+        batch: int,
+        in_channels: int,
+        out_channels: int,
+        *,
+        mode: str = "train",
+        strategy: str = "auto",
+        sets: int = 1,
+    ) -> Route:
+        """Return the planner's record for a call at these sizes (:func:`.planner.plan_route`).
+
+        Examples
+        --------
+        >>> import equidiag as ed
+        >>> from equidiag.layers import compile_plan
+        >>> plan = compile_plan(ed.equivariant_basis(ed.SymmetricGroup(), 2, 2))
+        >>> plan.route(n=40, batch=64, in_channels=16, out_channels=16).name
+        'factored'
+        >>> plan.route(n=40, batch=64, in_channels=16, out_channels=16, mode="eval").name
+        'factored'
+        """
+        return plan_route(
+            self, n, batch, in_channels, out_channels, mode=mode, strategy=strategy, sets=sets
+        )
+
     def summary(
         self, n: int = 16, in_channels: int = 1, out_channels: int = 1, batch: int = 1
     ) -> str:
         """Return a printable report: the plan, then the route a call at these sizes takes.
 
-        The route table is the planner's record
-        (:func:`~equidiag.layers.planner.plan_route`): every candidate's cost and the choice.
+        The route table is the planner's record (:meth:`route`): every candidate's cost and
+        the choice.
         """
-        route = plan_route(self, n, batch, in_channels, out_channels)
-        return f"{self!r}\n{route}"
+        return f"{self!r}\n{self.route(n, batch, in_channels, out_channels)}"
 
     def __repr__(self) -> str:  # (no costs: a fixed-degree plan has no default n)
         return (
-            f"ContractionPlan({self.in_order}→{self.out_order}, strategy={self.strategy!r}, "
+            f"ContractionPlan({self.in_order}→{self.out_order}, "
             f"elements={self.num_elements}, networks={len(self.networks)}, "
             f"input_patterns={len(self.input_steps)}, "
             f"output_patterns={len(self.output_steps)})"
@@ -575,7 +453,6 @@ def compile_plan(
     orders: tuple[int, int] | None = None,
     normalize: Normalization = None,
     share: bool = True,
-    strategy: PlanStrategy = "auto",
 ) -> ContractionPlan:
     """Compile spanning elements (diagrams or tensor networks) into a :class:`ContractionPlan`.
 
@@ -596,10 +473,6 @@ def compile_plan(
     share : bool
         Share input reductions and output embeddings across diagrams (the default). ``False``
         applies one diagram at a time (a baseline for benchmarks).
-    strategy : {"auto", "factored", "sparse", "dense", "gather"} or a registered name
-        How :func:`~equidiag.layers.functional.equivariant_linear` executes the plan:
-        ``"factored"`` contracts each factor densely or sparsely, as the cost model says at
-        the input's ``n``; ``"sparse"`` always through the factors' nonzeros.
 
     Returns
     -------
@@ -608,7 +481,7 @@ def compile_plan(
     Raises
     ------
     EquidiagValueError
-        For an unknown strategy or normalisation, or elements of different orders.
+        For an unknown normalisation, or elements of different orders.
 
     Examples
     --------
@@ -616,8 +489,7 @@ def compile_plan(
     >>> from equidiag.layers import compile_plan
     >>> plan = compile_plan(ed.equivariant_basis(ed.SymmetricGroup(), 1, 1))
     >>> print(plan.summary(n=100, in_channels=8, out_channels=8))  # doctest: +NORMALIZE_WHITESPACE
-    ContractionPlan(1→1, strategy='auto', elements=2, networks=2, input_patterns=2,
-    output_patterns=2)
+    ContractionPlan(1→1, elements=2, networks=2, input_patterns=2, output_patterns=2)
     route 'fused' for 1→1, n = 100, batch 1, 8 → 8 channels (train): the fused cost is within
     the cost model's advantage over the factored program's
     candidate              flops   largest tensor         builds  applies
@@ -625,7 +497,6 @@ def compile_plan(
     fused                 36,128           10,000            200  yes  <- runs
     factored          20,016,128              800              0  yes
     """
-    strategy = check_choice("strategy", strategy, tuple(PLAN_STRATEGIES))
     check_choice("normalize", normalize, NORMALIZATIONS)
     if orders is None and isinstance(elements, SpanningSet):
         orders = (elements.in_order, elements.out_order)
@@ -642,7 +513,7 @@ def compile_plan(
         check_nonnegative_int("in_order", orders[0]),
         check_nonnegative_int("out_order", orders[1]),
     )
-    return _compile(tuple(elements), tuple(orders), normalize, bool(share), strategy)
+    return _compile(tuple(elements), tuple(orders), normalize, bool(share))
 
 
 def _oriented(net: TensorNetwork) -> tuple[int, TensorNetwork]:
@@ -670,7 +541,7 @@ def _oriented(net: TensorNetwork) -> tuple[int, TensorNetwork]:
 
 @functools.lru_cache(maxsize=128)
 def _compile(
-    elements: tuple, orders: tuple[int, int], normalize: Normalization, share: bool, strategy: str
+    elements: tuple, orders: tuple[int, int], normalize: Normalization, share: bool
 ) -> ContractionPlan:
     k, l = orders
     expanded = [_element_terms(e) for e in elements]
@@ -710,7 +581,7 @@ def _compile(
     steps.sort(key=lambda step: not (step.embedding.is_identity and step.embedding.width == l))
     summed = tuple(s for _, s in expanded)
     return ContractionPlan(
-        k, l, networks, coefficients, summed, normalize, strategy, input_steps, tuple(steps)
+        k, l, networks, coefficients, summed, normalize, input_steps, tuple(steps)
     )
 
 

@@ -42,7 +42,8 @@ import torch
 from .._frozen import Frozen
 from ..algebra import Factor, TensorNetwork, factor_tensor
 from ..algebra._networks import LETTERS as _CHARS
-from ..errors import EquidiagValueError, size_limit, tracing
+from ..errors import EquidiagValueError, size_limit
+from ._tracing import constant_result, tracing, transformed
 
 if TYPE_CHECKING:
     from typing import Protocol
@@ -77,7 +78,6 @@ __all__ = [
     "OutputStep",
     "Reduction",
     "split_network",
-    "transformed",
 ]
 
 #: the sparse route is chosen when its estimated cost times this is below the dense route's
@@ -125,22 +125,14 @@ def outside_builder() -> Callable[..., Any]:
 
     name = f"_plan_constants_{next(_BUILDERS)}"  # the graph names constants by code object
     code = fetch.__code__.replace(co_name=name, co_qualname=name)
-    return torch._dynamo.assume_constant_result(types.FunctionType(code, fetch.__globals__, name))
+    return constant_result(types.FunctionType(code, fetch.__globals__, name))
 
 
 def _subscripts(letters: tuple[int, ...]) -> str:
     return "".join(_CHARS[a] for a in letters)
 
 
-def transformed() -> bool:
-    """Whether a torch.func transform (vmap, grad, jacrev, jacfwd) is active.
-
-    Sparse CSR tensors do not go through those transforms: the sparse route then gathers.
-    """
-    return torch._C._functorch.peek_interpreter_stack() is not None
-
-
-@torch.compiler.assume_constant_result
+@constant_result
 def _choose_sparse(contraction: Contraction, n: int, force: bool) -> bool:
     """``contraction.is_sparse(n, force)``; under torch.compile, decided once while tracing.
 

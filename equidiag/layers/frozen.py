@@ -34,8 +34,8 @@ from typing import TYPE_CHECKING, NamedTuple, cast
 import torch
 import torch.nn.functional as F
 
-from ..errors import tracing
 from ._execute import layer_matrix
+from ._tracing import forward_ad_active, tracing
 from .functional import autocast_enabled, infer_degree, invariant_tensor
 from .planner import plan_route
 
@@ -113,7 +113,7 @@ def frozen_mode(
         or tracing()
         or torch.jit.is_tracing()  # (a kept matrix would be baked into the trace)
         or autocast_enabled(x.device.type)
-        or _forward_ad_active()  # (tangents of the parameters would be baked in)
+        or forward_ad_active()  # (tangents of the parameters would be baked in)
     )
 
 
@@ -216,11 +216,6 @@ def _prepare(
         except RuntimeError:  # inference tensors, torch.func wrappers: no counter or storage
             return None
     return _fit(layer, built, x, given)
-
-
-def _forward_ad_active() -> bool:
-    """Whether a ``torch.autograd.forward_ad.dual_level`` is open (parameters may be duals)."""
-    return torch.autograd.forward_ad._current_level >= 0
 
 
 def _assemble(

@@ -32,6 +32,7 @@ from ..errors import (
 )
 from ._execute import execute
 from ._plan import ContractionPlan
+from .planner import check_strategy
 
 if TYPE_CHECKING:
     from typing import TypedDict
@@ -267,7 +268,7 @@ def invariant_tensor(weight: torch.Tensor, plan: ContractionPlan, n: int) -> tor
              [1., 3., 1.],
              [1., 1., 3.]]])
     """
-    ones = weight.new_ones((1, 1))
+    ones = weight.new_ones((1, 1))  # (one small product: the planner's route, whatever the layer's)
     return execute(plan, ones, plan.network_weights(weight[:, :, None], n), n)[0]
 
 
@@ -279,6 +280,7 @@ def equivariant_linear(
     bias_plan: ContractionPlan | None = None,
     *,
     n: int | None = None,
+    strategy: str = "auto",
 ) -> torch.Tensor:
     """Apply ``y[..., o] = sum_e sum_c weight[e, o, c] (M_e x[..., c]) + bias``.
 
@@ -296,6 +298,11 @@ def equivariant_linear(
         Required with ``bias``.
     n : int, optional
         The degree; checked against ``x``, and required when ``k = 0``.
+    strategy : str
+        ``"auto"`` (the planner's route for the call, :mod:`equidiag.layers.planner`), or a
+        route by name: ``"dense"``, ``"gather"``, ``"fused"``, ``"factored"``, ``"sparse"``, or
+        one added with :func:`~equidiag.layers.register_plan_strategy`. The bias always takes
+        ``"auto"`` (one small product).
 
     Returns
     -------
@@ -321,6 +328,7 @@ def equivariant_linear(
             f"weight must have shape ({plan.num_elements}, c_out, c_in), got {tuple(weight.shape)}"
         )
         raise ShapeError(msg)
+    check_strategy(strategy)
     k, l = plan.in_order, plan.out_order
     c_out, c_in = weight.shape[1], weight.shape[2]
     if n is None and k == l == 0:
@@ -333,7 +341,13 @@ def equivariant_linear(
             dtype = torch.get_autocast_dtype(device_type)
             cast = None if bias is None else bias.to(dtype)
             return equivariant_linear(
-                x.to(dtype), weight.to(dtype), plan, cast, bias_plan, n=None if k else n
+                x.to(dtype),
+                weight.to(dtype),
+                plan,
+                cast,
+                bias_plan,
+                n=None if k else n,
+                strategy=strategy,
             )
     if x.dtype != weight.dtype:
         msg = f"x has dtype {x.dtype} but the weights have {weight.dtype}; convert one of them"
@@ -351,7 +365,7 @@ def equivariant_linear(
         )
         raise SizeLimitError(msg)
     flat = x.reshape((math.prod(batch), c_in) + (n,) * k)
-    out = execute(plan, flat, plan.network_weights(weight, n), n)
+    out = execute(plan, flat, plan.network_weights(weight, n), n, strategy)
     if bias is not None:
         out = out + invariant_tensor(bias, _check_bias(bias, bias_plan, l, c_out), n)
     return out.reshape((*batch, c_out) + (n,) * l)

@@ -37,7 +37,8 @@ from ..errors import (
     check_size,
 )
 from ..typing import NORMALIZATIONS, BasisKind, Normalization, PlanStrategy
-from ._execute import PLAN_STRATEGIES, layer_matrix
+from ._dense import orbit_table
+from ._execute import layer_matrix
 from ._plan import ContractionPlan, compile_plan
 from .frozen import frozen_mode, frozen_route
 from .functional import (
@@ -48,7 +49,7 @@ from .functional import (
     invariant_tensor,
 )
 from .masks import check_mask, masked_linear
-from .planner import Route, plan_route
+from .planner import ROUTES, Route, check_strategy, plan_route
 from .serialization import (
     check_parameter,
     check_same,
@@ -58,6 +59,7 @@ from .serialization import (
     checked_parameters,
     checked_state,
     reduce_module,
+    saved_by_name,
 )
 
 if TYPE_CHECKING:
@@ -72,6 +74,7 @@ def _layer_elements(group: Group, in_order: int, out_order: int, basis: str) -> 
     return tuple(equivariant_basis(group, in_order, out_order, kind=basis))
 
 
+@saved_by_name
 class EquivariantLinear(nn.Module):
     """A ``G``-equivariant linear layer from order-``k`` to order-``l`` tensors with channels.
 
@@ -95,14 +98,14 @@ class EquivariantLinear(nn.Module):
         model prices lowest at ``G``. ``"orbit"``, for ``S_n``, is the basis of Maron et al.
     normalize : {None, "mean"}
         ``"mean"`` replaces each sum over a free index by a mean, so weights transfer across n.
-    strategy : {"auto", "fused", "factored", "sparse", "dense", "gather"}
-        Execution strategy of the plan: ``"factored"`` never forms the ``n^l x n^k`` matrices
+    strategy : {"auto", "fused", "factored", "sparse", "dense", "gather"} or a registered route
+        The route every call takes: ``"factored"`` never forms the ``n^l x n^k`` matrices
         (``"sparse"`` is the same, with every constant factor applied through its nonzeros);
         ``"fused"`` regroups that program into a few dense matrix products (fast at small
         ``n``); ``"dense"`` materialises the layer matrix (a reference, refused past the size
         limit); ``"gather"`` indexes the weights with an orbit basis's table of owners.
-        ``"auto"`` picks one at every call from ``n`` and the channel counts (the *Strategies*
-        section of the layers guide says how).
+        ``"auto"`` (the default) lets the planner pick one at every call from ``n``, the batch
+        and the channel counts (:meth:`explain` shows its record).
     init_degree : int, optional
         The ``n`` at which :meth:`reset_parameters` calibrates the variance when the group
         leaves ``n`` unspecified (default 8); ignored for a group of fixed degree.
@@ -153,7 +156,7 @@ class EquivariantLinear(nn.Module):
     out_order = property(lambda self: self._out_order, doc="Output order ``l`` (read-only).")
     basis = property(lambda self: self._basis, doc="The basis kind of the weights (read-only).")
     normalize = property(lambda self: self._normalize, doc="``None`` or ``'mean'`` (read-only).")
-    strategy = property(lambda self: self._strategy, doc="The plan's strategy (read-only).")
+    strategy = property(lambda self: self._strategy, doc="The route asked for (read-only).")
 
     def __init__(
         self,
@@ -180,7 +183,7 @@ class EquivariantLinear(nn.Module):
         self.out_channels = check_positive_int("out_channels", out_channels)
         kinds = self.group.basis_kinds
         self._normalize = check_choice("normalize", normalize, NORMALIZATIONS)
-        self._strategy = strategy
+        self._strategy = check_strategy(strategy)
         if basis is not None:
             self._basis = check_choice("basis", basis, kinds)
         elif strategy == "gather" and "orbit" in kinds:
@@ -232,9 +235,9 @@ class EquivariantLinear(nn.Module):
                 _layer_elements(self.group, self.in_order, self.out_order, kind),
                 orders=(self.in_order, self.out_order),
                 normalize=self.normalize,
-                strategy=self.strategy,
             )
-            costs[kind] = plan.cost(n, self.in_channels, self.out_channels)["flops"]
+            sparse = self.strategy == "sparse"
+            costs[kind] = plan.cost(n, self.in_channels, self.out_channels, sparse=sparse)["flops"]
         return min(kinds, key=costs.__getitem__)
 
     def _compile(self, bias: bool) -> None:
@@ -242,8 +245,7 @@ class EquivariantLinear(nn.Module):
             self.plan_elements(),
             orders=(self.in_order, self.out_order),
             normalize=self.normalize,
-            strategy=self.strategy,
-        )
+        ).prepare()
         if self.strategy == "gather" and self.plan.networks:
             self._check_gather()
         self.bias_plan = None
@@ -251,9 +253,7 @@ class EquivariantLinear(nn.Module):
             self.bias_plan = compile_plan(
                 _layer_elements(self.group, 0, self.out_order, self.basis),
                 orders=(0, self.out_order),
-                # (a bias is one small product per call: gathering it gains nothing)
-                strategy="auto" if self.strategy == "gather" else self.strategy,
-            )
+            ).prepare()
 
     def _check_gather(self) -> None:
         """Raise unless the networks are disjoint 0/1 matrices (what gather needs).
@@ -277,11 +277,12 @@ class EquivariantLinear(nn.Module):
         )
         n = self.group.degree
         if n is None:
-            if not self.plan.orbit_table.applies:
+            if not self.plan.lowered(orbit_table).applies:
                 raise EquidiagValueError(msg)
             return
         try:  # (the table is cached for the first call)
-            self.plan.constants(self.plan.orbit_table, n, torch.device("cpu"), torch.int64)
+            table = self.plan.lowered(orbit_table)
+            self.plan.constants(table, n, torch.device("cpu"), torch.int64)
         except EquidiagValueError as err:  # (its message names the network)
             raise EquidiagValueError(msg) from err
 
@@ -346,7 +347,9 @@ class EquivariantLinear(nn.Module):
         if frozen is not None:
             return frozen
         self.check_parameters(self.weight, self.bias)
-        return equivariant_linear(x, self.weight, self.plan, self.bias, self.bias_plan, n=n)
+        return equivariant_linear(
+            x, self.weight, self.plan, self.bias, self.bias_plan, n=n, strategy=self.strategy
+        )
 
     def explain(
         self, x: torch.Tensor, n: int | None = None, *, mask: torch.Tensor | None = None
@@ -396,6 +399,7 @@ class EquivariantLinear(nn.Module):
                 self.out_channels,
                 sets=sets,
                 per_sample=True,
+                strategy=self.strategy,
             )
         weight = self.weight
         eval_mode = (  # (as the kept route: parameters without a version counter never keep it)
@@ -410,6 +414,7 @@ class EquivariantLinear(nn.Module):
             self.in_channels,
             self.out_channels,
             mode="eval" if eval_mode else "train",
+            strategy=self.strategy,
         )
 
     def check_parameters(self, weight: torch.Tensor, bias: torch.Tensor | None) -> None:
@@ -537,7 +542,7 @@ class EquivariantLinear(nn.Module):
         check_sample("output", c_out, l, owner, "out_order")
         _check_saved_choice(f"basis of {owner}", state["_basis"], group.basis_kinds)
         _check_saved_choice(f"normalize of {owner}", state["_normalize"], NORMALIZATIONS)
-        _check_saved_choice(f"strategy of {owner}", state["_strategy"], tuple(PLAN_STRATEGIES))
+        _check_saved_choice(f"strategy of {owner}", state["_strategy"], ("auto", *ROUTES))
         init_degree = check_positive_int(f"init_degree of {owner}", state["init_degree"])
         check_size(f"a vector of R^n at the init_degree of {owner}", init_degree)
         weight, bias = checked_parameters(state, ("weight", "bias"), owner)
@@ -573,6 +578,7 @@ def _check_saved_choice(name: str, value: object, valid: tuple) -> None:
     check_choice(name, value, valid)
 
 
+@saved_by_name
 class MixedOrderLinear(nn.Module):
     """An equivariant linear map between direct sums of tensor orders, with channels.
 

@@ -261,7 +261,8 @@ def _per_sample_mean(
     sets = plan.network_weights(weight[:, None] * selected[:, :, None, None], n)
     exponents = torch.tensor(counts, dtype=ratios.dtype, device=x.device)
     sample_weights = SampleWeights(sets, ratios[:, None] ** exponents)
-    return mixing_route(plan, x, sample_weights, n)(plan, x, sample_weights, n)
+    runner = mixing_route(plan, x, sample_weights, n, layer.strategy)
+    return runner(plan, x, sample_weights, n)
 
 
 def pad(tensors: Sequence[torch.Tensor], order: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -448,7 +449,7 @@ def from_networkx(
     """
     import networkx as nx
 
-    from ..algebra._graphs import check_simple_graph
+    from ..algebra.graphs import check_simple_graph
 
     dtype = factory_kwargs(device, dtype)["dtype"]  # (a floating dtype, or its name)
     if weight is not None and not isinstance(weight, str):

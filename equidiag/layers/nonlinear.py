@@ -47,6 +47,7 @@ from .serialization import (
     checked_parameters,
     checked_state,
     reduce_module,
+    saved_by_name,
 )
 
 if TYPE_CHECKING:
@@ -185,6 +186,7 @@ class _GramModule(nn.Module):
         return {}
 
 
+@saved_by_name
 class GatedNonlinearity(_GramModule):
     """Gate each channel of an order-``k`` feature by a sigmoid of invariant scalars.
 
@@ -299,6 +301,7 @@ class GatedNonlinearity(_GramModule):
         return {"gate": linear}
 
 
+@saved_by_name
 class InvariantPooling(_GramModule):
     """Pool an order-``k`` feature to invariant scalars: the flattened channel Gram matrix.
 

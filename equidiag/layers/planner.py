@@ -9,7 +9,9 @@ compute the same map:
   owns each entry (disjoint 0/1 networks: an ``Aut(G)`` orbit basis), and multiply;
 * ``"fused"``: the plan regrouped into a handful of matrix products;
 * ``"factored"``: the plan's own steps: input reductions, channel mixing, output embeddings,
-  each factor contracted densely or through its nonzeros;
+  each factor contracted densely or through its nonzeros, by its cost;
+* ``"sparse"`` (listed for plans with factors, never taken by ``"auto"``): the factored
+  program with every factor contracted through its nonzeros;
 * ``"kept"`` (eval only): the matrix assembled once and kept while the parameters do not change
   (:mod:`.frozen`): one ``torch.nn.Linear`` product per call.
 
@@ -21,8 +23,15 @@ it allocates, what it builds). Its ``str`` is a table. ``"auto"`` runs what it s
 matrix and masked batches read the same record, and ``EquivariantLinear.explain(x)`` returns
 it. The record is cached per key (the plan, the sizes, the mode and the size limit).
 
-The rules, in order, with the cost model's constants (all here; fitted on 2 CPU cores,
-float32, by ``benchmarks/bench_fused.py`` and ``benchmarks/bench_auto.py``; see
+The routes are one registry (:data:`ROUTES`) of :class:`RouteSpec` records: a name, a cost
+function giving the route's :class:`Candidate` for a call (or ``None`` where the route cannot
+run the plan at all), the lowering it builds on first use (:meth:`ContractionPlan.lowered
+<equidiag.layers.ContractionPlan.lowered>`) and the runner.
+:func:`~equidiag.layers.register_plan_strategy` adds to the same registry. A layer built with
+``strategy=name`` runs that route on every call.
+
+For ``"auto"``, the rules, in order, with the cost model's constants (all here; fitted on 2 CPU
+cores, float32, by ``benchmarks/bench_fused.py`` and ``benchmarks/bench_auto.py``; see
 benchmarks/RESULTS.md):
 
 1. a symbolic ``n`` (torch.compile with dynamic shapes, torch.export with a ``Dim``): factored,
@@ -71,7 +80,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -82,10 +91,19 @@ from ..errors import (
     check_choice,
     check_nonnegative_int,
     check_positive_int,
+    shown,
     size_limit,
-    tracing,
 )
-from ._fused import fused_flops
+from ._dense import (
+    dense_matrices,
+    orbit_table,
+    run_dense,
+    run_dense_sets,
+    run_gather,
+)
+from ._factored import factored_program, run_factored, run_sparse, sparse_program
+from ._fused import fused_flops, fused_layout, run_fused
+from ._tracing import tracing
 
 if TYPE_CHECKING:
     from ._plan import ContractionPlan
@@ -101,18 +119,22 @@ __all__ = [
     "FUSED_MAX_ENTRIES",
     "LOW_ORDER_ADVANTAGE",
     "MATRIX_FLOPS",
-    "REGISTERED",
-    "ROUTE_COSTS",
+    "ROUTES",
     "STEP_FLOPS",
+    "Call",
     "Candidate",
     "Route",
+    "RouteSpec",
     "auto_route",
+    "check_strategy",
     "forget_routes",
     "gathers_matrix",
     "oversized_intermediate",
     "plan_route",
     "prefer_fused",
+    "register_plan_strategy",
     "route_name",
+    "unregister_plan_strategy",
 ]
 
 #: ``"auto"`` multiplies densely up to this many matrix entries
@@ -147,15 +169,6 @@ FROZEN_MAX_ENTRIES = 2**22
 FROZEN_ADVANTAGE = 16
 
 MODES = ("train", "eval")
-
-#: the strategies a plan can name without registering one (``"kept"``, the eval candidate, is
-#: reserved too)
-BUILT_IN_STRATEGIES = frozenset({"auto", "fused", "factored", "sparse", "dense", "gather"})
-#: the names of the strategies added by :func:`~equidiag.layers.register_plan_strategy`
-REGISTERED: set[str] = set()
-#: the cost functions of registered routes that join ``"auto"``, by name
-#: (:func:`~equidiag.layers.register_plan_strategy` with ``cost=``)
-ROUTE_COSTS: dict[str, Callable[..., int | None]] = {}
 
 # why a route is taken (plain strings: the rule runs under torch.compile too)
 _SYMBOLIC = "a symbolic n: the route that traces for every n"
@@ -207,6 +220,8 @@ class Route:
         batch with ``normalize="mean"``).
     mode : str
         ``"train"`` or ``"eval"``.
+    strategy : str
+        What the call asked for: ``"auto"``, or a route by name.
     """
 
     name: str
@@ -220,6 +235,7 @@ class Route:
     out_channels: int
     sets: int
     mode: str
+    strategy: str = "auto"
 
     def candidate(self, name: str) -> Candidate:
         """Return the candidate called ``name``."""
@@ -238,11 +254,12 @@ class Route:
     def __str__(self) -> str:
         """Return the table: the choice and why, then one row per candidate."""
         sets = f", {self.sets} weight sets" if self.sets > 1 else ""
+        asked = "" if self.strategy == "auto" else f", strategy={self.strategy!r}"
         lines = [
             (
                 f"route {self.name!r} for {self.in_order}→{self.out_order}, n = {self.n}, batch "
                 f"{self.batch}, {self.in_channels} → {self.out_channels} channels{sets} "
-                f"({self.mode}): {self.reason}"
+                f"({self.mode}{asked}): {self.reason}"
             ),
             f"{'candidate':<11} {'flops':>16} {'largest tensor':>16} {'builds':>14}  applies",
         ]
@@ -255,11 +272,79 @@ class Route:
         return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class Call:
+    """The sizes of one call, as the cost functions see them.
+
+    Attributes
+    ----------
+    n, batch, in_channels, out_channels : int
+    sets : int
+        Weight sets mixed per sample (a masked batch with ``normalize="mean"``), else 1.
+    per_sample : bool
+        Whether the weights are per sample (a masked batch with ``normalize="mean"``).
+    limit : int
+        The size limit in force (:func:`~equidiag.errors.size_limit`).
+    """
+
+    n: int
+    batch: int
+    in_channels: int
+    out_channels: int
+    sets: int
+    per_sample: bool
+    limit: int
+
+    def entries(self, plan: ContractionPlan) -> int:
+        """Entries of the layer matrix (of every weight set's)."""
+        size = self.n ** (plan.in_order + plan.out_order)
+        return self.sets * self.out_channels * self.in_channels * size
+
+    def numel(self, plan: ContractionPlan) -> int:
+        """Entries of the call's input."""
+        return self.batch * self.in_channels * self.n**plan.in_order
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    """One route of the registry (:data:`ROUTES`).
+
+    Attributes
+    ----------
+    name : str
+    cost : callable
+        ``cost(plan, call) -> Candidate | None``: the route's estimate for a :class:`Call`, or
+        ``None`` where it cannot run the plan at all (it is then not listed).
+    run : callable
+        ``run(plan, x, network_weight, n) -> out``
+        (see :func:`~equidiag.layers.register_plan_strategy`).
+    lower : callable or None
+        The lowering the runner builds on first use (``lower(plan)``, kept by the plan).
+    per_sample : callable or None
+        The runner for weights per sample (a masked batch with ``normalize="mean"``), if it
+        has one; routes without one run those calls factored.
+    registered : bool
+        Added by :func:`~equidiag.layers.register_plan_strategy` (not built in).
+    joins_auto : bool
+        Whether ``"auto"`` may take it (a registered route with a cost function).
+    """
+
+    name: str
+    cost: Callable[[ContractionPlan, Call], Candidate | None]
+    run: Callable[..., torch.Tensor]
+    lower: Callable[[ContractionPlan], Any] | None = None
+    per_sample: Callable[..., torch.Tensor] | None = None
+    registered: bool = False
+    joins_auto: bool = False
+
+
 # ----------------------------------------------------------------------------- costs
 @functools.lru_cache(maxsize=1024)
-def _factored_cost(plan: ContractionPlan, n: int, c_in: int, c_out: int) -> tuple[int, int]:
+def _factored_cost(
+    plan: ContractionPlan, n: int, c_in: int, c_out: int, sparse: bool = False
+) -> tuple[int, int]:
     """Return the factored program's flops and largest intermediate per sample."""
-    cost = plan.cost(n, c_in, c_out)
+    cost = plan.cost(n, c_in, c_out, sparse=sparse)
     return cost["flops"], cost["largest_intermediate"]
 
 
@@ -286,11 +371,94 @@ def _dense_building(plan: ContractionPlan, n: int, entries: int) -> int:
 
 def gathers_matrix(plan: ContractionPlan) -> bool:
     """Whether the layer matrix is assembled by gathering, not from the network matrices."""
-    return plan.strategy == "gather" or (
-        len(plan.networks) > AUTO_GATHER_ELEMENTS and plan.orbit_table.applies
+    return len(plan.networks) > AUTO_GATHER_ELEMENTS and plan.lowered(orbit_table).applies
+
+
+def _dense_cost(plan: ContractionPlan, call: Call) -> Candidate:
+    entries = call.entries(plan)
+    building = _dense_building(plan, call.n, entries)
+    flops = 2 * (call.batch + len(plan.networks)) * entries
+    return Candidate("dense", flops, building, 0, building <= call.limit)
+
+
+def _gather_cost(plan: ContractionPlan, call: Call) -> Candidate | None:
+    if not plan.lowered(orbit_table).applies:
+        return None
+    entries = call.entries(plan)
+    fits = call.sets == 1 and 2 * entries <= call.limit
+    return Candidate("gather", 2 * (call.batch + 1) * entries, 2 * entries, 0, fits)
+
+
+def _fused_cost(plan: ContractionPlan, call: Call) -> Candidate:
+    layout = plan.lowered(fused_layout)
+    n, c_in, c_out = call.n, call.in_channels, call.out_channels
+    entries = layout.matrix_entries(n)
+    built = max(entries, layout.built_entries(n))
+    flops = call.batch * fused_flops(plan, n, c_in, c_out) + MATRIX_FLOPS * entries
+    output = call.batch * c_out * n**plan.out_order
+    return Candidate("fused", flops, max(built, output), entries, built <= call.limit)
+
+
+def _program_cost(plan: ContractionPlan, call: Call, sparse: bool) -> Candidate:
+    n, c_in, c_out = call.n, call.in_channels, call.out_channels
+    flops, largest = _factored_cost(plan, n, c_in, c_out, sparse)
+    steps = len(plan.input_steps) + len(plan.output_steps)
+    fits = not oversized_intermediate(plan, call.batch, call.numel(plan), n, c_in, c_out)
+    name = "sparse" if sparse else "factored"
+    return Candidate(name, call.batch * flops + STEP_FLOPS * steps, call.batch * largest, 0, fits)
+
+
+def _factored_program_cost(plan: ContractionPlan, call: Call) -> Candidate:
+    return _program_cost(plan, call, sparse=False)
+
+
+def _sparse_program_cost(plan: ContractionPlan, call: Call) -> Candidate | None:
+    """Return the sparse route's candidate, for plans with factors (else it is factored)."""
+    if not _has_factors(plan):
+        return None
+    return _program_cost(plan, call, sparse=True)
+
+
+def _has_factors(plan: ContractionPlan) -> bool:
+    return any(net.factors for net in plan.networks)
+
+
+#: the routes, by name: the built-in ones, then those added by
+#: :func:`~equidiag.layers.register_plan_strategy`
+ROUTES: dict[str, RouteSpec] = {
+    spec.name: spec
+    for spec in (
+        RouteSpec("dense", _dense_cost, run_dense, dense_matrices, run_dense_sets),
+        RouteSpec("gather", _gather_cost, run_gather, orbit_table),
+        RouteSpec("fused", _fused_cost, run_fused, fused_layout, run_fused),
+        RouteSpec("factored", _factored_program_cost, run_factored, factored_program, run_factored),
+        RouteSpec("sparse", _sparse_program_cost, run_sparse, sparse_program, run_sparse),
     )
+}
+#: the strategies a layer may name without registering one: ``"auto"`` (the planner) and the
+#: built-in routes
+BUILT_IN_STRATEGIES = frozenset({"auto", *ROUTES})
+_BUILT_IN = BUILT_IN_STRATEGIES | {"kept"}  # ("kept": the eval candidate of every record)
 
 
+def check_strategy(strategy: object) -> str:
+    """Return ``strategy`` if it names ``"auto"`` or a route of :data:`ROUTES`, else raise.
+
+    Raises
+    ------
+    EquidiagValueError
+        Naming the value and the valid names.
+    """
+    if not isinstance(strategy, str) or (strategy != "auto" and strategy not in ROUTES):
+        msg = (
+            f"strategy must be 'auto' or a registered route, one of {sorted(ROUTES)}, got "
+            f"{shown(strategy)} (a route removed with unregister_plan_strategy?)"
+        )
+        raise EquidiagValueError(msg)
+    return strategy
+
+
+# ----------------------------------------------------------------------------- the rule
 def prefer_fused(
     plan: ContractionPlan, n: int, in_channels: int, out_channels: int, batch: int = 32
 ) -> bool:
@@ -306,9 +474,9 @@ def prefer_fused(
 def _decide_fused(
     plan: ContractionPlan, n: int, c_in: int, c_out: int, batch: int, limit: int
 ) -> bool:
-    if not plan.fused_layout.traced and tracing():
+    layout = plan.lowered(fused_layout)
+    if not layout.traced and tracing():
         return False  # (its matrices would be fetched outside the graph: fixed n only)
-    layout = plan.fused_layout
     entries = layout.matrix_entries(n)
     if max(entries, layout.built_entries(n)) > min(limit, FUSED_MAX_ENTRIES):
         return False  # (building the matrices would pass the size limit, or the cap)
@@ -333,12 +501,11 @@ def _dense_beats_fused(
         return False
     dense = 2 * (batch + len(plan.networks)) * entries
     fused = batch * fused_flops(plan, n, c_in, c_out) + MATRIX_FLOPS * (
-        plan.fused_layout.matrix_entries(n)
+        plan.lowered(fused_layout).matrix_entries(n)
     )
     return dense <= fused
 
 
-# ----------------------------------------------------------------------------- the rule
 def route_name(
     plan: ContractionPlan,
     n: int | torch.SymInt,
@@ -353,7 +520,7 @@ def route_name(
     Plain comparisons of sizes, so that torch.compile traces it at a fixed ``n``; ``numel`` is
     the input's number of entries.
     """
-    if isinstance(n, torch.SymInt) or (tracing() and not plan.dense_matrices.traced):
+    if isinstance(n, torch.SymInt) or (tracing() and _has_factors(plan)):
         # torch.export / compile: no branch on a symbolic n, and no numpy-built dense factors
         return "factored", _SYMBOLIC
     size = n ** (plan.in_order + plan.out_order)
@@ -371,7 +538,7 @@ def route_name(
         sets == 1
         and len(plan.networks) > AUTO_GATHER_ELEMENTS
         and 2 * entries <= size_limit()
-        and plan.orbit_table.applies
+        and plan.lowered(orbit_table).applies
     ):
         return "gather", _GATHER
     if (
@@ -381,29 +548,6 @@ def route_name(
     ):
         return "dense", _REFUSED
     return "factored", _FACTORED
-
-
-def _registered(
-    plan: ContractionPlan, n: int, batch: int, c_in: int, c_out: int
-) -> list[Candidate]:
-    """Return the candidates of the registered routes that join ``"auto"`` (see ROUTE_COSTS)."""
-    out = []
-    for name, cost in ROUTE_COSTS.items():
-        try:
-            flops = cost(plan, n, batch, c_in, c_out)
-        except Exception as err:
-            msg = f"the cost function of route {name!r} raised {type(err).__name__}: {err}"
-            raise EquidiagValueError(msg) from err
-        if flops is not None and (
-            not isinstance(flops, int) or isinstance(flops, bool) or flops < 0
-        ):
-            msg = (
-                f"the cost function of route {name!r} must return a non-negative int (flops "
-                f"for the call) or None (the route does not apply), got {flops!r}"
-            )
-            raise EquidiagTypeError(msg)
-        out.append(Candidate(name, flops or 0, 0, 0, flops is not None))
-    return out
 
 
 def forget_routes() -> None:
@@ -430,7 +574,9 @@ def auto_route(
     # torch.jit.trace they are traced tensors)
     per_sample = per_sample or sets > 1
     limit = size_limit()
-    return _plan_route(plan, n, x.shape[0], c_in, c_out, sets, per_sample, "train", limit).name
+    return _plan_route(
+        plan, n, x.shape[0], c_in, c_out, sets, per_sample, "train", "auto", limit
+    ).name
 
 
 def plan_route(
@@ -443,6 +589,7 @@ def plan_route(
     sets: int = 1,
     per_sample: bool = False,
     mode: str = "train",
+    strategy: str = "auto",
 ) -> Route:
     """Return the :class:`Route` a call takes (see the module), with every candidate's cost.
 
@@ -458,18 +605,20 @@ def plan_route(
         Weight sets mixed per sample (a masked batch with ``normalize="mean"``: one per count
         of summed indices); 1 otherwise.
     per_sample : bool
-        Whether the weights are per sample (a masked batch with ``normalize="mean"``): only
-        the dense, fused and factored routes run those, and registered routes are not offered.
+        Whether the weights are per sample (a masked batch with ``normalize="mean"``; implied
+        by ``sets > 1``): the routes without a per-sample runner run factored, and registered
+        routes are not offered.
     mode : {"train", "eval"}
         ``"eval"`` where no gradient reaches the parameters: the kept matrix is a candidate.
+    strategy : str
+        ``"auto"`` (the planner decides) or a route's name (it runs; the others are priced for
+        comparison).
 
     Returns
     -------
     Route
-        For a plan whose strategy is not ``"auto"``, that strategy, with the candidates'
-        costs for comparison.
     """
-    if not all(hasattr(plan, a) for a in ("networks", "input_steps", "output_steps", "strategy")):
+    if not all(hasattr(plan, a) for a in ("networks", "input_steps", "output_steps", "lowered")):
         msg = f"plan must be a ContractionPlan, got {type(plan).__name__}"
         raise EquidiagTypeError(msg)
     n = check_nonnegative_int("n", n)
@@ -478,15 +627,27 @@ def plan_route(
     out_channels = check_positive_int("out_channels", out_channels)
     sets = check_positive_int("sets", sets)
     check_choice("mode", mode, MODES)
-    if plan.strategy not in BUILT_IN_STRATEGIES and plan.strategy not in REGISTERED:
-        msg = (
-            f"the plan's strategy {plan.strategy!r} is not registered (it was removed with "
-            "unregister_plan_strategy?); build the layer with another strategy"
-        )
-        raise EquidiagValueError(msg)
+    check_strategy(strategy)
+    per_sample = bool(per_sample) or sets > 1
+    limit = size_limit()
     return _plan_route(
-        plan, n, batch, in_channels, out_channels, sets, per_sample or sets > 1, mode, size_limit()
+        plan, n, batch, in_channels, out_channels, sets, per_sample, mode, strategy, limit
     )
+
+
+def _candidates(plan: ContractionPlan, call: Call, strategy: str) -> list[Candidate]:
+    """Every route's candidate for the call (registered ones where they may run it)."""
+    out = []
+    for spec in ROUTES.values():
+        if spec.registered and (
+            call.per_sample
+            or (strategy != spec.name and not (strategy == "auto" and spec.joins_auto))
+        ):
+            continue
+        candidate = spec.cost(plan, call)
+        if candidate is not None:
+            out.append(candidate)
+    return out
 
 
 @functools.lru_cache(maxsize=1024)
@@ -499,72 +660,41 @@ def _plan_route(
     sets: int,
     per_sample: bool,
     mode: str,
+    strategy: str,
     limit: int,
 ) -> Route:
     k, l = plan.in_order, plan.out_order
-    size = n ** (k + l)
-    entries = sets * c_out * c_in * size
-    numel = batch * c_in * n**k
-    d = len(plan.networks)
-    building = _dense_building(plan, n, entries)
-    factored_flops, largest = _factored_cost(plan, n, c_in, c_out)
-    steps = len(plan.input_steps) + len(plan.output_steps)
-    layout = plan.fused_layout
-    fused_entries = layout.matrix_entries(n)
-    fused_built = max(fused_entries, layout.built_entries(n))
-    gathers = sets == 1 and plan.orbit_table.applies
-    candidates = [
-        Candidate("dense", 2 * (batch + d) * entries, building, 0, building <= limit),
-        Candidate(
-            "fused",
-            batch * fused_flops(plan, n, c_in, c_out) + MATRIX_FLOPS * fused_entries,
-            max(fused_built, batch * c_out * n**l),
-            fused_entries,
-            fused_built <= limit,
-        ),
-        Candidate(
-            "factored",
-            batch * factored_flops + STEP_FLOPS * steps,
-            batch * largest,
-            0,
-            not oversized_intermediate(plan, batch, numel, n, c_in, c_out),
-        ),
-    ]
-    if plan.orbit_table.applies:
-        candidates.insert(
-            1,
-            Candidate(
-                "gather",
-                2 * (batch + 1) * entries,
-                2 * entries,
-                0,
-                gathers and 2 * entries <= limit,
-            ),
-        )
-    if not per_sample and (plan.strategy == "auto" or plan.strategy in ROUTE_COSTS):
-        candidates += _registered(plan, n, batch, c_in, c_out)
-    if plan.strategy == "auto":
-        name, reason = route_name(plan, n, batch, numel, c_in, c_out, sets)
+    call = Call(n, batch, c_in, c_out, sets, per_sample, limit)
+    candidates = _candidates(plan, call, strategy)
+    if strategy == "auto":
+        name, reason = route_name(plan, n, batch, call.numel(plan), c_in, c_out, sets)
         chosen = next(c for c in candidates if c.name == name)
-        cheaper = [c for c in candidates if c.name in ROUTE_COSTS and c.applies]
-        best = min(cheaper, key=lambda c: c.flops, default=None)
+        registered = [c for c in candidates if ROUTES[c.name].joins_auto and c.applies]
+        best = min(registered, key=lambda c: c.flops, default=None)
         if best is not None and best.flops < chosen.flops:
             reason = f"a registered route, estimated cheaper than {name!r} ({reason})"
             name = best.name
     else:
-        name = "factored" if plan.strategy == "sparse" else plan.strategy
-        reason = f"strategy={plan.strategy!r} was asked for"
-        if per_sample and name not in ("dense", "fused"):
-            name, reason = "factored", reason + "; weights per sample run factored"
-        if name not in {c.name for c in candidates}:  # (a registered strategy: no cost model)
-            candidates.append(Candidate(name, 0, 0, 0, True))
+        name, reason = strategy, f"strategy={strategy!r} was asked for"
+        if per_sample and ROUTES[name].per_sample is None:
+            name, reason = "factored", reason + "; it has no runner for weights per sample"
+        if name not in {c.name for c in candidates}:  # (listed where asked for, all the same)
+            sparse = name == "sparse"  # (without factors: the factored program, priced so)
+            candidates.append(
+                _program_cost(plan, call, sparse=True)
+                if sparse
+                else Candidate(name, 0, 0, 0, False)
+            )
     if mode == "eval" and not per_sample and plan.num_elements:
-        kept_build = 2 * entries if gathers_matrix(plan) else building
+        entries = call.entries(plan)
+        gathers = gathers_matrix(plan)
+        kept_build = 2 * entries if gathers else _dense_building(plan, n, entries)
         fits = entries <= FROZEN_MAX_ENTRIES and kept_build <= limit
         candidates.append(Candidate("kept", 2 * batch * entries, entries, entries, fits))
+        factored_flops = _factored_cost(plan, n, c_in, c_out)[0]
         if (
             fits
-            and plan.strategy == "auto"
+            and strategy == "auto"
             and (name in ("dense", "gather") or 2 * entries <= FROZEN_ADVANTAGE * factored_flops)
         ):
             if name in ("dense", "gather"):
@@ -572,7 +702,104 @@ def _plan_route(
             else:
                 why = f"its product costs at most {FROZEN_ADVANTAGE}x the factored program's flops"
             name, reason = "kept", f"the kept matrix: {why}"
-    return Route(name, reason, tuple(candidates), k, l, n, batch, c_in, c_out, sets, mode)
+    return Route(name, reason, tuple(candidates), k, l, n, batch, c_in, c_out, sets, mode, strategy)
 
 
 caches.register(_plan_route)
+
+
+# ----------------------------------------------------------------------------- registration
+def register_plan_strategy(name: str, fn: Callable, cost: Callable | None = None) -> None:
+    """Register a route ``fn(plan, x, network_weight, n) -> out``, to run or to join ``"auto"``.
+
+    ``x`` has shape ``(B, c_in) + (n,) * k``, ``network_weight`` ``(n_networks, c_out, c_in)``
+    and the result ``(B, c_out) + (n,) * l``. A layer built with ``strategy=name`` (or a call
+    of :func:`~equidiag.layers.functional.equivariant_linear` with it) runs it. With ``cost``,
+    a function ``cost(plan, n, batch, in_channels, out_channels)`` returning the route's
+    estimated flops for the call (an int, on the scale of the candidates of
+    :func:`~equidiag.layers.planner.plan_route`) or ``None`` where it does not apply, the route
+    also joins ``"auto"``: the planner lists it and takes it where it is estimated cheaper than
+    the route its rules chose. Registering a name again replaces it.
+
+    Raises
+    ------
+    EquidiagValueError
+        If ``name`` is not a non-empty string, or is a built-in route's (or ``"auto"``,
+        ``"kept"``).
+    EquidiagTypeError
+        If ``fn`` or ``cost`` is not callable.
+
+    Examples
+    --------
+    >>> import torch
+    >>> import equidiag as ed
+    >>> from equidiag.layers import register_plan_strategy, unregister_plan_strategy
+    >>> from equidiag.layers._dense import run_dense
+    >>> register_plan_strategy("my_dense", run_dense, cost=lambda plan, n, b, c_in, c_out: 0)
+    >>> layer = ed.EquivariantLinear(ed.SymmetricGroup(), 2, 2, 4, 4)
+    >>> layer.explain(torch.randn(8, 4, 6, 6)).name
+    'my_dense'
+    >>> unregister_plan_strategy("my_dense")
+    >>> layer.explain(torch.randn(8, 4, 6, 6)).name
+    'dense'
+    """
+    if not isinstance(name, str) or not name or name in _BUILT_IN:
+        msg = (
+            f"a strategy name must be a non-empty string other than the built-in "
+            f"{sorted(_BUILT_IN)}, got {shown(name)}"
+        )
+        raise EquidiagValueError(msg)
+    for argument, value in (("fn", fn), ("cost", cost)):
+        if not callable(value) and (argument == "fn" or value is not None):
+            msg = f"{argument} must be callable, got {type(value).__name__}"
+            raise EquidiagTypeError(msg)
+    ROUTES[name] = RouteSpec(
+        name, _registered_cost(name, cost), fn, registered=True, joins_auto=cost is not None
+    )
+    forget_routes()
+
+
+def unregister_plan_strategy(name: str) -> None:
+    """Remove a route added by :func:`~equidiag.layers.register_plan_strategy`.
+
+    Raises
+    ------
+    EquidiagValueError
+        If ``name`` is built in or was not registered.
+    """
+    spec = ROUTES.get(name) if isinstance(name, str) else None
+    if spec is None or not spec.registered:
+        registered = sorted(s.name for s in ROUTES.values() if s.registered)
+        msg = f"{shown(name)} is not a registered strategy; registered: {registered}"
+        raise EquidiagValueError(msg)
+    del ROUTES[name]
+    forget_routes()
+
+
+def _registered_cost(
+    name: str, cost: Callable | None
+) -> Callable[[ContractionPlan, Call], Candidate | None]:
+    """Wrap a user's ``cost(plan, n, batch, c_in, c_out)`` as a route's cost function.
+
+    Without one, the route is listed (at no estimated cost) only where it is asked for by name.
+    """
+
+    def candidate(plan: ContractionPlan, call: Call) -> Candidate | None:
+        if cost is None:  # (asked for by name: no estimate)
+            return Candidate(name, 0, 0, 0, True)
+        try:
+            flops = cost(plan, call.n, call.batch, call.in_channels, call.out_channels)
+        except Exception as err:
+            msg = f"the cost function of route {name!r} raised {type(err).__name__}: {err}"
+            raise EquidiagValueError(msg) from err
+        if flops is not None and (
+            not isinstance(flops, int) or isinstance(flops, bool) or flops < 0
+        ):
+            msg = (
+                f"the cost function of route {name!r} must return a non-negative int (flops "
+                f"for the call) or None (the route does not apply), got {flops!r}"
+            )
+            raise EquidiagTypeError(msg)
+        return Candidate(name, flops or 0, 0, 0, flops is not None)
+
+    return candidate

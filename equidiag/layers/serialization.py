@@ -35,8 +35,10 @@ instances without the constructor, setting their attributes unchecked. Instead:
 * the built-in groups of a degree ``n`` pickle as their class called with ``n``: the list maps
   each class's name to a stand-in (a str, never the class) that checks ``n``, against the
   size limit too, before it calls the constructor, and that makes no group without it.
-  ``Aut(G)`` pickles through ``rebuild_automorphism_group`` (in ``equidiag.algebra._graphs``),
-  which checks the vertices and edges.
+  ``Aut(G)`` pickles through ``rebuild_automorphism_group`` (in ``equidiag.algebra.graphs``),
+  which checks the vertices and edges. Files saved before the groups moved next to their
+  families name them by their old modules (``equidiag.algebra._groups``,
+  ``equidiag.algebra._graphs``): those names map to the same stand-ins and rebuilder.
 
 A group class of your own (see the families guide) pickles as you define it; add what that
 needs to the list yourself, knowing that a class on it can be called with any arguments. A
@@ -51,22 +53,22 @@ from __future__ import annotations
 import reprlib
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..algebra._graphs import AutomorphismGroup, rebuild_automorphism_group
-from ..algebra._groups import (
+from ..algebra import (
     AlternatingGroup,
-    Group,
+    AutomorphismGroup,
     OrthogonalGroup,
     SpecialOrthogonalGroup,
     SymmetricGroup,
     SymplecticGroup,
-    check_group,
 )
+from ..algebra._groups import Group, check_group
+from ..algebra.graphs import rebuild_automorphism_group
 from ..errors import (
     EquidiagTypeError,
     EquidiagValueError,
@@ -100,7 +102,7 @@ ACTIVATIONS: dict[str, Callable[..., torch.Tensor]] = {
 MODULE_NAMES = ("EquivariantLinear", "MixedOrderLinear", "GatedNonlinearity", "InvariantPooling")
 
 
-def _qualified(cls: type) -> str:
+def _qualified(cls: type | Callable) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
@@ -161,6 +163,19 @@ _STAND_INS = [
     )
 ] + [_StandIn(_qualified(AutomorphismGroup))]
 
+#: where the built-in groups and Aut(G)'s rebuilder were defined before they moved next to
+#: their families: files saved then name them there
+_OLD_MODULES = {
+    "AutomorphismGroup": "equidiag.algebra._graphs",
+    "rebuild_automorphism_group": "equidiag.algebra._graphs",
+}
+
+
+def _old_name(name: str) -> str:
+    """Return the qualified name a file saved before the move gives ``module.name``."""
+    short = name.rpartition(".")[2]
+    return f"{_OLD_MODULES.get(short, 'equidiag.algebra._groups')}.{short}"
+
 
 def safe_globals() -> list:
     """Return the allow-list entries that load saved equidiag modules and groups.
@@ -174,7 +189,8 @@ def safe_globals() -> list:
         :func:`rebuild_module` and ``rebuild_automorphism_group`` (functions), and pairs
         ``(stand_in, "module.ClassName")`` mapping each built-in group's class name to a
         stand-in: calling it checks the degree, then calls the constructor; making a group
-        from it without the constructor is refused. No class is on it.
+        from it without the constructor is refused. No class is on it. The names that files
+        saved before the groups moved give them map to the same entries.
 
     Examples
     --------
@@ -186,6 +202,8 @@ def safe_globals() -> list:
         rebuild_module,
         rebuild_automorphism_group,
         *((stand_in, str(stand_in)) for stand_in in _STAND_INS),
+        *((stand_in, _old_name(stand_in)) for stand_in in _STAND_INS),
+        (rebuild_automorphism_group, _old_name(_qualified(rebuild_automorphism_group))),
     ]
 
 
@@ -212,12 +230,23 @@ def loading() -> AbstractContextManager[None]:
 
 
 # ----------------------------------------------------------------------- rebuilding modules
-def _module_classes() -> dict[str, type[nn.Module]]:
-    from .linear import EquivariantLinear, MixedOrderLinear
-    from .nonlinear import GatedNonlinearity, InvariantPooling
+#: the module classes saved by name, registered by their modules with :func:`saved_by_name`
+_MODULE_CLASSES: dict[str, type[nn.Module]] = {}
 
-    classes = (EquivariantLinear, MixedOrderLinear, GatedNonlinearity, InvariantPooling)
-    return {cls.__name__: cls for cls in classes}
+M = TypeVar("M", bound=type)
+
+
+def saved_by_name(cls: M) -> M:
+    """Register an equidiag module class, so that files name it, not its import path.
+
+    A class decorator (this module never imports the modules that define them).
+    """
+    _MODULE_CLASSES[cls.__name__] = cls
+    return cls
+
+
+def _module_classes() -> dict[str, type[nn.Module]]:
+    return _MODULE_CLASSES
 
 
 def reduce_module(module: nn.Module) -> tuple:

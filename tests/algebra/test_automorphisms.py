@@ -17,7 +17,7 @@ from sympy.combinatorics import Permutation, PermutationGroup
 import equidiag as ed
 from equidiag.algebra import _automorphisms as automorphisms
 from equidiag.algebra._automorphisms import stabiliser_chain
-from equidiag.algebra._graphs import check_simple_graph
+from equidiag.algebra.graphs import check_simple_graph
 
 
 def chain_of(graph):

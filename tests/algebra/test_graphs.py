@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import equidiag as ed
 from equidiag.algebra import BilabelledGraph, PartitionDiagram, partition_diagrams
-from equidiag.algebra._graphs import orbit_coordinates
+from equidiag.algebra.graphs import orbit_coordinates
 from equidiag.cli import parse_group
 from equidiag.errors import (
     EquidiagTypeError,
@@ -25,6 +25,7 @@ from equidiag.errors import (
     UnknownNameError,
 )
 from equidiag.layers import compile_plan
+from equidiag.layers._dense import orbit_table
 from equidiag.layers.functional import equivariant_linear
 from tests.cases import asymmetric_graph
 from tests.reference import burnside_generated
@@ -304,7 +305,7 @@ def test_too_many_tuples_is_refused_quickly():
 def test_gather_route_equals_the_factored_route_forward_and_backward(k, l):
     group = Aut.petersen()
     gather = ed.EquivariantLinear(group, k, l, 2, 3, basis="orbit", dtype=torch.float64)
-    assert gather.plan.orbit_table.applies
+    assert gather.plan.lowered(orbit_table).applies
     factored = ed.EquivariantLinear(
         group, k, l, 2, 3, basis="orbit", strategy="factored", dtype=torch.float64
     )
@@ -333,10 +334,10 @@ def test_gather_refuses_networks_that_are_not_disjoint_indicators(group, basis):
         EquidiagValueError, match=rf"the '{basis}' basis of {group} has none: .*{why}"
     ):
         ed.EquivariantLinear(group, 1, 1, 1, 1, basis=basis, strategy="gather")
-    plan = compile_plan(ed.equivariant_basis(group, 1, 1, kind=basis), strategy="gather")
+    plan = compile_plan(ed.equivariant_basis(group, 1, 1, kind=basis))
     weight = torch.randn(plan.num_elements, 1, 1)
     with pytest.raises(EquidiagValueError, match=r"disjoint 0/1 matrices \(an Aut\(G\)"):
-        equivariant_linear(torch.randn(2, 1, group.degree), weight, plan)
+        equivariant_linear(torch.randn(2, 1, group.degree), weight, plan, strategy="gather")
 
 
 def test_gather_takes_any_disjoint_0_1_networks_at_a_fixed_degree():

@@ -10,6 +10,7 @@ import copyreg
 import io
 import pickle
 import pickletools
+import re
 import textwrap
 import time
 import zipfile
@@ -21,7 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import equidiag as ed
-from equidiag.algebra._graphs import rebuild_automorphism_group
+from equidiag.algebra.graphs import rebuild_automorphism_group
 from equidiag.errors import (
     EquidiagError,
     EquidiagTypeError,
@@ -164,9 +165,11 @@ def test_crafted_files_cannot_call_or_build_classes(obj, error, match):
 
 
 def test_a_group_stand_in_cannot_be_called_for_aut():
-    (stand_in,) = [e for e, name in safe_globals()[2:] if name.endswith("AutomorphismGroup")]
-    with pytest.raises(EquidiagTypeError, match="rebuilt by rebuild_automorphism_group"):
-        stand_in((0, 1), ())
+    stand_ins = [e for e, name in safe_globals()[2:] if name.endswith("AutomorphismGroup")]
+    assert len(stand_ins) == 2  # (under its name, and the one it had before the move)
+    for stand_in in stand_ins:
+        with pytest.raises(EquidiagTypeError, match="rebuilt by rebuild_automorphism_group"):
+            stand_in((0, 1), ())
 
 
 @pytest.mark.parametrize(
@@ -216,9 +219,9 @@ def test_a_file_names_no_class_but_the_groups():
     equidiag = {name for name in names if name.startswith("equidiag")}
     assert equidiag == {
         "equidiag.layers.serialization.rebuild_module",
-        "equidiag.algebra._groups.OrthogonalGroup",  # (resolved to a checking stand-in)
-        "equidiag.algebra._graphs.rebuild_automorphism_group",
-        "equidiag.algebra._graphs.AutomorphismGroup",  # (resolved to a name)
+        "equidiag.algebra._brauer.OrthogonalGroup",  # (resolved to a checking stand-in)
+        "equidiag.algebra.graphs._group.rebuild_automorphism_group",
+        "equidiag.algebra.graphs._group.AutomorphismGroup",  # (resolved to a name)
     }
 
 
@@ -272,10 +275,15 @@ def test_rebuild_automorphism_group_checks_its_parts(cls, nodes, edges, name, er
         rebuild_automorphism_group(cls, nodes, edges, name)
 
 
-def test_rebuild_automorphism_group_takes_the_class_name_from_the_allow_list():
-    group = rebuild_automorphism_group(
-        "equidiag.algebra._graphs.AutomorphismGroup", (0, 1, 2), ((0, 1),), "g"
-    )
+@pytest.mark.parametrize(
+    "name",
+    [
+        "equidiag.algebra.graphs._group.AutomorphismGroup",
+        "equidiag.algebra._graphs.AutomorphismGroup",  # (its name before the package)
+    ],
+)
+def test_rebuild_automorphism_group_takes_the_class_name_from_the_allow_list(name):
+    group = rebuild_automorphism_group(name, (0, 1, 2), ((0, 1),), "g")
     assert group.order == 2
 
 
@@ -529,3 +537,39 @@ def test_torch_fields_of_a_saved_state_are_checked(key, value):
     state[key] = value
     with pytest.raises(EquidiagTypeError, match=key):
         rebuild_module("EquivariantLinear", state)
+
+
+@pytest.mark.parametrize(
+    ("group", "module"),
+    [
+        (ed.SymmetricGroup(), "_groups"),
+        (ed.SymmetricGroup(5), "_groups"),
+        (ed.AlternatingGroup(4), "_groups"),
+        (ed.OrthogonalGroup(3), "_groups"),
+        (ed.SpecialOrthogonalGroup(3), "_groups"),
+        (ed.SymplecticGroup(4), "_groups"),
+        (ed.AutomorphismGroup.cycle(5), "_graphs"),
+    ],
+    ids=str,
+)
+def test_files_saved_before_the_groups_moved_load(group, module):
+    """A file naming a group's old module (before it moved next to its family) loads."""
+    layer = ed.EquivariantLinear(group, 1, 1, 2, 3)
+    buffer = _file(layer)
+    with zipfile.ZipFile(buffer) as archive, zipfile.ZipFile(old := io.BytesIO(), "w") as out:
+        for info in archive.infolist():
+            data = archive.read(info)
+            if info.filename.endswith("/data.pkl"):
+                new = re.compile(
+                    rb"equidiag\.algebra\.(_brauer|_diagrams|_alternating|"
+                    rb"_levi_civita|graphs\._group)\n"
+                )
+                data = new.sub(f"equidiag.algebra.{module}\n".encode(), data)
+                assert f"equidiag.algebra.{module}\n".encode() in data
+            out.writestr(info, data)
+    old.seek(0)
+    with loading():
+        loaded = torch.load(old)
+    assert loaded.group == group
+    x = torch.randn(2, 2, group.degree or 4)
+    torch.testing.assert_close(loaded(x), layer(x))

@@ -228,7 +228,9 @@ def test_bad_input_is_reported_with_expected_and_actual():
         layer(torch.randn(2, 3, 5, 5))
     with pytest.raises(EquidiagTypeError, match=r"floating-point dtype, got torch\.int64"):
         layer(torch.ones(2, 3, 4, 4, dtype=torch.int64))
-    with pytest.raises(EquidiagValueError, match="strategy must be one of"):
+    with pytest.raises(
+        EquidiagValueError, match=r"strategy must be 'auto' or a registered route.*got 'magic'"
+    ):
         ed.EquivariantLinear(ed.SymmetricGroup(4), 2, 2, 3, 5, strategy="magic")
     with pytest.raises(EquidiagValueError, match="basis must be one of 'diagram', 'orbit'"):
         ed.EquivariantLinear(ed.SymmetricGroup(4), 2, 2, 3, 5, basis="fourier")

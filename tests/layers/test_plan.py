@@ -10,6 +10,7 @@ import equidiag as ed
 from equidiag.algebra import TensorNetwork
 from equidiag.errors import EquidiagValueError, SizeLimitError, set_size_limit, size_limit
 from equidiag.layers import compile_plan
+from equidiag.layers._fused import fused_layout
 from equidiag.layers.functional import equivariant_linear
 from equidiag.layers.planner import auto_route, prefer_fused
 from tests.reference import dense_layer_reference
@@ -17,8 +18,8 @@ from tests.reference import dense_layer_reference
 CASES = [(k, m - k) for m in range(6) for k in range(m + 1)]
 
 
-def run(plan, weight, x, n=None):
-    return equivariant_linear(x, weight, plan, n=n).detach().numpy()
+def run(plan, weight, x, n=None, strategy="auto"):
+    return equivariant_linear(x, weight, plan, n=n, strategy=strategy).detach().numpy()
 
 
 @pytest.mark.parametrize(("k", "l"), CASES, ids=[f"{k}to{l}" for k, l in CASES])
@@ -29,13 +30,14 @@ def test_factored_matches_dense_reference_float64(k, l, basis, n):
     weight = torch.randn(len(elements), 3, 2, dtype=torch.float64)
     x = torch.randn((4, 2) + (n,) * k, dtype=torch.float64)
     expected = dense_layer_reference(elements, weight, x, n).reshape((4, 3) + (n,) * l)
-    for plan in (
-        compile_plan(elements, strategy="factored"),
-        compile_plan(elements, share=False, strategy="factored"),
-        compile_plan(elements, strategy="dense"),
-        compile_plan(elements),
+    for plan, strategy in (
+        (compile_plan(elements), "factored"),
+        (compile_plan(elements, share=False), "factored"),
+        (compile_plan(elements), "dense"),
+        (compile_plan(elements), "auto"),
     ):
-        np.testing.assert_allclose(run(plan, weight, x, n), expected, atol=1e-10, rtol=0)
+        out = run(plan, weight, x, n, strategy)
+        np.testing.assert_allclose(out, expected, atol=1e-10, rtol=0)
 
 
 @pytest.mark.parametrize(("k", "l"), [(2, 2), (1, 3), (3, 1), (3, 2)])
@@ -44,8 +46,8 @@ def test_factored_matches_dense_float32(k, l):
     weight = torch.randn(len(elements), 3, 2)
     x = torch.randn((4, 2) + (4,) * k)
     expected = dense_layer_reference(elements, weight, x, 4).reshape((4, 3) + (4,) * l)
-    factored = run(compile_plan(elements, strategy="factored"), weight, x)
-    dense = run(compile_plan(elements, strategy="dense"), weight, x)
+    factored = run(compile_plan(elements), weight, x, strategy="factored")
+    dense = run(compile_plan(elements), weight, x, strategy="dense")
     scale = np.abs(expected).max()
     assert np.abs(factored - expected).max() <= 1e-5 * scale
     assert np.abs(dense - factored).max() <= 1e-5 * scale
@@ -58,10 +60,12 @@ def test_factored_matches_dense_float32(k, l):
 @pytest.mark.parametrize("strategy", ["factored", "dense", "auto"])
 def test_gradcheck(k, l, basis, strategy):
     elements = ed.equivariant_basis(ed.SymmetricGroup(), k, l, kind=basis)
-    plan = compile_plan(elements, strategy=strategy)
+    plan = compile_plan(elements)
     weight = torch.randn(len(elements), 2, 2, dtype=torch.float64, requires_grad=True)
     x = torch.randn((2, 2) + (3,) * k, dtype=torch.float64, requires_grad=True)
-    assert torch.autograd.gradcheck(lambda x, w: equivariant_linear(x, w, plan, n=3), (x, weight))
+    assert torch.autograd.gradcheck(
+        lambda x, w: equivariant_linear(x, w, plan, n=3, strategy=strategy), (x, weight)
+    )
 
 
 def test_backward_matches_between_strategies():
@@ -74,7 +78,7 @@ def test_backward_matches_between_strategies():
         weight.requires_grad_(True)
         x = torch.randn(4, 2, 5, 5, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
         x.requires_grad_(True)
-        out = equivariant_linear(x, weight, compile_plan(elements, strategy=strategy))
+        out = equivariant_linear(x, weight, compile_plan(elements), strategy=strategy)
         (
             out * torch.linspace(-1, 1, out.numel(), dtype=torch.float64).reshape(out.shape)
         ).sum().backward()
@@ -119,11 +123,14 @@ def test_plans_accept_raw_networks():
 
 def test_bad_strategy_and_normalize_and_mixed_orders():
     elements = ed.equivariant_basis(ed.SymmetricGroup(), 1, 1)
+    x, weight = torch.randn(2, 1, 3), torch.randn(2, 1, 1)
     with pytest.raises(
         EquidiagValueError,
-        match="strategy must be one of 'auto', 'fused', 'factored', 'sparse', 'dense'",
+        match=r"strategy must be 'auto' or a registered route, one of \['dense', 'factored'",
     ):
-        compile_plan(elements, strategy="fast")
+        equivariant_linear(x, weight, compile_plan(elements), strategy="fast")
+    with pytest.raises(EquidiagValueError, match="got 'fast'"):
+        ed.EquivariantLinear(ed.SymmetricGroup(), 1, 1, 1, 1, strategy="fast")
     with pytest.raises(EquidiagValueError, match="normalize must be one of"):
         compile_plan(elements, normalize="sum")
     with pytest.raises(EquidiagValueError, match="same"):
@@ -136,10 +143,10 @@ def test_plans_are_never_pickled():
 
 
 def test_dense_strategy_refuses_past_the_size_limit(small_size_limit):
-    plan = compile_plan(ed.equivariant_basis(ed.SymmetricGroup(), 2, 2), strategy="dense")
+    plan = compile_plan(ed.equivariant_basis(ed.SymmetricGroup(), 2, 2))
     x = torch.randn(1, 1, 11, 11)
     with pytest.raises(SizeLimitError, match="strategy='factored'"):
-        equivariant_linear(x, torch.randn(15, 1, 1), plan)
+        equivariant_linear(x, torch.randn(15, 1, 1), plan, strategy="dense")
     # the factored plan still runs
     factored = compile_plan(ed.equivariant_basis(ed.SymmetricGroup(), 2, 2))
     assert equivariant_linear(x, torch.randn(15, 1, 1), factored).shape == (1, 1, 11, 11)
@@ -176,13 +183,14 @@ def test_auto_never_fuses_past_the_size_limit_of_the_identity_its_matrices_come_
 @pytest.mark.parametrize(("k", "l"), [(2, 2), (0, 2), (2, 0), (1, 3)])
 def test_fused_route_handles_empty_batches_and_matches_factored(k, l):
     elements = ed.equivariant_basis(ed.SymmetricGroup(), k, l)
-    fused, factored = (compile_plan(elements, strategy=s) for s in ("fused", "factored"))
+    plan = compile_plan(elements)
     weight = torch.randn(len(elements), 2, 3, dtype=torch.float64)
     for batch in (0, 4):
         x = torch.randn((batch, 3) + (5,) * k, dtype=torch.float64)
-        out = equivariant_linear(x, weight, fused, n=5)
+        out = equivariant_linear(x, weight, plan, n=5, strategy="fused")
         assert out.shape == (batch, 2) + (5,) * l
-        torch.testing.assert_close(out, equivariant_linear(x, weight, factored, n=5))
+        factored = equivariant_linear(x, weight, plan, n=5, strategy="factored")
+        torch.testing.assert_close(out, factored)
 
 
 @pytest.mark.parametrize(
@@ -208,8 +216,8 @@ def test_auto_does_not_fuse_where_the_identity_its_matrices_come_from_is_huge():
     """(S_n 2 -> 0 at n = 128 built a 2^28-entry identity, 1 GiB, for 32,768 entries.)"""
     layer = ed.EquivariantLinear(ed.SymmetricGroup(), 2, 0, 16, 16)
     x = torch.randn(16, 16, 128, 128)
-    assert layer.plan.fused_layout.matrix_entries(128) < 2**16
-    assert layer.plan.fused_layout.built_entries(128) == 2**28
+    assert layer.plan.lowered(fused_layout).matrix_entries(128) < 2**16
+    assert layer.plan.lowered(fused_layout).built_entries(128) == 2**28
     assert auto_route(layer.plan, x, 128, 16, 16) == "factored"
     assert auto_route(layer.plan, x[..., :48, :48], 48, 16, 16) == "fused"
 
@@ -218,7 +226,7 @@ def test_the_fused_route_keeps_its_matrices_within_the_size_limit():
     layer = ed.EquivariantLinear(ed.SymmetricGroup(), 2, 3, 4, 4)
     fused = ed.EquivariantLinear(ed.SymmetricGroup(), 2, 3, 4, 4, strategy="fused")
     x = torch.randn(1, 4, 12, 12)
-    entries = layer.plan.fused_layout.matrix_entries(12)  # 3,228,192
+    entries = layer.plan.lowered(fused_layout).matrix_entries(12)  # 3,228,192
     previous = size_limit()
     set_size_limit(entries - 1)
     try:

@@ -1,11 +1,13 @@
 """The planner: explain(x) names the route that actually runs, and its record is consistent."""
 
+import dataclasses
+
 import pytest
 import torch
 
 import equidiag as ed
 from equidiag.errors import EquidiagValueError, set_size_limit
-from equidiag.layers import _execute, frozen
+from equidiag.layers import _execute, frozen, planner
 from equidiag.layers.planner import Route, plan_route
 
 S = ed.SymmetricGroup()
@@ -23,12 +25,12 @@ def ran(monkeypatch):
 
         return wrapper
 
-    for name, runner in list(_execute.PLAN_STRATEGIES.items()):
-        if name != "auto":
-            monkeypatch.setitem(_execute.PLAN_STRATEGIES, name, hook(name, runner))
-    monkeypatch.setattr(_execute, "_run_dense_sets", hook("dense", _execute._run_dense_sets))
-    monkeypatch.setattr(_execute, "run_fused", hook("fused", _execute.run_fused))
-    monkeypatch.setattr(_execute, "_run_factored", hook("factored", _execute._run_factored))
+    for name, spec in list(planner.ROUTES.items()):
+        per_sample = spec.per_sample and hook(name, spec.per_sample)
+        hooked = dataclasses.replace(spec, run=hook(name, spec.run), per_sample=per_sample)
+        monkeypatch.setitem(planner.ROUTES, name, hooked)
+    # (routes without a per-sample runner run the factored program's)
+    monkeypatch.setattr(_execute, "run_factored", hook("factored", _execute.run_factored))
     monkeypatch.setattr(frozen, "_fit", hook("kept", frozen._fit))
     return names
 
@@ -143,14 +145,14 @@ def test_a_gathered_layer_keeps_its_matrix_in_eval():
 
 def test_a_registered_route_with_a_cost_joins_auto(ran):
     from equidiag.layers import register_plan_strategy, unregister_plan_strategy
-    from equidiag.layers._execute import _run_dense
+    from equidiag.layers._dense import run_dense
 
     layer = ed.EquivariantLinear(S, 2, 2, 4, 4, bias=False, dtype=torch.float64)
     x = torch.randn(8, 4, 12, 12, dtype=torch.float64)
     expected = layer(x)
     ran.clear()
     costs = {"value": 0}
-    register_plan_strategy("mine", _run_dense, cost=lambda plan, n, b, c_in, c_out: costs["value"])
+    register_plan_strategy("mine", run_dense, cost=lambda plan, n, b, c_in, c_out: costs["value"])
     try:
         route = layer.explain(x)
         assert route.name == "mine"
@@ -158,9 +160,9 @@ def test_a_registered_route_with_a_cost_joins_auto(ran):
         assert "registered route" in route.reason
         torch.testing.assert_close(layer(x), expected)
         costs["value"] = None  # it no longer applies: the rules' route again
-        register_plan_strategy("mine", _run_dense, cost=lambda plan, n, b, c_in, c_out: None)
+        register_plan_strategy("mine", run_dense, cost=lambda plan, n, b, c_in, c_out: None)
         assert layer.explain(x).name == "fused"
-        register_plan_strategy("mine", _run_dense, cost=lambda *args: "cheap")
+        register_plan_strategy("mine", run_dense, cost=lambda *args: "cheap")
         with pytest.raises(ed.EquidiagError, match="must return a non-negative int"):
             layer.explain(x)
     finally:
@@ -169,25 +171,25 @@ def test_a_registered_route_with_a_cost_joins_auto(ran):
     with pytest.raises(EquidiagValueError, match="not a registered strategy"):
         unregister_plan_strategy("mine")
     with pytest.raises(ed.EquidiagError, match="cost must be callable"):
-        register_plan_strategy("other", _run_dense, cost=3)
+        register_plan_strategy("other", run_dense, cost=3)
 
 
 def test_the_registry_and_the_records_refuse_bad_names_arguments_and_costs():
     from equidiag.layers import register_plan_strategy, unregister_plan_strategy
-    from equidiag.layers._execute import _run_dense
+    from equidiag.layers._dense import run_dense
 
     with pytest.raises(EquidiagValueError, match="other than the built-in"):
-        register_plan_strategy("kept", _run_dense, cost=lambda *a: 0)  # (the eval candidate)
+        register_plan_strategy("kept", run_dense, cost=lambda *a: 0)  # (the eval candidate)
     with pytest.raises(EquidiagValueError, match="not a registered strategy"):
         unregister_plan_strategy([])
-    register_plan_strategy("tmp", _run_dense)
+    register_plan_strategy("tmp", run_dense)
     layer = ed.EquivariantLinear(S, 1, 1, 2, 2, strategy="tmp")
     unregister_plan_strategy("tmp")
     x = torch.randn(3, 2, 5)
     for call in (lambda: layer(x), lambda: layer.explain(x)):
-        with pytest.raises(EquidiagValueError, match="'tmp' is not registered"):
+        with pytest.raises(EquidiagValueError, match="got 'tmp' \\(a route removed"):
             call()
-    register_plan_strategy("boom", _run_dense, cost=lambda *a: 1 / 0)
+    register_plan_strategy("boom", run_dense, cost=lambda *a: 1 / 0)
     try:
         with pytest.raises(EquidiagValueError, match="route 'boom' raised ZeroDivisionError"):
             ed.EquivariantLinear(S, 1, 1, 2, 2).explain(x)
@@ -205,7 +207,7 @@ def test_the_registry_and_the_records_refuse_bad_names_arguments_and_costs():
 def test_explain_agrees_with_the_call_at_the_edges(ran):
     from equidiag.errors import EquidiagTypeError
     from equidiag.layers import register_plan_strategy, unregister_plan_strategy
-    from equidiag.layers._execute import _run_dense
+    from equidiag.layers._dense import run_dense
 
     previous = set_size_limit(10_000)  # the tiny rule's matrix fits, its assembly does not
     try:
@@ -218,7 +220,7 @@ def test_explain_agrees_with_the_call_at_the_edges(ran):
     finally:
         set_size_limit(previous)
     # a masked mean layer with one weight set: registered routes are not offered there
-    register_plan_strategy("mine", _run_dense, cost=lambda *a: 0)
+    register_plan_strategy("mine", run_dense, cost=lambda *a: 0)
     try:
         ran.clear()
         layer = ed.EquivariantLinear(S, 1, 0, 3, 3, bias=False, normalize="mean")
@@ -242,3 +244,63 @@ def test_explain_agrees_with_the_call_at_the_edges(ran):
     x, mask = torch.randn(3, 2, 0, 0), torch.ones(3, 0, dtype=torch.bool)
     assert empty.explain(x, mask=mask).n == 0
     assert empty(x, mask=mask).shape == (3, 2, 0, 0)
+
+
+def test_the_plan_holds_no_route_and_each_route_lowers_it_on_first_use():
+    from equidiag import caches
+    from equidiag.layers import compile_plan
+    from equidiag.layers._dense import dense_matrices, orbit_table
+    from equidiag.layers._factored import factored_program, sparse_program
+    from equidiag.layers._fused import fused_layout
+    from equidiag.layers.functional import equivariant_linear
+
+    caches.clear_caches()  # (a fresh plan: compile_plan is cached on its elements)
+    plan = compile_plan(ed.equivariant_basis(S, 2, 2))
+    assert not hasattr(plan, "strategy")
+    assert plan._lowerings == {}
+    x = torch.randn(4, 3, 5, 5, dtype=torch.float64)
+    weight = torch.randn(15, 2, 3, dtype=torch.float64)
+    outputs = {"factored": equivariant_linear(x, weight, plan, strategy="factored")}
+    assert set(plan._lowerings) == {factored_program}
+    for strategy in ("fused", "dense", "sparse"):
+        outputs[strategy] = equivariant_linear(x, weight, plan, strategy=strategy)
+    assert set(plan._lowerings) == {factored_program, fused_layout, dense_matrices, sparse_program}
+    outputs["auto"] = equivariant_linear(x, weight, plan)  # (prices gather: its orbit table)
+    assert orbit_table in plan._lowerings
+    for out in outputs.values():  # one plan, every route: one map
+        torch.testing.assert_close(out, outputs["dense"])
+    assert plan.route(5, 4, 3, 2) == plan_route(plan, 5, 4, 3, 2)
+    assert plan.route(5, 4, 3, 2, strategy="sparse").name == "sparse"
+
+
+def test_a_lowering_is_never_built_while_tracing(monkeypatch):
+    from equidiag import caches
+    from equidiag.layers import _plan, compile_plan
+    from equidiag.layers._fused import fused_layout
+
+    caches.clear_caches()
+    plan = compile_plan(ed.equivariant_basis(S, 1, 2))
+    monkeypatch.setattr(_plan, "tracing", lambda: True)
+    with pytest.raises(EquidiagValueError, match=r"call plan.prepare\(\) before torch.compile"):
+        plan.lowered(fused_layout)
+    monkeypatch.undo()
+    assert plan.prepare() is plan
+    assert fused_layout in plan._lowerings
+    layer = ed.EquivariantLinear(S, 1, 2, 2, 2)  # (layers prepare their plans)
+    assert set(layer.plan._lowerings) == {
+        spec.lower for spec in planner.ROUTES.values() if spec.lower is not None
+    }
+
+
+def test_the_registry_lists_the_routes_and_the_record_prices_the_sparse_one():
+    assert list(planner.ROUTES)[:5] == ["dense", "gather", "fused", "factored", "sparse"]
+    assert all(not spec.registered for spec in planner.ROUTES.values())
+    cross = ed.EquivariantLinear(ed.SpecialOrthogonalGroup(3), 2, 1, 4, 4)  # (epsilon factors)
+    route = cross.explain(torch.randn(8, 4, 3, 3))
+    assert route.candidate("sparse").flops > 0
+    assert "sparse" not in {
+        c.name for c in ed.EquivariantLinear(S, 1, 1, 2, 2).explain(torch.randn(2, 2, 4)).candidates
+    }  # (no factors: it would be the factored program)
+    forced = ed.EquivariantLinear(S, 2, 2, 2, 2, strategy="sparse").explain(torch.randn(2, 2, 4, 4))
+    assert (forced.name, forced.strategy) == ("sparse", "sparse")
+    assert "strategy='sparse'" in str(forced).splitlines()[0]

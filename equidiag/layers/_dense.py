@@ -1,0 +1,227 @@
+"""The matrix routes: the layer matrix assembled from the networks' matrices, or gathered.
+
+* ``"dense"``: the stacked ``n^l x n^k`` matrices of the networks (:class:`DenseMatrices`,
+  built per ``n``), combined with the weights into the ``(c_out n^l) x (c_in n^k)`` layer
+  matrix, then one product;
+* ``"gather"``: for networks that are disjoint 0/1 matrices (an ``Aut(G)`` orbit basis), the
+  layer matrix built by indexing the weights with the table of which network owns each entry
+  (:class:`OrbitTable`), ``c_out c_in n^{l+k}`` work whatever the number of networks.
+
+Each lowering is built once per plan on first use (:meth:`ContractionPlan.lowered
+<equidiag.layers.ContractionPlan.lowered>`), its tensors per ``n``, device and dtype.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+
+from ..algebra import TensorNetwork
+from ..errors import EquidiagValueError, check_size
+from ._steps import outside_builder
+from ._tracing import tracing
+from ._weights import SampleWeights
+
+if TYPE_CHECKING:
+    from ._plan import ContractionPlan
+
+__all__ = [
+    "DenseMatrices",
+    "OrbitTable",
+    "dense_matrices",
+    "dense_matrix",
+    "gathered_matrix",
+    "orbit_table",
+    "run_dense",
+    "run_dense_sets",
+    "run_gather",
+]
+
+
+@dataclass(frozen=True, eq=False)
+class DenseMatrices:
+    """The stacked dense ``n^l x n^k`` matrices of the networks (the dense strategy)."""
+
+    networks: tuple[TensorNetwork, ...]
+    in_order: int
+    out_order: int
+    outside: Callable = field(default_factory=outside_builder, repr=False)
+
+    @property
+    def traced(self) -> bool:
+        """Without factors, the matrices are built from index comparisons (torch.compile-able)."""
+        return not any(net.factors for net in self.networks)
+
+    def constants(self, n: int, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+        """Return the matrices, shape ``(n_networks, n^l, n^k)``, checked against the limit."""
+        k, l = self.in_order, self.out_order
+        if not tracing():  # (formatting n into a message would specialise it under compile)
+            check_size(
+                f"the dense matrices of {len(self.networks)} diagrams at n={n}",
+                len(self.networks) * n ** (k + l),
+                "use strategy='factored'",
+            )
+        if self.traced:  # products of Kronecker deltas: compare the index grids
+            index = torch.arange(n, device=device)
+            axes = [index.reshape((n,) + (1,) * (k + l - 1 - a)) for a in range(k + l)]
+            mats = []
+            for net in self.networks:
+                letters = net.out_sub + net.in_sub
+                m = torch.ones((n,) * (k + l), dtype=dtype, device=device)
+                for a, b in itertools.combinations(range(k + l), 2):
+                    if letters[a] == letters[b]:
+                        m = m * (axes[a] == axes[b]).to(dtype)
+                mats.append(m.reshape(n**l, n**k))
+            if not mats:
+                return torch.zeros((0, n**l, n**k), dtype=dtype, device=device)
+            return torch.stack(mats)
+        out = torch.zeros((len(self.networks), n**l, n**k), dtype=dtype, device=device)
+        for i, net in enumerate(self.networks):  # written in place: no float64 stack, no copy
+            rows, cols, values = net.entries(n)
+            out[i, torch.as_tensor(rows), torch.as_tensor(cols)] = torch.as_tensor(
+                values, dtype=dtype
+            ).to(device)
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class OrbitTable:
+    """For networks that are disjoint 0/1 indicators: which one each matrix entry belongs to.
+
+    The ``"gather"`` strategy builds the layer matrix by indexing the weights with this table
+    (``n^{l+k}`` entries, the number of networks marking "none"), instead of one contraction
+    per network: the route for an orbit basis with many orbits.
+    """
+
+    networks: tuple[TensorNetwork, ...]
+    in_order: int
+    out_order: int
+    outside: Callable = field(default_factory=outside_builder, repr=False)
+    traced = False  # built with numpy from the networks' nonzeros
+
+    @property
+    def applies(self) -> bool:
+        """Whether every network is one factor on all its letters, each letter an axis once.
+
+        That is the shape of an orbit indicator; :meth:`constants` checks disjointness.
+        """
+        return bool(self.networks) and all(
+            len(net.factors) == 1
+            and len(set(net.in_sub + net.out_sub)) == len(net.in_sub + net.out_sub)
+            and set(net.factors[0].letters) == set(net.letters)
+            for net in self.networks
+        )
+
+    def constants(self, n: int, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+        """Return the int64 table of network ids, shape ``(n^l, n^k)``.
+
+        Raises
+        ------
+        EquidiagValueError
+            If the networks are not disjoint 0/1 matrices.
+        """
+        k, l = self.in_order, self.out_order
+        check_size(f"the {n}^{l + k}-entry orbit table", n ** (k + l), "use strategy='factored'")
+        none = len(self.networks)
+        table = np.full(n ** (k + l), none, dtype=np.int64)
+        for i, net in enumerate(self.networks):
+            rows, cols, values = net.entries(n)
+            flat = rows.astype(np.int64) * n**k + cols
+            if (values != 1).any() or (table[flat] != none).any():
+                msg = (
+                    f"strategy='gather' needs a plan whose networks are disjoint 0/1 matrices "
+                    f"(an Aut(G) orbit basis); network {i} is not one (the S_n and A_n orbit "
+                    "bases run as signed combinations of diagrams); use strategy='auto' or "
+                    "'factored'"
+                )
+                raise EquidiagValueError(msg)
+            table[flat] = i
+        return torch.tensor(table.reshape(n**l, n**k), device=device)
+
+
+def dense_matrices(plan: ContractionPlan) -> DenseMatrices:
+    """Return the ``"dense"`` lowering: the networks' matrices (built per ``n``)."""
+    return DenseMatrices(plan.networks, plan.in_order, plan.out_order)
+
+
+def orbit_table(plan: ContractionPlan) -> OrbitTable:
+    """Return the ``"gather"`` lowering: which network owns each entry (built per ``n``)."""
+    return OrbitTable(plan.networks, plan.in_order, plan.out_order)
+
+
+def dense_matrix(plan: ContractionPlan, network_weight: torch.Tensor, n: int) -> torch.Tensor:
+    """Return the ``(c_out n^l) x (c_in n^k)`` layer matrix (channels-first, row-major).
+
+    Raises
+    ------
+    SizeLimitError
+        If the matrix, or the stacked diagram matrices, exceed the size limit.
+    """
+    c_out, c_in = network_weight.shape[1], network_weight.shape[2]
+    k, l = plan.in_order, plan.out_order
+    if not tracing():  # (formatting n into a message would specialise it under compile)
+        check_size(  # the diagram matrices, the product and its permuted copy, at peak
+            f"the dense {c_out}·{n}^{l} x {c_in}·{n}^{k} layer matrix (with its intermediates)",
+            (len(plan.networks) + 2 * c_out * c_in) * n ** (k + l),
+            "use strategy='factored'",
+        )
+    mats = plan.constants(
+        plan.lowered(dense_matrices), n, network_weight.device, network_weight.dtype
+    )
+    d = len(plan.networks)
+    product = network_weight.reshape(d, c_out * c_in).T @ mats.reshape(d, n ** (k + l))
+    return (
+        product.reshape(c_out, c_in, n**l, n**k)
+        .permute(0, 2, 1, 3)
+        .reshape(c_out * n**l, c_in * n**k)
+    )
+
+
+def run_dense(plan: ContractionPlan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.Tensor:
+    """Materialise ``W`` (checked against the size limit) and multiply."""
+    big = dense_matrix(plan, weight, n)
+    out = x.reshape(x.shape[0], big.shape[1]) @ big.T
+    return out.reshape((x.shape[0], weight.shape[1]) + (n,) * plan.out_order)
+
+
+def gathered_matrix(plan: ContractionPlan, network_weight: torch.Tensor, n: int) -> torch.Tensor:
+    """Return the ``(c_out n^l) x (c_in n^k)`` layer matrix of an orbit basis, by indexing."""
+    c_out, c_in = network_weight.shape[1], network_weight.shape[2]
+    k, l = plan.in_order, plan.out_order
+    if not tracing():
+        check_size(
+            f"the gathered {c_out}·{n}^{l} x {c_in}·{n}^{k} layer matrix",
+            2 * c_out * c_in * n ** (k + l),
+            "use strategy='factored'",
+        )
+    table = plan.constants(
+        plan.lowered(orbit_table), n, network_weight.device, network_weight.dtype
+    )
+    padded = torch.cat([network_weight, network_weight.new_zeros((1, c_out, c_in))])
+    big = padded[table]  # (n^l, n^k, c_out, c_in)
+    return big.permute(2, 0, 3, 1).reshape(c_out * n**l, c_in * n**k)
+
+
+def run_gather(
+    plan: ContractionPlan, x: torch.Tensor, weight: torch.Tensor, n: int
+) -> torch.Tensor:
+    """Index the weights by the orbit table, then multiply (see the module docstring)."""
+    big = gathered_matrix(plan, weight, n)
+    out = x.reshape(x.shape[0], big.shape[1]) @ big.T
+    return out.reshape((x.shape[0], weight.shape[1]) + (n,) * plan.out_order)
+
+
+def run_dense_sets(
+    plan: ContractionPlan, x: torch.Tensor, weight: SampleWeights, n: int
+) -> torch.Tensor:
+    """Run weights per sample densely: one matrix for all the sets, combined per sample."""
+    networks, count, c_out, c_in = weight.sets.shape
+    sets = weight.sets.to(x.dtype).reshape(networks, count * c_out, c_in)
+    out = run_dense(plan, x, sets, n)
+    out = out.reshape((x.shape[0], count, c_out) + (n,) * plan.out_order)  # (batch 0 too)
+    return weight.combine(out, out.dtype)
