@@ -69,7 +69,7 @@ def dense_over_fused(rounds: int) -> None:
         }
         layers["dense"].load_state_dict(layers["fused"].state_dict())
         x = torch.randn((batch, c) + (n,) * k, requires_grad=True)
-        route = auto_route(ed.EquivariantLinear(group, k, l, c, c).plan, x, n, c, c)
+        route = auto_route(ed.EquivariantLinear(group, k, l, c, c).plan, x, {"n": n}, c, c)
         ratios: dict[str, list[float]] = {"fwd": [], "train": []}
         for _ in range(rounds):
             for name, make in (("fwd", forward), ("train", forward_backward)):

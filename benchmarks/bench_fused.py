@@ -72,7 +72,7 @@ def row(label, group, k, n, batch, device, dtype, rounds) -> str:
     }
     layers["factored"].load_state_dict(layers["fused"].state_dict())
     x = torch.randn((batch, C) + (n,) * k, device=device, dtype=dtype, requires_grad=True)
-    auto = auto_route(layers["fused"].plan, x, n, C, C)
+    auto = auto_route(layers["fused"].plan, x, {"n": n}, C, C)
     forward, backward = ([], [])  # fused / factored per round: forward, forward+backward
     for ratios, with_backward in ((forward, False), (backward, True)):
         for r in range(rounds):

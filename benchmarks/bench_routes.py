@@ -35,10 +35,10 @@ class _Plan:
         self.sparse_factors = sparse
         self.kept: dict = {}
 
-    def constants(self, owner, n, device, dtype, *args):
-        key = (id(owner), n, device, dtype, *args)
+    def constants(self, owner, sizes, device, dtype, *args):
+        key = (id(owner), None if sizes is None else tuple(sizes.items()), device, dtype, *args)
         if key not in self.kept:
-            self.kept[key] = owner.constants(n, device, dtype, *args)
+            self.kept[key] = owner.constants(sizes, device, dtype, *args)
         return self.kept[key]
 
 
@@ -111,8 +111,8 @@ def row(label: str, contraction: Contraction, n: int, shape: tuple[int, ...]) ->
     dense_plan, sparse_plan = _Plan(False), _Plan(True)
     ratios, dense_ms, sparse_ms = [], [], []
     for _ in range(5):
-        dense = best_time(lambda: contraction.apply(dense_plan, t, n))
-        sparse = best_time(lambda: contraction.apply(sparse_plan, t, n))
+        dense = best_time(lambda: contraction.apply(dense_plan, t, {"n": n}))
+        sparse = best_time(lambda: contraction.apply(sparse_plan, t, {"n": n}))
         ratios.append((sparse / rows.size) / (dense / dense_entries))
         dense_ms.append(dense * 1e3)
         sparse_ms.append(sparse * 1e3)

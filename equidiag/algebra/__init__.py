@@ -54,6 +54,7 @@ from ._levi_civita import (
 )
 from ._networks import Factor, TensorNetwork
 from ._partitions import bell_number, blocks_of, mobius, set_partitions, stirling2
+from ._sizes import DEFAULT_SET, resolve_sizes, shape_of, volume
 from .graphs import (
     Adjacency,
     AutomorphismGroup,
@@ -64,6 +65,7 @@ from .graphs import (
 )
 
 __all__ = [
+    "DEFAULT_SET",
     "EPSILON",
     "OMEGA",
     "Adjacency",
@@ -119,8 +121,11 @@ __all__ = [
     "mobius",
     "partition_diagrams",
     "permutation_matrix",
+    "resolve_sizes",
     "set_partitions",
+    "shape_of",
     "spanning_set",
     "stirling2",
     "symplectic_form",
+    "volume",
 ]

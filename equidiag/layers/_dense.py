@@ -1,14 +1,15 @@
 """The matrix routes: the layer matrix assembled from the networks' matrices, or gathered.
 
 * ``"dense"``: the stacked ``n^l x n^k`` matrices of the networks (:class:`DenseMatrices`,
-  built per ``n``), combined with the weights into the ``(c_out n^l) x (c_in n^k)`` layer
+  built per size), combined with the weights into the ``(c_out n^l) x (c_in n^k)`` layer
   matrix, then one product;
 * ``"gather"``: for networks that are disjoint 0/1 matrices (an ``Aut(G)`` orbit basis), the
   layer matrix built by indexing the weights with the table of which network owns each entry
   (:class:`OrbitTable`), ``c_out c_in n^{l+k}`` work whatever the number of networks.
 
 Each lowering is built once per plan on first use (:meth:`ContractionPlan.lowered
-<equidiag.layers.ContractionPlan.lowered>`), its tensors per ``n``, device and dtype.
+<equidiag.layers.ContractionPlan.lowered>`), its tensors per size, device and dtype. Shapes
+come from the sizes of the axes' index sets (``n^l x n^k`` for a group on one set).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from ..algebra import TensorNetwork
+from ..algebra import TensorNetwork, shape_of, volume
+from ..algebra._sizes import IndexSizes
 from ..errors import EquidiagValueError, check_size
 from ._steps import outside_builder
 from ._tracing import tracing
@@ -48,8 +50,8 @@ class DenseMatrices:
     """The stacked dense ``n^l x n^k`` matrices of the networks (the dense strategy)."""
 
     networks: tuple[TensorNetwork, ...]
-    in_order: int
-    out_order: int
+    in_sets: tuple[str, ...]
+    out_sets: tuple[str, ...]
     outside: Callable = field(default_factory=outside_builder, repr=False)
 
     @property
@@ -57,32 +59,39 @@ class DenseMatrices:
         """Without factors, the matrices are built from index comparisons (torch.compile-able)."""
         return not any(net.factors for net in self.networks)
 
-    def constants(self, n: int, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
-        """Return the matrices, shape ``(n_networks, n^l, n^k)``, checked against the limit."""
-        k, l = self.in_order, self.out_order
-        if not tracing():  # (formatting n into a message would specialise it under compile)
+    def constants(
+        self, sizes: IndexSizes, device: torch.device, dtype: torch.dtype
+    ) -> torch.Tensor:
+        """Return the matrices, shape ``(n_networks, rows, columns)``, checked against the limit."""
+        rows_, cols_ = volume(self.out_sets, sizes), volume(self.in_sets, sizes)
+        if not tracing():  # (formatting sizes into a message would specialise them)
             check_size(
-                f"the dense matrices of {len(self.networks)} diagrams at n={n}",
-                len(self.networks) * n ** (k + l),
+                f"the dense matrices of {len(self.networks)} diagrams at {_shown(sizes)}",
+                len(self.networks) * rows_ * cols_,
                 "use strategy='factored'",
             )
         if self.traced:  # products of Kronecker deltas: compare the index grids
-            index = torch.arange(n, device=device)
-            axes = [index.reshape((n,) + (1,) * (k + l - 1 - a)) for a in range(k + l)]
+            shape = shape_of(self.out_sets + self.in_sets, sizes)
+            axes = [
+                torch.arange(size, device=device).reshape(
+                    (1,) * a + (size,) + (1,) * (len(shape) - 1 - a)
+                )
+                for a, size in enumerate(shape)
+            ]
             mats = []
             for net in self.networks:
                 letters = net.out_sub + net.in_sub
-                m = torch.ones((n,) * (k + l), dtype=dtype, device=device)
-                for a, b in itertools.combinations(range(k + l), 2):
+                m = torch.ones(shape, dtype=dtype, device=device)
+                for a, b in itertools.combinations(range(len(shape)), 2):
                     if letters[a] == letters[b]:
                         m = m * (axes[a] == axes[b]).to(dtype)
-                mats.append(m.reshape(n**l, n**k))
+                mats.append(m.reshape(rows_, cols_))
             if not mats:
-                return torch.zeros((0, n**l, n**k), dtype=dtype, device=device)
+                return torch.zeros((0, rows_, cols_), dtype=dtype, device=device)
             return torch.stack(mats)
-        out = torch.zeros((len(self.networks), n**l, n**k), dtype=dtype, device=device)
+        out = torch.zeros((len(self.networks), rows_, cols_), dtype=dtype, device=device)
         for i, net in enumerate(self.networks):  # written in place: no float64 stack, no copy
-            rows, cols, values = net.entries(n)
+            rows, cols, values = net.entries(sizes)
             out[i, torch.as_tensor(rows), torch.as_tensor(cols)] = torch.as_tensor(
                 values, dtype=dtype
             ).to(device)
@@ -99,8 +108,8 @@ class OrbitTable:
     """
 
     networks: tuple[TensorNetwork, ...]
-    in_order: int
-    out_order: int
+    in_sets: tuple[str, ...]
+    out_sets: tuple[str, ...]
     outside: Callable = field(default_factory=outside_builder, repr=False)
     traced = False  # built with numpy from the networks' nonzeros
 
@@ -117,21 +126,27 @@ class OrbitTable:
             for net in self.networks
         )
 
-    def constants(self, n: int, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
-        """Return the int64 table of network ids, shape ``(n^l, n^k)``.
+    def constants(
+        self, sizes: IndexSizes, device: torch.device, dtype: torch.dtype
+    ) -> torch.Tensor:
+        """Return the int64 table of network ids, shape ``(rows, columns)``.
 
         Raises
         ------
         EquidiagValueError
             If the networks are not disjoint 0/1 matrices.
         """
-        k, l = self.in_order, self.out_order
-        check_size(f"the {n}^{l + k}-entry orbit table", n ** (k + l), "use strategy='factored'")
+        rows_, cols_ = volume(self.out_sets, sizes), volume(self.in_sets, sizes)
+        check_size(
+            f"the {rows_ * cols_:,}-entry orbit table at {_shown(sizes)}",
+            rows_ * cols_,
+            "use strategy='factored'",
+        )
         none = len(self.networks)
-        table = np.full(n ** (k + l), none, dtype=np.int64)
+        table = np.full(rows_ * cols_, none, dtype=np.int64)
         for i, net in enumerate(self.networks):
-            rows, cols, values = net.entries(n)
-            flat = rows.astype(np.int64) * n**k + cols
+            rows, cols, values = net.entries(sizes)
+            flat = rows.astype(np.int64) * cols_ + cols
             if (values != 1).any() or (table[flat] != none).any():
                 msg = (
                     f"strategy='gather' needs a plan whose networks are disjoint 0/1 matrices "
@@ -141,21 +156,27 @@ class OrbitTable:
                 )
                 raise EquidiagValueError(msg)
             table[flat] = i
-        return torch.tensor(table.reshape(n**l, n**k), device=device)
+        return torch.tensor(table.reshape(rows_, cols_), device=device)
+
+
+def _shown(sizes: IndexSizes) -> str:
+    return ", ".join(f"{name} = {size}" for name, size in sizes.items())
 
 
 def dense_matrices(plan: ContractionPlan) -> DenseMatrices:
-    """Return the ``"dense"`` lowering: the networks' matrices (built per ``n``)."""
-    return DenseMatrices(plan.networks, plan.in_order, plan.out_order)
+    """Return the ``"dense"`` lowering: the networks' matrices (built per size)."""
+    return DenseMatrices(plan.networks, plan.in_sets, plan.out_sets)
 
 
 def orbit_table(plan: ContractionPlan) -> OrbitTable:
-    """Return the ``"gather"`` lowering: which network owns each entry (built per ``n``)."""
-    return OrbitTable(plan.networks, plan.in_order, plan.out_order)
+    """Return the ``"gather"`` lowering: which network owns each entry (built per size)."""
+    return OrbitTable(plan.networks, plan.in_sets, plan.out_sets)
 
 
-def dense_matrix(plan: ContractionPlan, network_weight: torch.Tensor, n: int) -> torch.Tensor:
-    """Return the ``(c_out n^l) x (c_in n^k)`` layer matrix (channels-first, row-major).
+def dense_matrix(
+    plan: ContractionPlan, network_weight: torch.Tensor, sizes: IndexSizes
+) -> torch.Tensor:
+    """Return the ``(c_out rows) x (c_in columns)`` layer matrix (channels-first, row-major).
 
     Raises
     ------
@@ -163,65 +184,70 @@ def dense_matrix(plan: ContractionPlan, network_weight: torch.Tensor, n: int) ->
         If the matrix, or the stacked diagram matrices, exceed the size limit.
     """
     c_out, c_in = network_weight.shape[1], network_weight.shape[2]
-    k, l = plan.in_order, plan.out_order
-    if not tracing():  # (formatting n into a message would specialise it under compile)
+    rows, cols = volume(plan.out_sets, sizes), volume(plan.in_sets, sizes)
+    if not tracing():  # (formatting sizes into a message would specialise them under compile)
         check_size(  # the diagram matrices, the product and its permuted copy, at peak
-            f"the dense {c_out}·{n}^{l} x {c_in}·{n}^{k} layer matrix (with its intermediates)",
-            (len(plan.networks) + 2 * c_out * c_in) * n ** (k + l),
+            f"the dense {c_out}·{rows:,} x {c_in}·{cols:,} layer matrix at {_shown(sizes)} "
+            "(with its intermediates)",
+            (len(plan.networks) + 2 * c_out * c_in) * rows * cols,
             "use strategy='factored'",
         )
     mats = plan.constants(
-        plan.lowered(dense_matrices), n, network_weight.device, network_weight.dtype
+        plan.lowered(dense_matrices), sizes, network_weight.device, network_weight.dtype
     )
     d = len(plan.networks)
-    product = network_weight.reshape(d, c_out * c_in).T @ mats.reshape(d, n ** (k + l))
+    product = network_weight.reshape(d, c_out * c_in).T @ mats.reshape(d, rows * cols)
     return (
-        product.reshape(c_out, c_in, n**l, n**k)
+        product.reshape(c_out, c_in, rows, cols)
         .permute(0, 2, 1, 3)
-        .reshape(c_out * n**l, c_in * n**k)
+        .reshape(c_out * rows, c_in * cols)
     )
 
 
-def run_dense(plan: ContractionPlan, x: torch.Tensor, weight: torch.Tensor, n: int) -> torch.Tensor:
+def run_dense(
+    plan: ContractionPlan, x: torch.Tensor, weight: torch.Tensor, sizes: IndexSizes
+) -> torch.Tensor:
     """Materialise ``W`` (checked against the size limit) and multiply."""
-    big = dense_matrix(plan, weight, n)
+    big = dense_matrix(plan, weight, sizes)
     out = x.reshape(x.shape[0], big.shape[1]) @ big.T
-    return out.reshape((x.shape[0], weight.shape[1]) + (n,) * plan.out_order)
+    return out.reshape((x.shape[0], weight.shape[1], *plan.output_shape(sizes)))
 
 
-def gathered_matrix(plan: ContractionPlan, network_weight: torch.Tensor, n: int) -> torch.Tensor:
-    """Return the ``(c_out n^l) x (c_in n^k)`` layer matrix of an orbit basis, by indexing."""
+def gathered_matrix(
+    plan: ContractionPlan, network_weight: torch.Tensor, sizes: IndexSizes
+) -> torch.Tensor:
+    """Return the ``(c_out rows) x (c_in columns)`` layer matrix of an orbit basis, by indexing."""
     c_out, c_in = network_weight.shape[1], network_weight.shape[2]
-    k, l = plan.in_order, plan.out_order
+    rows, cols = volume(plan.out_sets, sizes), volume(plan.in_sets, sizes)
     if not tracing():
         check_size(
-            f"the gathered {c_out}·{n}^{l} x {c_in}·{n}^{k} layer matrix",
-            2 * c_out * c_in * n ** (k + l),
+            f"the gathered {c_out}·{rows:,} x {c_in}·{cols:,} layer matrix at {_shown(sizes)}",
+            2 * c_out * c_in * rows * cols,
             "use strategy='factored'",
         )
     table = plan.constants(
-        plan.lowered(orbit_table), n, network_weight.device, network_weight.dtype
+        plan.lowered(orbit_table), sizes, network_weight.device, network_weight.dtype
     )
     padded = torch.cat([network_weight, network_weight.new_zeros((1, c_out, c_in))])
-    big = padded[table]  # (n^l, n^k, c_out, c_in)
-    return big.permute(2, 0, 3, 1).reshape(c_out * n**l, c_in * n**k)
+    big = padded[table]  # (rows, columns, c_out, c_in)
+    return big.permute(2, 0, 3, 1).reshape(c_out * rows, c_in * cols)
 
 
 def run_gather(
-    plan: ContractionPlan, x: torch.Tensor, weight: torch.Tensor, n: int
+    plan: ContractionPlan, x: torch.Tensor, weight: torch.Tensor, sizes: IndexSizes
 ) -> torch.Tensor:
     """Index the weights by the orbit table, then multiply (see the module docstring)."""
-    big = gathered_matrix(plan, weight, n)
+    big = gathered_matrix(plan, weight, sizes)
     out = x.reshape(x.shape[0], big.shape[1]) @ big.T
-    return out.reshape((x.shape[0], weight.shape[1]) + (n,) * plan.out_order)
+    return out.reshape((x.shape[0], weight.shape[1], *plan.output_shape(sizes)))
 
 
 def run_dense_sets(
-    plan: ContractionPlan, x: torch.Tensor, weight: SampleWeights, n: int
+    plan: ContractionPlan, x: torch.Tensor, weight: SampleWeights, sizes: IndexSizes
 ) -> torch.Tensor:
     """Run weights per sample densely: one matrix for all the sets, combined per sample."""
     networks, count, c_out, c_in = weight.sets.shape
     sets = weight.sets.to(x.dtype).reshape(networks, count * c_out, c_in)
-    out = run_dense(plan, x, sets, n)
-    out = out.reshape((x.shape[0], count, c_out) + (n,) * plan.out_order)  # (batch 0 too)
+    out = run_dense(plan, x, sets, sizes)
+    out = out.reshape((x.shape[0], count, c_out, *plan.output_shape(sizes)))  # (batch 0 too)
     return weight.combine(out, out.dtype)

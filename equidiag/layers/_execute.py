@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
+from ..algebra._sizes import IndexSizes
 from ..errors import check_size
 from ._dense import dense_matrix, gathered_matrix
 from ._factored import run_factored
@@ -30,38 +31,42 @@ __all__ = ["execute", "layer_matrix", "mixing_route"]
 def _route(
     plan: ContractionPlan,
     x: torch.Tensor,
-    n: int,
+    sizes: IndexSizes,
     c_out: int,
     c_in: int,
     strategy: str,
-    sets: int = 1,
+    weight_sets: int = 1,
     per_sample: bool = False,
 ) -> str:
     """Return the route that runs the call, after the size checks of the forced routes."""
     if strategy == "auto":
-        return auto_route(plan, x, n, c_out, c_in, sets, per_sample)
-    if tracing():  # (formatting n into a message would specialise it under compile)
+        return auto_route(plan, x, sizes, c_out, c_in, weight_sets, per_sample)
+    if tracing():  # (formatting sizes into a message would specialise them under compile)
         return strategy
     if strategy == "fused":
         layout = plan.lowered(fused_layout)
         check_size(
-            f"the fused route's matrices at n = {n}",
-            max(layout.matrix_entries(n), layout.built_entries(n)),
+            f"the fused route's matrices at {_shown(sizes)}",
+            max(layout.matrix_entries(sizes), layout.built_entries(sizes)),
             "use strategy='factored'",
         )
     return strategy
 
 
+def _shown(sizes: IndexSizes) -> str:
+    return ", ".join(f"{name} = {size}" for name, size in sizes.items())
+
+
 def _check_intermediate(
-    plan: ContractionPlan, x: torch.Tensor, n: int, c_out: int, c_in: int
+    plan: ContractionPlan, x: torch.Tensor, sizes: IndexSizes, c_out: int, c_in: int
 ) -> None:
     """Refuse the factored program's largest intermediate past the size limit (and 4x I/O)."""
-    if tracing():  # (formatting n into a message would specialise it under compile)
+    if tracing():  # (formatting sizes into a message would specialise them under compile)
         return
-    largest = oversized_intermediate(plan, x.shape[0], x.numel(), n, c_in, c_out)
+    largest = oversized_intermediate(plan, x.shape[0], x.numel(), sizes, c_in, c_out)
     if largest:
         check_size(
-            f"the factored program's largest intermediate at n = {n} (batch {x.shape[0]})",
+            f"the factored program's largest intermediate at {_shown(sizes)} (batch {x.shape[0]})",
             largest,
             "use a smaller batch, or for an Aut(G) layer basis='orbit' (which 'auto' gathers)",
         )
@@ -71,22 +76,26 @@ def execute(
     plan: ContractionPlan,
     x: torch.Tensor,
     network_weight: torch.Tensor,
-    n: int,
+    sizes: IndexSizes,
     strategy: str = "auto",
 ) -> torch.Tensor:
-    """Run ``plan`` on ``x`` (``(B, c_in) + (n,)*k``) with per-network weights.
+    """Run ``plan`` on ``x`` (``(B, c_in) + plan.input_shape(sizes)``) with network weights.
 
     ``strategy`` is checked by the caller (:func:`~equidiag.layers.planner.check_strategy`).
     """
     c_out, c_in = network_weight.shape[1], network_weight.shape[2]
-    name = _route(plan, x, n, c_out, c_in, strategy)
+    name = _route(plan, x, sizes, c_out, c_in, strategy)
     if name in ("factored", "sparse"):
-        _check_intermediate(plan, x, n, c_out, c_in)
-    return ROUTES[name].run(plan, x, network_weight, n)
+        _check_intermediate(plan, x, sizes, c_out, c_in)
+    return ROUTES[name].run(plan, x, network_weight, sizes)
 
 
 def mixing_route(
-    plan: ContractionPlan, x: torch.Tensor, weight: SampleWeights, n: int, strategy: str
+    plan: ContractionPlan,
+    x: torch.Tensor,
+    weight: SampleWeights,
+    sizes: IndexSizes,
+    strategy: str,
 ) -> Callable:
     """Return the runner of weights per sample (masked batches with means).
 
@@ -95,17 +104,19 @@ def mixing_route(
     the factored program.
     """
     c_out, c_in = channel_shape(weight)
-    name = _route(plan, x, n, c_out, c_in, strategy, weight.sets.shape[1], per_sample=True)
+    name = _route(plan, x, sizes, c_out, c_in, strategy, weight.sets.shape[1], per_sample=True)
     runner = ROUTES[name].per_sample
     if runner is None:
         runner = run_factored
     if runner is run_factored or name == "sparse":
-        _check_intermediate(plan, x, n, c_out, c_in)
+        _check_intermediate(plan, x, sizes, c_out, c_in)
     return runner
 
 
-def layer_matrix(plan: ContractionPlan, network_weight: torch.Tensor, n: int) -> torch.Tensor:
+def layer_matrix(
+    plan: ContractionPlan, network_weight: torch.Tensor, sizes: IndexSizes
+) -> torch.Tensor:
     """Return the layer matrix: gathered for an orbit basis with many networks, else dense."""
     if gathers_matrix(plan):
-        return gathered_matrix(plan, network_weight, n)
-    return dense_matrix(plan, network_weight, n)
+        return gathered_matrix(plan, network_weight, sizes)
+    return dense_matrix(plan, network_weight, sizes)

@@ -11,7 +11,7 @@ The two outer stages are :class:`torch.autograd.Function` s whose backward passe
 adjoint steps (an embedding for each reduction and a reduction for each embedding), so the
 gradient is accumulated into one buffer instead of autograd summing one full-size tensor per
 diagram. ``sparse=True`` contracts every factor through its nonzeros (the ``"sparse"`` route);
-otherwise each contraction takes the dense or the sparse route at ``n`` by its cost model
+otherwise each contraction takes the dense or the sparse route at the call's sizes by its cost model
 (:meth:`Contraction.is_sparse <equidiag.layers._steps.Contraction.is_sparse>`).
 
 This is the permutation ∘ Kronecker ∘ permutation factorisation of Pearce-Crump (*An Algorithm
@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
+from ..algebra import shape_of, volume
+from ..algebra._sizes import IndexSizes
 from ._steps import DiagonalWrites, Embedding, Reduction
 from ._tracing import tracing, transformed
 from ._weights import SampleWeights, channel_shape, mix
@@ -70,7 +72,7 @@ class StackedMix:
     networks: tuple[int, ...]
     traced = True  # plain torch.tensor of Python ints: built inside a torch.compile graph
 
-    def constants(self, n: None, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+    def constants(self, sizes: None, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
         """Return the network indices whose weights are stacked (int64)."""
         return torch.tensor(self.networks, dtype=torch.int64, device=device)
 
@@ -84,7 +86,7 @@ class ConcatenatedMix:
     inputs: tuple[int, ...]
     traced = True
 
-    def constants(self, n: None, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+    def constants(self, sizes: None, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
         """Return the network indices of the terms (int64)."""
         return torch.tensor(self.networks, dtype=torch.int64, device=device)
 
@@ -115,34 +117,41 @@ class FactoredProgram:
         )
 
     def constants(
-        self, owner: Any, n: int | None, device: torch.device, dtype: torch.dtype, *args: Any
+        self,
+        owner: Any,
+        sizes: IndexSizes | None,
+        device: torch.device,
+        dtype: torch.dtype,
+        *args: Any,
     ) -> Any:
         """Return the plan's cached constants of ``owner`` (:meth:`ContractionPlan.constants`)."""
-        return self.plan.constants(owner, n, device, dtype, *args)
+        return self.plan.constants(owner, sizes, device, dtype, *args)
 
-    def run(self, x: torch.Tensor, weight: torch.Tensor | SampleWeights, n: int) -> torch.Tensor:
-        """Run the program on ``x`` (``(B, c_in) + (n,)*k``) with per-network weights.
+    def run(
+        self, x: torch.Tensor, weight: torch.Tensor | SampleWeights, sizes: IndexSizes
+    ) -> torch.Tensor:
+        """Run the program on ``x`` (``(B, c_in) + plan.input_shape(sizes)``) with weights.
 
         ``weight`` is shared, or per sample (:class:`~equidiag.layers._weights.SampleWeights`).
         """
         plan = self.plan
         c_out, _ = channel_shape(weight)
-        shape = (x.shape[0], c_out) + (n,) * plan.out_order
+        shape = (x.shape[0], c_out, *plan.output_shape(sizes))
         if not plan.output_steps:  # a zero-dimensional space: the zero map, kept in the graph
             # as a product of the weights and the input, as the dense route's is (so that a
             # gradient with respect to the input is one of the weights too: double backward)
             return x.new_zeros(shape) + 0 * (weight.sum() * x.reshape(-1)[:1].sum())
         if not plan.staged_steps:  # permutation terms only
-            return add_permutations(plan, x.new_zeros(shape), x, weight, n)
+            return add_permutations(plan, x.new_zeros(shape), x, weight, sizes)
         if tracing() or torch.jit.is_tracing():  # plain operations, whose backward is derived
             # (torch.compile differentiates its graph; torch.jit.trace cannot record the stages)
-            us = reduce_all(self, [s.reduction for s in plan.input_steps], x, n)
+            us = reduce_all(self, [s.reduction for s in plan.input_steps], x, sizes)
             zs = self._mix_all(us, weight)
-            out = embed_all(self, [s.embedding for s in plan.output_steps], zs, shape, n)
+            out = embed_all(self, [s.embedding for s in plan.output_steps], zs, shape, sizes)
         else:
-            us = _InputStage.apply(x, self, n)
-            out = _OutputStage.apply(self, n, shape, *self._mix_all(us, weight))
-        return add_permutations(plan, out, x, weight, n)
+            us = _InputStage.apply(x, self, sizes)
+            out = _OutputStage.apply(self, sizes, shape, *self._mix_all(us, weight))
+        return add_permutations(plan, out, x, weight, sizes)
 
     def _mix_all(
         self, us: Sequence[torch.Tensor], weight: torch.Tensor | SampleWeights
@@ -174,24 +183,30 @@ def sparse_program(plan: ContractionPlan) -> FactoredProgram:
 
 
 def run_factored(
-    plan: ContractionPlan, x: torch.Tensor, weight: torch.Tensor | SampleWeights, n: int
+    plan: ContractionPlan,
+    x: torch.Tensor,
+    weight: torch.Tensor | SampleWeights,
+    sizes: IndexSizes,
 ) -> torch.Tensor:
     """Run ``plan``'s factored program (built on first use and kept by the plan)."""
-    return plan.lowered(factored_program).run(x, weight, n)
+    return plan.lowered(factored_program).run(x, weight, sizes)
 
 
 def run_sparse(
-    plan: ContractionPlan, x: torch.Tensor, weight: torch.Tensor | SampleWeights, n: int
+    plan: ContractionPlan,
+    x: torch.Tensor,
+    weight: torch.Tensor | SampleWeights,
+    sizes: IndexSizes,
 ) -> torch.Tensor:
     """Run ``plan``'s factored program with every factor through its nonzeros."""
-    return plan.lowered(sparse_program).run(x, weight, n)
+    return plan.lowered(sparse_program).run(x, weight, sizes)
 
 
 def reduce_all(
-    plan: PlanLike, reductions: Sequence[Reduction], t: torch.Tensor, n: int
+    plan: PlanLike, reductions: Sequence[Reduction], t: torch.Tensor, sizes: IndexSizes
 ) -> list[torch.Tensor]:
-    """Apply each reduction to ``t`` (``(B, C) + (n,)*order``); results are ``(B, C, n^w)``."""
-    return [reduction.apply(plan, t, n) for reduction in reductions]
+    """Apply each reduction to ``t`` (``(B, C)``, then its axes); results are flat per sample."""
+    return [reduction.apply(plan, t, sizes) for reduction in reductions]
 
 
 def _arrange(z: torch.Tensor, axes: tuple[int, ...]) -> torch.Tensor:
@@ -211,11 +226,11 @@ def embed_all(
     embeddings: Sequence[Embedding],
     zs: Sequence[torch.Tensor | None],
     shape: tuple[int, ...],
-    n: int,
+    sizes: IndexSizes,
 ) -> torch.Tensor:
     """Return the sum of every ``z`` embedded into a new tensor of ``shape``.
 
-    ``zs[i]`` is ``(B, C, n^width)`` (or ``None`` to skip). Terms without a diagonal are added
+    ``zs[i]`` is ``(B, C, entries of its letters)`` (or ``None`` to skip). Terms without a diagonal are added
     with broadcasting, the first full-size one fused with the second; diagonal terms are
     written with one ``index_add_`` (their positions cached as one :class:`DiagonalWrites`).
     Called by the stages' forward and backward, where autograd does not track these
@@ -226,13 +241,13 @@ def embed_all(
     for embedding, z in zip(embeddings, zs):
         if z is None:
             continue
-        z = z.reshape((batch, channels) + (n,) * embedding.width)
+        z = z.reshape((batch, channels, *shape_of(embedding.z_sets, sizes)))
         if embedding.contraction is not None:
-            z = embedding.contraction.apply(plan, z, n)
+            z = embedding.contraction.apply(plan, z, sizes)
         term = _arrange(z, embedding.axes)
         if embedding.is_diagonal:
-            full = term.expand((batch, channels) + (n,) * len(embedding.axes))
-            diagonal.append(full.reshape(batch, channels, n ** len(embedding.axes)))
+            full = term.expand((batch, channels, *shape_of(embedding.axes_sets, sizes)))
+            diagonal.append(full.reshape(batch, channels, volume(embedding.axes_sets, sizes)))
             diagonal_embeddings.append(embedding)
         elif out is None and pending is None and term.shape == shape:
             pending = term  # added to the next term without an extra copy
@@ -251,7 +266,7 @@ def embed_all(
         )
     if diagonal:  # inside the stages, autograd does not record this in-place write
         writes = DiagonalWrites(tuple(diagonal_embeddings))
-        positions = plan.constants(writes, n, out.device, torch.int64)
+        positions = plan.constants(writes, sizes, out.device, torch.int64)
         flat = out.view(batch, channels, math.prod(shape[2:]))
         terms = torch.cat(diagonal, dim=2)
         if transformed():  # (under vmap ``out`` may be unbatched and the terms batched)
@@ -266,26 +281,28 @@ class _InputStage(torch.autograd.Function):
     generate_vmap_rule = True  # the stage is linear and made of vmappable torch operations
 
     @staticmethod
-    def forward(x: torch.Tensor, program: FactoredProgram, n: int) -> tuple[torch.Tensor, ...]:
+    def forward(
+        x: torch.Tensor, program: FactoredProgram, sizes: IndexSizes
+    ) -> tuple[torch.Tensor, ...]:
         steps = program.plan.input_steps
-        return tuple(reduce_all(program, [s.reduction for s in steps], x, n))
+        return tuple(reduce_all(program, [s.reduction for s in steps], x, sizes))
 
     @staticmethod
     def setup_context(ctx: Any, inputs: tuple[Any, ...], output: Any) -> None:
-        x, program, n = inputs
-        ctx.program, ctx.n, ctx.shape = program, n, tuple(x.shape)
+        x, program, sizes = inputs
+        ctx.program, ctx.sizes, ctx.shape = program, sizes, tuple(x.shape)
 
     @staticmethod
     def backward(ctx: Any, *grads: torch.Tensor) -> tuple[torch.Tensor, None, None]:
         program = ctx.program
         adjoints = [s.adjoint for s in program.plan.input_steps]
-        return embed_all(program, adjoints, grads, ctx.shape, ctx.n), None, None
+        return embed_all(program, adjoints, grads, ctx.shape, ctx.sizes), None, None
 
     @staticmethod
     def jvp(
-        ctx: Any, x_tangent: torch.Tensor, program_tangent: None, n_tangent: None
+        ctx: Any, x_tangent: torch.Tensor, program_tangent: None, sizes_tangent: None
     ) -> tuple[torch.Tensor, ...]:
-        return _InputStage.forward(x_tangent, ctx.program, ctx.n)
+        return _InputStage.forward(x_tangent, ctx.program, ctx.sizes)
 
 
 class _OutputStage(torch.autograd.Function):
@@ -295,22 +312,25 @@ class _OutputStage(torch.autograd.Function):
 
     @staticmethod
     def forward(
-        program: FactoredProgram, n: int, shape: tuple[int, ...], *zs: torch.Tensor | None
+        program: FactoredProgram,
+        sizes: IndexSizes,
+        shape: tuple[int, ...],
+        *zs: torch.Tensor | None,
     ) -> torch.Tensor:
         embeddings = [s.embedding for s in program.plan.output_steps]
-        return embed_all(program, embeddings, zs, shape, n)
+        return embed_all(program, embeddings, zs, shape, sizes)
 
     @staticmethod
     def setup_context(ctx: Any, inputs: tuple[Any, ...], output: Any) -> None:
-        program, n, shape = inputs[:3]
-        ctx.program, ctx.n, ctx.shape = program, n, shape
+        program, sizes, shape = inputs[:3]
+        ctx.program, ctx.sizes, ctx.shape = program, sizes, shape
 
     @staticmethod
     def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
         plan = ctx.program.plan
         steps = [plan.output_steps[s].adjoint for s in plan.staged_steps]
         grads: list = [None] * len(plan.output_steps)  # (None for the permutation terms)
-        for s, g in zip(plan.staged_steps, reduce_all(ctx.program, steps, grad, ctx.n)):
+        for s, g in zip(plan.staged_steps, reduce_all(ctx.program, steps, grad, ctx.sizes)):
             grads[s] = g
         return (None, None, None, *grads)
 
@@ -318,11 +338,11 @@ class _OutputStage(torch.autograd.Function):
     def jvp(
         ctx: Any,
         program_tangent: None,
-        n_tangent: None,
+        sizes_tangent: None,
         shape_tangent: None,
         *tangents: torch.Tensor | None,
     ) -> torch.Tensor:
-        return _OutputStage.forward(ctx.program, ctx.n, ctx.shape, *tangents)
+        return _OutputStage.forward(ctx.program, ctx.sizes, ctx.shape, *tangents)
 
 
 def add_permutations(
@@ -330,7 +350,7 @@ def add_permutations(
     out: torch.Tensor,
     x: torch.Tensor,
     weight: torch.Tensor | SampleWeights,
-    n: int,
+    sizes: IndexSizes,
 ) -> torch.Tensor:
     """Return ``out`` plus the plan's permutation terms, mixed and added as permuted views.
 
@@ -342,7 +362,7 @@ def add_permutations(
     if terms is None:
         return out
     batch, (c_out, c_in) = x.shape[0], channel_shape(weight)
-    flat = x.reshape(batch, c_in, n**plan.in_order)
+    flat = x.reshape(batch, c_in, volume(plan.in_sets, sizes))
     nets = plan.constants(terms, None, x.device, torch.int64)
     count = len(terms.axes)
     stacked = count <= 2 or count * out.numel() <= STACKED_PERMUTATION_ENTRIES
@@ -352,17 +372,18 @@ def add_permutations(
         for some in chunks
         for term in mix(weight, some, len(some), 1, flat).split(c_out, dim=1)
     )
+    source = out.shape[:2] + plan.input_shape(sizes)
     for term, axes in zip(mixed, terms.axes):
-        out = add_term(out, term, axes)
+        out = add_term(out, term.reshape(source), axes)
     return out
 
 
 def add_term(out: torch.Tensor, term: torch.Tensor, axes: tuple[int, ...]) -> torch.Tensor:
-    """Return ``out`` plus ``term`` (``out``'s entries, any shape) written with permuted axes.
+    """Return ``out`` plus ``term`` (batch, channels and its axes) written with permuted axes.
 
     Output axis ``i`` takes the term's axis ``axes[i]`` (``out`` is a fresh tensor of the
     route's own). In place on large outputs (no allocation); out of place on small ones, whose
     backward is then faster, and under torch.compile.
     """
-    term = term.reshape(out.shape).permute(0, 1, *[2 + a for a in axes])
+    term = term.permute(0, 1, *[2 + a for a in axes])
     return out.add_(term) if out.numel() > 2**20 and not tracing() else out + term

@@ -16,11 +16,14 @@ inputs concatenated along the channel axis) and embedded once. This is the permu
 Kronecker ∘ permutation factorisation of Pearce-Crump (*An Algorithm for Computing with Brauer's
 Group Equivariant Neural Network Layers*, arXiv:2304.14165) and Godfrey et al. (*Fast computation
 of permutation equivariant layers with the partition algebra*, arXiv:2303.06208), written as
-einsum programs. The plan's structure is independent of ``n``, which is read from the input
-at run time (a Levi-Civita factor exists at one ``n`` only); each factor contraction takes the
-dense or the sparse route at that ``n`` by a cost model (:mod:`equidiag.layers._steps`).
+einsum programs. The plan's structure is independent of the sizes, which are read from the
+input at run time: every axis belongs to a named index set (:attr:`ContractionPlan.in_sets`,
+:attr:`~ContractionPlan.out_sets`; ``"n"`` for a group on one set), and every shape comes from
+the sizes of the axes' sets (a Levi-Civita factor exists at one size only); each factor
+contraction takes the dense or the sparse route at those sizes by a cost model
+(:mod:`equidiag.layers._steps`).
 
-The plan is this n-free program only (its steps are defined in :mod:`equidiag.layers._steps`):
+The plan is this size-free program only (its steps are defined in :mod:`equidiag.layers._steps`):
 no route and no route data. How a call runs is decided per call by the planner
 (:mod:`equidiag.layers.planner`); each route builds its own lowering of the plan on first use
 (:meth:`ContractionPlan.lowered`: the factored program in ``_factored``, the fused layout in
@@ -30,7 +33,8 @@ no route and no route data. How a call runs is decided per call by the planner
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+import itertools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
 
@@ -39,8 +43,9 @@ import scipy.sparse as sp
 import torch
 
 from .. import caches
-from ..algebra import Element, Factor, SpanningSet, TensorNetwork
+from ..algebra import DEFAULT_SET, Element, Factor, SpanningSet, TensorNetwork, shape_of, volume
 from ..algebra._factors import permutation_sign
+from ..algebra._sizes import IndexSizes, Sizes, resolve_sizes
 from ..errors import (
     EquidiagTypeError,
     EquidiagValueError,
@@ -72,7 +77,7 @@ class PermutationMix:
     axes: tuple[tuple[int, ...], ...]
     traced = True
 
-    def constants(self, n: None, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+    def constants(self, sizes: None, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
         """Return the network indices of the terms (int64)."""
         return torch.tensor(self.networks, dtype=torch.int64, device=device)
 
@@ -97,9 +102,9 @@ class CoefficientTable:
         return cls(tuple(coo.row.tolist()), tuple(coo.col.tolist()), tuple(coo.data.tolist()))
 
     def constants(
-        self, n: None, device: torch.device, dtype: torch.dtype
+        self, sizes: None, device: torch.device, dtype: torch.dtype
     ) -> tuple[torch.Tensor, ...]:
-        """Return the nonzeros of the coefficient matrix (n-independent)."""
+        """Return the nonzeros of the coefficient matrix (size-independent)."""
         return (
             torch.tensor(self.elements, dtype=torch.int64, device=device),
             torch.tensor(self.networks, dtype=torch.int64, device=device),
@@ -109,20 +114,31 @@ class CoefficientTable:
 
 @dataclass(frozen=True, eq=False)
 class MeanScale:
-    """``normalize="mean"``: each element divided by ``n`` once per summed letter."""
+    """``normalize="mean"``: each element divided by a set's size once per summed letter of it.
 
-    summed: tuple[int, ...]
-    #: torch operations on n: torch.compile traces them with a symbolic n
+    ``summed`` gives, per index set, each element's number of summed letters in that set.
+    """
+
+    summed: tuple[tuple[str, tuple[int, ...]], ...]
+    #: torch operations on the sizes: torch.compile traces them with symbolic sizes
     traced = True
 
-    def constants(self, n: int, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
-        """Return ``n ** -summed`` per element (``1`` at ``n = 0``, where every sum is empty).
+    def constants(
+        self, sizes: IndexSizes, device: torch.device, dtype: torch.dtype
+    ) -> torch.Tensor:
+        """Return ``prod_s size_s ** -summed_s`` per element (size 0 counts as 1).
 
         An empty sum is zero, and so is its mean: every route then returns the bias, as the
         dense one does (``0 ** -1`` would have made it ``0 * inf``).
         """
-        exponents = torch.tensor(self.summed, dtype=dtype, device=device)
-        return torch.full((), n, dtype=dtype, device=device).clamp(min=1).pow(-exponents)
+        scale = None
+        for name, counts in self.summed:
+            exponents = torch.tensor(counts, dtype=dtype, device=device)
+            size = torch.full((), sizes[name], dtype=dtype, device=device).clamp(min=1)
+            scale = size.pow(-exponents) if scale is None else scale * size.pow(-exponents)
+        if scale is None:
+            return torch.ones((), dtype=dtype, device=device)
+        return scale
 
 
 # ------------------------------------------------------------------------------ the plan
@@ -130,17 +146,22 @@ _MAX_CONSTANTS = 256
 
 
 class ContractionPlan:
-    """A compiled program applying a list of diagrams with channel mixing, for any ``n``.
+    """A compiled program applying a list of diagrams with channel mixing, at any sizes.
 
     Build plans with :func:`compile_plan`; apply them with
     :func:`equidiag.layers.functional.equivariant_linear`. A plan is immutable (it is shared by
     every layer compiled from the same elements) apart from a private cache of the constant
-    tensors its parts build per ``(n, device, dtype)``.
+    tensors its parts build per ``(sizes, device, dtype)``.
 
     Attributes
     ----------
     in_order, out_order : int
         ``k`` and ``l``.
+    in_sets, out_sets : tuple of str
+        The index set of each input and output axis (``("n", "n")`` for a 2-axis input of a
+        group on one set).
+    index_sets : tuple of str
+        The distinct index sets of the plan's letters, in order: the names its sizes need.
     networks : tuple of TensorNetwork
         The distinct networks the plan evaluates.
     coefficients : scipy.sparse.csr_matrix of int64, shape ``(n_elements, n_networks)``
@@ -165,6 +186,9 @@ class ContractionPlan:
 
     in_order: int
     out_order: int
+    in_sets: tuple[str, ...]
+    out_sets: tuple[str, ...]
+    index_sets: tuple[str, ...]
     networks: tuple[TensorNetwork, ...]
     _coefficients: sp.csr_matrix
     summed: tuple[int, ...]
@@ -180,23 +204,28 @@ class ContractionPlan:
 
     def __init__(
         self,
-        in_order: int,
-        out_order: int,
+        in_sets: tuple[str, ...],
+        out_sets: tuple[str, ...],
         networks: tuple[TensorNetwork, ...],
         coefficients: sp.csr_matrix,
-        summed: tuple[int, ...],
+        summed: tuple[dict[str, int], ...],
         normalize: Normalization,
         input_steps: tuple[InputStep, ...],
         output_steps: tuple[OutputStep, ...],
     ) -> None:
+        in_order, out_order = len(in_sets), len(out_sets)
         for array in (coefficients.data, coefficients.indices, coefficients.indptr):
             array.setflags(write=False)
         set_ = functools.partial(object.__setattr__, self)
         set_("in_order", in_order)
         set_("out_order", out_order)
+        set_("in_sets", in_sets)
+        set_("out_sets", out_sets)
+        letters = (name for net in networks for name in net.index_sets)
+        set_("index_sets", tuple(dict.fromkeys(itertools.chain(in_sets, out_sets, letters))))
         set_("networks", networks)
         set_("_coefficients", coefficients)
-        set_("summed", summed)
+        set_("summed", tuple(sum(counts.values()) for counts in summed))
         set_("normalize", normalize)
         set_("input_steps", input_steps)
         set_("output_steps", output_steps)
@@ -206,7 +235,11 @@ class ContractionPlan:
         set_(
             "coefficient_table", None if is_identity else CoefficientTable.from_matrix(coefficients)
         )
-        set_("mean_scale", MeanScale(summed) if normalize == "mean" else None)
+        by_set = tuple(
+            (name, tuple(counts.get(name, 0) for counts in summed))
+            for name in dict.fromkeys(name for counts in summed for name in counts)
+        )
+        set_("mean_scale", MeanScale(by_set) if normalize == "mean" else None)
         set_("_cache", {})
         set_("_lowerings", {})
         # the permutation terms are mixed and added one at a time (PermutationMix); the other
@@ -261,8 +294,8 @@ class ContractionPlan:
     def lowered(self, lower: Callable[[ContractionPlan], L]) -> L:
         """Return ``lower(self)``, built on first use and kept (one per lowering function).
 
-        A route's lowering is its n-free arrangement of this plan (the factored program's
-        mixes, the fused layout, the orbit table); the tensors it needs per ``n`` are
+        A route's lowering is its size-free arrangement of this plan (the factored program's
+        mixes, the fused layout, the orbit table); the tensors it needs per size are
         :meth:`constants`.
         """
         found = self._lowerings.get(lower)
@@ -279,7 +312,7 @@ class ContractionPlan:
         return found
 
     def prepare(self) -> ContractionPlan:
-        """Build every route's lowering now (n-free: no tensors), and return the plan.
+        """Build every route's lowering now (size-free: no tensors), and return the plan.
 
         Lowerings are otherwise built on a route's first use. torch.compile and torch.export
         cannot build them while tracing, so layers prepare their plans when they are built;
@@ -297,38 +330,64 @@ class ContractionPlan:
         return self
 
     def constants(
-        self, owner: Any, n: int | None, device: torch.device, dtype: torch.dtype, *args: Any
+        self,
+        owner: Any,
+        sizes: IndexSizes | None,
+        device: torch.device,
+        dtype: torch.dtype,
+        *args: Any,
     ) -> Any:
-        """Return ``owner.constants(n, device, dtype, *args)``, cached.
+        """Return ``owner.constants(sizes, device, dtype, *args)``, cached.
 
-        ``owner`` is a part of this plan (a step, a mix, a contraction); ``n`` is ``None`` for
-        the constants that do not depend on the degree.
+        ``owner`` is a part of this plan (a step, a mix, a contraction); ``sizes`` is ``None``
+        for the constants that do not depend on the sizes.
         """
         if tracing():  # torch.compile: build in the graph, or fetch from outside it
             if getattr(owner, "traced", False):
-                return owner.constants(n, device, dtype, *args)
-            return owner.outside(self, owner, None if n is None else int(n), device, dtype, args)
-        return self._cached_constants(owner, n, device, dtype, args)
+                return owner.constants(sizes, device, dtype, *args)
+            fixed = None if sizes is None else {name: int(v) for name, v in sizes.items()}
+            return owner.outside(self, owner, fixed, device, dtype, args)
+        return self._cached_constants(owner, sizes, device, dtype, args)
 
     def _cached_constants(
         self,
         owner: Any,
-        n: int | None,
+        sizes: IndexSizes | None,
         device: torch.device,
         dtype: torch.dtype,
         args: tuple[Any, ...],
     ) -> Any:
-        key = (owner, n, device, dtype, args)
+        key = (owner, None if sizes is None else tuple(sizes.items()), device, dtype, args)
         value = self._cache.get(key)
         if value is None:
             with outside_traces():  # (cached: real, normal, untraced tensors)
-                value = owner.constants(n, device, dtype, *args)
-            if len(self._cache) >= _MAX_CONSTANTS:  # bound the memory of a plan used at many n
+                value = owner.constants(sizes, device, dtype, *args)
+            if len(self._cache) >= _MAX_CONSTANTS:  # bound the memory of a plan used at many sizes
                 self._cache.clear()
             self._cache[key] = value
         return value
 
-    def network_weights(self, weight: torch.Tensor, n: int) -> torch.Tensor:
+    # -------------------------------------------------------------- shapes
+    def input_shape(self, sizes: IndexSizes) -> tuple[int, ...]:
+        """Return the shape of the input's trailing axes at these sizes."""
+        return shape_of(self.in_sets, sizes)
+
+    def output_shape(self, sizes: IndexSizes) -> tuple[int, ...]:
+        """Return the shape of the output's trailing axes at these sizes."""
+        return shape_of(self.out_sets, sizes)
+
+    def matrix_entries(self, sizes: IndexSizes) -> int:
+        """Return the entries of one network's matrix (output axes times input axes)."""
+        return volume(self.out_sets, sizes) * volume(self.in_sets, sizes)
+
+    def resolve_sizes(self, sizes: Sizes) -> dict[str, int]:
+        """Return ``{set: size}`` for this plan's index sets, checked (sizes may be 0).
+
+        ``sizes`` is a mapping from index-set name to size, or an int for a plan on one set.
+        """
+        return resolve_sizes(sizes, self.index_sets, allow_zero=True)
+
+    def network_weights(self, weight: torch.Tensor, sizes: IndexSizes) -> torch.Tensor:
         """Map element weights ``(n_elements, ...)`` to per-network weights ``(networks, ...)``.
 
         The trailing axes end in ``(c_out, c_in)``: ``(c_out, c_in)`` for a layer, or
@@ -336,7 +395,7 @@ class ContractionPlan:
         """
         trailing = (1,) * (weight.ndim - 1)
         if self.mean_scale is not None:
-            scale = self.constants(self.mean_scale, n, weight.device, weight.dtype)
+            scale = self.constants(self.mean_scale, sizes, weight.device, weight.dtype)
             weight = weight * scale.reshape(-1, *trailing)
         if self.coefficient_table is None:
             return weight
@@ -349,86 +408,99 @@ class ContractionPlan:
 
     # -------------------------------------------------------------- costs
     @staticmethod
-    def _contraction_cost(contraction: Contraction | None, n: int, sparse: bool) -> int:
+    def _contraction_cost(contraction: Contraction | None, sizes: IndexSizes, sparse: bool) -> int:
         if contraction is None:
             return 0
-        if contraction.is_sparse(n, sparse):
-            return contraction.sparse_cost(n)
-        return contraction.dense_cost(n)
+        if contraction.is_sparse(sizes, sparse):
+            return contraction.sparse_cost(sizes)
+        return contraction.dense_cost(sizes)
 
     def cost(
-        self, n: int, in_channels: int = 1, out_channels: int = 1, *, sparse: bool = False
+        self, sizes: Sizes, in_channels: int = 1, out_channels: int = 1, *, sparse: bool = False
     ) -> dict[str, int]:
         """Estimate flops and the largest intermediate per sample, for this plan and for dense.
 
-        Factor contractions are priced by the route they take at ``n`` (dense or sparse; with
-        ``sparse``, as the ``"sparse"`` route takes them: through their nonzeros).
+        Factor contractions are priced by the route they take at ``sizes`` (dense or sparse;
+        with ``sparse``, as the ``"sparse"`` route takes them: through their nonzeros).
 
         Returns
         -------
         dict
             ``flops``, ``largest_intermediate`` (entries), ``dense_flops``, ``dense_largest``.
         """
-        k, l = self.in_order, self.out_order
+        if not isinstance(sizes, Mapping):  # (the planner's are checked, and traced under jit)
+            sizes = self.resolve_sizes(sizes)
         flops = sum(
-            in_channels * self._contraction_cost(step.reduction.contraction, n, sparse)
+            in_channels * self._contraction_cost(step.reduction.contraction, sizes, sparse)
             for step in self.input_steps
         )
         largest = max(
-            [in_channels * n**k, out_channels * n**l]
-            + [in_channels * n**s.reduction.width for s in self.input_steps]
+            [in_channels * volume(self.in_sets, sizes), out_channels * volume(self.out_sets, sizes)]
+            + [in_channels * volume(s.reduction.kept_sets, sizes) for s in self.input_steps]
         )
         for step in self.output_steps:
-            width = n**step.embedding.width
+            embedding = step.embedding
+            width = volume(embedding.z_sets, sizes)
             flops += 2 * out_channels * len(step.terms) * in_channels * width
             largest = max(largest, len(step.terms) * in_channels * width)
-            flops += out_channels * self._contraction_cost(step.embedding.contraction, n, sparse)
-            flops += out_channels * n ** len(step.embedding.axes)
+            flops += out_channels * self._contraction_cost(embedding.contraction, sizes, sparse)
+            flops += out_channels * volume(embedding.axes_sets, sizes)
+        entries = self.matrix_entries(sizes)
         return {
             "flops": flops,
             "largest_intermediate": largest,
-            "dense_flops": 2 * out_channels * in_channels * n ** (k + l),
-            "dense_largest": out_channels * in_channels * n ** (k + l),
+            "dense_flops": 2 * out_channels * in_channels * entries,
+            "dense_largest": out_channels * in_channels * entries,
         }
 
     def route(
         self,
-        n: int,
+        sizes: Sizes,
         batch: int,
         in_channels: int,
         out_channels: int,
         *,
         mode: str = "train",
         strategy: str = "auto",
-        sets: int = 1,
+        weight_sets: int = 1,
     ) -> Route:
         """Return the planner's record for a call at these sizes (:func:`.planner.plan_route`).
+
+        ``sizes`` maps each index set (``plan.index_sets``) to its size; an int for a plan on
+        one set.
 
         Examples
         --------
         >>> import equidiag as ed
         >>> from equidiag.layers import compile_plan
         >>> plan = compile_plan(ed.equivariant_basis(ed.SymmetricGroup(), 2, 2))
-        >>> plan.route(n=40, batch=64, in_channels=16, out_channels=16).name
+        >>> plan.route({"n": 40}, batch=64, in_channels=16, out_channels=16).name
         'factored'
-        >>> plan.route(n=40, batch=64, in_channels=16, out_channels=16, mode="eval").name
+        >>> plan.route(40, batch=64, in_channels=16, out_channels=16, mode="eval").name
         'factored'
         """
         return plan_route(
-            self, n, batch, in_channels, out_channels, mode=mode, strategy=strategy, sets=sets
+            self,
+            sizes,
+            batch,
+            in_channels,
+            out_channels,
+            mode=mode,
+            strategy=strategy,
+            weight_sets=weight_sets,
         )
 
     def summary(
-        self, n: int = 16, in_channels: int = 1, out_channels: int = 1, batch: int = 1
+        self, sizes: Sizes = 16, in_channels: int = 1, out_channels: int = 1, batch: int = 1
     ) -> str:
         """Return a printable report: the plan, then the route a call at these sizes takes.
 
         The route table is the planner's record (:meth:`route`): every candidate's cost and
         the choice.
         """
-        return f"{self!r}\n{self.route(n, batch, in_channels, out_channels)}"
+        return f"{self!r}\n{self.route(sizes, batch, in_channels, out_channels)}"
 
-    def __repr__(self) -> str:  # (no costs: a fixed-degree plan has no default n)
+    def __repr__(self) -> str:  # (no costs: a fixed-size plan has no default sizes)
         return (
             f"ContractionPlan({self.in_order}→{self.out_order}, "
             f"elements={self.num_elements}, networks={len(self.networks)}, "
@@ -438,11 +510,33 @@ class ContractionPlan:
 
 
 # ------------------------------------------------------------------------------ compiling
-def _element_terms(element: object) -> tuple[tuple[tuple[int, TensorNetwork], ...], int]:
+def _element_terms(
+    element: object,
+) -> tuple[tuple[tuple[int, TensorNetwork], ...], dict[str, int]]:
+    """Return an element's ``(coefficient, network)`` terms and its summed letters per set.
+
+    An :class:`~equidiag.algebra.Element` on one index set has its ``num_summed`` letters
+    there; one on several gives them per set as ``summed_by_set``.
+    """
     if isinstance(element, TensorNetwork):
-        return ((1, element),), len(element.summed_letters)
+        counts: dict[str, int] = {}
+        for a in element.summed_letters:
+            name = element.letter_set(a)
+            counts[name] = counts.get(name, 0) + 1
+        return ((1, element),), counts
     if isinstance(element, Element):
-        return tuple(element.terms()), element.num_summed
+        terms = tuple(element.terms())
+        by_set = getattr(element, "summed_by_set", None)
+        if by_set is not None:
+            return terms, dict(by_set)
+        names = {name for _, net in terms for name in net.index_sets} or {DEFAULT_SET}
+        if len(names) > 1:
+            msg = (
+                f"{element!r} has letters in several index sets {sorted(names)}; it must give "
+                "its summed letters per set (summed_by_set) to compile"
+            )
+            raise EquidiagValueError(msg)
+        return terms, {names.pop(): element.num_summed} if element.num_summed else {}
     msg = f"cannot compile {element!r}: expected a TensorNetwork or an equidiag Element"
     raise EquidiagTypeError(msg)
 
@@ -488,7 +582,7 @@ def compile_plan(
     >>> import equidiag as ed
     >>> from equidiag.layers import compile_plan
     >>> plan = compile_plan(ed.equivariant_basis(ed.SymmetricGroup(), 1, 1))
-    >>> print(plan.summary(n=100, in_channels=8, out_channels=8))  # doctest: +NORMALIZE_WHITESPACE
+    >>> print(plan.summary(100, in_channels=8, out_channels=8))  # doctest: +NORMALIZE_WHITESPACE
     ContractionPlan(1→1, elements=2, networks=2, input_patterns=2, output_patterns=2)
     route 'fused' for 1→1, n = 100, batch 1, 8 → 8 channels (train): the fused cost is within
     the cost model's advantage over the factored program's
@@ -536,7 +630,7 @@ def _oriented(net: TensorNetwork) -> tuple[int, TensorNetwork]:
         order = sorted(range(len(f.letters)), key=lambda j: position.get(f.letters[j], (2, j)))
         sign *= permutation_sign(order)
         factors.append(Factor(f.kind, tuple(f.letters[j] for j in order)))
-    return sign, TensorNetwork(net.in_sub, net.out_sub, tuple(factors)).canonical()
+    return sign, TensorNetwork(net.in_sub, net.out_sub, tuple(factors), net.sets).canonical()
 
 
 @functools.lru_cache(maxsize=128)
@@ -552,6 +646,14 @@ def _compile(
             f"got {sorted(found)}"
         )
         raise EquidiagValueError(msg)
+    signatures = {(net.in_sets, net.out_sets) for terms, _ in expanded for _, net in terms}
+    if len(signatures) > 1:
+        msg = (
+            "all elements must have the same index sets on their axes (in_sets, out_sets); "
+            f"got {sorted(signatures)}"
+        )
+        raise EquidiagValueError(msg)
+    in_sets, out_sets = signatures.pop() if signatures else ((DEFAULT_SET,) * k, (DEFAULT_SET,) * l)
     oriented = [[(c, *_oriented(net)) for c, net in terms] for terms, _ in expanded]
     index: dict[TensorNetwork, int] = {}
     for terms in oriented:
@@ -581,7 +683,7 @@ def _compile(
     steps.sort(key=lambda step: not (step.embedding.is_identity and step.embedding.width == l))
     summed = tuple(s for _, s in expanded)
     return ContractionPlan(
-        k, l, networks, coefficients, summed, normalize, input_steps, tuple(steps)
+        in_sets, out_sets, networks, coefficients, summed, normalize, input_steps, tuple(steps)
     )
 
 

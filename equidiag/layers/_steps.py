@@ -14,16 +14,18 @@ an output embedding's gradient is a reduction of the output gradient.
 Both contract factors through a :class:`Contraction`. It first takes the diagonals and sums
 that need no factor (one einsum), then applies the factors' *relation*: the matrix from the
 letters the factors read to the letters they write, with letters that only the factors carry
-already summed. It runs one of two routes, chosen per degree ``n`` by its cost model:
+already summed. It runs one of two routes, chosen per size by its cost model:
 **dense** (the relation as a dense matrix, one einsum) or **sparse** (the relation's nonzeros,
 one sparse matrix product; gathers and ``index_add`` for dtypes without sparse kernels and
 under torch.compile, which builds the dense factors in the graph instead). The sparse route is
 what makes a Levi-Civita factor at ``n = 9`` (``9!`` nonzeros, ``9^9`` dense entries) usable.
 
 Letters are small integers, renumbered canonically so that equal patterns compare equal and
-are shared across diagrams. Every object here that needs tensors at run time (factor tensors,
-nonzero lists, index positions) builds them in its own ``constants(n, device, dtype)`` method;
-the plan only caches them.
+are shared across diagrams; each letter belongs to an index set (``sets[letter]``), and every
+shape and cost is read from the sizes of the letters' sets (a mapping ``sizes`` from set name
+to size), never from one ``n``. Every object here that needs tensors at run time (factor
+tensors, nonzero lists, index positions) builds them in its own
+``constants(sizes, device, dtype)`` method; the plan only caches them.
 """
 
 from __future__ import annotations
@@ -40,8 +42,9 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from .._frozen import Frozen
-from ..algebra import Factor, TensorNetwork, factor_tensor
+from ..algebra import DEFAULT_SET, Factor, TensorNetwork, factor_tensor, shape_of, volume
 from ..algebra._networks import LETTERS as _CHARS
+from ..algebra._sizes import IndexSizes
 from ..errors import EquidiagValueError, size_limit
 from ._tracing import constant_result, tracing, transformed
 
@@ -59,7 +62,7 @@ if TYPE_CHECKING:
         def constants(
             self,
             owner: Any,
-            n: int | None,
+            sizes: IndexSizes | None,
             device: torch.device,
             dtype: torch.dtype,
             *args: Any,
@@ -108,7 +111,7 @@ def outside_builder() -> Callable[..., Any]:
     """Return a function that fetches a plan part's constants outside a torch.compile graph.
 
     torch.compile calls it eagerly while tracing and puts its tensors into the graph as
-    constants (``n`` is then a fixed int: only fixed-degree factors and the dense strategy
+    constants (the sizes are then fixed ints: only fixed-size factors and the dense strategy
     use it). Each part needs a function of its own name, since a graph may not take two
     constants from one function.
     """
@@ -116,12 +119,12 @@ def outside_builder() -> Callable[..., Any]:
     def fetch(
         plan: ContractionPlan,
         owner: Any,
-        n: int | None,
+        sizes: IndexSizes | None,
         device: torch.device,
         dtype: torch.dtype,
         args: tuple[Any, ...],
     ) -> Any:
-        return plan._cached_constants(owner, n, device, dtype, args)
+        return plan._cached_constants(owner, sizes, device, dtype, args)
 
     name = f"_plan_constants_{next(_BUILDERS)}"  # the graph names constants by code object
     code = fetch.__code__.replace(co_name=name, co_qualname=name)
@@ -133,13 +136,13 @@ def _subscripts(letters: tuple[int, ...]) -> str:
 
 
 @constant_result
-def _choose_sparse(contraction: Contraction, n: int, force: bool) -> bool:
-    """``contraction.is_sparse(n, force)``; under torch.compile, decided once while tracing.
+def _choose_sparse(contraction: Contraction, sizes: IndexSizes, force: bool) -> bool:
+    """``contraction.is_sparse(sizes, force)``; under torch.compile, decided once while tracing.
 
     The decision reads the factors' nonzero counts, which may need numpy or networkx (an
     orbit's size): the compiler runs it eagerly and keeps the answer as a constant.
     """
-    return contraction.is_sparse(n, force)
+    return contraction.is_sparse(sizes, force)
 
 
 class Contraction(Frozen):
@@ -157,33 +160,48 @@ class Contraction(Frozen):
         The constant factors (their kinds give nonzeros and dense tensors).
     target : tuple of int
         The letters of the result's trailing axes.
+    sets : tuple of str, optional
+        The index set of each letter (``sets[letter]``); by default every letter is in
+        :data:`~equidiag.algebra.DEFAULT_SET`.
     """
 
     source: tuple[int, ...]
     factors: tuple[Factor, ...]
     target: tuple[int, ...]
+    sets: tuple[str, ...]
     #: whether there are constant factors, and whether the contraction returns its operand
     has_factors: bool
     is_identity: bool
     dense_equation: str
-    letters_read: int
     pre_equation: str | None
-    passing: int
     relation: TensorNetwork | None
     result_axes: tuple[int, ...]
+    #: the index sets of: the distinct letters read (operand and factors), the operand's
+    #: distinct letters, the relation's read, written and passing letters, and each factor
+    read_sets: tuple[str, ...]
+    source_sets: tuple[str, ...]
+    in_sets: tuple[str, ...]
+    out_sets: tuple[str, ...]
+    passing_sets: tuple[str, ...]
+    factor_sets: tuple[str, ...]
 
     __slots__ = (
         "dense_equation",
+        "factor_sets",
         "factors",
         "has_factors",
+        "in_sets",
         "is_identity",
-        "letters_read",
+        "out_sets",
         "outside",
-        "passing",
+        "passing_sets",
         "pre_equation",
+        "read_sets",
         "relation",
         "result_axes",
+        "sets",
         "source",
+        "source_sets",
         "target",
     )
 
@@ -191,19 +209,29 @@ class Contraction(Frozen):
         self._init(**{name: value})
 
     def __init__(
-        self, source: tuple[int, ...], factors: tuple[Factor, ...], target: tuple[int, ...]
+        self,
+        source: tuple[int, ...],
+        factors: tuple[Factor, ...],
+        target: tuple[int, ...],
+        sets: tuple[str, ...] | None = None,
     ) -> None:
+        if sets is None:
+            letters = source + target + tuple(a for f in factors for a in f.letters)
+            sets = (DEFAULT_SET,) * (max(letters, default=-1) + 1)
         init = functools.partial(self._init_one)
         init("outside", outside_builder())
         init("source", source)
         init("factors", factors)
         init("target", target)
+        init("sets", sets)
         init("has_factors", bool(factors))
         init("is_identity", not factors and source == target)
         operands = ["..." + _subscripts(source)] + [_subscripts(f.letters) for f in factors]
         init("dense_equation", ",".join(operands) + "->..." + _subscripts(target))
         in_factor = tuple(dict.fromkeys(a for f in factors for a in f.letters))
-        init("letters_read", len(set(source).union(in_factor)))
+        init("read_sets", tuple(sets[a] for a in dict.fromkeys(source + in_factor)))
+        init("source_sets", tuple(sets[a] for a in dict.fromkeys(source)))
+        init("factor_sets", tuple(sets[f.letters[0]] for f in factors))
         # sparse route: reduce the operand to (read..., passing...), then apply the relation
         wanted = set(in_factor) | set(target)
         read = tuple(a for a in dict.fromkeys(source) if a in wanted and a in in_factor)
@@ -211,13 +239,22 @@ class Contraction(Frozen):
         written = tuple(a for a in target if a in in_factor)
         pre = "..." + _subscripts(source) + "->..." + _subscripts(read + passing)
         init("pre_equation", None if source == read + passing else pre)
-        init("passing", len(passing))
-        init("relation", TensorNetwork(read, written, factors) if factors else None)
+        init("in_sets", tuple(sets[a] for a in read))
+        init("out_sets", tuple(sets[a] for a in written))
+        init("passing_sets", tuple(sets[a] for a in passing))
+        named = tuple((a, sets[a]) for a in dict.fromkeys(written + read + in_factor))
+        relation = TensorNetwork(read, written, factors, named)
+        init("relation", relation if factors else None)
         order = written + passing  # the axes of the relation's result, before permuting
         init("result_axes", tuple(order.index(a) for a in target))
 
-    def is_sparse(self, n: int, force: bool = False) -> bool:
-        """Whether the sparse route is used at ``n`` (always, with ``force``, if any factor).
+    @property
+    def letters_read(self) -> int:
+        """Number of distinct letters among the operands."""
+        return len(self.read_sets)
+
+    def is_sparse(self, sizes: IndexSizes, force: bool = False) -> bool:
+        """Whether the sparse route is used at ``sizes`` (always, with ``force``, if any factor).
 
         Sparse when the dense relation matrix (or, under torch.compile, a dense factor) would
         pass the size limit, or when the relation has at least :data:`SMALL_FACTOR_ENTRIES`
@@ -228,59 +265,68 @@ class Contraction(Frozen):
             return False
         if force:
             return True
-        relation = self._relation()
-        entries = n ** (len(relation.in_sub) + len(relation.out_sub))
-        if max([entries] + [n ** len(f.letters) for f in self.factors]) > size_limit():
+        rows = volume(self.out_sets, sizes)
+        entries = rows * volume(self.in_sets, sizes)
+        factor_entries = [
+            sizes[name] ** len(f.letters) for name, f in zip(self.factor_sets, self.factors)
+        ]
+        if max([entries, *factor_entries]) > size_limit():
             return True
         if entries < SMALL_FACTOR_ENTRIES:  # per-call overhead decides, not entries
             return False
-        rows = n ** len(relation.out_sub)
-        long_rows = len(self.factors) == 1 and self.nonzeros(n) >= LONG_ROW * rows
+        long_rows = len(self.factors) == 1 and self.nonzeros(sizes) >= LONG_ROW * rows
         advantage = LONG_ROW_ADVANTAGE if long_rows else SPARSE_ADVANTAGE
-        return advantage * self.sparse_cost(n) < self.dense_cost(n)
+        return advantage * self.sparse_cost(sizes) < self.dense_cost(sizes)
 
-    def dense_cost(self, n: int) -> int:
+    def dense_cost(self, sizes: IndexSizes) -> int:
         """Entries read and multiplied per (batch, channel): the operand, then the relation."""
-        relation = self._relation() if self.has_factors else None
-        if relation is None:
-            return n**self.letters_read
-        width = len(relation.in_sub) + len(relation.out_sub) + self.passing
-        return n ** len(set(self.source)) + n**width
+        if not self.has_factors:
+            return volume(self.read_sets, sizes)
+        width = self.in_sets + self.out_sets + self.passing_sets
+        return volume(self.source_sets, sizes) + volume(width, sizes)
 
-    def nonzeros(self, n: int) -> int:
+    def nonzeros(self, sizes: IndexSizes) -> int:
         """Return the factors' joint nonzeros: the product of their counts (exact for one)."""
-        return math.prod([f.kind.nnz(n, len(f.letters)) for f in self.factors])  # (compile)
+        return math.prod(
+            [
+                f.kind.nnz(sizes[name], len(f.letters))
+                for name, f in zip(self.factor_sets, self.factors)
+            ]
+        )
 
-    def sparse_cost(self, n: int) -> int:
+    def sparse_cost(self, sizes: IndexSizes) -> int:
         """Entries read, gathered and written per (batch, channel) by the sparse route.
 
         The operand, the factors' joint nonzeros (an upper bound, :meth:`nonzeros`) times the
         passing axes, and the zero-filled result.
         """
-        written = len(self.target) - self.passing
-        nnz = self.nonzeros(n)
-        return n ** len(set(self.source)) + nnz * n**self.passing + n ** (written + self.passing)
+        passing = volume(self.passing_sets, sizes)
+        return (
+            volume(self.source_sets, sizes)
+            + self.nonzeros(sizes) * passing
+            + volume(self.out_sets, sizes) * passing
+        )
 
     def constants(
-        self, n: int, device: torch.device, dtype: torch.dtype, form: str
+        self, sizes: IndexSizes, device: torch.device, dtype: torch.dtype, form: str
     ) -> tuple[torch.Tensor, ...]:
         """Return the factors or their relation in one of four forms.
 
         ``"factors"``: the dense factor tensors; ``"matrix"``: the relation as a dense
-        ``(n^written, n^read)`` matrix; ``"sparse"``: the same as a sparse CSR tensor;
+        ``(written, read)`` matrix; ``"sparse"``: the same as a sparse CSR tensor;
         ``"nonzeros"``: its nonzeros ``(rows, cols, values)``.
         """
         if form == "factors":
             return tuple(
                 torch.as_tensor(
-                    factor_tensor(f.kind, n, len(f.letters)), dtype=dtype, device=device
+                    factor_tensor(f.kind, sizes[name], len(f.letters)), dtype=dtype, device=device
                 )
-                for f in self.factors
+                for name, f in zip(self.factor_sets, self.factors)
             )
         relation = self._relation()
-        rows, cols, values = (torch.as_tensor(a, device=device) for a in relation.entries(n))
+        rows, cols, values = (torch.as_tensor(a, device=device) for a in relation.entries(sizes))
         values = values.to(dtype)
-        shape = (n ** len(relation.out_sub), n ** len(relation.in_sub))
+        shape = relation.shape(sizes)
         if form == "matrix":
             matrix = torch.zeros(shape, dtype=dtype, device=device)
             return (matrix.index_put_((rows, cols), values),)
@@ -298,45 +344,48 @@ class Contraction(Frozen):
             raise EquidiagValueError(msg)
         return self.relation
 
-    def apply(self, plan: PlanLike, t: torch.Tensor, n: int) -> torch.Tensor:
-        """Return the contraction of ``t`` (``(B, C) + (n,) * len(source)``)."""
+    def apply(self, plan: PlanLike, t: torch.Tensor, sizes: IndexSizes) -> torch.Tensor:
+        """Return the contraction of ``t`` (``(B, C)`` and one axis per letter of ``source``)."""
         if not self.has_factors:  # diagonals and sums only
             return torch.einsum(self.dense_equation, t)
-        sparse = _choose_sparse(self, n, plan.sparse_factors)
+        sparse = _choose_sparse(self, sizes, plan.sparse_factors)
         if tracing() and not sparse:  # torch.compile / export: build the factors in the graph
-            built = [f.kind.dense_torch(n, len(f.letters), t.device, t.dtype) for f in self.factors]
+            built = [
+                f.kind.dense_torch(sizes[name], len(f.letters), t.device, t.dtype)
+                for name, f in zip(self.factor_sets, self.factors)
+            ]
             if not all(factor is not None for factor in built):
-                built = plan.constants(self, n, t.device, t.dtype, "factors")
+                built = plan.constants(self, sizes, t.device, t.dtype, "factors")
             return torch.einsum(self.dense_equation, t, *built)
         batch, channels = t.shape[0], t.shape[1]
-        relation = self._relation()
-        width_in, width_out = len(relation.in_sub), len(relation.out_sub)
+        size_in, size_out = volume(self.in_sets, sizes), volume(self.out_sets, sizes)
+        passing = volume(self.passing_sets, sizes)
         v = torch.einsum(self.pre_equation, t) if self.pre_equation is not None else t
-        v = v.reshape(batch, channels, n**width_in, n**self.passing)
+        v = v.reshape(batch, channels, size_in, passing)
         if not sparse:
-            (matrix,) = plan.constants(self, n, t.device, t.dtype, "matrix")
+            (matrix,) = plan.constants(self, sizes, t.device, t.dtype, "matrix")
             u = torch.einsum("...ip,oi->...op", v, matrix)
         elif not tracing() and not transformed() and t.dtype in _SPARSE_MM_DTYPES:
-            (matrix,) = plan.constants(self, n, t.device, t.dtype, "sparse")
-            flat = matrix @ v.permute(2, 0, 1, 3).reshape(n**width_in, -1)
-            u = flat.reshape(n**width_out, batch, channels, n**self.passing).permute(1, 2, 0, 3)
+            (matrix,) = plan.constants(self, sizes, t.device, t.dtype, "sparse")
+            flat = matrix @ v.permute(2, 0, 1, 3).reshape(size_in, -1)
+            u = flat.reshape(size_out, batch, channels, passing).permute(1, 2, 0, 3)
         else:
-            u = self._gather(plan, v, n, width_in, width_out)
-        u = u.reshape((batch, channels) + (n,) * (width_out + self.passing))
+            u = self._gather(plan, v, sizes, size_out)
+        u = u.reshape((batch, channels, *shape_of(self.out_sets + self.passing_sets, sizes)))
         return u.permute(0, 1, *[2 + a for a in self.result_axes])
 
     def _gather(
-        self, plan: PlanLike, v: torch.Tensor, n: int, width_in: int, width_out: int
+        self, plan: PlanLike, v: torch.Tensor, sizes: IndexSizes, size_out: int
     ) -> torch.Tensor:
         """Apply the relation by gathers and ``index_add`` (traceable, any dtype)."""
-        rows, cols, values = plan.constants(self, n, v.device, v.dtype, "nonzeros")
+        rows, cols, values = plan.constants(self, sizes, v.device, v.dtype, "nonzeros")
         # (a gather from, or a scatter into, an axis of size 1 is a broadcast or a sum: written
         # so, since torch.compile's CPU code generation fails on such scatters)
-        source = v if width_in == 0 else v.index_select(2, cols)
+        source = v if not self.in_sets else v.index_select(2, cols)
         gathered = source * values[:, None]
-        if width_out == 0:  # everything summed: one reduction (no scatter into one slot)
+        if not self.out_sets:  # everything summed: one reduction (no scatter into one slot)
             return gathered.sum(2, keepdim=True)
-        u = v.new_zeros((v.shape[0], v.shape[1], n**width_out, v.shape[3]))
+        u = v.new_zeros((v.shape[0], v.shape[1], size_out, v.shape[3]))
         return u.index_add(2, rows, gathered)
 
 
@@ -350,17 +399,25 @@ class Reduction:
         The work: diagonals, sums and factors.
     width : int
         Number of letters kept (the trailing axes of the result).
+    kept_sets : tuple of str
+        The index set of each kept letter.
     """
 
     contraction: Contraction
     width: int
+    kept_sets: tuple[str, ...]
 
     @classmethod
     def build(
-        cls, source: tuple[int, ...], factors: tuple[Factor, ...], kept: tuple[int, ...]
+        cls,
+        source: tuple[int, ...],
+        factors: tuple[Factor, ...],
+        kept: tuple[int, ...],
+        sets: tuple[str, ...],
     ) -> Reduction:
         """Build the reduction of a tensor with letters ``source`` to the letters ``kept``."""
-        return cls(Contraction(source, factors, kept), len(kept))
+        contraction = Contraction(source, factors, kept, sets)
+        return cls(contraction, len(kept), tuple(sets[a] for a in kept))
 
     @property
     def equation(self) -> str:
@@ -369,7 +426,7 @@ class Reduction:
 
     @property
     def letters_read(self) -> int:
-        """Number of distinct letters among the operands (the dense cost is ``n**letters_read``)."""
+        """Number of distinct letters among the operands."""
         return self.contraction.letters_read
 
     @property
@@ -377,13 +434,13 @@ class Reduction:
         """Whether the reduction returns its input unchanged."""
         return self.contraction.is_identity
 
-    def apply(self, plan: PlanLike, t: torch.Tensor, n: int) -> torch.Tensor:
-        """Return the reduction of ``t``, flattened to ``(B, C, n**width)``."""
+    def apply(self, plan: PlanLike, t: torch.Tensor, sizes: IndexSizes) -> torch.Tensor:
+        """Return the reduction of ``t``, flattened to ``(B, C, entries of the kept axes)``."""
         batch, channels = t.shape[0], t.shape[1]
-        size = n**self.width  # explicit sizes: a reshape to -1 fails on an empty batch
+        size = volume(self.kept_sets, sizes)  # (explicit: a reshape to -1 fails on no batch)
         if self.is_identity:
             return t.reshape(batch, channels, size)
-        return self.contraction.apply(plan, t, n).reshape(batch, channels, size)
+        return self.contraction.apply(plan, t, sizes).reshape(batch, channels, size)
 
 
 @dataclass(frozen=True, eq=False)
@@ -394,16 +451,25 @@ class Embedding:
     (:attr:`contraction`); ``axes`` gives, for each distinct target letter in order of first
     appearance, its axis in that result, or ``-1`` for a letter broadcast over; ``target``
     maps each target axis to its distinct letter (a repeated letter writes onto a generalised
-    diagonal).
+    diagonal). ``z_sets`` and ``axes_sets`` are the index sets of ``z``'s letters and of the
+    distinct target letters.
     """
 
     width: int
     contraction: Contraction | None
     axes: tuple[int, ...]
     target: tuple[int, ...]
+    z_sets: tuple[str, ...]
+    axes_sets: tuple[str, ...]
 
     @classmethod
-    def build(cls, width: int, factors: tuple[Factor, ...], target: tuple[int, ...]) -> Embedding:
+    def build(
+        cls,
+        width: int,
+        factors: tuple[Factor, ...],
+        target: tuple[int, ...],
+        sets: tuple[str, ...],
+    ) -> Embedding:
         """Build the embedding of ``z`` (letters ``0..width-1``) onto axes lettered ``target``."""
         distinct = tuple(dict.fromkeys(target))
         produced = set(range(width)).union(*(set(f.letters) for f in factors))
@@ -411,11 +477,18 @@ class Embedding:
         contraction = None
         source: tuple[int, ...] = tuple(range(width))
         if factors:
-            contraction = Contraction(source, factors, written)
+            contraction = Contraction(source, factors, written, sets)
             source = written
         axes = tuple(source.index(a) if a in written else -1 for a in distinct)
         rename = {a: i for i, a in enumerate(distinct)}
-        return cls(width, contraction, axes, tuple(rename[a] for a in target))
+        return cls(
+            width,
+            contraction,
+            axes,
+            tuple(rename[a] for a in target),
+            tuple(sets[a] for a in range(width)),
+            tuple(sets[a] for a in distinct),
+        )
 
     @property
     def equation(self) -> str | None:
@@ -444,9 +517,6 @@ class Embedding:
 
 @dataclass(frozen=True)  # equal (and cached once) for the same embeddings
 class DiagonalWrites:
-    #: its constants are torch operations on n, so torch.compile traces them with a symbolic n
-    traced = True
-
     """The embeddings of one pass that write onto generalised diagonals, written together.
 
     Its constant is the flat target index of every entry they write, concatenated, so that
@@ -454,17 +524,22 @@ class DiagonalWrites:
     """
 
     embeddings: tuple[Embedding, ...]
+    #: its constants are torch operations on the sizes: torch.compile traces them symbolically
+    traced = True
 
-    def constants(self, n: int, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+    def constants(
+        self, sizes: IndexSizes, device: torch.device, dtype: torch.dtype
+    ) -> torch.Tensor:
         """Return the flat positions (int64) of the diagonal entries, embedding by embedding."""
         pieces = []
         for embedding in self.embeddings:
             grids = torch.meshgrid(
-                *[torch.arange(n, device=device)] * len(embedding.axes), indexing="ij"
+                *[torch.arange(sizes[name], device=device) for name in embedding.axes_sets],
+                indexing="ij",
             )
             flat = torch.zeros((), dtype=torch.int64, device=device)
             for letter in embedding.target:
-                flat = flat * n + grids[letter]
+                flat = flat * sizes[embedding.axes_sets[letter]] + grids[letter]
             pieces.append(flat.reshape(-1))
         return torch.cat(pieces)
 
@@ -478,20 +553,24 @@ class InputStep:
 
     @classmethod
     def build(cls, key: tuple) -> InputStep:
-        """Build from an input key ``(in_sub, factors, kept)``."""
-        in_sub, factors, kept = key
+        """Build from an input key ``(in_sub, factors, kept, sets)``."""
+        in_sub, factors, kept, sets = key
         rename = {
             a: i
             for i, a in enumerate(
                 dict.fromkeys(itertools.chain(kept, *(f.letters for f in factors), in_sub))
             )
         }
+        renamed_sets = [""] * len(rename)
+        for a, i in rename.items():
+            renamed_sets[i] = sets[a]
         adjoint = Embedding.build(
             len(kept),
             tuple(Factor(f.kind, tuple(rename[a] for a in f.letters)) for f in factors),
             tuple(rename[a] for a in in_sub),
+            tuple(renamed_sets),
         )
-        return cls(Reduction.build(in_sub, factors, kept), adjoint)
+        return cls(Reduction.build(in_sub, factors, kept, sets), adjoint)
 
 
 @dataclass(frozen=True, eq=False)
@@ -508,19 +587,21 @@ class OutputStep:
 
     @classmethod
     def build(cls, key: tuple, terms: Iterable[tuple[int, int]]) -> OutputStep:
-        """Build from an output key ``(width, factors, out_sub)`` and its terms."""
-        width, factors, out_sub = key
+        """Build from an output key ``(width, factors, out_sub, sets)`` and its terms."""
+        width, factors, out_sub, sets = key
         return cls(
             tuple(terms),
-            Embedding.build(width, factors, out_sub),
-            Reduction.build(out_sub, factors, tuple(range(width))),
+            Embedding.build(width, factors, out_sub, sets),
+            Reduction.build(out_sub, factors, tuple(range(width)), sets),
         )
 
 
 def split_network(network: TensorNetwork) -> tuple[tuple, tuple]:
     """Return the canonical input key and output key of a network.
 
-    The input key is ``(in_sub, factors, kept)``, the output key ``(width, factors, out_sub)``.
+    The input key is ``(in_sub, factors, kept, sets)``, the output key
+    ``(width, factors, out_sub, sets)``, where ``sets[letter]`` is the index set of a letter
+    of the key.
 
     Each component of the factor graph goes to the side where the tensor mixed between the
     two is narrower: to the output side if it touches no input, or if it reads fewer input
@@ -571,6 +652,7 @@ def split_network(network: TensorNetwork) -> tuple[tuple, tuple]:
         tuple(rename[a] for a in network.in_sub),
         renamed(in_factors, rename),
         tuple(rename[a] for a in kept),
+        tuple(network.letter_set(a) for a in rename),
     )
     rename = {
         a: i
@@ -582,5 +664,6 @@ def split_network(network: TensorNetwork) -> tuple[tuple, tuple]:
         len(kept),
         renamed(out_factors, rename),
         tuple(rename[a] for a in network.out_sub),
+        tuple(network.letter_set(a) for a in rename),
     )
     return in_key, out_key

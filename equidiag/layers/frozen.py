@@ -229,10 +229,12 @@ def _assemble(
     versions = _versions(weight, bias)
     with torch.inference_mode(False), torch.no_grad():  # normal tensors: reusable anywhere
         plan = layer.plan
-        matrix = layer_matrix(plan, plan.network_weights(weight, n), n)
+        sizes = plan.resolve_sizes(n)
+        matrix = layer_matrix(plan, plan.network_weights(weight, sizes), sizes)
         offset = None
         if bias is not None:
-            offset = invariant_tensor(bias, cast("ContractionPlan", layer.bias_plan), n).reshape(-1)
+            offset = invariant_tensor(bias, cast("ContractionPlan", layer.bias_plan), sizes)
+            offset = offset.reshape(-1)
         parameters = (weight,) if bias is None else (weight, bias)
         on_cpu = matrix.device.type == "cpu"
         copies = tuple(p.detach().clone() for p in parameters) if on_cpu else ()

@@ -17,11 +17,14 @@ tensor([15., 15., 15., 15., 15.])
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
+from ..algebra import DEFAULT_SET, volume
+from ..algebra._sizes import Sizes, resolve_sizes
 from ..errors import (
     EquidiagTypeError,
     EquidiagValueError,
@@ -52,12 +55,99 @@ __all__ = [
     "equivariant_linear",
     "factory_kwargs",
     "infer_degree",
+    "infer_sizes",
     "invariant_tensor",
 ]
 
 
+def infer_sizes(
+    x: torch.Tensor,
+    in_sets: tuple[str, ...],
+    in_channels: int,
+    sizes: Mapping[str, Any] | None = None,
+    index_sets: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """Check ``x`` has shape ``(..., in_channels)`` and one axis per entry of ``in_sets``.
+
+    Axes of one index set must have one size. Return the size of every set of ``in_sets``
+    and ``index_sets`` (in that order): read from ``x``, or taken from ``sizes`` for the sets
+    no axis of ``x`` carries; a size in ``sizes`` that ``x`` also gives must agree.
+
+    Raises
+    ------
+    ShapeError
+        If the trailing axes are missing, axes of one set differ, the channel axis has the
+        wrong size, or ``x`` disagrees with ``sizes``.
+    EquidiagValueError
+        If a set needs a size that neither ``x`` nor ``sizes`` gives.
+    EquidiagTypeError
+        If ``x`` is not a floating-point tensor.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from equidiag.layers.functional import infer_sizes
+    >>> infer_sizes(torch.ones(8, 3, 5, 4), ("rows", "cols"), in_channels=3)
+    {'rows': 5, 'cols': 4}
+    >>> infer_sizes(torch.ones(8, 3, 5, 4), ("n", "n"), 3)  # doctest: +NORMALIZE_WHITESPACE
+    Traceback (most recent call last):
+        ...
+    equidiag.errors.ShapeError: the axes of index set 'n' must have equal size n; expected
+    (..., 3, n, n), got (8, 3, 5, 4)
+    """
+    if not isinstance(x, torch.Tensor):
+        msg = f"x must be a torch.Tensor, got {type(x).__name__}"
+        raise EquidiagTypeError(msg)
+    if not x.is_floating_point():
+        msg = f"x must have a floating-point dtype, got {x.dtype}"
+        raise EquidiagTypeError(msg)
+    shape, order = tuple(x.shape), len(in_sets)
+    expected = f"(..., {in_channels}{''.join(', ' + name for name in in_sets)})"
+    if len(shape) < order + 1:
+        msg = f"expected input of shape {expected} with in_order={order} trailing axes, got {shape}"
+        raise ShapeError(msg)
+    found: dict[str, Any] = {}
+    for name, size in zip(in_sets, shape[len(shape) - order :]):
+        if name in found and size != found[name]:  # (no set(): it would specialise the size)
+            msg = (
+                f"the axes of index set {name!r} must have equal size {name}; expected "
+                f"{expected}, got {shape}"
+            )
+            raise ShapeError(msg)
+        found.setdefault(name, size)
+    if shape[-order - 1] != in_channels:
+        msg = (
+            f"expected {in_channels} channels at axis {-order - 1}: input of shape "
+            f"{expected}, got {shape}"
+        )
+        raise ShapeError(msg)
+    given = {} if sizes is None else sizes
+    for name, size in found.items():
+        if name in given and size != given[name]:
+            msg = (
+                f"expected {name}={given[name]} (the group's degree, or the {name} passed) on "
+                f"the axes of index set {name!r}, got {shape}"
+            )
+            raise ShapeError(msg)
+    out: dict[str, Any] = {}
+    for name in dict.fromkeys(in_sets + index_sets):
+        if name in given:  # (a given size stays a Python int under compile)
+            out[name] = given[name]
+        elif name in found:
+            out[name] = found[name]
+        else:
+            msg = (
+                f"in_order={order} input does not determine {name} (the size of index set "
+                f"{name!r}); pass it explicitly or fix the group's degree"
+            )
+            raise EquidiagValueError(msg)
+    return out
+
+
 def infer_degree(x: torch.Tensor, in_order: int, in_channels: int, n: int | None = None) -> int:
     """Check ``x`` has shape ``(..., in_channels) + (n,) * in_order`` and return ``n``.
+
+    :func:`infer_sizes` for a group on one index set, ``"n"``.
 
     Raises
     ------
@@ -72,48 +162,11 @@ def infer_degree(x: torch.Tensor, in_order: int, in_channels: int, n: int | None
     >>> from equidiag.layers.functional import infer_degree
     >>> infer_degree(torch.ones(8, 3, 5, 5), in_order=2, in_channels=3)  # (batch, c_in, n, n)
     5
-    >>> infer_degree(torch.ones(8, 3, 5, 4), 2, 3)  # doctest: +NORMALIZE_WHITESPACE
-    Traceback (most recent call last):
-        ...
-    equidiag.errors.ShapeError: the last 2 axes must have equal size n; expected (..., 3, n, n),
-    got (8, 3, 5, 4)
     """
-    if not isinstance(x, torch.Tensor):
-        msg = f"x must be a torch.Tensor, got {type(x).__name__}"
-        raise EquidiagTypeError(msg)
-    if not x.is_floating_point():
-        msg = f"x must have a floating-point dtype, got {x.dtype}"
-        raise EquidiagTypeError(msg)
-    shape = tuple(x.shape)
-    expected = f"(..., {in_channels}{', n' * in_order})"
-    if len(shape) < in_order + 1:
-        msg = (
-            f"expected input of shape {expected} with in_order={in_order} trailing axes, "
-            f"got {shape}"
-        )
-        raise ShapeError(msg)
-    trailing = shape[len(shape) - in_order :]
-    if any(size != trailing[0] for size in trailing[1:]):  # no set(): it would specialise n
-        msg = f"the last {in_order} axes must have equal size n; expected {expected}, got {shape}"
-        raise ShapeError(msg)
-    if shape[-in_order - 1] != in_channels:
-        msg = (
-            f"expected {in_channels} channels at axis {-in_order - 1}: input of shape "
-            f"{expected}, got {shape}"
-        )
-        raise ShapeError(msg)
-    if trailing:
-        if n is not None and trailing[0] != n:
-            msg = (
-                f"expected n={n} (the group's degree, or the n passed) on the last axes, "
-                f"got {shape}"
-            )
-            raise ShapeError(msg)
-        return trailing[0] if n is None else n  # a given n stays a Python int under compile
-    if n is None:
-        msg = "in_order=0 input does not determine n; pass n explicitly or fix the group's degree"
-        raise EquidiagValueError(msg)
-    return n
+    given = None if n is None else {DEFAULT_SET: n}
+    return infer_sizes(x, (DEFAULT_SET,) * in_order, in_channels, given, (DEFAULT_SET,))[
+        DEFAULT_SET
+    ]
 
 
 def factory_kwargs(
@@ -251,8 +304,10 @@ def _check_bias(
     return bias_plan
 
 
-def invariant_tensor(weight: torch.Tensor, plan: ContractionPlan, n: int) -> torch.Tensor:
-    """Return ``sum_d weight[d, o] M_d`` for a ``0 -> l`` plan, shape ``(c_out,) + (n,) * l``.
+def invariant_tensor(weight: torch.Tensor, plan: ContractionPlan, sizes: Sizes) -> torch.Tensor:
+    """Return ``sum_d weight[d, o] M_d`` for a ``0 -> l`` plan, shape ``(c_out, *axes)``.
+
+    ``sizes`` maps the plan's index sets to their sizes (an int for a plan on one set).
 
     This is how a layer's bias enters: an invariant tensor added to every output.
 
@@ -268,8 +323,10 @@ def invariant_tensor(weight: torch.Tensor, plan: ContractionPlan, n: int) -> tor
              [1., 3., 1.],
              [1., 1., 3.]]])
     """
+    if not isinstance(sizes, Mapping):
+        sizes = resolve_sizes(sizes, plan.index_sets, allow_zero=True)
     ones = weight.new_ones((1, 1))  # (one small product: the planner's route, whatever the layer's)
-    return execute(plan, ones, plan.network_weights(weight[:, :, None], n), n)[0]
+    return execute(plan, ones, plan.network_weights(weight[:, :, None], sizes), sizes)[0]
 
 
 def equivariant_linear(
@@ -279,7 +336,7 @@ def equivariant_linear(
     bias: torch.Tensor | None = None,
     bias_plan: ContractionPlan | None = None,
     *,
-    n: int | None = None,
+    sizes: Sizes | None = None,
     strategy: str = "auto",
 ) -> torch.Tensor:
     """Apply ``y[..., o] = sum_e sum_c weight[e, o, c] (M_e x[..., c]) + bias``.
@@ -287,7 +344,8 @@ def equivariant_linear(
     Parameters
     ----------
     x : torch.Tensor
-        Input of shape ``(*batch, c_in) + (n,) * k``.
+        Input of shape ``(*batch, c_in, *axes)``: one axis per input axis of the plan, of its
+        index set's size (``(*batch, c_in) + (n,) * k`` for a group on one set).
     weight : torch.Tensor
         Shape ``(plan.num_elements, c_out, c_in)``.
     plan : ContractionPlan
@@ -296,8 +354,9 @@ def equivariant_linear(
         Shape ``(bias_plan.num_elements, c_out)``: coefficients of the invariant ``0 -> l`` part.
     bias_plan : ContractionPlan, optional
         Required with ``bias``.
-    n : int, optional
-        The degree; checked against ``x``, and required when ``k = 0``.
+    sizes : int or mapping of str to int, optional
+        The size of each index set (an int for a plan on one set); checked against ``x``, and
+        required for the sets no input axis carries (``k = 0``).
     strategy : str
         ``"auto"`` (the planner's route for the call, :mod:`equidiag.layers.planner`), or a
         route by name: ``"dense"``, ``"gather"``, ``"fused"``, ``"factored"``, ``"sparse"``, or
@@ -307,7 +366,7 @@ def equivariant_linear(
     Returns
     -------
     torch.Tensor
-        Shape ``(*batch, c_out) + (n,) * l``.
+        Shape ``(*batch, c_out, *axes)``, one axis per output axis of the plan.
 
     Examples
     --------
@@ -331,9 +390,12 @@ def equivariant_linear(
     check_strategy(strategy)
     k, l = plan.in_order, plan.out_order
     c_out, c_in = weight.shape[1], weight.shape[2]
-    if n is None and k == l == 0:
-        n = 1  # a 0 -> 0 map does not depend on n
-    n = infer_degree(x, k, c_in, n)
+    given = None
+    if sizes is not None:
+        given = resolve_sizes(sizes, plan.index_sets, allow_zero=True)
+    elif k == l == 0:
+        given = {name: 1 for name in plan.index_sets}  # a 0 -> 0 map depends on no size
+    found = infer_sizes(x, plan.in_sets, c_in, given, plan.index_sets)
     device_type = x.device.type
     if autocast_enabled(device_type) and torch.float64 not in (x.dtype, weight.dtype):
         # mixed precision as torch.nn.Linear has it: float64 operands are not cast
@@ -346,7 +408,7 @@ def equivariant_linear(
                 plan,
                 cast,
                 bias_plan,
-                n=None if k else n,
+                sizes=sizes,
                 strategy=strategy,
             )
     if x.dtype != weight.dtype:
@@ -356,16 +418,17 @@ def equivariant_linear(
         msg = f"x is on {x.device} but the weights are on {weight.device}; move one of them"
         raise EquidiagTypeError(msg)
     batch = x.shape[: x.ndim - k - 1]
-    out_entries = math.prod(batch) * c_out * n**l
+    out_shape = plan.output_shape(found)
+    out_entries = math.prod(batch) * c_out * volume(plan.out_sets, found)
     if not tracing() and out_entries > max(size_limit(), 4 * x.numel()):  # small input, huge output
         msg = (
-            f"the output, of shape {(*batch, c_out) + (n,) * l}, would have {out_entries:,} "
+            f"the output, of shape {(*batch, c_out, *out_shape)}, would have {out_entries:,} "
             f"entries, over the size limit of {size_limit():,} and 4x the input "
             "(equidiag.errors.set_size_limit raises the limit)"
         )
         raise SizeLimitError(msg)
-    flat = x.reshape((math.prod(batch), c_in) + (n,) * k)
-    out = execute(plan, flat, plan.network_weights(weight, n), n, strategy)
+    flat = x.reshape((math.prod(batch), c_in, *plan.input_shape(found)))
+    out = execute(plan, flat, plan.network_weights(weight, found), found, strategy)
     if bias is not None:
-        out = out + invariant_tensor(bias, _check_bias(bias, bias_plan, l, c_out), n)
-    return out.reshape((*batch, c_out) + (n,) * l)
+        out = out + invariant_tensor(bias, _check_bias(bias, bias_plan, l, c_out), found)
+    return out.reshape((*batch, c_out, *out_shape))

@@ -282,7 +282,7 @@ class EquivariantLinear(nn.Module):
             return
         try:  # (the table is cached for the first call)
             table = self.plan.lowered(orbit_table)
-            self.plan.constants(table, n, torch.device("cpu"), torch.int64)
+            self.plan.constants(table, self.plan.resolve_sizes(n), torch.device("cpu"), torch.int64)
         except EquidiagValueError as err:  # (its message names the network)
             raise EquidiagValueError(msg) from err
 
@@ -348,7 +348,7 @@ class EquivariantLinear(nn.Module):
             return frozen
         self.check_parameters(self.weight, self.bias)
         return equivariant_linear(
-            x, self.weight, self.plan, self.bias, self.bias_plan, n=n, strategy=self.strategy
+            x, self.weight, self.plan, self.bias, self.bias_plan, sizes=n, strategy=self.strategy
         )
 
     def explain(
@@ -397,7 +397,7 @@ class EquivariantLinear(nn.Module):
                 batch,
                 self.in_channels,
                 self.out_channels,
-                sets=sets,
+                weight_sets=sets,
                 per_sample=True,
                 strategy=self.strategy,
             )
@@ -455,9 +455,10 @@ class EquivariantLinear(nn.Module):
         SizeLimitError
             If the dense matrix exceeds the size limit.
         """
-        n = self.group.require_degree(n)
+        sizes = self.plan.resolve_sizes(self.group.require_degree(n))
         with torch.no_grad():
-            matrix = layer_matrix(self.plan, self.plan.network_weights(self.weight, n), n)
+            weights = self.plan.network_weights(self.weight, sizes)
+            matrix = layer_matrix(self.plan, weights, sizes)
             linear = nn.Linear(
                 matrix.shape[1],
                 matrix.shape[0],
@@ -468,9 +469,9 @@ class EquivariantLinear(nn.Module):
             linear.weight.copy_(matrix)
             if self.bias is not None:
                 linear.bias.copy_(
-                    invariant_tensor(self.bias, cast(ContractionPlan, self.bias_plan), n).reshape(
-                        -1
-                    )
+                    invariant_tensor(
+                        self.bias, cast(ContractionPlan, self.bias_plan), sizes
+                    ).reshape(-1)
                 )
         return linear
 

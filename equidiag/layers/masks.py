@@ -258,11 +258,12 @@ def _per_sample_mean(
     summed = torch.tensor(plan.summed, device=x.device)
     selected = summed[:, None] == torch.tensor(counts, device=x.device)  # (elements, counts)
     weight = layer.weight.to(ratios.dtype)
-    sets = plan.network_weights(weight[:, None] * selected[:, :, None, None], n)
+    sizes = plan.resolve_sizes(n)
+    sets = plan.network_weights(weight[:, None] * selected[:, :, None, None], sizes)
     exponents = torch.tensor(counts, dtype=ratios.dtype, device=x.device)
     sample_weights = SampleWeights(sets, ratios[:, None] ** exponents)
-    runner = mixing_route(plan, x, sample_weights, n, layer.strategy)
-    return runner(plan, x, sample_weights, n)
+    runner = mixing_route(plan, x, sample_weights, sizes, layer.strategy)
+    return runner(plan, x, sample_weights, sizes)
 
 
 def pad(tensors: Sequence[torch.Tensor], order: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -15,8 +15,8 @@ compute the same map:
 * ``"kept"`` (eval only): the matrix assembled once and kept while the parameters do not change
   (:mod:`.frozen`): one ``torch.nn.Linear`` product per call.
 
-:func:`plan_route` decides for one call, given ``n``, the batch, the channels, the number of
-weight sets (masked batches with means mix several) and the mode (``"train"``, or ``"eval"``
+:func:`plan_route` decides for one call, given the size of each index set, the batch, the
+channels, the number of weight sets (masked batches with means mix several) and the mode (``"train"``, or ``"eval"``
 where no gradient reaches the parameters), and returns a frozen :class:`Route` record: the
 route taken, why, and each candidate's estimated cost (flops for the call, the largest tensor
 it allocates, what it builds). Its ``str`` is a table. ``"auto"`` runs what it says, the kept
@@ -34,8 +34,8 @@ For ``"auto"``, the rules, in order, with the cost model's constants (all here; 
 cores, float32, by ``benchmarks/bench_fused.py`` and ``benchmarks/bench_auto.py``; see
 benchmarks/RESULTS.md):
 
-1. a symbolic ``n`` (torch.compile with dynamic shapes, torch.export with a ``Dim``): factored,
-   the route that traces for every ``n``;
+1. a symbolic size (torch.compile with dynamic shapes, torch.export with a ``Dim``): factored,
+   the route that traces for every size;
 2. dense, where the layer matrix and the stacked network matrices are tiny
    (:data:`AUTO_DENSE_ENTRIES`): one product beats any per-step overhead;
 3. fused, where its cost (flops, plus :data:`MATRIX_FLOPS` per entry of its matrices) is at
@@ -64,7 +64,7 @@ Examples
 >>> import equidiag as ed
 >>> from equidiag.layers.planner import plan_route
 >>> layer = ed.EquivariantLinear(ed.SymmetricGroup(), 2, 2, 16, 16)
->>> route = plan_route(layer.plan, n=12, batch=32, in_channels=16, out_channels=16)
+>>> route = plan_route(layer.plan, 12, batch=32, in_channels=16, out_channels=16)
 >>> route.name, route.chosen.flops < route.candidate("factored").flops
 ('fused', True)
 >>> print(route)
@@ -85,6 +85,8 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from .. import caches
+from ..algebra import resolve_sizes, volume
+from ..algebra._sizes import IndexSizes, Sizes
 from ..errors import (
     EquidiagTypeError,
     EquidiagValueError,
@@ -171,7 +173,7 @@ FROZEN_ADVANTAGE = 16
 MODES = ("train", "eval")
 
 # why a route is taken (plain strings: the rule runs under torch.compile too)
-_SYMBOLIC = "a symbolic n: the route that traces for every n"
+_SYMBOLIC = "a symbolic size: the route that traces for every size"
 _TINY = "the layer matrix and the network matrices are tiny"
 _FUSED = "the fused cost is within the cost model's advantage over the factored program's"
 _DENSE_OVER_FUSED = "where fused would run, the dense product costs fewer flops"
@@ -215,9 +217,12 @@ class Route:
         The route that runs.
     reason : str
     candidates : tuple of Candidate
-    in_order, out_order, n, batch, in_channels, out_channels, sets : int
-        The call: orders, size, batch, channels and weight sets (more than 1 for a masked
-        batch with ``normalize="mean"``).
+    in_order, out_order : int
+    sizes : tuple of (str, int)
+        The size of each index set, as ``(name, size)`` pairs (``dict(route.sizes)``).
+    batch, in_channels, out_channels, weight_sets : int
+        The call: batch, channels and weight sets (more than 1 for a masked batch with
+        ``normalize="mean"``).
     mode : str
         ``"train"`` or ``"eval"``.
     strategy : str
@@ -229,11 +234,11 @@ class Route:
     candidates: tuple[Candidate, ...]
     in_order: int
     out_order: int
-    n: int
+    sizes: SizeKey
     batch: int
     in_channels: int
     out_channels: int
-    sets: int
+    weight_sets: int
     mode: str
     strategy: str = "auto"
 
@@ -253,11 +258,12 @@ class Route:
 
     def __str__(self) -> str:
         """Return the table: the choice and why, then one row per candidate."""
-        sets = f", {self.sets} weight sets" if self.sets > 1 else ""
+        sets = f", {self.weight_sets} weight sets" if self.weight_sets > 1 else ""
         asked = "" if self.strategy == "auto" else f", strategy={self.strategy!r}"
+        sizes = ", ".join(f"{name} = {size}" for name, size in self.sizes)
         lines = [
             (
-                f"route {self.name!r} for {self.in_order}→{self.out_order}, n = {self.n}, batch "
+                f"route {self.name!r} for {self.in_order}→{self.out_order}, {sizes}, batch "
                 f"{self.batch}, {self.in_channels} → {self.out_channels} channels{sets} "
                 f"({self.mode}{asked}): {self.reason}"
             ),
@@ -278,8 +284,10 @@ class Call:
 
     Attributes
     ----------
-    n, batch, in_channels, out_channels : int
-    sets : int
+    sizes : dict of str to int
+        The size of each index set.
+    batch, in_channels, out_channels : int
+    weight_sets : int
         Weight sets mixed per sample (a masked batch with ``normalize="mean"``), else 1.
     per_sample : bool
         Whether the weights are per sample (a masked batch with ``normalize="mean"``).
@@ -287,22 +295,22 @@ class Call:
         The size limit in force (:func:`~equidiag.errors.size_limit`).
     """
 
-    n: int
+    sizes: dict[str, int]
     batch: int
     in_channels: int
     out_channels: int
-    sets: int
+    weight_sets: int
     per_sample: bool
     limit: int
 
     def entries(self, plan: ContractionPlan) -> int:
         """Entries of the layer matrix (of every weight set's)."""
-        size = self.n ** (plan.in_order + plan.out_order)
-        return self.sets * self.out_channels * self.in_channels * size
+        size = plan.matrix_entries(self.sizes)
+        return self.weight_sets * self.out_channels * self.in_channels * size
 
     def numel(self, plan: ContractionPlan) -> int:
         """Entries of the call's input."""
-        return self.batch * self.in_channels * self.n**plan.in_order
+        return self.batch * self.in_channels * volume(plan.in_sets, self.sizes)
 
 
 @dataclass(frozen=True)
@@ -316,7 +324,7 @@ class RouteSpec:
         ``cost(plan, call) -> Candidate | None``: the route's estimate for a :class:`Call`, or
         ``None`` where it cannot run the plan at all (it is then not listed).
     run : callable
-        ``run(plan, x, network_weight, n) -> out``
+        ``run(plan, x, network_weight, sizes) -> out``
         (see :func:`~equidiag.layers.register_plan_strategy`).
     lower : callable or None
         The lowering the runner builds on first use (``lower(plan)``, kept by the plan).
@@ -339,12 +347,16 @@ class RouteSpec:
 
 
 # ----------------------------------------------------------------------------- costs
+#: sizes as a cache key: ``(set name, size)`` pairs in the plan's order of index sets
+SizeKey = tuple[tuple[str, int], ...]
+
+
 @functools.lru_cache(maxsize=1024)
 def _factored_cost(
-    plan: ContractionPlan, n: int, c_in: int, c_out: int, sparse: bool = False
+    plan: ContractionPlan, sizes: SizeKey, c_in: int, c_out: int, sparse: bool = False
 ) -> tuple[int, int]:
     """Return the factored program's flops and largest intermediate per sample."""
-    cost = plan.cost(n, c_in, c_out, sparse=sparse)
+    cost = plan.cost(dict(sizes), c_in, c_out, sparse=sparse)
     return cost["flops"], cost["largest_intermediate"]
 
 
@@ -352,21 +364,21 @@ caches.register(_factored_cost)
 
 
 def oversized_intermediate(
-    plan: ContractionPlan, batch: int, numel: int, n: int, c_in: int, c_out: int
+    plan: ContractionPlan, batch: int, numel: int, sizes: IndexSizes, c_in: int, c_out: int
 ) -> int:
     """Return the factored program's largest intermediate if the program refuses it, else 0.
 
     It refuses one past both the size limit and 4 times its input (``numel`` entries) and
     output.
     """
-    largest = batch * _factored_cost(plan, n, c_in, c_out)[1]
-    output = batch * c_out * n**plan.out_order
+    largest = batch * _factored_cost(plan, tuple(sizes.items()), c_in, c_out)[1]
+    output = batch * c_out * volume(plan.out_sets, sizes)
     return largest if largest > max(size_limit(), 4 * (numel + output)) else 0
 
 
-def _dense_building(plan: ContractionPlan, n: int, entries: int) -> int:
+def _dense_building(plan: ContractionPlan, sizes: IndexSizes, entries: int) -> int:
     """Entries held while assembling the dense matrix: network matrices, product, copy."""
-    return len(plan.networks) * n ** (plan.in_order + plan.out_order) + 2 * entries
+    return len(plan.networks) * plan.matrix_entries(sizes) + 2 * entries
 
 
 def gathers_matrix(plan: ContractionPlan) -> bool:
@@ -376,7 +388,7 @@ def gathers_matrix(plan: ContractionPlan) -> bool:
 
 def _dense_cost(plan: ContractionPlan, call: Call) -> Candidate:
     entries = call.entries(plan)
-    building = _dense_building(plan, call.n, entries)
+    building = _dense_building(plan, call.sizes, entries)
     flops = 2 * (call.batch + len(plan.networks)) * entries
     return Candidate("dense", flops, building, 0, building <= call.limit)
 
@@ -385,25 +397,25 @@ def _gather_cost(plan: ContractionPlan, call: Call) -> Candidate | None:
     if not plan.lowered(orbit_table).applies:
         return None
     entries = call.entries(plan)
-    fits = call.sets == 1 and 2 * entries <= call.limit
+    fits = call.weight_sets == 1 and 2 * entries <= call.limit
     return Candidate("gather", 2 * (call.batch + 1) * entries, 2 * entries, 0, fits)
 
 
 def _fused_cost(plan: ContractionPlan, call: Call) -> Candidate:
     layout = plan.lowered(fused_layout)
-    n, c_in, c_out = call.n, call.in_channels, call.out_channels
-    entries = layout.matrix_entries(n)
-    built = max(entries, layout.built_entries(n))
-    flops = call.batch * fused_flops(plan, n, c_in, c_out) + MATRIX_FLOPS * entries
-    output = call.batch * c_out * n**plan.out_order
+    sizes, c_in, c_out = call.sizes, call.in_channels, call.out_channels
+    entries = layout.matrix_entries(sizes)
+    built = max(entries, layout.built_entries(sizes))
+    flops = call.batch * fused_flops(plan, sizes, c_in, c_out) + MATRIX_FLOPS * entries
+    output = call.batch * c_out * volume(plan.out_sets, sizes)
     return Candidate("fused", flops, max(built, output), entries, built <= call.limit)
 
 
 def _program_cost(plan: ContractionPlan, call: Call, sparse: bool) -> Candidate:
-    n, c_in, c_out = call.n, call.in_channels, call.out_channels
-    flops, largest = _factored_cost(plan, n, c_in, c_out, sparse)
+    sizes, c_in, c_out = call.sizes, call.in_channels, call.out_channels
+    flops, largest = _factored_cost(plan, tuple(sizes.items()), c_in, c_out, sparse)
     steps = len(plan.input_steps) + len(plan.output_steps)
-    fits = not oversized_intermediate(plan, call.batch, call.numel(plan), n, c_in, c_out)
+    fits = not oversized_intermediate(plan, call.batch, call.numel(plan), sizes, c_in, c_out)
     name = "sparse" if sparse else "factored"
     return Candidate(name, call.batch * flops + STEP_FLOPS * steps, call.batch * largest, 0, fits)
 
@@ -460,29 +472,31 @@ def check_strategy(strategy: object) -> str:
 
 # ----------------------------------------------------------------------------- the rule
 def prefer_fused(
-    plan: ContractionPlan, n: int, in_channels: int, out_channels: int, batch: int = 32
+    plan: ContractionPlan, sizes: IndexSizes, in_channels: int, out_channels: int, batch: int = 32
 ) -> bool:
-    """Whether ``"auto"`` runs ``plan`` fused at this size, before dense is considered.
+    """Whether ``"auto"`` runs ``plan`` fused at these sizes, before dense is considered.
 
     Under torch.compile the rule is traced (its comparisons become guards on the sizes).
     """
+    key = tuple(sizes.items())
     if tracing():
-        return _decide_fused(plan, n, in_channels, out_channels, batch, size_limit())
-    return _decide_fused_cached(plan, n, in_channels, out_channels, batch, size_limit())
+        return _decide_fused(plan, key, in_channels, out_channels, batch, size_limit())
+    return _decide_fused_cached(plan, key, in_channels, out_channels, batch, size_limit())
 
 
 def _decide_fused(
-    plan: ContractionPlan, n: int, c_in: int, c_out: int, batch: int, limit: int
+    plan: ContractionPlan, key: SizeKey, c_in: int, c_out: int, batch: int, limit: int
 ) -> bool:
     layout = plan.lowered(fused_layout)
     if not layout.traced and tracing():
-        return False  # (its matrices would be fetched outside the graph: fixed n only)
-    entries = layout.matrix_entries(n)
-    if max(entries, layout.built_entries(n)) > min(limit, FUSED_MAX_ENTRIES):
+        return False  # (its matrices would be fetched outside the graph: fixed sizes only)
+    sizes = dict(key)
+    entries = layout.matrix_entries(sizes)
+    if max(entries, layout.built_entries(sizes)) > min(limit, FUSED_MAX_ENTRIES):
         return False  # (building the matrices would pass the size limit, or the cap)
     steps = len(plan.input_steps) + len(plan.output_steps)
-    factored = batch * plan.cost(n, c_in, c_out)["flops"] + STEP_FLOPS * steps
-    fused = batch * fused_flops(plan, n, c_in, c_out) + MATRIX_FLOPS * entries
+    factored = batch * plan.cost(sizes, c_in, c_out)["flops"] + STEP_FLOPS * steps
+    fused = batch * fused_flops(plan, sizes, c_in, c_out) + MATRIX_FLOPS * entries
     advantage = FUSED_ADVANTAGE if max(plan.in_order, plan.out_order) > 2 else LOW_ORDER_ADVANTAGE
     return fused <= advantage * factored
 
@@ -492,50 +506,56 @@ caches.register(_decide_fused_cached)
 
 
 def _dense_beats_fused(
-    plan: ContractionPlan, n: int, c_out: int, c_in: int, batch: int, sets: int
+    plan: ContractionPlan, sizes: IndexSizes, c_out: int, c_in: int, batch: int, weight_sets: int
 ) -> bool:
     """Whether the dense route's flops are at most the fused route's, for a matrix that fits."""
-    size = n ** (plan.in_order + plan.out_order)
-    entries = sets * c_out * c_in * size
-    if entries > AUTO_DENSE_OVER_FUSED_ENTRIES or _dense_building(plan, n, entries) > size_limit():
+    entries = weight_sets * c_out * c_in * plan.matrix_entries(sizes)
+    if (
+        entries > AUTO_DENSE_OVER_FUSED_ENTRIES
+        or _dense_building(plan, sizes, entries) > size_limit()
+    ):
         return False
     dense = 2 * (batch + len(plan.networks)) * entries
-    fused = batch * fused_flops(plan, n, c_in, c_out) + MATRIX_FLOPS * (
-        plan.lowered(fused_layout).matrix_entries(n)
+    fused = batch * fused_flops(plan, sizes, c_in, c_out) + MATRIX_FLOPS * (
+        plan.lowered(fused_layout).matrix_entries(sizes)
     )
     return dense <= fused
 
 
+def _symbolic(sizes: IndexSizes) -> bool:
+    return any(isinstance(size, torch.SymInt) for size in sizes.values())
+
+
 def route_name(
     plan: ContractionPlan,
-    n: int | torch.SymInt,
+    sizes: IndexSizes,
     batch: int,
     numel: int,
     c_in: int,
     c_out: int,
-    sets: int = 1,
+    weight_sets: int = 1,
 ) -> tuple[str, str]:
     """Return the training route ``"auto"`` takes and why (the rules of the module docstring).
 
-    Plain comparisons of sizes, so that torch.compile traces it at a fixed ``n``; ``numel`` is
+    Plain comparisons of sizes, so that torch.compile traces it at fixed sizes; ``numel`` is
     the input's number of entries.
     """
-    if isinstance(n, torch.SymInt) or (tracing() and _has_factors(plan)):
-        # torch.export / compile: no branch on a symbolic n, and no numpy-built dense factors
+    if _symbolic(sizes) or (tracing() and _has_factors(plan)):
+        # torch.export / compile: no branch on a symbolic size, and no numpy-built factors
         return "factored", _SYMBOLIC
-    size = n ** (plan.in_order + plan.out_order)
-    entries = sets * c_out * c_in * size
+    size = plan.matrix_entries(sizes)
+    entries = weight_sets * c_out * c_in * size
     if (
         max(entries, len(plan.networks) * size) <= AUTO_DENSE_ENTRIES
-        and _dense_building(plan, n, entries) <= size_limit()
+        and _dense_building(plan, sizes, entries) <= size_limit()
     ):
         return "dense", _TINY
-    if prefer_fused(plan, n, c_in, c_out, batch):
-        if _dense_beats_fused(plan, n, c_out, c_in, batch, sets):
+    if prefer_fused(plan, sizes, c_in, c_out, batch):
+        if _dense_beats_fused(plan, sizes, c_out, c_in, batch, weight_sets):
             return "dense", _DENSE_OVER_FUSED
         return "fused", _FUSED
     if (
-        sets == 1
+        weight_sets == 1
         and len(plan.networks) > AUTO_GATHER_ELEMENTS
         and 2 * entries <= size_limit()
         and plan.lowered(orbit_table).applies
@@ -543,8 +563,8 @@ def route_name(
         return "gather", _GATHER
     if (
         not tracing()
-        and _dense_building(plan, n, entries) <= size_limit()
-        and oversized_intermediate(plan, batch, numel, n, c_in, c_out)
+        and _dense_building(plan, sizes, entries) <= size_limit()
+        and oversized_intermediate(plan, batch, numel, sizes, c_in, c_out)
     ):
         return "dense", _REFUSED
     return "factored", _FACTORED
@@ -558,35 +578,36 @@ def forget_routes() -> None:
 def auto_route(
     plan: ContractionPlan,
     x: torch.Tensor,
-    n: int | torch.SymInt,
+    sizes: IndexSizes,
     c_out: int,
     c_in: int,
-    sets: int = 1,
+    weight_sets: int = 1,
     per_sample: bool = False,
 ) -> str:
-    """Return the route ``"auto"`` runs for ``x`` (``(B, c_in) + (n,) * k``): one cached record.
+    """Return the route ``"auto"`` runs for ``x`` (``(B, c_in)`` and its axes): one record.
 
     Under torch.compile or torch.export the rule itself is traced (no record is built).
     """
-    if tracing() or isinstance(n, torch.SymInt):
-        return route_name(plan, n, x.shape[0], x.numel(), c_in, c_out, sets)[0]
+    if tracing() or _symbolic(sizes):
+        return route_name(plan, sizes, x.shape[0], x.numel(), c_in, c_out, weight_sets)[0]
     # (the layer's own sizes, already checked: no argument checks on this per-call path; under
     # torch.jit.trace they are traced tensors)
-    per_sample = per_sample or sets > 1
+    per_sample = per_sample or weight_sets > 1
     limit = size_limit()
+    key = tuple(sizes.items())
     return _plan_route(
-        plan, n, x.shape[0], c_in, c_out, sets, per_sample, "train", "auto", limit
+        plan, key, x.shape[0], c_in, c_out, weight_sets, per_sample, "train", "auto", limit
     ).name
 
 
 def plan_route(
     plan: ContractionPlan,
-    n: int,
+    sizes: Sizes,
     batch: int,
     in_channels: int,
     out_channels: int,
     *,
-    sets: int = 1,
+    weight_sets: int = 1,
     per_sample: bool = False,
     mode: str = "train",
     strategy: str = "auto",
@@ -596,17 +617,18 @@ def plan_route(
     Parameters
     ----------
     plan : ContractionPlan
-    n : int
-        The size of the input's node axes.
+    sizes : int or mapping of str to int
+        The size of each index set of the plan (``plan.index_sets``); an int for a plan on
+        one set.
     batch : int
         Samples in the call (all batch axes together).
     in_channels, out_channels : int
-    sets : int
+    weight_sets : int
         Weight sets mixed per sample (a masked batch with ``normalize="mean"``: one per count
         of summed indices); 1 otherwise.
     per_sample : bool
         Whether the weights are per sample (a masked batch with ``normalize="mean"``; implied
-        by ``sets > 1``): the routes without a per-sample runner run factored, and registered
+        by ``weight_sets > 1``): the routes without a per-sample runner run factored, and registered
         routes are not offered.
     mode : {"train", "eval"}
         ``"eval"`` where no gradient reaches the parameters: the kept matrix is a candidate.
@@ -621,17 +643,17 @@ def plan_route(
     if not all(hasattr(plan, a) for a in ("networks", "input_steps", "output_steps", "lowered")):
         msg = f"plan must be a ContractionPlan, got {type(plan).__name__}"
         raise EquidiagTypeError(msg)
-    n = check_nonnegative_int("n", n)
+    key = tuple(resolve_sizes(sizes, plan.index_sets, allow_zero=True).items())
     batch = check_nonnegative_int("batch", batch)
     in_channels = check_positive_int("in_channels", in_channels)
     out_channels = check_positive_int("out_channels", out_channels)
-    sets = check_positive_int("sets", sets)
+    weight_sets = check_positive_int("weight_sets", weight_sets)
     check_choice("mode", mode, MODES)
     check_strategy(strategy)
-    per_sample = bool(per_sample) or sets > 1
+    per_sample = bool(per_sample) or weight_sets > 1
     limit = size_limit()
     return _plan_route(
-        plan, n, batch, in_channels, out_channels, sets, per_sample, mode, strategy, limit
+        plan, key, batch, in_channels, out_channels, weight_sets, per_sample, mode, strategy, limit
     )
 
 
@@ -653,21 +675,22 @@ def _candidates(plan: ContractionPlan, call: Call, strategy: str) -> list[Candid
 @functools.lru_cache(maxsize=1024)
 def _plan_route(
     plan: ContractionPlan,
-    n: int,
+    key: SizeKey,
     batch: int,
     c_in: int,
     c_out: int,
-    sets: int,
+    weight_sets: int,
     per_sample: bool,
     mode: str,
     strategy: str,
     limit: int,
 ) -> Route:
     k, l = plan.in_order, plan.out_order
-    call = Call(n, batch, c_in, c_out, sets, per_sample, limit)
+    sizes = dict(key)
+    call = Call(sizes, batch, c_in, c_out, weight_sets, per_sample, limit)
     candidates = _candidates(plan, call, strategy)
     if strategy == "auto":
-        name, reason = route_name(plan, n, batch, call.numel(plan), c_in, c_out, sets)
+        name, reason = route_name(plan, sizes, batch, call.numel(plan), c_in, c_out, weight_sets)
         chosen = next(c for c in candidates if c.name == name)
         registered = [c for c in candidates if ROUTES[c.name].joins_auto and c.applies]
         best = min(registered, key=lambda c: c.flops, default=None)
@@ -688,10 +711,10 @@ def _plan_route(
     if mode == "eval" and not per_sample and plan.num_elements:
         entries = call.entries(plan)
         gathers = gathers_matrix(plan)
-        kept_build = 2 * entries if gathers else _dense_building(plan, n, entries)
+        kept_build = 2 * entries if gathers else _dense_building(plan, sizes, entries)
         fits = entries <= FROZEN_MAX_ENTRIES and kept_build <= limit
         candidates.append(Candidate("kept", 2 * batch * entries, entries, entries, fits))
-        factored_flops = _factored_cost(plan, n, c_in, c_out)[0]
+        factored_flops = _factored_cost(plan, key, c_in, c_out)[0]
         if (
             fits
             and strategy == "auto"
@@ -702,7 +725,9 @@ def _plan_route(
             else:
                 why = f"its product costs at most {FROZEN_ADVANTAGE}x the factored program's flops"
             name, reason = "kept", f"the kept matrix: {why}"
-    return Route(name, reason, tuple(candidates), k, l, n, batch, c_in, c_out, sets, mode, strategy)
+    return Route(
+        name, reason, tuple(candidates), k, l, key, batch, c_in, c_out, weight_sets, mode, strategy
+    )
 
 
 caches.register(_plan_route)
@@ -710,12 +735,14 @@ caches.register(_plan_route)
 
 # ----------------------------------------------------------------------------- registration
 def register_plan_strategy(name: str, fn: Callable, cost: Callable | None = None) -> None:
-    """Register a route ``fn(plan, x, network_weight, n) -> out``, to run or to join ``"auto"``.
+    """Register a route ``fn(plan, x, network_weight, sizes) -> out``, to run or join ``"auto"``.
 
-    ``x`` has shape ``(B, c_in) + (n,) * k``, ``network_weight`` ``(n_networks, c_out, c_in)``
-    and the result ``(B, c_out) + (n,) * l``. A layer built with ``strategy=name`` (or a call
-    of :func:`~equidiag.layers.functional.equivariant_linear` with it) runs it. With ``cost``,
-    a function ``cost(plan, n, batch, in_channels, out_channels)`` returning the route's
+    ``sizes`` maps each index set of the plan to its size (``{"n": 6}`` for a group on one
+    set); ``x`` has shape ``(B, c_in) + plan.input_shape(sizes)``, ``network_weight``
+    ``(n_networks, c_out, c_in)`` and the result ``(B, c_out) + plan.output_shape(sizes)``. A
+    layer built with ``strategy=name`` (or a call of
+    :func:`~equidiag.layers.functional.equivariant_linear` with it) runs it. With ``cost``,
+    a function ``cost(plan, sizes, batch, in_channels, out_channels)`` returning the route's
     estimated flops for the call (an int, on the scale of the candidates of
     :func:`~equidiag.layers.planner.plan_route`) or ``None`` where it does not apply, the route
     also joins ``"auto"``: the planner lists it and takes it where it is estimated cheaper than
@@ -735,7 +762,7 @@ def register_plan_strategy(name: str, fn: Callable, cost: Callable | None = None
     >>> import equidiag as ed
     >>> from equidiag.layers import register_plan_strategy, unregister_plan_strategy
     >>> from equidiag.layers._dense import run_dense
-    >>> register_plan_strategy("my_dense", run_dense, cost=lambda plan, n, b, c_in, c_out: 0)
+    >>> register_plan_strategy("my_dense", run_dense, cost=lambda plan, sizes, b, c_i, c_o: 0)
     >>> layer = ed.EquivariantLinear(ed.SymmetricGroup(), 2, 2, 4, 4)
     >>> layer.explain(torch.randn(8, 4, 6, 6)).name
     'my_dense'
@@ -779,7 +806,7 @@ def unregister_plan_strategy(name: str) -> None:
 def _registered_cost(
     name: str, cost: Callable | None
 ) -> Callable[[ContractionPlan, Call], Candidate | None]:
-    """Wrap a user's ``cost(plan, n, batch, c_in, c_out)`` as a route's cost function.
+    """Wrap a user's ``cost(plan, sizes, batch, c_in, c_out)`` as a route's cost function.
 
     Without one, the route is listed (at no estimated cost) only where it is asked for by name.
     """
@@ -788,7 +815,7 @@ def _registered_cost(
         if cost is None:  # (asked for by name: no estimate)
             return Candidate(name, 0, 0, 0, True)
         try:
-            flops = cost(plan, call.n, call.batch, call.in_channels, call.out_channels)
+            flops = cost(plan, dict(call.sizes), call.batch, call.in_channels, call.out_channels)
         except Exception as err:
             msg = f"the cost function of route {name!r} raised {type(err).__name__}: {err}"
             raise EquidiagValueError(msg) from err

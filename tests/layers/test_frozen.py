@@ -42,7 +42,7 @@ def test_the_matrix_is_kept_where_auto_would_build_it_on_every_call(k, l, n):
     """(A performance review found these GNN readouts rebuilding the matrix each call.)"""
     layer = ed.EquivariantLinear(ed.SymmetricGroup(), k, l, 16, 16, dtype=torch.float64)
     x = torch.randn((32, 16) + (n,) * k, dtype=torch.float64)
-    assert auto_route(layer.plan, x, n, 16, 16) == "dense"
+    assert auto_route(layer.plan, x, {"n": n}, 16, 16) == "dense"
     route = plan_route(layer.plan, n, 32, 16, 16, mode="eval")
     assert route.name == "kept"
     assert "assembled once" in route.reason  # (not the flop rule)

@@ -40,7 +40,7 @@ def test_every_strategy_matches_the_dense_reference_forward_and_backward(case):
         expected = dense_layer_reference(elements, weight.detach(), x.detach(), n)
         grads = []
         for strategy in STRATEGIES:
-            out = equivariant_linear(x, weight, compile_plan(elements), n=n, strategy=strategy)
+            out = equivariant_linear(x, weight, compile_plan(elements), sizes=n, strategy=strategy)
             np.testing.assert_allclose(
                 out.detach().numpy().reshape(expected.shape), expected, atol=1e-10, rtol=0
             )
@@ -103,7 +103,7 @@ def test_so9_levi_civita_layer_takes_the_sparse_route_and_matches_the_exact_matr
     candidates += [s.embedding.contraction for s in layer.plan.output_steps]
     (contraction,) = [c for c in candidates if c is not None and c.has_factors]
     assert contraction in candidates[len(layer.plan.input_steps) :]
-    assert contraction.is_sparse(9)  # the dense epsilon would have 9**9 entries
+    assert contraction.is_sparse({"n": 9})  # the dense epsilon would have 9**9 entries
     matrix = ed.equivariant_basis(G, 4, 5)[0].matrix(9)  # exact, sparse: 9! nonzeros
     x = torch.randn((3, 2) + (9,) * 4, dtype=torch.float64, requires_grad=True)
     out = layer(x)

@@ -220,7 +220,7 @@ def test_bad_input_is_reported_with_expected_and_actual():
         ShapeError, match=r"expected input of shape \(\.\.\., 3, n, n\).*got \(3,\)"
     ):
         layer(torch.randn(3))
-    with pytest.raises(ShapeError, match=r"must have equal size n.*got \(2, 3, 4, 5\)"):
+    with pytest.raises(ShapeError, match=r"must have equal size n; .*got \(2, 3, 4, 5\)"):
         layer(torch.randn(2, 3, 4, 5))
     with pytest.raises(ShapeError, match=r"expected 3 channels.*got \(2, 2, 4, 4\)"):
         layer(torch.randn(2, 2, 4, 4))

@@ -19,7 +19,7 @@ CASES = [(k, m - k) for m in range(6) for k in range(m + 1)]
 
 
 def run(plan, weight, x, n=None, strategy="auto"):
-    return equivariant_linear(x, weight, plan, n=n, strategy=strategy).detach().numpy()
+    return equivariant_linear(x, weight, plan, sizes=n, strategy=strategy).detach().numpy()
 
 
 @pytest.mark.parametrize(("k", "l"), CASES, ids=[f"{k}to{l}" for k, l in CASES])
@@ -64,7 +64,7 @@ def test_gradcheck(k, l, basis, strategy):
     weight = torch.randn(len(elements), 2, 2, dtype=torch.float64, requires_grad=True)
     x = torch.randn((2, 2) + (3,) * k, dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(
-        lambda x, w: equivariant_linear(x, w, plan, n=3, strategy=strategy), (x, weight)
+        lambda x, w: equivariant_linear(x, w, plan, sizes=3, strategy=strategy), (x, weight)
     )
 
 
@@ -154,28 +154,30 @@ def test_dense_strategy_refuses_past_the_size_limit(small_size_limit):
 
 def test_auto_fuses_small_layers_and_factors_large_ones():
     plan = compile_plan(ed.equivariant_basis(ed.SymmetricGroup(), 2, 2))
-    assert prefer_fused(plan, 8, 16, 16, batch=128)
-    assert not prefer_fused(plan, 64, 16, 16, batch=128)  # dense reductions: too many flops
+    assert prefer_fused(plan, {"n": 8}, 16, 16, batch=128)
+    assert not prefer_fused(plan, {"n": 64}, 16, 16, batch=128)  # dense reductions: too many flops
     big = compile_plan(ed.equivariant_basis(ed.SymmetricGroup(), 3, 3))
-    assert prefer_fused(big, 6, 16, 16, batch=16)  # 55 steps of the factored program
-    assert not prefer_fused(big, 16, 16, 16, batch=16)
+    assert prefer_fused(big, {"n": 6}, 16, 16, batch=16)  # 55 steps of the factored program
+    assert not prefer_fused(big, {"n": 16}, 16, 16, batch=16)
     # decisions measured with benchmarks/bench_fused.py (2 CPU cores; see RESULTS.md), where
     # the faster route took at most 0.8 times the other's time forward+backward
-    assert prefer_fused(big, 8, 16, 16, batch=128)
-    assert not prefer_fused(plan, 32, 16, 16, batch=128)  # 2 -> 2: a cheap factored program
-    assert not prefer_fused(plan, 96, 16, 16, batch=1)  # reading its matrices: 6 n^3 entries
+    assert prefer_fused(big, {"n": 8}, 16, 16, batch=128)
+    assert not prefer_fused(plan, {"n": 32}, 16, 16, batch=128)  # 2 -> 2: a cheap factored program
+    assert not prefer_fused(plan, {"n": 96}, 16, 16, batch=1)  # reading its matrices: 6 n^3 entries
     four = compile_plan(ed.equivariant_basis(ed.SymmetricGroup(), 4, 4))
-    assert prefer_fused(four, 5, 16, 16, batch=16)  # matrices of 7.2 million entries
+    assert prefer_fused(four, {"n": 5}, 16, 16, batch=16)  # matrices of 7.2 million entries
 
 
 def test_auto_never_fuses_past_the_size_limit_of_the_identity_its_matrices_come_from():
     plan = compile_plan(ed.equivariant_basis(ed.SymmetricGroup(), 3, 0))
-    assert prefer_fused(plan, 14, 16, 16, batch=128)  # a 14^3 x 14^3 identity: 7.5 million
-    assert not prefer_fused(plan, 20, 16, 16, batch=128)  # 64 million: past FUSED_MAX_ENTRIES
-    assert not prefer_fused(plan, 45, 16, 16, batch=16)  # 45^6: 8.3 billion entries
+    assert prefer_fused(plan, {"n": 14}, 16, 16, batch=128)  # a 14^3 x 14^3 identity: 7.5 million
+    assert not prefer_fused(
+        plan, {"n": 20}, 16, 16, batch=128
+    )  # 64 million: past FUSED_MAX_ENTRIES
+    assert not prefer_fused(plan, {"n": 45}, 16, 16, batch=16)  # 45^6: 8.3 billion entries
     previous = set_size_limit(2**22)
     try:
-        assert not prefer_fused(plan, 14, 16, 16, batch=128)
+        assert not prefer_fused(plan, {"n": 14}, 16, 16, batch=128)
     finally:
         set_size_limit(previous)
 
@@ -187,9 +189,9 @@ def test_fused_route_handles_empty_batches_and_matches_factored(k, l):
     weight = torch.randn(len(elements), 2, 3, dtype=torch.float64)
     for batch in (0, 4):
         x = torch.randn((batch, 3) + (5,) * k, dtype=torch.float64)
-        out = equivariant_linear(x, weight, plan, n=5, strategy="fused")
+        out = equivariant_linear(x, weight, plan, sizes=5, strategy="fused")
         assert out.shape == (batch, 2) + (5,) * l
-        factored = equivariant_linear(x, weight, plan, n=5, strategy="factored")
+        factored = equivariant_linear(x, weight, plan, sizes=5, strategy="factored")
         torch.testing.assert_close(out, factored)
 
 
@@ -209,31 +211,31 @@ def test_auto_multiplies_densely_where_that_costs_fewer_flops_than_fusing(
 ):
     layer = ed.EquivariantLinear(group, k, l, c, c)
     x = torch.empty((batch, c) + (group.degree,) * k, device="meta")
-    assert auto_route(layer.plan, x, group.degree, c, c) == route
+    assert auto_route(layer.plan, x, {"n": group.degree}, c, c) == route
 
 
 def test_auto_does_not_fuse_where_the_identity_its_matrices_come_from_is_huge():
     """(S_n 2 -> 0 at n = 128 built a 2^28-entry identity, 1 GiB, for 32,768 entries.)"""
     layer = ed.EquivariantLinear(ed.SymmetricGroup(), 2, 0, 16, 16)
     x = torch.randn(16, 16, 128, 128)
-    assert layer.plan.lowered(fused_layout).matrix_entries(128) < 2**16
-    assert layer.plan.lowered(fused_layout).built_entries(128) == 2**28
-    assert auto_route(layer.plan, x, 128, 16, 16) == "factored"
-    assert auto_route(layer.plan, x[..., :48, :48], 48, 16, 16) == "fused"
+    assert layer.plan.lowered(fused_layout).matrix_entries({"n": 128}) < 2**16
+    assert layer.plan.lowered(fused_layout).built_entries({"n": 128}) == 2**28
+    assert auto_route(layer.plan, x, {"n": 128}, 16, 16) == "factored"
+    assert auto_route(layer.plan, x[..., :48, :48], {"n": 48}, 16, 16) == "fused"
 
 
 def test_the_fused_route_keeps_its_matrices_within_the_size_limit():
     layer = ed.EquivariantLinear(ed.SymmetricGroup(), 2, 3, 4, 4)
     fused = ed.EquivariantLinear(ed.SymmetricGroup(), 2, 3, 4, 4, strategy="fused")
     x = torch.randn(1, 4, 12, 12)
-    entries = layer.plan.lowered(fused_layout).matrix_entries(12)  # 3,228,192
+    entries = layer.plan.lowered(fused_layout).matrix_entries({"n": 12})  # 3,228,192
     previous = size_limit()
     set_size_limit(entries - 1)
     try:
-        assert auto_route(layer.plan, x, 12, 4, 4) == "factored"
+        assert auto_route(layer.plan, x, {"n": 12}, 4, 4) == "factored"
         with pytest.raises(SizeLimitError, match="the fused route's matrices at n = 12"):
             fused(x)
         set_size_limit(entries)
-        assert auto_route(layer.plan, x, 12, 4, 4) == "fused"
+        assert auto_route(layer.plan, x, {"n": 12}, 4, 4) == "fused"
     finally:
         set_size_limit(previous)

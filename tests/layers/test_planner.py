@@ -83,7 +83,7 @@ def test_explain_with_a_mask_names_the_route_that_runs(normalize, n, batch, c, r
     route = layer.explain(x, mask=mask)
     layer(x, mask=mask)
     assert ran == [route.name], str(route)
-    assert route.sets == (3 if normalize == "mean" else 1)
+    assert route.weight_sets == (3 if normalize == "mean" else 1)
 
 
 def test_every_route_the_grid_takes_is_named_by_a_record():
@@ -152,7 +152,9 @@ def test_a_registered_route_with_a_cost_joins_auto(ran):
     expected = layer(x)
     ran.clear()
     costs = {"value": 0}
-    register_plan_strategy("mine", run_dense, cost=lambda plan, n, b, c_in, c_out: costs["value"])
+    register_plan_strategy(
+        "mine", run_dense, cost=lambda plan, sizes, b, c_in, c_out: costs["value"]
+    )
     try:
         route = layer.explain(x)
         assert route.name == "mine"
@@ -160,7 +162,7 @@ def test_a_registered_route_with_a_cost_joins_auto(ran):
         assert "registered route" in route.reason
         torch.testing.assert_close(layer(x), expected)
         costs["value"] = None  # it no longer applies: the rules' route again
-        register_plan_strategy("mine", run_dense, cost=lambda plan, n, b, c_in, c_out: None)
+        register_plan_strategy("mine", run_dense, cost=lambda plan, sizes, b, c_in, c_out: None)
         assert layer.explain(x).name == "fused"
         register_plan_strategy("mine", run_dense, cost=lambda *args: "cheap")
         with pytest.raises(ed.EquidiagError, match="must return a non-negative int"):
@@ -196,10 +198,18 @@ def test_the_registry_and_the_records_refuse_bad_names_arguments_and_costs():
     finally:
         unregister_plan_strategy("boom")
     plan = ed.EquivariantLinear(S, 1, 1, 2, 2).plan
-    for bad in ({"n": -1}, {"n": 2.5}, {"batch": -4}, {"sets": 0}):
-        arguments = {"n": 5, "batch": 2, **bad}
+    bads = ({"n": -1}, {"n": 2.5}, {"n": {"m": 5}}, {"n": "5"}, {"batch": -4}, {"weight_sets": 0})
+    for bad in bads:
+        arguments = {"n": 5, "batch": 2, "weight_sets": 1, **bad}
         with pytest.raises(ed.EquidiagError):
-            plan_route(plan, arguments["n"], arguments["batch"], 2, 2, sets=bad.get("sets", 1))
+            plan_route(
+                plan,
+                arguments["n"],
+                arguments["batch"],
+                2,
+                2,
+                weight_sets=arguments["weight_sets"],
+            )
     with pytest.raises(ed.EquidiagError, match="plan must be a ContractionPlan"):
         plan_route(None, 5, 2, 2, 2)
 
@@ -242,7 +252,7 @@ def test_explain_agrees_with_the_call_at_the_edges(ran):
     assert ran == [route.name]
     empty = ed.EquivariantLinear(S, 2, 2, 2, 2)
     x, mask = torch.randn(3, 2, 0, 0), torch.ones(3, 0, dtype=torch.bool)
-    assert empty.explain(x, mask=mask).n == 0
+    assert dict(empty.explain(x, mask=mask).sizes) == {"n": 0}
     assert empty(x, mask=mask).shape == (3, 2, 0, 0)
 
 

@@ -34,38 +34,42 @@ class _Plan:
 def test_sparse_and_dense_routes_agree(source, factors, target, n):
     contraction = Contraction(source, factors, target)
     t = torch.randn((2, 3) + (n,) * len(source), dtype=torch.float64)
-    dense = contraction.apply(_Plan("factored"), t, n) if not contraction.is_sparse(n) else None
-    sparse = contraction.apply(_Plan("sparse"), t, n)
+    sizes = {"n": n}
+    dense = (
+        contraction.apply(_Plan("factored"), t, sizes) if not contraction.is_sparse(sizes) else None
+    )
+    sparse = contraction.apply(_Plan("sparse"), t, sizes)
     assert sparse.shape == (2, 3) + (n,) * len(target)
     if dense is not None:
         torch.testing.assert_close(sparse, dense)
     expected = torch.einsum(
         contraction.dense_equation,
         t,
-        *contraction.constants(n, None, torch.float64, "factors"),
+        *contraction.constants(sizes, None, torch.float64, "factors"),
     )
     torch.testing.assert_close(sparse, expected)
 
 
 def test_cost_model_goes_sparse_for_large_epsilon_and_past_the_size_limit():
     small = Contraction((0, 1), (Factor(EPSILON, (2, 0, 1)),), (2,))
-    assert not small.is_sparse(3)
-    assert small.is_sparse(3, force=True)
+    assert not small.is_sparse({"n": 3})
+    assert small.is_sparse({"n": 3}, force=True)
     big = Contraction(tuple(range(4)), (Factor(EPSILON, tuple(range(9))),), tuple(range(4, 9)))
-    assert big.is_sparse(9)
+    assert big.is_sparse({"n": 9})
     old = set_size_limit(10)
     try:
-        assert small.is_sparse(3)  # 27 dense entries are over this limit
+        assert small.is_sparse({"n": 3})  # 27 dense entries are over this limit
     finally:
         set_size_limit(old)
     plain = Contraction((0, 0), (), (0,))
-    assert not plain.is_sparse(5, force=True)
+    assert not plain.is_sparse({"n": 5}, force=True)
 
 
 def test_split_network_puts_output_only_factors_on_the_output_side():
     (d,) = ed.equivariant_basis(ed.SymplecticGroup(2), 0, 2)
     in_key, out_key = split_network(d.terms()[0][1])
-    assert in_key == ((), (), ())
+    assert in_key == ((), (), (), ())
+    assert out_key[3] == ("n", "n")  # the index set of each letter
     assert out_key[1] == (Factor(OMEGA, (0, 1)),)
 
 
@@ -79,8 +83,8 @@ def test_plans_are_immutable_and_constants_are_cached_by_owner():
     with pytest.raises(AttributeError, match="immutable"):
         plan.input_steps[0].reduction.contraction.dense_equation = "..."
     contraction = plan.input_steps[0].reduction.contraction
-    first = plan.constants(contraction, 3, torch.device("cpu"), torch.float64, False)
-    assert plan.constants(contraction, 3, torch.device("cpu"), torch.float64, False) is first
+    first = plan.constants(contraction, {"n": 3}, torch.device("cpu"), torch.float64, False)
+    assert plan.constants(contraction, {"n": 3}, torch.device("cpu"), torch.float64, False) is first
 
 
 def test_sparse_strategy_is_accepted_by_layers():
