@@ -213,10 +213,16 @@ def run_dense(
     return out.reshape((x.shape[0], weight.shape[1], *plan.output_shape(sizes)))
 
 
-def gathered_matrix(
+def _gathered(
     plan: ContractionPlan, network_weight: torch.Tensor, sizes: IndexSizes
 ) -> torch.Tensor:
-    """Return the ``(c_out rows) x (c_in columns)`` layer matrix of an orbit basis, by indexing."""
+    """Return the layer matrix of an orbit basis as ``(c_out, rows, columns, c_in)``, by indexing.
+
+    The weights are indexed in the layout ``(c_out, networks, c_in)``, so each gathered row is
+    ``c_in`` contiguous entries and the result needs no permuted copy (which took as long as
+    the gather itself: Aut(C_20) 2 -> 2, 8 channels: 17 ms in all, against 32 ms gathered in
+    ``(networks, c_out, c_in)`` and permuted).
+    """
     c_out, c_in = network_weight.shape[1], network_weight.shape[2]
     rows, cols = volume(plan.out_sets, sizes), volume(plan.in_sets, sizes)
     if not tracing():
@@ -229,17 +235,31 @@ def gathered_matrix(
         plan.lowered(orbit_table), sizes, network_weight.device, network_weight.dtype
     )
     padded = torch.cat([network_weight, network_weight.new_zeros((1, c_out, c_in))])
-    big = padded[table]  # (rows, columns, c_out, c_in)
-    return big.permute(2, 0, 3, 1).reshape(c_out * rows, c_in * cols)
+    return padded.transpose(0, 1)[:, table]  # (c_out, rows, cols, c_in)
+
+
+def gathered_matrix(
+    plan: ContractionPlan, network_weight: torch.Tensor, sizes: IndexSizes
+) -> torch.Tensor:
+    """Return the ``(c_out rows) x (c_in columns)`` layer matrix of an orbit basis, by indexing."""
+    big = _gathered(plan, network_weight, sizes)
+    c_out, rows, cols, c_in = big.shape
+    return big.permute(0, 1, 3, 2).reshape(c_out * rows, c_in * cols)
 
 
 def run_gather(
     plan: ContractionPlan, x: torch.Tensor, weight: torch.Tensor, sizes: IndexSizes
 ) -> torch.Tensor:
-    """Index the weights by the orbit table, then multiply (see the module docstring)."""
-    big = gathered_matrix(plan, weight, sizes)
-    out = x.reshape(x.shape[0], big.shape[1]) @ big.T
-    return out.reshape((x.shape[0], weight.shape[1], *plan.output_shape(sizes)))
+    """Index the weights by the orbit table, then multiply (see the module docstring).
+
+    The matrix's columns run over (input entry, channel), so the input is transposed to match
+    (``B c_in`` entries per column of the matrix: cheap) instead of the matrix.
+    """
+    big = _gathered(plan, weight, sizes)
+    c_out, rows, cols, c_in = big.shape
+    flat = x.reshape(x.shape[0], c_in, cols).transpose(1, 2).reshape(x.shape[0], cols * c_in)
+    out = flat @ big.reshape(c_out * rows, cols * c_in).T
+    return out.reshape((x.shape[0], c_out, *plan.output_shape(sizes)))
 
 
 def run_dense_sets(

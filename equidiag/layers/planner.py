@@ -54,10 +54,13 @@ A route registered with a cost function (:func:`~equidiag.layers.register_plan_s
 the route the rules chose (in eager calls; under torch.compile and torch.export the rules alone
 are traced), for calls with one weight set.
 
-In eval, the kept matrix is taken where it has at most :data:`FROZEN_MAX_ENTRIES` entries, its
-assembly fits the size limit (gathered where the layer matrix is gathered), and either the
-training route would assemble the same matrix on every call (dense, gather) or its product
-costs at most :data:`FROZEN_ADVANTAGE` times the factored program's flops per sample.
+In eval, the kept matrix is taken where its assembly fits the size limit (gathered where the
+layer matrix is gathered), and either the training route would assemble the same matrix on
+every call (dense, gather: the matrix is then kept up to the size limit, the memory each call
+allocates anyway), or the matrix has at most :data:`FROZEN_MAX_ENTRIES` entries and its
+product costs at most :data:`FROZEN_ADVANTAGE` times the factored program's flops per sample
+(training route factored) or no more flops than the training route's (fused, or a registered
+route: matrix products too).
 
 Examples
 --------
@@ -712,18 +715,21 @@ def _plan_route(
         entries = call.entries(plan)
         gathers = gathers_matrix(plan)
         kept_build = 2 * entries if gathers else _dense_building(plan, sizes, entries)
-        fits = entries <= FROZEN_MAX_ENTRIES and kept_build <= limit
-        candidates.append(Candidate("kept", 2 * batch * entries, entries, entries, fits))
-        factored_flops = _factored_cost(plan, key, c_in, c_out)[0]
-        if (
-            fits
-            and strategy == "auto"
-            and (name in ("dense", "gather") or 2 * entries <= FROZEN_ADVANTAGE * factored_flops)
-        ):
-            if name in ("dense", "gather"):
-                why = f"assembled once, where the training route ({name}) assembles it per call"
-            else:
+        assembles = strategy == "auto" and name in ("dense", "gather")
+        fits = kept_build <= limit and (assembles or entries <= FROZEN_MAX_ENTRIES)
+        kept = Candidate("kept", 2 * batch * entries, entries, entries, fits)
+        candidates.append(kept)
+        why = ""
+        if not fits or strategy != "auto":
+            pass
+        elif assembles:
+            why = f"assembled once, where the training route ({name}) assembles it per call"
+        elif name == "factored":
+            if 2 * entries <= FROZEN_ADVANTAGE * _factored_cost(plan, key, c_in, c_out)[0]:
                 why = f"its product costs at most {FROZEN_ADVANTAGE}x the factored program's flops"
+        elif kept.flops <= next(c for c in candidates if c.name == name).flops:
+            why = f"its product costs no more flops than the training route's ({name})"
+        if why:
             name, reason = "kept", f"the kept matrix: {why}"
     return Route(
         name, reason, tuple(candidates), k, l, key, batch, c_in, c_out, weight_sets, mode, strategy

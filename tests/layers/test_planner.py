@@ -2,13 +2,14 @@
 
 import dataclasses
 
+import networkx as nx
 import pytest
 import torch
 
 import equidiag as ed
 from equidiag.errors import EquidiagValueError, set_size_limit
 from equidiag.layers import _execute, frozen, planner
-from equidiag.layers.planner import Route, plan_route
+from equidiag.layers.planner import FROZEN_MAX_ENTRIES, Route, plan_route
 
 S = ed.SymmetricGroup()
 
@@ -314,3 +315,20 @@ def test_the_registry_lists_the_routes_and_the_record_prices_the_sparse_one():
     forced = ed.EquivariantLinear(S, 2, 2, 2, 2, strategy="sparse").explain(torch.randn(2, 2, 4, 4))
     assert (forced.name, forced.strategy) == ("sparse", "sparse")
     assert "strategy='sparse'" in str(forced).splitlines()[0]
+
+
+def test_eval_keeps_the_matrix_where_it_pays_against_the_training_route():
+    """S_5 3 -> 3 fused costs fewer flops than the kept product: eval stays fused (the kept
+    matrix ran 1.5x slower); an Aut(C_20) orbit layer gathers its 10.2 M-entry matrix on
+    every training call, so eval keeps it (past FROZEN_MAX_ENTRIES, within the size limit)."""
+    s5 = ed.EquivariantLinear(ed.SymmetricGroup(5), 3, 3, 16, 16).plan
+    train = plan_route(s5, 5, 16, 16, 16)
+    evaluated = plan_route(s5, 5, 16, 16, 16, mode="eval")
+    assert train.name == evaluated.name == "fused"
+    assert evaluated.candidate("kept").flops > evaluated.chosen.flops
+    cycle = ed.AutomorphismGroup(nx.cycle_graph(20))
+    orbit = ed.EquivariantLinear(cycle, 2, 2, 8, 8, basis="orbit").plan
+    assert plan_route(orbit, 20, 16, 8, 8).name == "gather"
+    kept = plan_route(orbit, 20, 16, 8, 8, mode="eval")
+    assert kept.name == "kept"
+    assert kept.chosen.largest > FROZEN_MAX_ENTRIES
