@@ -3,6 +3,9 @@
 This subpackage depends on numpy, scipy, sympy and networkx only; it never imports torch.
 A group (:class:`Group`) holds group theory; its :attr:`Group.family` (a
 :class:`SpanningFamily`) gives the elements (:class:`Element`) spanning its equivariant maps.
+A :class:`ProductGroup` gives a group to each of several named index sets (a
+:class:`TrivialGroup` to a set that is not permuted); its spaces are named by signatures,
+the index set of each axis.
 """
 
 from ..caches import clear_caches
@@ -54,7 +57,10 @@ from ._levi_civita import (
 )
 from ._networks import Factor, TensorNetwork
 from ._partitions import bell_number, blocks_of, mobius, set_partitions, stirling2
+from ._product import ProductElement, ProductFamily, ProductGroup, as_signature
+from ._product_basis import ProductBasis, ProductSpanningSet
 from ._sizes import DEFAULT_SET, resolve_sizes, shape_of, volume
+from ._trivial import MatrixUnit, OneHot, TrivialFamily, TrivialGroup
 from .graphs import (
     Adjacency,
     AutomorphismGroup,
@@ -87,12 +93,19 @@ __all__ = [
     "Group",
     "JellyfishDiagram",
     "LeviCivita",
+    "MatrixUnit",
+    "OneHot",
     "OrbitBasisElement",
     "OrbitElement",
     "OrbitIndicator",
     "OrthogonalGroup",
     "PartitionDiagram",
     "PartitionFamily",
+    "ProductBasis",
+    "ProductElement",
+    "ProductFamily",
+    "ProductGroup",
+    "ProductSpanningSet",
     "SignedPermutations",
     "SpanningFamily",
     "SpanningSet",
@@ -104,7 +117,10 @@ __all__ = [
     "SymplecticForm",
     "SymplecticGroup",
     "TensorNetwork",
+    "TrivialFamily",
+    "TrivialGroup",
     "as_rng",
+    "as_signature",
     "bell_number",
     "blocks_of",
     "brauer_diagrams",

@@ -29,9 +29,9 @@ from __future__ import annotations
 import functools
 import logging
 import operator
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from numbers import Integral
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -54,6 +54,8 @@ from ._element import stack_sparse
 from ._groups import Group, check_group
 from ._networks import check_sympy_size
 from ._partitions import check_orders
+from ._signatures import Signature, as_signature
+from ._sizes import DEFAULT_SET, Sizes, resolve_sizes
 from ._threads import serial_blas
 
 __all__ = [
@@ -67,6 +69,26 @@ __all__ = [
 if TYPE_CHECKING:  # matplotlib is optional: imported when a set is drawn
     from matplotlib.figure import Figure
 
+#: groups whose tensor spaces are signatures over several index sets (products), with their
+#: entry points ``(dimension, spanning_set, basis)``; each registers itself when its module is
+#: imported (:func:`register_signature_group`), so that this module imports none of them
+_SIGNATURE_GROUPS: dict[type, tuple[Callable[..., Any], ...]] = {}
+
+
+def register_signature_group(
+    cls: type,
+    dimension: Callable[..., Any],
+    spanning: Callable[..., Any],
+    basis: Callable[..., Any],
+) -> None:
+    """Route :func:`dimension`, :func:`spanning_set` and :func:`equivariant_basis` of ``cls``.
+
+    Each is called as ``f(group, in_order, out_order, sizes)`` (``basis`` with ``kind`` before
+    ``sizes``).
+    """
+    _SIGNATURE_GROUPS[cls] = (dimension, spanning, basis)
+
+
 logger = logging.getLogger(__name__)
 
 
@@ -74,17 +96,58 @@ def _check_orders(in_order: int, out_order: int) -> tuple[int, int]:
     return check_orders(in_order, out_order)
 
 
-def dimension(group: Group, in_order: int, out_order: int, *, n: int | None = None) -> int:
+def _one_set_orders(group: Group, in_order: object, out_order: object) -> tuple[int, int]:
+    """Return ``(k, l)`` for a group on one index set: orders, or signatures naming its set."""
+    if isinstance(in_order, (tuple, list)) or isinstance(out_order, (tuple, list)):
+        in_order = len(as_signature(group, in_order, "in_order"))
+        out_order = len(as_signature(group, out_order, "out_order"))
+    return _check_orders(in_order, out_order)  # type: ignore[arg-type]
+
+
+def _one_size(n: int | None, sizes: object) -> int | None:
+    """Return the one size of a one-set group, given as ``n`` or as ``sizes`` (not both)."""
+    if sizes is None:
+        return n
+    if n is not None:
+        msg = f"pass the size once: n={shown(n)} and sizes={shown(sizes)} were both given"
+        raise EquidiagValueError(msg)
+    return resolve_sizes(sizes, (DEFAULT_SET,))[DEFAULT_SET]
+
+
+def _product_sizes(n: object, sizes: object) -> object:
+    """Return the sizes of a product, given as ``sizes`` (or ``n``, for a product of one set)."""
+    if n is not None and sizes is not None:
+        msg = f"pass the sizes once: n={shown(n)} and sizes={shown(sizes)} were both given"
+        raise EquidiagValueError(msg)
+    return sizes if sizes is not None else n
+
+
+def dimension(
+    group: Group,
+    in_order: int | Signature,
+    out_order: int | Signature,
+    *,
+    n: int | None = None,
+    sizes: Sizes | None = None,
+) -> int:
     """Return ``dim Hom_G((R^n)^{⊗k}, (R^n)^{⊗l})`` by a formula independent of the diagrams.
+
+    For a :class:`~equidiag.algebra.ProductGroup`, the dimension of the maps between two
+    signatures: the product over the index sets ``s`` of the factors' own formulas, with
+    ``k_s`` and ``l_s`` the number of axes of ``s`` in each signature.
 
     Parameters
     ----------
     group : Group
         The symmetry group.
-    in_order, out_order : int
-        ``k`` and ``l``.
+    in_order, out_order : int or tuple of str
+        ``k`` and ``l``; or the signatures (the index set of each axis) of the input and
+        output spaces. For a group on one index set an ``int`` is a number of axes (its one
+        set is named ``"n"``).
     n : int, optional
         The degree, required when the group leaves it unspecified.
+    sizes : mapping of str to int, or int, optional
+        A size per index set, for the sets whose group leaves it open (instead of ``n``).
 
     Returns
     -------
@@ -93,7 +156,9 @@ def dimension(group: Group, in_order: int, out_order: int, *, n: int | None = No
     Raises
     ------
     EquidiagValueError
-        For negative or non-integer orders, or a missing or contradictory ``n``.
+        For negative orders, unknown set names, or a missing or contradictory size.
+    EquidiagTypeError
+        For orders or signatures of the wrong type.
 
     Examples
     --------
@@ -102,10 +167,16 @@ def dimension(group: Group, in_order: int, out_order: int, *, n: int | None = No
     [1, 8, 14, 15, 15]
     >>> ed.dimension(ed.SymmetricGroup(), 1, 1, n=7)
     2
+    >>> P = ed.ProductGroup(rows=ed.SymmetricGroup(), cols=ed.SymmetricGroup())
+    >>> ed.dimension(P, ("rows", "cols"), ("rows", "cols"), sizes={"rows": 2, "cols": 9})
+    4
     """
     group = check_group(group)
-    k, l = _check_orders(in_order, out_order)
-    return group.family.dimension(group.require_degree(n), k + l)
+    entries = _SIGNATURE_GROUPS.get(type(group))
+    if entries is not None:
+        return entries[0](group, in_order, out_order, _product_sizes(n, sizes))
+    k, l = _one_set_orders(group, in_order, out_order)
+    return group.family.dimension(group.require_degree(_one_size(n, sizes)), k + l)
 
 
 #: spanning sets larger than this are refused rather than enumerated as Python objects
@@ -548,21 +619,31 @@ class EquivariantBasis(SpanningSet):
 
 
 def spanning_set(
-    group: Group, in_order: int, out_order: int, *, n: int | None = None
+    group: Group,
+    in_order: int | Signature,
+    out_order: int | Signature,
+    *,
+    n: int | None = None,
+    sizes: Sizes | None = None,
 ) -> SpanningSet:
     """Return the paper's spanning set of ``Hom_G((R^n)^{⊗k}, (R^n)^{⊗l})``.
 
     For ``S_n`` this is every ``(k, l)``-partition diagram, ``B(l + k)`` of them, in canonical
     order (a basis only when ``n >= l + k``); for ``O(n)`` the Brauer diagrams; for ``SO(n)``
-    the Brauer and Brauer–Grood diagrams; for ``Sp(n)`` the symplectic diagrams.
+    the Brauer and Brauer–Grood diagrams; for ``Sp(n)`` the symplectic diagrams. For a
+    :class:`~equidiag.algebra.ProductGroup`, every tuple of one spanning element per index
+    set (:class:`~equidiag.algebra.ProductElement`), in a
+    :class:`~equidiag.algebra.ProductSpanningSet`.
 
     Parameters
     ----------
     group : Group
-    in_order, out_order : int
-        ``k`` and ``l``.
+    in_order, out_order : int or tuple of str
+        ``k`` and ``l``, or signatures (see :func:`dimension`).
     n : int, optional
         Fix the degree of a size-agnostic group (used by the ``to_*`` methods).
+    sizes : mapping of str to int, or int, optional
+        Fix the sizes of index sets whose group leaves them open (instead of ``n``).
 
     Returns
     -------
@@ -578,37 +659,50 @@ def spanning_set(
     [PartitionDiagram("1,1'"), PartitionDiagram("1|1'")]
     """
     group = check_group(group)
-    k, l = _check_orders(in_order, out_order)
-    degree = group.with_degree(n).degree
+    entries = _SIGNATURE_GROUPS.get(type(group))
+    if entries is not None:
+        return entries[1](group, in_order, out_order, _product_sizes(n, sizes))
+    k, l = _one_set_orders(group, in_order, out_order)
+    degree = group.with_degree(_one_size(n, sizes)).degree
     return SpanningSet(group, k, l, _cached_elements(group, k, l, degree, "spanning"), degree)
 
 
 def equivariant_basis(
     group: Group,
-    in_order: int,
-    out_order: int,
+    in_order: int | Signature,
+    out_order: int | Signature,
     *,
-    kind: BasisKind | None = None,
+    kind: BasisKind | Mapping[str, BasisKind] | None = None,
     n: int | None = None,
+    sizes: Sizes | None = None,
 ) -> EquivariantBasis:
     """Return a basis of ``Hom_G((R^n)^{⊗k}, (R^n)^{⊗l})`` made of diagrams.
+
+    For a :class:`~equidiag.algebra.ProductGroup`, the basis between two signatures: every
+    tuple of one basis element per index set (a :class:`~equidiag.algebra.ProductBasis`).
 
     Parameters
     ----------
     group : Group
-    in_order, out_order : int
-        ``k`` and ``l``.
-    kind : str, optional
+    in_order, out_order : int or tuple of str
+        ``k`` and ``l``, or signatures (see :func:`dimension`).
+    kind : str or mapping of str to str, optional
         One of ``group.basis_kinds``; the default is the first. ``"diagram"``: for ``S_n`` the
         ``D_pi`` with ``|pi| <= n``; for ``A_n`` those and every jellyfish; for the Brauer
         family the spanning set, or where it is redundant its first maximal independent
         subset (by exact rank, fewer crossings first). ``"orbit"`` (``S_n``, ``A_n``,
         ``Aut(G)``): the orbit indicators. ``"graph"`` (``Aut(G)``): bilabelled graphs kept
-        by rank, completed with orbit indicators.
+        by rank, completed with orbit indicators. For a product, a kind is taken by every
+        factor that offers it (the others take their default: ``"orbit"`` gives the orbit
+        bases of ``S_n``, ``A_n`` and ``Aut(G)`` factors and the diagrams of ``O(n)``), and a
+        mapping from set name to kind chooses per set.
     n : int, optional
         Fix the degree of a size-agnostic group. Without any ``n``, the basis is the one valid
         for every large enough ``n`` (the whole spanning set: ``n >= l + k`` for ``S_n``,
         ``2n >= l + k`` for ``O(n)``).
+    sizes : mapping of str to int, or int, optional
+        Fix the sizes of index sets whose group leaves them open (instead of ``n``); a set
+        left open gets the basis valid for every large enough size.
 
     Returns
     -------
@@ -628,10 +722,18 @@ def equivariant_basis(
     EquivariantBasis(S5, 2→2, orbit, dim=15)
     >>> B.to_dense().shape
     (15, 25, 25)
+    >>> P = ed.ProductGroup(points=ed.SymmetricGroup(), space=ed.OrthogonalGroup(3))
+    >>> ed.equivariant_basis(P, ("points", "space"), ("points", "space"), sizes={"points": 4})
+    EquivariantBasis(S4[points] × O3[space], (points, space)→(points, space), diagram, dim=2)
     """
     group = check_group(group)
-    k, l = _check_orders(in_order, out_order)
-    kind = check_choice("kind", group.basis_kinds[0] if kind is None else kind, group.basis_kinds)
-    degree = group.with_degree(n).degree
+    entries = _SIGNATURE_GROUPS.get(type(group))
+    if entries is not None:
+        return entries[2](group, in_order, out_order, kind, _product_sizes(n, sizes))
+    k, l = _one_set_orders(group, in_order, out_order)
+    kind = cast(
+        str, check_choice("kind", group.basis_kinds[0] if kind is None else kind, group.basis_kinds)
+    )
+    degree = group.with_degree(_one_size(n, sizes)).degree
     elements = _cached_elements(group, k, l, degree, kind)
     return EquivariantBasis(group, k, l, elements, degree, kind)

@@ -199,24 +199,36 @@ def to_tikz(picture: PictureData) -> str:
     lines = [r"\begin{tikzpicture}[baseline=(current bounding box.center)]"]
     if picture.label:
         lines.append(rf"  \node[left] at (0.4,0.5) {{${picture.label.replace('−', '-')}$}};")
-    for (x0, y0), (x1, y1) in picture.arcs:
-        bend = "-90" if y0 == 1 else "90"
-        lines.append(rf"  \draw ({x0:g},{y0:g}) to[out={bend},in={bend}] ({x1:g},{y1:g});")
-    for (x0, y0), (x1, y1) in picture.lines:
-        lines.append(rf"  \draw ({x0:g},{y0:g}) -- ({x1:g},{y1:g});")
-    for (x0, y0), (x1, y1) in picture.edges:
-        lines.append(rf"  \draw[very thick, blue] ({x0:g},{y0:g}) -- ({x1:g},{y1:g});")
-    if picture.epsilon is not None:
-        x, y = picture.epsilon
-        lines.append(rf"  \node[draw, fill=white] at ({x:g},{y:g}) {{$\varepsilon$}};")
-    for x, y in picture.nodes:
-        lines.append(rf"  \node[draw, circle, fill=white, inner sep=1.5pt] at ({x:g},{y:g}) {{}};")
     points = [f"({i},1)" for i in range(1, picture.top + 1)]
     points += [f"({j},0)" for j in range(1, picture.bottom + 1)]
-    if points:
-        lines.append(rf"  \foreach \p in {{{','.join(points)}}} \fill \p circle (2pt);")
+    lines += tikz_strokes(picture, points, "  ", "very thick, blue")
     lines.append(r"\end{tikzpicture}")
     return "\n".join(lines)
+
+
+def tikz_strokes(picture: PictureData, points: list[str], indent: str, edge: str) -> list[str]:
+    """Return the TikZ lines of a picture's strokes, heads, inner vertices and ``points``.
+
+    ``edge`` is the style of a graph's edges; each line starts with ``indent``.
+    """
+    lines = []
+    for (x0, y0), (x1, y1) in picture.arcs:
+        bend = "-90" if y0 == 1 else "90"
+        lines.append(rf"{indent}\draw ({x0:g},{y0:g}) to[out={bend},in={bend}] ({x1:g},{y1:g});")
+    for (x0, y0), (x1, y1) in picture.lines:
+        lines.append(rf"{indent}\draw ({x0:g},{y0:g}) -- ({x1:g},{y1:g});")
+    for (x0, y0), (x1, y1) in picture.edges:
+        lines.append(rf"{indent}\draw[{edge}] ({x0:g},{y0:g}) -- ({x1:g},{y1:g});")
+    if picture.epsilon is not None:
+        x, y = picture.epsilon
+        lines.append(rf"{indent}\node[draw, fill=white] at ({x:g},{y:g}) {{$\varepsilon$}};")
+    for x, y in picture.nodes:
+        lines.append(
+            rf"{indent}\node[draw, circle, fill=white, inner sep=1.5pt] at ({x:g},{y:g}) {{}};"
+        )
+    if points:
+        lines.append(rf"{indent}\foreach \p in {{{','.join(points)}}} \fill \p circle (2pt);")
+    return lines
 
 
 # ---------------------------------------------------------------------- matplotlib

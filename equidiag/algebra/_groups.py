@@ -39,6 +39,7 @@ from ..errors import (
     shown,
 )
 from ._family import SpanningFamily
+from ._sizes import DEFAULT_SET
 
 __all__ = ["GROUP_NAMES", "Group", "as_rng", "permutation_matrix"]
 
@@ -202,6 +203,14 @@ class Group(Frozen, ABC):
     def degree(self) -> int | None:
         """The dimension ``n`` of the space acted on, or ``None`` if unspecified."""
         return self._degree
+
+    @property
+    def index_sets(self) -> tuple[str, ...]:
+        """The names of the index sets the group acts on: ``("n",)`` for a group on one set.
+
+        A :class:`~equidiag.algebra.ProductGroup` acts on one set per factor.
+        """
+        return (DEFAULT_SET,)
 
     @property
     def key(self) -> tuple:

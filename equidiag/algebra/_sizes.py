@@ -95,7 +95,7 @@ def shape_of(sets: Iterable[str], sizes: Mapping[str, Any]) -> tuple[Any, ...]:
     >>> shape_of(("rows", "cols", "rows"), {"rows": 3, "cols": 4})
     (3, 4, 3)
     """
-    return tuple(sizes[name] for name in sets)
+    return tuple([sizes[name] for name in sets])  # (no map(): torch.compile traces this)
 
 
 def volume(sets: Iterable[str], sizes: Mapping[str, Any]) -> Any:
@@ -109,5 +109,5 @@ def volume(sets: Iterable[str], sizes: Mapping[str, Any]) -> Any:
     """
     entries = 1
     for name in sets:
-        entries = entries * sizes[name]
+        entries *= sizes[name]
     return entries

@@ -24,7 +24,7 @@ import torch
 
 from ..algebra import TensorNetwork, shape_of, volume
 from ..algebra._sizes import IndexSizes
-from ..errors import EquidiagValueError, check_size
+from ..errors import EquidiagValueError, check_size, size_limit
 from ._steps import outside_builder
 from ._tracing import tracing
 from ._weights import SampleWeights
@@ -185,11 +185,14 @@ def dense_matrix(
     """
     c_out, c_in = network_weight.shape[1], network_weight.shape[2]
     rows, cols = volume(plan.out_sets, sizes), volume(plan.in_sets, sizes)
-    if not tracing():  # (formatting sizes into a message would specialise them under compile)
-        check_size(  # the diagram matrices, the product and its permuted copy, at peak
+    # the diagram matrices, the product and its permuted copy, at peak (the message is built
+    # only when it is shown: formatting sizes would specialise them under compile, and costs)
+    entries = (len(plan.networks) + 2 * c_out * c_in) * rows * cols
+    if not tracing() and entries > size_limit():
+        check_size(
             f"the dense {c_out}·{rows:,} x {c_in}·{cols:,} layer matrix at {_shown(sizes)} "
             "(with its intermediates)",
-            (len(plan.networks) + 2 * c_out * c_in) * rows * cols,
+            entries,
             "use strategy='factored'",
         )
     mats = plan.constants(
@@ -225,7 +228,7 @@ def _gathered(
     """
     c_out, c_in = network_weight.shape[1], network_weight.shape[2]
     rows, cols = volume(plan.out_sets, sizes), volume(plan.in_sets, sizes)
-    if not tracing():
+    if not tracing() and 2 * c_out * c_in * rows * cols > size_limit():
         check_size(
             f"the gathered {c_out}·{rows:,} x {c_in}·{cols:,} layer matrix at {_shown(sizes)}",
             2 * c_out * c_in * rows * cols,

@@ -544,7 +544,7 @@ def _element_terms(
 def compile_plan(
     elements: Sequence,
     *,
-    orders: tuple[int, int] | None = None,
+    orders: tuple[int | tuple[str, ...], int | tuple[str, ...]] | None = None,
     normalize: Normalization = None,
     share: bool = True,
 ) -> ContractionPlan:
@@ -557,10 +557,13 @@ def compile_plan(
     elements : sequence of TensorNetwork or diagrams
         All with the same orders. A diagram contributes its ``terms()`` (an orbit basis element,
         for example, its Möbius expansion into partition diagrams). May be empty (a zero map).
-    orders : (int, int), optional
-        ``(in_order, out_order)``; taken from the elements (or their ``in_order`` and
-        ``out_order`` attributes, as on an :class:`~equidiag.algebra.EquivariantBasis`) if omitted, and
-        required for an empty plain sequence.
+    orders : (int or tuple of str, int or tuple of str), optional
+        ``(in_order, out_order)``, or the signatures ``(in_sig, out_sig)`` (the index set of
+        each axis, for elements of a product of groups); taken from the elements (or their
+        ``in_order`` and ``out_order`` attributes, as on an
+        :class:`~equidiag.algebra.EquivariantBasis`) if omitted, and required for an empty
+        plain sequence. An int is that many axes of the elements' own sets (``"n"`` for an
+        empty plan).
     normalize : {None, "mean"}
         ``"mean"`` divides each element by ``n`` per summed letter, so that sums become means
         and weights transfer across ``n``.
@@ -603,11 +606,18 @@ def compile_plan(
     if orders is None:
         msg = "cannot infer the orders of an empty spanning set; pass orders=(in_order, out_order)"
         raise EquidiagValueError(msg)
-    orders = (
-        check_nonnegative_int("in_order", orders[0]),
-        check_nonnegative_int("out_order", orders[1]),
-    )
-    return _compile(tuple(elements), tuple(orders), normalize, bool(share))
+    orders = (_checked_order("in_order", orders[0]), _checked_order("out_order", orders[1]))
+    return _compile(tuple(elements), orders, normalize, bool(share))
+
+
+def _checked_order(name: str, value: object) -> int | tuple[str, ...]:
+    """Return an order (an int) or a signature (a tuple of index-set names), checked."""
+    if isinstance(value, tuple):
+        if not all(isinstance(entry, str) for entry in value):
+            msg = f"{name} must be an int or a tuple of index-set names, got {value!r}"
+            raise EquidiagTypeError(msg)
+        return value
+    return check_nonnegative_int(name, value)
 
 
 def _oriented(net: TensorNetwork) -> tuple[int, TensorNetwork]:
@@ -635,25 +645,30 @@ def _oriented(net: TensorNetwork) -> tuple[int, TensorNetwork]:
 
 @functools.lru_cache(maxsize=128)
 def _compile(
-    elements: tuple, orders: tuple[int, int], normalize: Normalization, share: bool
+    elements: tuple,
+    orders: tuple[int | tuple[str, ...], int | tuple[str, ...]],
+    normalize: Normalization,
+    share: bool,
 ) -> ContractionPlan:
-    k, l = orders
+    k, l = (len(o) if isinstance(o, tuple) else o for o in orders)
     expanded = [_element_terms(e) for e in elements]
     found = {(net.in_order, net.out_order) for terms, _ in expanded for _, net in terms}
-    if found - {orders}:
+    if found - {(k, l)}:
         msg = (
-            f"all elements must have the same orders {orders} (in_order, out_order); "
+            f"all elements must have the same orders {(k, l)} (in_order, out_order); "
             f"got {sorted(found)}"
         )
         raise EquidiagValueError(msg)
     signatures = {(net.in_sets, net.out_sets) for terms, _ in expanded for _, net in terms}
-    if len(signatures) > 1:
+    given = tuple(o if isinstance(o, tuple) else (DEFAULT_SET,) * o for o in orders)
+    exact = all(isinstance(o, tuple) for o in orders)  # (signatures given, not orders)
+    if len(signatures) > 1 or (signatures and exact and signatures != {given}):
         msg = (
-            "all elements must have the same index sets on their axes (in_sets, out_sets); "
-            f"got {sorted(signatures)}"
+            "all elements must have the same index sets on their axes (in_sets, out_sets), "
+            f"those of the signatures given ({given} where given); got {sorted(signatures)}"
         )
         raise EquidiagValueError(msg)
-    in_sets, out_sets = signatures.pop() if signatures else ((DEFAULT_SET,) * k, (DEFAULT_SET,) * l)
+    in_sets, out_sets = signatures.pop() if signatures else given
     oriented = [[(c, *_oriented(net)) for c, net in terms] for terms, _ in expanded]
     index: dict[TensorNetwork, int] = {}
     for terms in oriented:

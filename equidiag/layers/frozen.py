@@ -34,9 +34,10 @@ from typing import TYPE_CHECKING, NamedTuple, cast
 import torch
 import torch.nn.functional as F
 
+from ..algebra import volume
 from ._execute import layer_matrix
 from ._tracing import forward_ad_active, tracing
-from .functional import autocast_enabled, infer_degree, invariant_tensor
+from .functional import autocast_enabled, invariant_tensor
 from .planner import plan_route
 
 if TYPE_CHECKING:
@@ -46,15 +47,20 @@ if TYPE_CHECKING:
 __all__ = ["frozen_mode", "frozen_route"]
 
 
-def _worth_it(plan: ContractionPlan, n: int, c_in: int, c_out: int, batch: int) -> bool:
+def _worth_it(
+    plan: ContractionPlan, sizes: dict[str, int], c_in: int, c_out: int, batch: int
+) -> bool:
     """Whether the planner keeps the matrix for a call of ``batch`` samples in eval."""
-    return plan_route(plan, n, batch, c_in, c_out, mode="eval").name == "kept"
+    return plan_route(plan, sizes, batch, c_in, c_out, mode="eval").name == "kept"
 
 
-def frozen_route(layer: EquivariantLinear, x: torch.Tensor, n: int | None) -> torch.Tensor | None:
+def frozen_route(
+    layer: EquivariantLinear, x: torch.Tensor, n: int | dict[str, int] | None
+) -> torch.Tensor | None:
     """Return ``layer(x)`` through the kept matrix, or ``None`` where that route does not apply.
 
-    ``layer`` is an :class:`~equidiag.EquivariantLinear`; ``n`` as given to its forward. Layers
+    ``layer`` is an :class:`~equidiag.EquivariantLinear`; ``n`` the sizes its forward fixes
+    before reading ``x`` (``layer.given_sizes(n)``). Layers
     call it themselves; it is public so that its decisions can be inspected. (Kept lean: at
     small ``n`` this route competes with one ``torch.nn.Linear`` call, so a call with the
     input shape of the previous one checks only what can have changed since: the modes, the
@@ -121,7 +127,7 @@ def frozen_mode(
 class _Built:
     """A layer's assembled matrix, and what it was built from."""
 
-    n: int
+    sizes: dict[str, int]
     dtype: torch.dtype
     device: torch.device
     versions: tuple[int, ...]  # version counters and storage of the parameters
@@ -154,7 +160,7 @@ class _Built:
 
 
 class _Kept(NamedTuple):
-    """A built matrix fitted to the last call's input shape (and ``n`` as passed).
+    """A built matrix fitted to the last call's input shape (and the sizes given).
 
     Replaced whole for a new shape, never updated: a layer called from several threads never
     reads another call's shapes.
@@ -162,21 +168,24 @@ class _Kept(NamedTuple):
 
     built: _Built
     in_shape: torch.Size
-    given: int | None  # the call's n argument as passed (None when read from the input)
+    given: int | dict[str, int] | None  # the sizes the call fixed before reading the input
     rows: tuple[int, int]
     out_shape: tuple[int, ...]
 
 
-def _fit(layer: EquivariantLinear, built: _Built, x: torch.Tensor, given: int | None) -> _Kept:
+def _fit(
+    layer: EquivariantLinear, built: _Built, x: torch.Tensor, given: int | dict[str, int] | None
+) -> _Kept:
     """Keep ``built`` on ``layer``, fitted to a call on ``x``, and return it."""
-    k, l = layer.in_order, layer.out_order
+    plan, k = layer.plan, layer.in_order
     batch = x.shape[: x.ndim - k - 1]
     kept = _Kept(
         built,
         x.shape,
         given,
-        (math.prod(batch), layer.in_channels * built.n**k),  # (not -1: n may be 0)
-        (*batch, layer.out_channels) + (built.n,) * l,
+        # (not -1: a size may be 0)
+        (math.prod(batch), layer.in_channels * volume(plan.in_sets, built.sizes)),
+        (*batch, layer.out_channels, *plan.output_shape(built.sizes)),
     )
     layer.__dict__["_frozen"] = kept
     return kept
@@ -192,7 +201,7 @@ def _versions(weight: torch.Tensor, bias: torch.Tensor | None) -> tuple:
 def _prepare(
     layer: EquivariantLinear,
     x: torch.Tensor,
-    n: int | None,
+    n: int | dict[str, int] | None,
     weight: torch.Tensor,
     bias: torch.Tensor | None,
     kept: _Kept | None,
@@ -201,35 +210,30 @@ def _prepare(
     if x.dtype != weight.dtype or x.device != weight.device:
         return None
     layer.check_parameters(weight, bias)
-    given = n
     k, c_in, c_out = layer.in_order, weight.shape[2], weight.shape[1]
-    if n is None and k == layer.out_order == 0:
-        n = 1  # (as the plan route: a 0 -> 0 map does not depend on n)
-    if n is None or x.shape[x.ndim - k - 1 :] != (c_in,) + (n,) * k:
-        n = infer_degree(x, k, c_in, n)  # (the checks and errors of the plan route)
-    if not _worth_it(layer.plan, n, c_in, c_out, math.prod(x.shape[: x.ndim - k - 1])):
+    sizes = layer.call_sizes(x, n)  # (the checks and errors of the plan route)
+    if not _worth_it(layer.plan, sizes, c_in, c_out, math.prod(x.shape[: x.ndim - k - 1])):
         return None
     built = None if kept is None else kept.built
-    if built is None or built.n != n or not built.holds(x, weight, bias):
+    if built is None or built.sizes != sizes or not built.holds(x, weight, bias):
         try:
-            built = _assemble(layer, n, x, weight, bias)
+            built = _assemble(layer, sizes, x, weight, bias)
         except RuntimeError:  # inference tensors, torch.func wrappers: no counter or storage
             return None
-    return _fit(layer, built, x, given)
+    return _fit(layer, built, x, n)
 
 
 def _assemble(
     layer: EquivariantLinear,
-    n: int,
+    sizes: dict[str, int],
     x: torch.Tensor,
     weight: torch.Tensor,
     bias: torch.Tensor | None,
 ) -> _Built:
-    """Build and return the layer's matrix at ``n`` (for ``x``'s dtype and device)."""
+    """Build and return the layer's matrix at ``sizes`` (for ``x``'s dtype and device)."""
     versions = _versions(weight, bias)
     with torch.inference_mode(False), torch.no_grad():  # normal tensors: reusable anywhere
         plan = layer.plan
-        sizes = plan.resolve_sizes(n)
         matrix = layer_matrix(plan, plan.network_weights(weight, sizes), sizes)
         offset = None
         if bias is not None:
@@ -238,4 +242,4 @@ def _assemble(
         parameters = (weight,) if bias is None else (weight, bias)
         on_cpu = matrix.device.type == "cpu"
         copies = tuple(p.detach().clone() for p in parameters) if on_cpu else ()
-    return _Built(n, x.dtype, x.device, versions, matrix, offset, copies)
+    return _Built(sizes, x.dtype, x.device, versions, matrix, offset, copies)

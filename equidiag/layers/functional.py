@@ -102,25 +102,28 @@ def infer_sizes(
         msg = f"x must have a floating-point dtype, got {x.dtype}"
         raise EquidiagTypeError(msg)
     shape, order = tuple(x.shape), len(in_sets)
-    expected = f"(..., {in_channels}{''.join(', ' + name for name in in_sets)})"
     if len(shape) < order + 1:
-        msg = f"expected input of shape {expected} with in_order={order} trailing axes, got {shape}"
+        msg = (
+            f"expected input of shape {_expected(in_sets, in_channels)} with in_order={order} "
+            f"trailing axes, got {shape}"
+        )
         raise ShapeError(msg)
     found: dict[str, Any] = {}
     for name, size in zip(in_sets, shape[len(shape) - order :]):
-        if name in found and size != found[name]:  # (no set(): it would specialise the size)
+        if found.setdefault(name, size) != size:  # (no set(): it would specialise the size)
             msg = (
                 f"the axes of index set {name!r} must have equal size {name}; expected "
-                f"{expected}, got {shape}"
+                f"{_expected(in_sets, in_channels)}, got {shape}"
             )
             raise ShapeError(msg)
-        found.setdefault(name, size)
     if shape[-order - 1] != in_channels:
         msg = (
             f"expected {in_channels} channels at axis {-order - 1}: input of shape "
-            f"{expected}, got {shape}"
+            f"{_expected(in_sets, in_channels)}, got {shape}"
         )
         raise ShapeError(msg)
+    if sizes is None and len(found) == len(index_sets):  # (the common case: x gives every size)
+        return found
     given = {} if sizes is None else sizes
     for name, size in found.items():
         if name in given and size != given[name]:
@@ -142,6 +145,11 @@ def infer_sizes(
             )
             raise EquidiagValueError(msg)
     return out
+
+
+def _expected(in_sets: tuple[str, ...], in_channels: int) -> str:
+    """Return the expected shape, for messages: ``(..., c, n, n)``."""
+    return f"(..., {in_channels}{''.join(', ' + name for name in in_sets)})"
 
 
 def infer_degree(x: torch.Tensor, in_order: int, in_channels: int, n: int | None = None) -> int:
@@ -329,6 +337,22 @@ def invariant_tensor(weight: torch.Tensor, plan: ContractionPlan, sizes: Sizes) 
     return execute(plan, ones, plan.network_weights(weight[:, :, None], sizes), sizes)[0]
 
 
+def _given_sizes(sizes: Sizes, plan: ContractionPlan) -> dict[str, int]:
+    """Return the sizes given to a call, checked: a mapping may give some sets only."""
+    if type(sizes) is int and sizes >= 0 and len(plan.index_sets) == 1:  # (a layer's degree)
+        return {plan.index_sets[0]: sizes}
+    if not isinstance(sizes, Mapping):
+        return resolve_sizes(sizes, plan.index_sets, allow_zero=True)
+    unknown = [name for name in sizes if name not in plan.index_sets]
+    if unknown:
+        msg = (
+            f"sizes {dict(sizes)!r} name the index set(s) {unknown}, which the plan does not "
+            f"have; its sets are {list(plan.index_sets)}"
+        )
+        raise EquidiagValueError(msg)
+    return resolve_sizes(sizes, tuple(sizes), allow_zero=True)
+
+
 def equivariant_linear(
     x: torch.Tensor,
     weight: torch.Tensor,
@@ -355,8 +379,9 @@ def equivariant_linear(
     bias_plan : ContractionPlan, optional
         Required with ``bias``.
     sizes : int or mapping of str to int, optional
-        The size of each index set (an int for a plan on one set); checked against ``x``, and
-        required for the sets no input axis carries (``k = 0``).
+        The size of each index set (an int for a plan on one set; a mapping may give some
+        sets only); checked against ``x``, and required for the sets no input axis carries
+        (``k = 0``).
     strategy : str
         ``"auto"`` (the planner's route for the call, :mod:`equidiag.layers.planner`), or a
         route by name: ``"dense"``, ``"gather"``, ``"fused"``, ``"factored"``, ``"sparse"``, or
@@ -390,11 +415,9 @@ def equivariant_linear(
     check_strategy(strategy)
     k, l = plan.in_order, plan.out_order
     c_out, c_in = weight.shape[1], weight.shape[2]
-    given = None
-    if sizes is not None:
-        given = resolve_sizes(sizes, plan.index_sets, allow_zero=True)
-    elif k == l == 0:
-        given = {name: 1 for name in plan.index_sets}  # a 0 -> 0 map depends on no size
+    given = None if sizes is None else _given_sizes(sizes, plan)
+    if k == l == 0:  # a 0 -> 0 map depends on no size
+        given = {name: (given or {}).get(name, 1) for name in plan.index_sets}
     found = infer_sizes(x, plan.in_sets, c_in, given, plan.index_sets)
     device_type = x.device.type
     if autocast_enabled(device_type) and torch.float64 not in (x.dtype, weight.dtype):

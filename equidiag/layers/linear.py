@@ -18,14 +18,17 @@ from __future__ import annotations
 import math
 import reprlib
 import warnings
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 import torch
 from torch import nn
 
-from ..algebra import equivariant_basis
+from ..algebra import DEFAULT_SET, equivariant_basis, volume
 from ..algebra._formula import join_indices, output_index_names
 from ..algebra._groups import Group, check_group
+from ..algebra._product import ProductGroup, as_signature
+from ..algebra._sizes import Sizes
 from ..errors import (
     EquidiagTypeError,
     EquidiagValueError,
@@ -45,10 +48,10 @@ from .functional import (
     check_matches_parameters,
     equivariant_linear,
     factory_kwargs,
-    infer_degree,
+    infer_sizes,
     invariant_tensor,
 )
-from .masks import check_mask, masked_linear
+from .masks import check_mask, check_masks, masked_linear, masked_product_linear
 from .planner import ROUTES, Route, check_strategy, plan_route
 from .serialization import (
     check_parameter,
@@ -70,8 +73,20 @@ __all__ = ["EquivariantLinear", "MixedOrderLinear"]
 _DEFAULT_INIT_DEGREE = 8
 
 
-def _layer_elements(group: Group, in_order: int, out_order: int, basis: str) -> tuple:
+Order = int | tuple[str, ...]
+
+
+def _layer_elements(group: Group, in_order: Order, out_order: Order, basis: str) -> tuple:
     return tuple(equivariant_basis(group, in_order, out_order, kind=basis))
+
+
+def _checked_order(group: Group, name: str, value: object) -> Order:
+    """Return an order (an int, for a group on one index set) or a signature, checked."""
+    if isinstance(group, ProductGroup):
+        return as_signature(group, value, name)
+    if isinstance(value, (tuple, list)):  # (a signature of the one set, "n")
+        return len(as_signature(group, value, name))
+    return check_nonnegative_int(name, value)
 
 
 @saved_by_name
@@ -84,8 +99,9 @@ class EquivariantLinear(nn.Module):
         The symmetry group, e.g. ``SymmetricGroup(5)`` or ``SpecialOrthogonalGroup(3)``; with a
         size-agnostic group (``SymmetricGroup()``, ``OrthogonalGroup()``) the layer runs on any
         ``n`` (using the full spanning set).
-    in_order, out_order : int
-        ``k`` and ``l``.
+    in_order, out_order : int or tuple of str
+        ``k`` and ``l``; for a :class:`~equidiag.ProductGroup`, the signatures: the index set
+        of each axis, e.g. ``("rows", "cols")``.
     in_channels, out_channels : int
         Channel counts.
     bias : bool
@@ -129,7 +145,9 @@ class EquivariantLinear(nn.Module):
     Notes
     -----
     Input ``x`` has shape ``(*batch, in_channels) + (n,) * in_order``; the output
-    ``(*batch, out_channels) + (n,) * out_order``. If the space of maps is zero-dimensional
+    ``(*batch, out_channels) + (n,) * out_order``. For a product of groups, one axis per entry
+    of the signature, of the size of its index set: ``(*batch, in_channels, n_rows, n_cols)``
+    for ``("rows", "cols")``. If the space of maps is zero-dimensional
     (possible for other groups, e.g. odd total order for O(n)), the layer is the zero map (plus
     its bias).
 
@@ -154,6 +172,12 @@ class EquivariantLinear(nn.Module):
     group = property(lambda self: self._group, doc="The symmetry group (read-only).")
     in_order = property(lambda self: self._in_order, doc="Input order ``k`` (read-only).")
     out_order = property(lambda self: self._out_order, doc="Output order ``l`` (read-only).")
+    in_signature = property(
+        lambda self: self.plan.in_sets, doc="The index set of each input axis (read-only)."
+    )
+    out_signature = property(
+        lambda self: self.plan.out_sets, doc="The index set of each output axis (read-only)."
+    )
     basis = property(lambda self: self._basis, doc="The basis kind of the weights (read-only).")
     normalize = property(lambda self: self._normalize, doc="``None`` or ``'mean'`` (read-only).")
     strategy = property(lambda self: self._strategy, doc="The route asked for (read-only).")
@@ -161,8 +185,8 @@ class EquivariantLinear(nn.Module):
     def __init__(
         self,
         group: Group,
-        in_order: int,
-        out_order: int,
+        in_order: Order,
+        out_order: Order,
         in_channels: int,
         out_channels: int,
         bias: bool = True,
@@ -177,8 +201,10 @@ class EquivariantLinear(nn.Module):
         super().__init__()
         factory = factory_kwargs(device, dtype)
         self._group = check_group(group)
-        self._in_order = check_nonnegative_int("in_order", in_order)
-        self._out_order = check_nonnegative_int("out_order", out_order)
+        self._in_spec = _checked_order(self._group, "in_order", in_order)
+        self._out_spec = _checked_order(self._group, "out_order", out_order)
+        self._in_order = _length(self._in_spec)
+        self._out_order = _length(self._out_spec)
         self.in_channels = check_positive_int("in_channels", in_channels)
         self.out_channels = check_positive_int("out_channels", out_channels)
         kinds = self.group.basis_kinds
@@ -232,8 +258,8 @@ class EquivariantLinear(nn.Module):
         costs = {}
         for kind in kinds:
             plan = compile_plan(
-                _layer_elements(self.group, self.in_order, self.out_order, kind),
-                orders=(self.in_order, self.out_order),
+                _layer_elements(self.group, self._in_spec, self._out_spec, kind),
+                orders=(self._in_spec, self._out_spec),
                 normalize=self.normalize,
             )
             sparse = self.strategy == "sparse"
@@ -243,7 +269,7 @@ class EquivariantLinear(nn.Module):
     def _compile(self, bias: bool) -> None:
         self.plan = compile_plan(
             self.plan_elements(),
-            orders=(self.in_order, self.out_order),
+            orders=(self._in_spec, self._out_spec),
             normalize=self.normalize,
         ).prepare()
         if self.strategy == "gather" and self.plan.networks:
@@ -251,8 +277,8 @@ class EquivariantLinear(nn.Module):
         self.bias_plan = None
         if bias:
             self.bias_plan = compile_plan(
-                _layer_elements(self.group, 0, self.out_order, self.basis),
-                orders=(0, self.out_order),
+                _layer_elements(self.group, _empty(self._out_spec), self._out_spec, self.basis),
+                orders=(_empty(self._out_spec), self._out_spec),
             ).prepare()
 
     def _check_gather(self) -> None:
@@ -297,11 +323,25 @@ class EquivariantLinear(nn.Module):
         The norms are taken at the group's degree, or at ``init_degree`` for a size-agnostic
         group.
         """
-        n = self.group.degree or self.init_degree
+        group = self.group
+        if isinstance(group, ProductGroup):
+            known = group.sizes
+            sizes = {name: known.get(name) or self.init_degree for name in self.plan.index_sets}
+        else:
+            sizes = {name: group.degree or self.init_degree for name in self.plan.index_sets}
+        rows = volume(self.plan.out_sets, sizes)
         q = []
-        for element, summed in zip(self.plan_elements(), self.plan.summed):
-            factor = 1.0 if self.normalize is None else float(n) ** (-2 * summed)
-            q.append(element.squared_norm(n) * factor / n**self.out_order)
+        for element in self.plan_elements():
+            counts = getattr(element, "summed_by_set", None)
+            if counts is None:  # (an element on one set)
+                counts = {DEFAULT_SET: element.num_summed}
+            factor = 1.0
+            if self.normalize is not None:
+                factor = math.prod(float(sizes[s]) ** (-2 * c) for s, c in counts.items() if c)
+            norm = element.squared_norm(
+                sizes if isinstance(group, ProductGroup) else group.degree or self.init_degree
+            )
+            q.append(norm * factor / rows)
         alive = sum(1 for value in q if value > 0)
         std = torch.tensor(
             [1.0 / math.sqrt(self.in_channels * alive * value) if value > 0 else 0.0 for value in q]
@@ -315,7 +355,7 @@ class EquivariantLinear(nn.Module):
     def extra_repr(self) -> str:
         """Return the constructor summary shown by ``repr``."""
         text = (
-            f"group={self.group}, in_order={self.in_order}, out_order={self.out_order}, "
+            f"group={self.group}, in_order={self._in_spec}, out_order={self._out_spec}, "
             f"in_channels={self.in_channels}, out_channels={self.out_channels}, "
             f"basis={self.basis}, basis_dim={self.plan.num_elements}, "
             f"bias={self.bias is not None}"
@@ -327,22 +367,31 @@ class EquivariantLinear(nn.Module):
         return text
 
     def forward(
-        self, x: torch.Tensor, n: int | None = None, *, mask: torch.Tensor | None = None
+        self,
+        x: torch.Tensor,
+        n: Sizes | None = None,
+        *,
+        mask: torch.Tensor | Mapping[str, torch.Tensor] | None = None,
     ) -> torch.Tensor:
         """Apply the layer to ``x`` of shape ``(*batch, in_channels) + (n,) * in_order``.
 
         ``n`` is read from ``x``; pass it only when ``in_order == 0`` and the group leaves it
-        unspecified. ``mask`` (boolean, ``(*batch, n)``) marks each sample's real nodes in a
-        padded batch of samples of different sizes (``SymmetricGroup()`` only; see
-        :mod:`equidiag.layers.masks`): each sample's result is the layer applied to it alone,
-        and padded entries are zero. Where no gradient reaches the parameters (``torch.no_grad``,
-        ``torch.inference_mode``, frozen parameters) the layer keeps the assembled matrix
-        while the parameters are unchanged and multiplies by it, when that is cheaper (see
+        unspecified (for a product of groups, a mapping from index-set name to size, for the
+        sets no input axis carries). ``mask`` (boolean, ``(*batch, n)``) marks each sample's
+        real nodes in a padded batch of samples of different sizes (groups that pad exactly,
+        such as ``SymmetricGroup()``; see :mod:`equidiag.layers.masks`): each sample's result
+        is the layer applied to it alone, and padded entries are zero. A product of groups
+        takes one mask per padded index set, ``mask={"rows": m_r, "cols": m_c}``. Where no gradient
+        reaches the parameters (``torch.no_grad``, ``torch.inference_mode``, frozen
+        parameters) the layer keeps the assembled matrix while the parameters are unchanged
+        and multiplies by it, when that is cheaper (see
         :func:`~equidiag.layers.frozen.frozen_route`).
         """
         if mask is not None:
-            return masked_linear(self, x, mask, n)
-        n = self.group.degree if n is None else self.group.require_degree(n)
+            if isinstance(self.group, ProductGroup):
+                return masked_product_linear(self, x, mask, n)
+            return masked_linear(self, x, cast(torch.Tensor, mask), cast("int | None", n))
+        n = self.given_sizes(n)
         frozen = frozen_route(self, x, n)
         if frozen is not None:
             return frozen
@@ -351,8 +400,41 @@ class EquivariantLinear(nn.Module):
             x, self.weight, self.plan, self.bias, self.bias_plan, sizes=n, strategy=self.strategy
         )
 
+    def given_sizes(self, n: Sizes | None = None) -> int | dict[str, int] | None:
+        """Return the sizes a call fixes before reading its input: the group's, or ``n``.
+
+        For a group on one index set, its degree (or ``n``, checked against it), an int or
+        ``None``; for a product of groups, the known sizes per set (the factors' fixed
+        degrees, and ``n``: a mapping from set name to size), or ``None`` if none is known.
+        """
+        group = self.group
+        if isinstance(group, ProductGroup):
+            known = group.with_sizes(n).sizes
+            return {name: size for name, size in known.items() if size is not None} or None
+        return group.degree if n is None else group.require_degree(n)
+
+    def call_sizes(self, x: torch.Tensor, n: Sizes | None = None) -> dict[str, int]:
+        """Return the size of every index set of a call on ``x`` (``n`` as passed), checked.
+
+        Raises
+        ------
+        ShapeError, EquidiagValueError, EquidiagTypeError
+            As the call would: a wrong input shape, or a size no one gives.
+        """
+        given = self.given_sizes(n)
+        plan = self.plan
+        if given is not None and not isinstance(given, dict):
+            given = {DEFAULT_SET: given}
+        if self.in_order == self.out_order == 0:  # (a 0 -> 0 map depends on no size)
+            given = {name: (given or {}).get(name, 1) for name in plan.index_sets}
+        return infer_sizes(x, plan.in_sets, self.in_channels, given, plan.index_sets)
+
     def explain(
-        self, x: torch.Tensor, n: int | None = None, *, mask: torch.Tensor | None = None
+        self,
+        x: torch.Tensor,
+        n: Sizes | None = None,
+        *,
+        mask: torch.Tensor | Mapping[str, torch.Tensor] | None = None,
     ) -> Route:
         """Return the planner's record for a call ``self(x, n, mask=mask)``, without running it.
 
@@ -376,28 +458,36 @@ class EquivariantLinear(nn.Module):
         'kept'
         """
         k = self.in_order
-        if mask is not None:  # (as masked_linear: the mask gives n, which may be 0)
-            found = check_mask(mask, x, k, self.group)
+        weight_sets = len(set(self.plan.summed))
+        if mask is not None and isinstance(self.group, ProductGroup):  # (as the call)
+            masks = check_masks(mask, x, self)
+            given = {name: m.shape[-1] for name, m in masks.items()}
+            if n is not None:
+                given = {**(cast(dict, self.given_sizes(n)) or {}), **given}
+            sizes = self.call_sizes(x, given)
+            counts = {
+                tuple(e.summed_by_set.get(name, 0) for name in masks) for e in self.plan_elements()
+            }
+            weight_sets = len(counts)
+        elif mask is not None:  # (as masked_linear: the mask gives n, which may be 0)
+            found = check_mask(cast(torch.Tensor, mask), x, k, self.group)
             if n is not None and n != found:
                 msg = f"n={n} disagrees with the mask's last axis, of size {found}"
                 raise ShapeError(msg)
-            n = infer_degree(x, k, self.in_channels, found)
+            plan = self.plan
+            sizes = infer_sizes(x, plan.in_sets, self.in_channels, {DEFAULT_SET: found})
         else:
-            n = self.group.degree if n is None else self.group.require_degree(n)
-            if n is None and k == self.out_order == 0:
-                n = 1  # (a 0 -> 0 map does not depend on n)
-            n = infer_degree(x, k, self.in_channels, n)
+            sizes = self.call_sizes(x, n)
         check_matches_parameters(x, self)  # (the call's error for a wrong dtype or device)
         batch = math.prod(x.shape[: x.ndim - k - 1])
         if mask is not None and self.normalize == "mean":
-            sets = len(set(self.plan.summed))
             return plan_route(
                 self.plan,
-                n,
+                sizes,
                 batch,
                 self.in_channels,
                 self.out_channels,
-                weight_sets=sets,
+                weight_sets=weight_sets,
                 per_sample=True,
                 strategy=self.strategy,
             )
@@ -409,7 +499,7 @@ class EquivariantLinear(nn.Module):
         )
         return plan_route(
             self.plan,
-            n,
+            sizes,
             batch,
             self.in_channels,
             self.out_channels,
@@ -455,7 +545,10 @@ class EquivariantLinear(nn.Module):
         SizeLimitError
             If the dense matrix exceeds the size limit.
         """
-        sizes = self.plan.resolve_sizes(self.group.require_degree(n))
+        if isinstance(self.group, ProductGroup):
+            sizes = self.plan.resolve_sizes(self.given_sizes(n) or {})
+        else:
+            sizes = self.plan.resolve_sizes(self.group.require_degree(n))
         with torch.no_grad():
             weights = self.plan.network_weights(self.weight, sizes)
             matrix = layer_matrix(self.plan, weights, sizes)
@@ -477,7 +570,7 @@ class EquivariantLinear(nn.Module):
 
     def plan_elements(self) -> tuple:
         """Return the basis (or spanning) elements whose coefficients ``weight`` holds."""
-        return _layer_elements(self.group, self.in_order, self.out_order, self.basis)
+        return _layer_elements(self.group, self._in_spec, self._out_spec, self.basis)
 
     def formula(self, latex: bool = False) -> str:
         """Return the map in index notation, one term per basis element (channels implicit).
@@ -541,6 +634,14 @@ class EquivariantLinear(nn.Module):
         k, l, c_in, c_out = checked_orders_and_channels(state, _LINEAR_SIZES, owner)
         check_sample("input", c_in, k, owner, "in_order")
         check_sample("output", c_out, l, owner, "out_order")
+        for side, order in (("in", k), ("out", l)):  # (signatures: saved by products only)
+            spec = _checked_order(
+                group, f"{side}_order of {owner}", state.get(f"_{side}_spec", order)
+            )
+            if _length(spec) != order:
+                msg = f"the {side} signature {spec} of {owner} does not have {order} axes"
+                raise EquidiagValueError(msg)
+            state[f"_{side}_spec"] = spec
         _check_saved_choice(f"basis of {owner}", state["_basis"], group.basis_kinds)
         _check_saved_choice(f"normalize of {owner}", state["_normalize"], NORMALIZATIONS)
         _check_saved_choice(f"strategy of {owner}", state["_strategy"], ("auto", *ROUTES))
@@ -568,6 +669,15 @@ _LINEAR_SIZES = {
 _LINEAR_FIELDS = ("_group", *_LINEAR_SIZES, "_basis", "_normalize", "_strategy", "init_degree")
 #: caches rebuilt on unpickling, never pickled
 _REBUILT = ("plan", "bias_plan", "_frozen")
+
+
+def _length(order: Order) -> int:
+    return len(order) if isinstance(order, tuple) else order
+
+
+def _empty(order: Order) -> Order:
+    """Return the order-0 space of the same kind (the bias plan's input)."""
+    return () if isinstance(order, tuple) else 0
 
 
 def _check_saved_choice(name: str, value: object, valid: tuple) -> None:

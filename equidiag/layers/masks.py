@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 import torch
@@ -73,9 +73,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "check_mask",
+    "check_masks",
     "from_networkx",
     "from_pyg",
     "mask_power",
+    "masked_product_linear",
     "pad",
     "size_ratios",
     "unpad",
@@ -234,34 +236,179 @@ def masked_linear(
     samples = math.prod(batch)  # (explicit sizes: a reshape to -1 fails at n = 0)
     flat_x = x.reshape((samples, layer.in_channels) + (n,) * k)
     ratios = size_ratios(mask.reshape(samples, n), n, x.dtype)
-    out = _per_sample_mean(layer, flat_x, ratios, n)
+    counts = [(count,) for count in layer.plan.summed]
+    out = _per_sample_mean(layer, flat_x, layer.plan.resolve_sizes(n), counts, [ratios])
     y = out.reshape((*batch, layer.out_channels) + (n,) * l)
     if layer.bias is not None:
         y = y + invariant_tensor(layer.bias, cast("ContractionPlan", layer.bias_plan), n)
     return y * mask_power(mask, l, y.dtype)  # (finite: the input's padding is zeros)
 
 
-def _per_sample_mean(
-    layer: EquivariantLinear, x: torch.Tensor, ratios: torch.Tensor, n: int
-) -> torch.Tensor:
-    """Return the layer (without bias) on ``(B, c_in) + (n,) * k``, means over each sample.
+def check_masks(
+    masks: object, x: torch.Tensor, layer: EquivariantLinear
+) -> dict[str, torch.Tensor]:
+    """Check the masks of a product layer's call: one ``(*batch, n_s)`` mask per index set.
 
-    Element ``e`` gets the weight ``w_e (n / m_b)^s_e`` in sample ``b`` (``ratios``: ``n / m_b``),
-    on top of the plan's own ``n^-s_e``: one set of network weights per count ``s``, combined
-    per sample where they are arranged for mixing
-    (:class:`~equidiag.layers._weights.SampleWeights`). The sets, the scales and their
-    combination are at least float32 (``(n / m_b)^s`` overflows float16; under autocast too).
+    Every set given a mask must be one whose factor group takes masks (size-agnostic, and
+    ``pads_exactly``); sets without one are taken whole.
+
+    Raises
+    ------
+    EquidiagTypeError
+        If ``masks`` is not a mapping of set names to boolean tensors on ``x``'s device.
+    EquidiagValueError
+        For a set the group does not have, or one whose group does not take masks.
+    ShapeError
+        If a mask is not ``(*batch, n_s)`` for ``x``'s batch axes and the set's size.
+
+    Examples
+    --------
+    >>> import torch
+    >>> import equidiag as ed
+    >>> from equidiag.layers.masks import check_masks
+    >>> P = ed.ProductGroup(rows=ed.SymmetricGroup(), cols=ed.SymmetricGroup())
+    >>> layer = ed.EquivariantLinear(P, ("rows", "cols"), ("rows",), 1, 1)
+    >>> x = torch.zeros(2, 1, 3, 4)
+    >>> sorted(check_masks({"cols": torch.ones(2, 4, dtype=torch.bool)}, x, layer))
+    ['cols']
+    """
+    group = layer.group
+    sets = group.index_sets
+    if not isinstance(masks, Mapping):
+        msg = (
+            f"a layer of {group} takes one node mask per index set, a mapping such as "
+            f"mask={{{sets[0]!r}: ...}}, got {type(masks).__name__}"
+        )
+        raise EquidiagTypeError(msg)
+    if not isinstance(x, torch.Tensor):
+        msg = f"x must be a torch.Tensor, got {type(x).__name__}"
+        raise EquidiagTypeError(msg)
+    k = layer.in_order
+    batch = tuple(x.shape[: x.ndim - k - 1])
+    in_sets = layer.plan.in_sets
+    out = {}
+    for name, mask in masks.items():
+        if name not in sets:
+            msg = f"mask names the index set {name!r}, which {group} does not have; its sets are {list(sets)}"
+            raise EquidiagValueError(msg)
+        factor = group.factor(name)
+        if not (getattr(factor, "pads_exactly", False) and factor.degree is None):
+            msg = (
+                f"index set {name!r} of {group} takes no mask: masks need a size-agnostic group "
+                f"whose family pads exactly (SymmetricGroup()), got {factor}"
+            )
+            raise EquidiagValueError(msg)
+        _check_boolean(mask)
+        if mask.device != x.device:
+            msg = f"mask[{name!r}] is on {mask.device} but x is on {x.device}; move one of them"
+            raise EquidiagTypeError(msg)
+        axes = [x.shape[x.ndim - k + i] for i, s in enumerate(in_sets) if s == name]
+        size = axes[0] if axes else (mask.shape[-1] if mask.ndim else 0)
+        if mask.ndim != len(batch) + 1 or tuple(mask.shape) != (*batch, size):
+            msg = (
+                f"mask[{name!r}] must have shape (*batch, n_{name}) = {(*batch, size)} for x of "
+                f"shape {tuple(x.shape)}, got {tuple(mask.shape)}"
+            )
+            raise ShapeError(msg)
+        out[name] = mask
+    return out
+
+
+def _axes_mask(
+    masks: dict[str, torch.Tensor], signature: tuple[str, ...], dtype: torch.dtype
+) -> torch.Tensor | None:
+    """Return the product of the masks over the axes of ``signature`` (``(*batch, 1, *axes)``).
+
+    ``None`` where no axis has a mask.
+    """
+    out = None
+    for axis, name in enumerate(signature):
+        mask = masks.get(name)
+        if mask is None:
+            continue
+        shape = (
+            *mask.shape[:-1],
+            1,
+            *(mask.shape[-1] if a == axis else 1 for a in range(len(signature))),
+        )
+        term = mask.to(dtype).reshape(shape)
+        out = term if out is None else out * term
+    return out
+
+
+def masked_product_linear(
+    layer: EquivariantLinear, x: torch.Tensor, masks: object, n: object
+) -> torch.Tensor:
+    """Apply a product layer to a batch padded in some index sets (one mask per such set).
+
+    As the masked call of a one-set layer, set by set: the input's padded entries (any axis
+    at a padded node of its set) are zeroed, the output's are zeroed after, and with
+    ``normalize="mean"`` each element is divided by the sample's own size of every masked
+    set, per summed index of that set.
+    """
+    checked = check_masks(masks, x, layer)
+    given = {name: mask.shape[-1] for name, mask in checked.items()}
+    if n is not None:
+        given = {**dict(cast(Mapping, layer.given_sizes(cast(Any, n)) or {})), **given}
+    sizes = layer.call_sizes(x, given)  # (the plan route's checks and errors)
+    check_matches_parameters(x, layer)
+    plan = layer.plan
+    in_mask = _axes_mask(checked, plan.in_sets, torch.bool)
+    if in_mask is not None:
+        x = torch.where(in_mask, x, 0.0)
+    if layer.normalize is None:
+        y = layer(x, given)
+    else:
+        weight = layer.weight
+        layer.check_parameters(weight, layer.bias)
+        k, masked = layer.in_order, tuple(checked)
+        batch = x.shape[: x.ndim - k - 1]
+        samples = math.prod(batch)
+        flat_x = x.reshape((samples, layer.in_channels, *plan.input_shape(sizes)))
+        ratios = [
+            size_ratios(checked[name].reshape(samples, sizes[name]), sizes[name], x.dtype)
+            for name in masked
+        ]
+        counts = [
+            tuple(element.summed_by_set.get(name, 0) for name in masked)
+            for element in layer.plan_elements()
+        ]
+        out = _per_sample_mean(layer, flat_x, sizes, counts, ratios)
+        y = out.reshape((*batch, layer.out_channels, *plan.output_shape(sizes)))
+        if layer.bias is not None:
+            y = y + invariant_tensor(layer.bias, cast("ContractionPlan", layer.bias_plan), sizes)
+    out_mask = _axes_mask(checked, plan.out_sets, y.dtype)
+    return y if out_mask is None else y * out_mask
+
+
+def _per_sample_mean(
+    layer: EquivariantLinear,
+    x: torch.Tensor,
+    sizes: dict[str, int],
+    counts: Sequence[tuple[int, ...]],
+    ratios: Sequence[torch.Tensor],
+) -> torch.Tensor:
+    """Return the layer (without bias) on ``(B, c_in, *axes)``, means over each sample.
+
+    ``counts[e]`` gives element ``e``'s summed letters in each masked index set and
+    ``ratios[i]`` the ratio ``n / m_b`` per sample of the ``i``-th of them: the element gets
+    the weight ``w_e prod_i ratios[i]^counts[e][i]`` in sample ``b``, on top of the plan's own
+    ``n^-s``: one set of network weights per distinct tuple of counts, combined per sample
+    where they are arranged for mixing (:class:`~equidiag.layers._weights.SampleWeights`).
+    The sets, the scales and their combination are at least float32 (``(n / m_b)^s``
+    overflows float16; under autocast too).
     """
     plan = layer.plan
-    counts = sorted(set(plan.summed))
-    # the network weights of the elements with each count s, then combined per sample
-    summed = torch.tensor(plan.summed, device=x.device)
-    selected = summed[:, None] == torch.tensor(counts, device=x.device)  # (elements, counts)
-    weight = layer.weight.to(ratios.dtype)
-    sizes = plan.resolve_sizes(n)
+    combos = sorted(set(counts))
+    # the network weights of the elements with each tuple of counts, then combined per sample
+    selected = torch.tensor([[c == combo for combo in combos] for c in counts], device=x.device)
+    weight = layer.weight.to(ratios[0].dtype)
     sets = plan.network_weights(weight[:, None] * selected[:, :, None, None], sizes)
-    exponents = torch.tensor(counts, dtype=ratios.dtype, device=x.device)
-    sample_weights = SampleWeights(sets, ratios[:, None] ** exponents)
+    exponents = torch.tensor(combos, dtype=ratios[0].dtype, device=x.device)  # (sets, masked)
+    scales = ratios[0][:, None] ** exponents[:, 0]
+    for i in range(1, len(ratios)):
+        scales = scales * ratios[i][:, None] ** exponents[:, i]
+    sample_weights = SampleWeights(sets, scales)
     runner = mixing_route(plan, x, sample_weights, sizes, layer.strategy)
     return runner(plan, x, sample_weights, sizes)
 

@@ -41,8 +41,9 @@ benchmarks/RESULTS.md):
 3. fused, where its cost (flops, plus :data:`MATRIX_FLOPS` per entry of its matrices) is at
    most :data:`FUSED_ADVANTAGE` (orders up to 2: :data:`LOW_ORDER_ADVANTAGE`) times the
    factored program's (flops, plus :data:`STEP_FLOPS` per step) and its matrices fit
-   :data:`FUSED_MAX_ENTRIES`; but dense instead where that costs fewer flops and the matrix
-   has at most :data:`AUTO_DENSE_OVER_FUSED_ENTRIES` entries;
+   :data:`FUSED_MAX_ENTRIES`; but the matrix instead where the dense product costs fewer
+   flops and the matrix has at most :data:`AUTO_DENSE_OVER_FUSED_ENTRIES` entries (gathered
+   where rule 4 would gather it, else dense);
 4. gather, for more than :data:`AUTO_GATHER_ELEMENTS` disjoint 0/1 networks whose matrix fits
    the size limit;
 5. dense where the factored program would refuse its largest intermediate (past the size limit
@@ -59,8 +60,8 @@ layer matrix is gathered), and either the training route would assemble the same
 every call (dense, gather: the matrix is then kept up to the size limit, the memory each call
 allocates anyway), or the matrix has at most :data:`FROZEN_MAX_ENTRIES` entries and its
 product costs at most :data:`FROZEN_ADVANTAGE` times the factored program's flops per sample
-(training route factored) or no more flops than the training route's (fused, or a registered
-route: matrix products too).
+(training route factored), at most :data:`FROZEN_FUSED_ADVANTAGE` times the fused route's
+(training route fused), or no more flops than a registered route's.
 
 Examples
 --------
@@ -119,6 +120,7 @@ __all__ = [
     "AUTO_GATHER_ELEMENTS",
     "BUILT_IN_STRATEGIES",
     "FROZEN_ADVANTAGE",
+    "FROZEN_FUSED_ADVANTAGE",
     "FROZEN_MAX_ENTRIES",
     "FUSED_ADVANTAGE",
     "FUSED_MAX_ENTRIES",
@@ -168,6 +170,11 @@ MATRIX_FLOPS = 100
 FUSED_MAX_ENTRIES = 2**23
 #: the largest kept matrix, in entries (16 MiB in float32)
 FROZEN_MAX_ENTRIES = 2**22
+#: against a fused training route (matrix products too), the kept matrix is used while its
+#: product costs at most this many times the fused flops: one product of a larger matrix ran
+#: faster at 1.1x (S_n 3 -> 3, n = 4, batch 16, 16 channels: 0.57 against 0.89 ms) and slower
+#: at 1.9x (n = 5: 2.27 against 1.44 ms; benchmarks/RESULTS.md)
+FROZEN_FUSED_ADVANTAGE = 1.5
 #: the kept matrix is used while its product costs at most this many times the factored
 #: program's flops (one dense product runs at many times the flop rate of small steps:
 #: O(3) 2 -> 2 at 4x the plan's flops is 2.3x faster than the plan)
@@ -553,16 +560,18 @@ def route_name(
         and _dense_building(plan, sizes, entries) <= size_limit()
     ):
         return "dense", _TINY
-    if prefer_fused(plan, sizes, c_in, c_out, batch):
-        if _dense_beats_fused(plan, sizes, c_out, c_in, batch, weight_sets):
-            return "dense", _DENSE_OVER_FUSED
-        return "fused", _FUSED
-    if (
+    gathers = (
         weight_sets == 1
         and len(plan.networks) > AUTO_GATHER_ELEMENTS
         and 2 * entries <= size_limit()
         and plan.lowered(orbit_table).applies
-    ):
+    )
+    if prefer_fused(plan, sizes, c_in, c_out, batch):
+        if _dense_beats_fused(plan, sizes, c_out, c_in, batch, weight_sets):
+            # (the same product; gathered, the matrix costs one pass, not one per network)
+            return ("gather", _GATHER) if gathers else ("dense", _DENSE_OVER_FUSED)
+        return "fused", _FUSED
+    if gathers:
         return "gather", _GATHER
     if (
         not tracing()
@@ -591,7 +600,7 @@ def auto_route(
 
     Under torch.compile or torch.export the rule itself is traced (no record is built).
     """
-    if tracing() or _symbolic(sizes):
+    if tracing():  # (symbolic sizes exist only while tracing)
         return route_name(plan, sizes, x.shape[0], x.numel(), c_in, c_out, weight_sets)[0]
     # (the layer's own sizes, already checked: no argument checks on this per-call path; under
     # torch.jit.trace they are traced tensors)
@@ -727,6 +736,12 @@ def _plan_route(
         elif name == "factored":
             if 2 * entries <= FROZEN_ADVANTAGE * _factored_cost(plan, key, c_in, c_out)[0]:
                 why = f"its product costs at most {FROZEN_ADVANTAGE}x the factored program's flops"
+        elif name == "fused":
+            if (
+                kept.flops
+                <= FROZEN_FUSED_ADVANTAGE * next(c for c in candidates if c.name == name).flops
+            ):
+                why = f"its product costs at most {FROZEN_FUSED_ADVANTAGE}x the fused route's flops"
         elif kept.flops <= next(c for c in candidates if c.name == name).flops:
             why = f"its product costs no more flops than the training route's ({name})"
         if why:
