@@ -29,6 +29,7 @@ from .algebra import (
     spanning_set,
 )
 from .errors import EquidiagError
+from .weightspace import weight_space_dimension
 
 if TYPE_CHECKING:  # loaded on first use, so that the algebra never imports torch
     from . import layers
@@ -57,6 +58,7 @@ __all__ = [
     "spanning_set",
     "testing",
     "typing",
+    "weight_space_dimension",
 ]
 
 _LAZY = ("layers", "EquivariantLinear", "MixedOrderLinear")

@@ -24,6 +24,7 @@ PUBLIC_MODULES = (
     "equidiag.layers.frozen",
     "equidiag.testing",
     "equidiag.errors",
+    "equidiag.weightspace",
 )
 
 logger = logging.getLogger(__name__)

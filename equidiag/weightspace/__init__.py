@@ -1,0 +1,23 @@
+"""Weight spaces of neural networks: the symmetry of permuted hidden neurons.
+
+The weight space of a multilayer perceptron with widths ``(d_0, ..., d_M)`` is a direct sum of
+tensor spaces of one product of groups, an index set ``L{i}`` per layer of neurons: the
+weights ``W_i`` have the signature ``("L{i+1}", "L{i}")``, the biases ``b_i``
+``("L{i+1}",)``; hidden layers are permuted, the input and output layers too with
+``permute="all"``. :func:`weight_space_dimension` counts its equivariant linear maps exactly
+(Navon et al., arXiv:2301.12780; Zhou et al., arXiv:2302.14040).
+"""
+
+from ._spaces import (
+    PERMUTATIONS,
+    weight_space_dimension,
+    weight_space_group,
+    weight_space_signatures,
+)
+
+__all__ = [
+    "PERMUTATIONS",
+    "weight_space_dimension",
+    "weight_space_group",
+    "weight_space_signatures",
+]
