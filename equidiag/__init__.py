@@ -34,6 +34,7 @@ from .weightspace import weight_space_dimension
 if TYPE_CHECKING:  # loaded on first use, so that the algebra never imports torch
     from . import layers
     from .layers import EquivariantLinear, MixedOrderLinear
+    from .weightspace import WeightSpaceLinear
 
 __version__ = "0.1.0"
 
@@ -49,6 +50,7 @@ __all__ = [
     "SymmetricGroup",
     "SymplecticGroup",
     "TrivialGroup",
+    "WeightSpaceLinear",
     "__version__",
     "algebra",
     "clear_caches",
@@ -61,7 +63,7 @@ __all__ = [
     "weight_space_dimension",
 ]
 
-_LAZY = ("layers", "EquivariantLinear", "MixedOrderLinear")
+_LAZY = ("layers", "EquivariantLinear", "MixedOrderLinear", "WeightSpaceLinear")
 
 
 def __getattr__(name: str):
@@ -70,6 +72,8 @@ def __getattr__(name: str):
         import importlib
 
         module = importlib.import_module(".layers", __name__)
+        if name == "WeightSpaceLinear":
+            return importlib.import_module(".weightspace", __name__).WeightSpaceLinear
         return module if name == "layers" else getattr(module, name)
     msg = f"module 'equidiag' has no attribute {name!r}"
     raise AttributeError(msg)

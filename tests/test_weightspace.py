@@ -110,3 +110,101 @@ def test_blocks_and_group():
 def test_bad_widths_and_permutations_are_refused(widths, permute, error):
     with pytest.raises(error):
         weight_space_dimension(widths, permute)
+
+
+# ------------------------------------------------------------------ the layer
+torch = pytest.importorskip("torch")
+
+
+def _random_mlp(widths, batch, channels, dtype=torch.float64):
+    weights = tuple(
+        torch.randn(batch, channels, widths[i + 1], widths[i], dtype=dtype)
+        for i in range(len(widths) - 1)
+    )
+    biases = tuple(
+        torch.randn(batch, channels, widths[i + 1], dtype=dtype) for i in range(len(widths) - 1)
+    )
+    return weights, biases
+
+
+def _permuted(weights, biases, perms):
+    """Permute neurons of each layer i by perms[i] (None: fixed)."""
+    new_w, new_b = [], []
+    for i, (w, b) in enumerate(zip(weights, biases)):
+        rows, cols = perms[i + 1], perms[i]
+        if rows is not None:
+            w, b = w[:, :, rows], b[:, :, rows]
+        if cols is not None:
+            w = w[:, :, :, cols]
+        new_w.append(w)
+        new_b.append(b)
+    return tuple(new_w), tuple(new_b)
+
+
+@pytest.mark.parametrize("permute", ["hidden", "all"])
+def test_the_layer_is_equivariant_and_sees_what_is_not_a_symmetry(permute):
+    widths = (3, 4, 5, 2)
+    torch.manual_seed(0)
+    layer = ed.WeightSpaceLinear(widths, 2, 3, permute=permute, dtype=torch.float64)
+    for block in layer.maps.values():
+        if block.bias is not None:
+            torch.nn.init.normal_(block.bias)
+    weights, biases = _random_mlp(widths, 4, 2)
+    last = len(widths) - 1
+    perms = [
+        torch.randperm(d) if permute == "all" or 0 < i < last else None
+        for i, d in enumerate(widths)
+    ]
+    out_w, out_b = layer(weights, biases)
+    moved_w, moved_b = layer(*_permuted(weights, biases, perms))
+    want_w, want_b = _permuted(out_w, out_b, perms)
+    for got, want in zip(moved_w + moved_b, want_w + want_b):
+        torch.testing.assert_close(got, want)
+    # rows of W_1 permuted without the columns of W_2: not a symmetry, the output changes
+    shuffled = list(weights)
+    shuffled[1] = weights[1][:, :, torch.tensor([1, 0, 2, 3, 4])]
+    out2_w, _ = layer(tuple(shuffled), biases)
+    assert not torch.allclose(out2_w[2], out_w[2])
+
+
+def test_the_layer_spans_every_equivariant_map():
+    """The rank of the layer's maps over its weights is the count (one channel, no bias)."""
+    widths = (2, 3, 2)
+    layer = ed.WeightSpaceLinear(widths, 1, 1, bias=False, dtype=torch.float64)
+    params = list(layer.parameters())
+    sizes = [p.numel() for p in params]
+    coords = sum(widths[i + 1] * widths[i] + widths[i + 1] for i in range(len(widths) - 1))
+    basis = torch.eye(coords, dtype=torch.float64)
+
+    def as_mlp(v):
+        ws, bs, at = [], [], 0
+        for i in range(len(widths) - 1):
+            size = widths[i + 1] * widths[i]
+            ws.append(v[:, at : at + size].reshape(-1, 1, widths[i + 1], widths[i]))
+            at += size
+        for i in range(len(widths) - 1):
+            bs.append(v[:, at : at + widths[i + 1]].reshape(-1, 1, widths[i + 1]))
+            at += widths[i + 1]
+        return tuple(ws), tuple(bs)
+
+    maps = []
+    with torch.no_grad():
+        for j in range(sum(sizes)):
+            flat = torch.zeros(sum(sizes), dtype=torch.float64)
+            flat[j] = 1
+            torch.nn.utils.vector_to_parameters(flat, params)
+            out_w, out_b = layer(*as_mlp(basis))
+            maps.append(torch.cat([t.reshape(coords, -1) for t in out_w + out_b], 1).reshape(-1))
+    rank = torch.linalg.matrix_rank(torch.stack(maps)).item()
+    assert rank == weight_space_dimension(widths) == sum(sizes)
+
+
+def test_a_huge_layer_is_refused_quickly_with_its_count():
+    with pytest.raises(ed.errors.SizeLimitError, match="1,272,432 maps per channel pair"):
+        ed.WeightSpaceLinear((784, 128, 128, 128, 10), 32, 32)
+    layer = ed.WeightSpaceLinear((2, 3, 1), 1, 1)
+    weights, biases = _random_mlp((2, 3, 1), 1, 1, torch.float32)
+    with pytest.raises(ed.errors.ShapeError, match="must hold 2 tensors"):
+        layer(weights[:1], biases)
+    with pytest.raises(ed.errors.EquidiagTypeError, match="sequence of 2 tensors"):
+        layer(weights[0], biases)

@@ -410,7 +410,10 @@ class EquivariantLinear(nn.Module):
         group = self.group
         if isinstance(group, ProductGroup):
             known = group.with_sizes(n).sizes
-            return {name: size for name, size in known.items() if size is not None} or None
+            used = self.plan.index_sets  # (the sets of the layer's axes and letters)
+            return {
+                name: size for name, size in known.items() if size is not None and name in used
+            } or None
         return group.degree if n is None else group.require_degree(n)
 
     def call_sizes(self, x: torch.Tensor, n: Sizes | None = None) -> dict[str, int]:

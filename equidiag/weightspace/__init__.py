@@ -17,7 +17,18 @@ from ._spaces import (
 
 __all__ = [
     "PERMUTATIONS",
+    "WeightSpaceLinear",
     "weight_space_dimension",
     "weight_space_group",
     "weight_space_signatures",
 ]
+
+
+def __getattr__(name: str):
+    """Import the layer (and torch) only when it is first used."""
+    if name == "WeightSpaceLinear":
+        from ._linear import WeightSpaceLinear
+
+        return WeightSpaceLinear
+    msg = f"module 'equidiag.weightspace' has no attribute {name!r}"
+    raise AttributeError(msg)
