@@ -208,3 +208,48 @@ def test_a_huge_layer_is_refused_quickly_with_its_count():
         layer(weights[:1], biases)
     with pytest.raises(ed.errors.EquidiagTypeError, match="sequence of 2 tensors"):
         layer(weights[0], biases)
+
+
+def _deep_mlp(widths):
+    layers = []
+    for i in range(len(widths) - 1):
+        layers += [torch.nn.Linear(widths[i], widths[i + 1]), torch.nn.Tanh()]
+    return torch.nn.Sequential(*layers[:-1]).double()
+
+
+def test_mlps_round_trip_and_hidden_permutations_keep_the_function():
+    from equidiag.weightspace import from_mlps, permute_hidden, to_mlps
+
+    widths = (2, 3, 4, 3, 4, 3, 2, 1)  # 7 linear layers: module names 0, 2, ..., 12
+    torch.manual_seed(0)
+    mlps = [_deep_mlp(widths) for _ in range(3)]
+    weights, biases = from_mlps(mlps)
+    assert [tuple(w.shape) for w in weights] == [(3, 1, widths[i + 1], widths[i]) for i in range(7)]
+    shuffled = dict(reversed(list(mlps[1].state_dict().items())))  # (key order reversed)
+    from_state, _ = from_mlps([mlps[0], shuffled, mlps[2]])
+    for a, b in zip(from_state, weights):
+        torch.testing.assert_close(a, b)
+    x = torch.randn(5, 2, dtype=torch.float64)
+    perms = [None] + [torch.randperm(d) for d in widths[1:-1]] + [None]
+    moved = permute_hidden(weights, biases, perms)
+    for model, again in zip(mlps, to_mlps(*moved, template=mlps[0])):
+        torch.testing.assert_close(again(x), model(x))
+    with pytest.raises(ed.errors.ShapeError, match="same widths"):
+        from_mlps([mlps[0], _deep_mlp((2, 3, 1))])
+    with pytest.raises(ed.errors.EquidiagValueError, match="linear with a bias"):
+        from_mlps([torch.nn.Sequential(torch.nn.Linear(2, 3, bias=False))])
+
+
+def test_the_pooling_head_is_invariant_to_hidden_permutations_only():
+    from equidiag.weightspace import WeightSpacePooling, permute_hidden
+
+    widths = (3, 4, 5, 2)
+    torch.manual_seed(1)
+    head = WeightSpacePooling(widths, 2, 6, dtype=torch.float64)
+    weights, biases = _random_mlp(widths, 4, 2)
+    out = head(weights, biases)
+    assert out.shape == (4, 6)
+    perms = [None, torch.randperm(4), torch.randperm(5), None]
+    torch.testing.assert_close(head(*permute_hidden(weights, biases, perms)), out)
+    inputs = [None, None, None, torch.tensor([1, 0])]  # the output neurons are not permuted
+    assert not torch.allclose(head(*permute_hidden(weights, biases, inputs)), out)

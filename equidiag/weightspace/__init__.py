@@ -18,17 +18,30 @@ from ._spaces import (
 __all__ = [
     "PERMUTATIONS",
     "WeightSpaceLinear",
+    "WeightSpacePooling",
+    "from_mlps",
+    "permute_hidden",
+    "to_mlps",
     "weight_space_dimension",
     "weight_space_group",
     "weight_space_signatures",
 ]
 
 
-def __getattr__(name: str):
-    """Import the layer (and torch) only when it is first used."""
-    if name == "WeightSpaceLinear":
-        from ._linear import WeightSpaceLinear
+_TORCH = {
+    "WeightSpaceLinear": "._linear",
+    "WeightSpacePooling": "._linear",
+    "from_mlps": "._mlp",
+    "permute_hidden": "._mlp",
+    "to_mlps": "._mlp",
+}
 
-        return WeightSpaceLinear
+
+def __getattr__(name: str):
+    """Import the layers and helpers (and torch) only when one is first used."""
+    if name in _TORCH:
+        import importlib
+
+        return getattr(importlib.import_module(_TORCH[name], __name__), name)
     msg = f"module 'equidiag.weightspace' has no attribute {name!r}"
     raise AttributeError(msg)

@@ -35,7 +35,7 @@ from ._spaces import (
     weight_space_signatures,
 )
 
-__all__ = ["WeightSpaceLinear"]
+__all__ = ["WeightSpaceLinear", "WeightSpacePooling"]
 
 
 class WeightSpaceLinear(nn.Module):
@@ -139,14 +139,7 @@ class WeightSpaceLinear(nn.Module):
     ) -> tuple[tuple[torch.Tensor, ...], tuple[torch.Tensor, ...]]:
         """Map an MLP's ``(weights, biases)`` (with batch and channel axes) to new ones."""
         count = len(self.widths) - 1
-        for name, blocks in (("weights", weights), ("biases", biases)):
-            if isinstance(blocks, torch.Tensor) or not isinstance(blocks, Sequence):
-                msg = f"{name} must be a sequence of {count} tensors, got {type(blocks).__name__}"
-                raise EquidiagTypeError(msg)
-            if len(blocks) != count:
-                msg = f"{name} must hold {count} tensors (widths {self.widths}), got {len(blocks)}"
-                raise ShapeError(msg)
-        inputs = (*weights, *biases)
+        inputs = _blocks(weights, biases, self.widths)
         outputs = []
         for o in range(len(self.signatures)):
             total = self.maps[_key(o, 0)](inputs[0])
@@ -166,3 +159,81 @@ class WeightSpaceLinear(nn.Module):
 
 def _key(out: int, source: int) -> str:
     return f"{out}_from_{source}"
+
+
+def _blocks(
+    weights: Sequence[torch.Tensor], biases: Sequence[torch.Tensor], widths: tuple[int, ...]
+) -> tuple[torch.Tensor, ...]:
+    """Return the blocks of a weight-space input, weights then biases, checked."""
+    count = len(widths) - 1
+    for name, blocks in (("weights", weights), ("biases", biases)):
+        if isinstance(blocks, torch.Tensor) or not isinstance(blocks, Sequence):
+            msg = f"{name} must be a sequence of {count} tensors, got {type(blocks).__name__}"
+            raise EquidiagTypeError(msg)
+        if len(blocks) != count:
+            msg = f"{name} must hold {count} tensors (widths {widths}), got {len(blocks)}"
+            raise ShapeError(msg)
+    return (*weights, *biases)
+
+
+class WeightSpacePooling(nn.Module):
+    """An invariant head: an MLP's weights and biases to ``out_features`` per sample.
+
+    The sum over the blocks of the weight space of the invariant maps of each (its
+    :class:`~equidiag.EquivariantLinear` to the empty signature), plus a bias: the
+    complete invariant linear map of the weight space, to put after
+    :class:`WeightSpaceLinear` layers.
+
+    Parameters
+    ----------
+    widths : sequence of int
+    in_channels, out_features : int
+    permute : {"hidden", "all"}
+    bias : bool
+    device, dtype
+        Factory arguments for the parameters.
+
+    Examples
+    --------
+    >>> import torch
+    >>> import equidiag as ed
+    >>> from equidiag.weightspace import WeightSpacePooling
+    >>> head = WeightSpacePooling((2, 4, 1), in_channels=3, out_features=5)
+    >>> weights = (torch.randn(7, 3, 4, 2), torch.randn(7, 3, 1, 4))
+    >>> biases = (torch.randn(7, 3, 4), torch.randn(7, 3, 1))
+    >>> head(weights, biases).shape
+    torch.Size([7, 5])
+    """
+
+    def __init__(
+        self,
+        widths: Sequence[int],
+        in_channels: int,
+        out_features: int,
+        permute: str = "hidden",
+        bias: bool = True,
+        *,
+        device: torch.device | str | int | None = None,
+        dtype: torch.dtype | None = None,
+    ) -> None:
+        super().__init__()
+        self.widths = _checked_widths(widths)
+        self.permute = check_choice("permute", permute, PERMUTATIONS)
+        group = weight_space_group(self.widths, permute)
+        factory = factory_kwargs(device, dtype)
+        self.maps = nn.ModuleList(
+            EquivariantLinear(
+                group, signature, (), in_channels, out_features, bias=bias and i == 0, **factory
+            )
+            for i, signature in enumerate(weight_space_signatures(self.widths))
+        )
+
+    def forward(
+        self, weights: Sequence[torch.Tensor], biases: Sequence[torch.Tensor]
+    ) -> torch.Tensor:
+        """Return ``(batch, out_features)`` invariant features of the networks."""
+        inputs = _blocks(weights, biases, self.widths)
+        total = self.maps[0](inputs[0])
+        for block, x in zip(self.maps[1:], inputs[1:]):
+            total = total + block(x)
+        return total
