@@ -253,3 +253,12 @@ def test_the_pooling_head_is_invariant_to_hidden_permutations_only():
     torch.testing.assert_close(head(*permute_hidden(weights, biases, perms)), out)
     inputs = [None, None, None, torch.tensor([1, 0])]  # the output neurons are not permuted
     assert not torch.allclose(head(*permute_hidden(weights, biases, inputs)), out)
+
+
+def test_blocks_of_different_batches_are_refused():
+    layer = ed.WeightSpaceLinear((2, 3, 1), 1, 1)
+    weights, biases = _random_mlp((2, 3, 1), 5, 1, torch.float32)
+    with pytest.raises(ed.errors.ShapeError, match="same batch of networks"):
+        layer((weights[0][:4], weights[1]), biases)
+    with pytest.raises(ed.errors.EquidiagTypeError, match="every block must be a tensor"):
+        layer((weights[0], None), biases)

@@ -173,7 +173,18 @@ def _blocks(
         if len(blocks) != count:
             msg = f"{name} must hold {count} tensors (widths {widths}), got {len(blocks)}"
             raise ShapeError(msg)
-    return (*weights, *biases)
+    blocks = (*weights, *biases)
+    if not all(isinstance(x, torch.Tensor) and x.ndim >= 2 for x in blocks):
+        got = [type(x).__name__ if not isinstance(x, torch.Tensor) else x.ndim for x in blocks]
+        msg = f"every block must be a tensor (batch, channels, ...), got {got}"
+        raise EquidiagTypeError(msg)
+    if len({x.shape[0] for x in blocks}) > 1:
+        msg = (
+            "every block must hold the same batch of networks; got batch sizes "
+            f"{[x.shape[0] for x in blocks]} (weights, then biases)"
+        )
+        raise ShapeError(msg)
+    return blocks
 
 
 class WeightSpacePooling(nn.Module):
