@@ -25,7 +25,7 @@ from ..errors import (
     check_positive_int,
 )
 
-__all__ = ["DEFAULT_SET", "Sizes", "resolve_sizes", "shape_of", "volume"]
+__all__ = ["DEFAULT_SET", "Sizes", "resolve_sizes", "shape_of", "sizes_text", "volume"]
 
 #: the name of the one index set of a group that acts on one (``{"n": 5}``)
 DEFAULT_SET = "n"
@@ -111,3 +111,8 @@ def volume(sets: Iterable[str], sizes: Mapping[str, Any]) -> Any:
     for name in sets:
         entries *= sizes[name]
     return entries
+
+
+def sizes_text(sizes: Mapping[str, Any]) -> str:
+    """Return sizes as messages and route tables print them: ``rows = 3, cols = 4``."""
+    return ", ".join(f"{name} = {size}" for name, size in sizes.items())

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from ..algebra import TensorNetwork, shape_of, volume
-from ..algebra._sizes import IndexSizes
+from ..algebra._sizes import IndexSizes, sizes_text
 from ..errors import EquidiagValueError, check_size, size_limit
 from ._steps import outside_builder
 from ._tracing import tracing
@@ -66,7 +66,7 @@ class DenseMatrices:
         rows_, cols_ = volume(self.out_sets, sizes), volume(self.in_sets, sizes)
         if not tracing():  # (formatting sizes into a message would specialise them)
             check_size(
-                f"the dense matrices of {len(self.networks)} diagrams at {_shown(sizes)}",
+                f"the dense matrices of {len(self.networks)} diagrams at {sizes_text(sizes)}",
                 len(self.networks) * rows_ * cols_,
                 "use strategy='factored'",
             )
@@ -138,7 +138,7 @@ class OrbitTable:
         """
         rows_, cols_ = volume(self.out_sets, sizes), volume(self.in_sets, sizes)
         check_size(
-            f"the {rows_ * cols_:,}-entry orbit table at {_shown(sizes)}",
+            f"the {rows_ * cols_:,}-entry orbit table at {sizes_text(sizes)}",
             rows_ * cols_,
             "use strategy='factored'",
         )
@@ -157,10 +157,6 @@ class OrbitTable:
                 raise EquidiagValueError(msg)
             table[flat] = i
         return torch.tensor(table.reshape(rows_, cols_), device=device)
-
-
-def _shown(sizes: IndexSizes) -> str:
-    return ", ".join(f"{name} = {size}" for name, size in sizes.items())
 
 
 def dense_matrices(plan: ContractionPlan) -> DenseMatrices:
@@ -190,7 +186,7 @@ def dense_matrix(
     entries = (len(plan.networks) + 2 * c_out * c_in) * rows * cols
     if not tracing() and entries > size_limit():
         check_size(
-            f"the dense {c_out}·{rows:,} x {c_in}·{cols:,} layer matrix at {_shown(sizes)} "
+            f"the dense {c_out}·{rows:,} x {c_in}·{cols:,} layer matrix at {sizes_text(sizes)} "
             "(with its intermediates)",
             entries,
             "use strategy='factored'",
@@ -230,7 +226,7 @@ def _gathered(
     rows, cols = volume(plan.out_sets, sizes), volume(plan.in_sets, sizes)
     if not tracing() and 2 * c_out * c_in * rows * cols > size_limit():
         check_size(
-            f"the gathered {c_out}·{rows:,} x {c_in}·{cols:,} layer matrix at {_shown(sizes)}",
+            f"the gathered {c_out}·{rows:,} x {c_in}·{cols:,} layer matrix at {sizes_text(sizes)}",
             2 * c_out * c_in * rows * cols,
             "use strategy='factored'",
         )

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from ..algebra._sizes import IndexSizes
+from ..algebra._sizes import IndexSizes, sizes_text
 from ..errors import check_size
 from ._dense import dense_matrix, gathered_matrix
 from ._factored import run_factored
@@ -46,15 +46,11 @@ def _route(
     if strategy == "fused":
         layout = plan.lowered(fused_layout)
         check_size(
-            f"the fused route's matrices at {_shown(sizes)}",
+            f"the fused route's matrices at {sizes_text(sizes)}",
             max(layout.matrix_entries(sizes), layout.built_entries(sizes)),
             "use strategy='factored'",
         )
     return strategy
-
-
-def _shown(sizes: IndexSizes) -> str:
-    return ", ".join(f"{name} = {size}" for name, size in sizes.items())
 
 
 def _check_intermediate(
@@ -66,7 +62,7 @@ def _check_intermediate(
     largest = oversized_intermediate(plan, x.shape[0], x.numel(), sizes, c_in, c_out)
     if largest:
         check_size(
-            f"the factored program's largest intermediate at {_shown(sizes)} (batch {x.shape[0]})",
+            f"the factored program's largest intermediate at {sizes_text(sizes)} (batch {x.shape[0]})",
             largest,
             "use a smaller batch, or for an Aut(G) layer basis='orbit' (which 'auto' gathers)",
         )

@@ -90,7 +90,7 @@ import torch
 
 from .. import caches
 from ..algebra import resolve_sizes, volume
-from ..algebra._sizes import IndexSizes, Sizes
+from ..algebra._sizes import IndexSizes, Sizes, sizes_text
 from ..errors import (
     EquidiagTypeError,
     EquidiagValueError,
@@ -270,7 +270,7 @@ class Route:
         """Return the table: the choice and why, then one row per candidate."""
         sets = f", {self.weight_sets} weight sets" if self.weight_sets > 1 else ""
         asked = "" if self.strategy == "auto" else f", strategy={self.strategy!r}"
-        sizes = ", ".join(f"{name} = {size}" for name, size in self.sizes)
+        sizes = sizes_text(dict(self.sizes))
         lines = [
             (
                 f"route {self.name!r} for {self.in_order}→{self.out_order}, {sizes}, batch "
