@@ -33,7 +33,7 @@ from .weightspace import weight_space_dimension
 
 if TYPE_CHECKING:  # loaded on first use, so that the algebra never imports torch
     from . import layers
-    from .layers import EquivariantLinear, MixedOrderLinear
+    from .layers import DirectSumLinear, EquivariantLinear, MixedOrderLinear
     from .weightspace import WeightSpaceLinear
 
 __version__ = "0.1.0"
@@ -41,6 +41,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AlternatingGroup",
     "AutomorphismGroup",
+    "DirectSumLinear",
     "EquidiagError",
     "EquivariantLinear",
     "MixedOrderLinear",
@@ -63,7 +64,7 @@ __all__ = [
     "weight_space_dimension",
 ]
 
-_LAZY = ("layers", "EquivariantLinear", "MixedOrderLinear", "WeightSpaceLinear")
+_LAZY = ("layers", "DirectSumLinear", "EquivariantLinear", "MixedOrderLinear", "WeightSpaceLinear")
 
 
 def __getattr__(name: str):

@@ -13,6 +13,7 @@ import pytest
 
 import equidiag as ed
 from equidiag.weightspace import (
+    WeightSpacePooling,
     weight_space_dimension,
     weight_space_group,
     weight_space_signatures,
@@ -146,9 +147,7 @@ def test_the_layer_is_equivariant_and_sees_what_is_not_a_symmetry(permute):
     widths = (3, 4, 5, 2)
     torch.manual_seed(0)
     layer = ed.WeightSpaceLinear(widths, 2, 3, permute=permute, dtype=torch.float64)
-    for block in layer.maps.values():
-        if block.bias is not None:
-            torch.nn.init.normal_(block.bias)
+    torch.nn.init.normal_(layer.sum.bias)
     weights, biases = _random_mlp(widths, 4, 2)
     last = len(widths) - 1
     perms = [
@@ -167,10 +166,12 @@ def test_the_layer_is_equivariant_and_sees_what_is_not_a_symmetry(permute):
     assert not torch.allclose(out2_w[2], out_w[2])
 
 
-def test_the_layer_spans_every_equivariant_map():
+@pytest.mark.parametrize(
+    ("widths", "permute"), [((2, 3, 2), "hidden"), ((2, 1, 3), "hidden"), ((3, 2, 2), "all")]
+)
+def test_the_layer_spans_every_equivariant_map(widths, permute):
     """The rank of the layer's maps over its weights is the count (one channel, no bias)."""
-    widths = (2, 3, 2)
-    layer = ed.WeightSpaceLinear(widths, 1, 1, bias=False, dtype=torch.float64)
+    layer = ed.WeightSpaceLinear(widths, 1, 1, permute, bias=False, dtype=torch.float64)
     params = list(layer.parameters())
     sizes = [p.numel() for p in params]
     coords = sum(widths[i + 1] * widths[i] + widths[i + 1] for i in range(len(widths) - 1))
@@ -196,12 +197,28 @@ def test_the_layer_spans_every_equivariant_map():
             out_w, out_b = layer(*as_mlp(basis))
             maps.append(torch.cat([t.reshape(coords, -1) for t in out_w + out_b], 1).reshape(-1))
     rank = torch.linalg.matrix_rank(torch.stack(maps)).item()
-    assert rank == weight_space_dimension(widths) == sum(sizes)
+    assert rank == weight_space_dimension(widths, permute) == sum(sizes)
 
 
 def test_a_huge_layer_is_refused_quickly_with_its_count():
     with pytest.raises(ed.errors.SizeLimitError, match="1,272,432 maps per channel pair"):
         ed.WeightSpaceLinear((784, 128, 128, 128, 10), 32, 32)
+    with pytest.raises(ed.errors.SizeLimitError, match="maps per channel pair"):
+        WeightSpacePooling((10**5, 10**5, 10), 10**4, 10**4)
+
+
+def test_fixed_neurons_are_channels_so_wide_inputs_build_and_run_at_once():
+    """784 fixed input neurons: 1.2 million maps from W_0 to itself, one weight each."""
+    layer = ed.WeightSpaceLinear((784, 16, 10), 1, 1)
+    invariant_biases = 784 + 10 + 1 + 10  # (constant over hidden neurons, free on fixed ones)
+    count = ed.weight_space_dimension((784, 16, 10)) + invariant_biases
+    assert sum(p.numel() for p in layer.parameters()) == count
+    weights, biases = _random_mlp((784, 16, 10), 2, 1, torch.float32)
+    out_w, out_b = layer(weights, biases)
+    assert [tuple(w.shape) for w in out_w] == [(2, 1, 16, 784), (2, 1, 10, 16)]
+    assert [tuple(b.shape) for b in out_b] == [(2, 1, 16), (2, 1, 10)]
+    head = WeightSpacePooling((784, 16, 10), 1, 3)
+    assert head(weights, biases).shape == (2, 3)
     layer = ed.WeightSpaceLinear((2, 3, 1), 1, 1)
     weights, biases = _random_mlp((2, 3, 1), 1, 1, torch.float32)
     with pytest.raises(ed.errors.ShapeError, match="must hold 2 tensors"):
@@ -258,7 +275,7 @@ def test_the_pooling_head_is_invariant_to_hidden_permutations_only():
 def test_blocks_of_different_batches_are_refused():
     layer = ed.WeightSpaceLinear((2, 3, 1), 1, 1)
     weights, biases = _random_mlp((2, 3, 1), 5, 1, torch.float32)
-    with pytest.raises(ed.errors.ShapeError, match="same batch of networks"):
+    with pytest.raises(ed.errors.ShapeError, match="same batch shape"):
         layer((weights[0][:4], weights[1]), biases)
     with pytest.raises(ed.errors.EquidiagTypeError, match="every block must be a tensor"):
         layer((weights[0], None), biases)

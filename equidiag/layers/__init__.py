@@ -7,12 +7,14 @@ process-wide torch state: loading saved modules with ``torch.load`` is opt-in, t
 
 from . import functional, serialization
 from ._plan import ContractionPlan, compile_plan
+from .direct_sum import DirectSumLinear
 from .linear import EquivariantLinear, MixedOrderLinear
 from .nonlinear import GatedNonlinearity, InvariantPooling
 from .planner import register_plan_strategy, unregister_plan_strategy
 
 __all__ = [
     "ContractionPlan",
+    "DirectSumLinear",
     "EquivariantLinear",
     "GatedNonlinearity",
     "InvariantPooling",

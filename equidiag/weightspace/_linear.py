@@ -1,17 +1,18 @@
 """The complete equivariant affine layer on the weights and biases of a multilayer perceptron.
 
-:class:`WeightSpaceLinear` is the direct sum, over pairs of blocks of the weight space
-(:mod:`equidiag.weightspace`), of the :class:`~equidiag.EquivariantLinear` layers of the
-product group between their signatures, plus one invariant bias per output block. Every map
-of the space is spanned (:func:`~equidiag.weightspace.weight_space_dimension` of them per pair
-of channels), where the hand-derived layers miss some (Navon et al., *Equivariant
-Architectures for Learning in Deep Weight Spaces*, arXiv:2301.12780; Zhou et al.,
-*Permutation Equivariant Neural Functionals*, arXiv:2302.14040).
+:class:`WeightSpaceLinear` is the :class:`~equidiag.DirectSumLinear` of the product group of
+the weight space (:mod:`equidiag.weightspace`) from its blocks to its blocks: every map of the
+space is spanned (:func:`~equidiag.weightspace.weight_space_dimension` of them per pair of
+channels), where the hand-derived layers miss some (Navon et al., *Equivariant Architectures
+for Learning in Deep Weight Spaces*, arXiv:2301.12780; Zhou et al., *Permutation Equivariant
+Neural Functionals*, arXiv:2302.14040). Every set is permuted or fixed and appears at most
+once per block, so the sum runs on its shared route: each block's sums over neurons are
+computed once, and the fixed input and output neurons are folded into the channels.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 from torch import nn
@@ -24,9 +25,8 @@ from ..errors import (
     check_positive_int,
     size_limit,
 )
-from ..layers import EquivariantLinear
-from ..layers.functional import factory_kwargs
-from ..typing import NORMALIZATIONS, Normalization
+from ..layers import DirectSumLinear
+from ..typing import Normalization
 from ._spaces import (
     PERMUTATIONS,
     _checked_widths,
@@ -36,6 +36,38 @@ from ._spaces import (
 )
 
 __all__ = ["WeightSpaceLinear", "WeightSpacePooling"]
+
+Blocks = tuple[tuple[torch.Tensor, ...], tuple[torch.Tensor, ...]]
+
+
+def _checked_layer(
+    widths: Sequence[int],
+    permute: str,
+    in_channels: int,
+    out_channels: int,
+    count: Callable[[tuple[int, ...], str], int],
+) -> tuple[int, ...]:
+    """Check a weight-space layer's arguments; refuse one over the size limit, quickly.
+
+    ``count(widths, permute)`` is the layer's number of maps per channel pair.
+    """
+    widths = _checked_widths(widths)
+    check_choice("permute", permute, PERMUTATIONS)
+    check_positive_int("in_channels", in_channels)
+    check_positive_int("out_channels", out_channels)
+    maps = count(widths, permute)
+    parameters = maps * in_channels * out_channels
+    if parameters > size_limit():
+        msg = (
+            f"the complete {permute!r}-equivariant layer of widths {widths} has {maps:,} "
+            f"maps per channel pair, {parameters:,} weights for {in_channels} -> "
+            f"{out_channels} channels, over the size limit of {size_limit():,}: permute every "
+            "neuron (permute='all', with learned position embeddings for the input and output "
+            "neurons, as NFN does), downsample the input axis, or use fewer channels "
+            "(equidiag.errors.set_size_limit raises the limit)"
+        )
+        raise SizeLimitError(msg)
+    return widths
 
 
 class WeightSpaceLinear(nn.Module):
@@ -94,58 +126,29 @@ class WeightSpaceLinear(nn.Module):
         dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__()
-        self.widths = _checked_widths(widths)
-        self.permute = check_choice("permute", permute, PERMUTATIONS)
-        self.in_channels = check_positive_int("in_channels", in_channels)
-        self.out_channels = check_positive_int("out_channels", out_channels)
-        check_choice("normalize", normalize, NORMALIZATIONS)
-        if not isinstance(bias, bool):
-            msg = f"bias must be True or False, got {type(bias).__name__}"
-            raise EquidiagTypeError(msg)
-        count = weight_space_dimension(self.widths, permute)
-        parameters = count * in_channels * out_channels
-        if parameters > size_limit():
-            msg = (
-                f"the complete {permute!r}-equivariant layer of widths {self.widths} has "
-                f"{count:,} maps per channel pair, {parameters:,} weights for {in_channels} -> "
-                f"{out_channels} channels, over the size limit of {size_limit():,}: permute "
-                "every neuron (permute='all', with learned position embeddings for the input "
-                "and output neurons, as NFN does) or downsample the input axis "
-                "(equidiag.errors.set_size_limit raises the limit)"
-            )
-            raise SizeLimitError(msg)
-        group = weight_space_group(self.widths, permute)
+        self.widths = _checked_layer(
+            widths, permute, in_channels, out_channels, weight_space_dimension
+        )
+        self.permute = permute
+        self.in_channels = in_channels
+        self.out_channels = out_channels
         self.signatures = weight_space_signatures(self.widths)
-        factory = factory_kwargs(device, dtype)
-        self.maps = nn.ModuleDict(
-            {
-                _key(o, i): EquivariantLinear(
-                    group,
-                    self.signatures[i],
-                    self.signatures[o],
-                    in_channels,
-                    out_channels,
-                    bias=bias and i == 0,  # (one invariant bias per output block)
-                    normalize=normalize,
-                    **factory,
-                )
-                for o in range(len(self.signatures))
-                for i in range(len(self.signatures))
-            }
+        self.sum = DirectSumLinear(
+            weight_space_group(self.widths, permute),
+            dict.fromkeys(self.signatures, in_channels),
+            dict.fromkeys(self.signatures, out_channels),
+            bias,
+            normalize=normalize,
+            device=device,
+            dtype=dtype,
         )
 
-    def forward(
-        self, weights: Sequence[torch.Tensor], biases: Sequence[torch.Tensor]
-    ) -> tuple[tuple[torch.Tensor, ...], tuple[torch.Tensor, ...]]:
+    def forward(self, weights: Sequence[torch.Tensor], biases: Sequence[torch.Tensor]) -> Blocks:
         """Map an MLP's ``(weights, biases)`` (with batch and channel axes) to new ones."""
+        blocks = _blocks(weights, biases, self.widths)
+        out = self.sum(dict(zip(self.signatures, blocks)))
         count = len(self.widths) - 1
-        inputs = _blocks(weights, biases, self.widths)
-        outputs = []
-        for o in range(len(self.signatures)):
-            total = self.maps[_key(o, 0)](inputs[0])
-            for i in range(1, len(inputs)):
-                total = total + self.maps[_key(o, i)](inputs[i])
-            outputs.append(total)
+        outputs = [out[sig] for sig in self.signatures]
         return tuple(outputs[:count]), tuple(outputs[count:])
 
     def extra_repr(self) -> str:
@@ -155,10 +158,6 @@ class WeightSpaceLinear(nn.Module):
             f"out_channels={self.out_channels}, permute={self.permute}, "
             f"maps={weight_space_dimension(self.widths, self.permute)}"
         )
-
-
-def _key(out: int, source: int) -> str:
-    return f"{out}_from_{source}"
 
 
 def _blocks(
@@ -178,21 +177,14 @@ def _blocks(
         got = [type(x).__name__ if not isinstance(x, torch.Tensor) else x.ndim for x in blocks]
         msg = f"every block must be a tensor (batch, channels, ...), got {got}"
         raise EquidiagTypeError(msg)
-    if len({x.shape[0] for x in blocks}) > 1:
-        msg = (
-            "every block must hold the same batch of networks; got batch sizes "
-            f"{[x.shape[0] for x in blocks]} (weights, then biases)"
-        )
-        raise ShapeError(msg)
     return blocks
 
 
 class WeightSpacePooling(nn.Module):
     """An invariant head: an MLP's weights and biases to ``out_features`` per sample.
 
-    The sum over the blocks of the weight space of the invariant maps of each (its
-    :class:`~equidiag.EquivariantLinear` to the empty signature), plus a bias: the
-    complete invariant linear map of the weight space, to put after
+    The complete invariant affine map of the weight space (the
+    :class:`~equidiag.DirectSumLinear` from its blocks to the empty signature), to put after
     :class:`WeightSpaceLinear` layers.
 
     Parameters
@@ -201,8 +193,15 @@ class WeightSpacePooling(nn.Module):
     in_channels, out_features : int
     permute : {"hidden", "all"}
     bias : bool
+    normalize : {None, "mean"}
+        ``"mean"``: the sums over neurons become means.
     device, dtype
         Factory arguments for the parameters.
+
+    Raises
+    ------
+    SizeLimitError
+        If the head would have more weights than the size limit.
 
     Examples
     --------
@@ -224,27 +223,37 @@ class WeightSpacePooling(nn.Module):
         permute: str = "hidden",
         bias: bool = True,
         *,
+        normalize: Normalization = None,
         device: torch.device | str | int | None = None,
         dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__()
-        self.widths = _checked_widths(widths)
-        self.permute = check_choice("permute", permute, PERMUTATIONS)
-        group = weight_space_group(self.widths, permute)
-        factory = factory_kwargs(device, dtype)
-        self.maps = nn.ModuleList(
-            EquivariantLinear(
-                group, signature, (), in_channels, out_features, bias=bias and i == 0, **factory
-            )
-            for i, signature in enumerate(weight_space_signatures(self.widths))
+        self.widths = _checked_layer(widths, permute, in_channels, out_features, _invariants)
+        self.permute = permute
+        self.signatures = weight_space_signatures(self.widths)
+        self.sum = DirectSumLinear(
+            weight_space_group(self.widths, permute),
+            dict.fromkeys(self.signatures, in_channels),
+            {(): out_features},
+            bias,
+            normalize=normalize,
+            device=device,
+            dtype=dtype,
         )
 
     def forward(
         self, weights: Sequence[torch.Tensor], biases: Sequence[torch.Tensor]
     ) -> torch.Tensor:
         """Return ``(batch, out_features)`` invariant features of the networks."""
-        inputs = _blocks(weights, biases, self.widths)
-        total = self.maps[0](inputs[0])
-        for block, x in zip(self.maps[1:], inputs[1:]):
-            total = total + block(x)
-        return total
+        blocks = _blocks(weights, biases, self.widths)
+        return self.sum(dict(zip(self.signatures, blocks)))[()]
+
+
+def _invariants(widths: tuple[int, ...], permute: str) -> int:
+    """Return the number of invariant linear functionals of the weight space."""
+    last = len(widths) - 1
+
+    def fixed(i: int) -> int:
+        return widths[i] if permute == "hidden" and i in (0, last) else 1
+
+    return sum(fixed(i + 1) * fixed(i) + fixed(i + 1) for i in range(last))

@@ -19,9 +19,10 @@ dimension formulas: exact and instant at any widths.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
-from ..algebra import ProductGroup, SymmetricGroup, TrivialGroup, dimension
+from ..algebra import ProductGroup, SymmetricGroup, TrivialGroup
 from ..errors import EquidiagTypeError, EquidiagValueError, check_choice, check_positive_int, shown
 
 __all__ = [
@@ -99,7 +100,10 @@ def weight_space_dimension(widths: Sequence[int], permute: str = "hidden") -> in
 
     The maps per pair of channels of a complete equivariant layer on the weights and biases
     (without the layer's own bias): the sum over pairs of blocks of the dimension of the
-    maps between their signatures, each the product of the factors' formulas.
+    maps between their signatures, each the product of the factors' dimensions. Each set
+    appears at most once in a block, so a factor's dimension is local: a permuted layer of
+    ``d >= 2`` neurons has 2 maps from its axis to itself (identity, sum-broadcast) and 1
+    otherwise (sum, broadcast, nothing); a fixed layer has ``d^(k+l)`` (every map).
 
     Parameters
     ----------
@@ -123,6 +127,21 @@ def weight_space_dimension(widths: Sequence[int], permute: str = "hidden") -> in
     ...     (784, 128, 128, 128, 10), permute="all")
     (1272432, 100)
     """
-    group = weight_space_group(widths, permute)
+    widths = _checked_widths(widths)
+    check_choice("permute", permute, PERMUTATIONS)
+    last = len(widths) - 1
     blocks = weight_space_signatures(widths)
-    return sum(dimension(group, a, b) for a in blocks for b in blocks)
+
+    def maps(name: str, k: int, l: int) -> int:
+        """Count the factor's maps from ``k`` axes of set ``name`` to ``l`` (each 0 or 1)."""
+        i = int(name[1:])
+        d = widths[i]
+        if (permute == "hidden" and i in (0, last)) or d == 1:  # (fixed: every map)
+            return d ** (k + l)
+        return 2 if k == l == 1 else 1  # (identity and sum-broadcast; sum; broadcast)
+
+    return sum(
+        math.prod(maps(s, int(s in a), int(s in b)) for s in set(a) | set(b))
+        for a in blocks
+        for b in blocks
+    )
