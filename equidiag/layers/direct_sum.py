@@ -25,7 +25,7 @@ import itertools
 import math
 import warnings
 from collections.abc import Iterable, Mapping
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import torch
 from torch import nn
@@ -48,8 +48,11 @@ from ..errors import (
     size_limit,
 )
 from ..typing import NORMALIZATIONS, Normalization
-from .functional import FactoryKwargs, factory_kwargs
+from .functional import factory_kwargs
 from .linear import _DEFAULT_INIT_DEGREE, EquivariantLinear
+
+if TYPE_CHECKING:
+    from .functional import FactoryKwargs
 
 __all__ = ["DirectSumLinear"]
 
