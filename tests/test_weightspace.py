@@ -253,7 +253,7 @@ def test_mlps_round_trip_and_hidden_permutations_keep_the_function():
         torch.testing.assert_close(again(x), model(x))
     with pytest.raises(ed.errors.ShapeError, match="same widths"):
         from_mlps([mlps[0], _deep_mlp((2, 3, 1))])
-    with pytest.raises(ed.errors.EquidiagValueError, match="linear with a bias"):
+    with pytest.raises(ed.errors.EquidiagValueError, match="bias of shape \\(3,\\); '0' has none"):
         from_mlps([torch.nn.Sequential(torch.nn.Linear(2, 3, bias=False))])
 
 
@@ -275,7 +275,99 @@ def test_the_pooling_head_is_invariant_to_hidden_permutations_only():
 def test_blocks_of_different_batches_are_refused():
     layer = ed.WeightSpaceLinear((2, 3, 1), 1, 1)
     weights, biases = _random_mlp((2, 3, 1), 5, 1, torch.float32)
-    with pytest.raises(ed.errors.ShapeError, match="same batch shape"):
+    with pytest.raises(ed.errors.ShapeError, match="one batch and channel shape"):
         layer((weights[0][:4], weights[1]), biases)
-    with pytest.raises(ed.errors.EquidiagTypeError, match="every block must be a tensor"):
+    with pytest.raises(ed.errors.ShapeError, match="same batch axes"):
+        layer((weights[0][None], weights[1]), (biases[0][None], biases[1]))  # (no broadcast)
+    with pytest.raises(ed.errors.EquidiagTypeError, match="must hold tensors"):
         layer((weights[0], None), biases)
+    with pytest.raises(ed.errors.ShapeError, match=r"widths \(2, 3, 1\)"):
+        layer((weights[0][..., :1], weights[1]), biases)
+
+
+def test_state_dicts_are_read_in_registration_order_unless_every_name_is_numbered():
+    from collections import OrderedDict
+
+    from equidiag.weightspace import from_mlps
+
+    class Named(torch.nn.Module):  # (alphabetical order would be hid, inp, out: wrong)
+        def __init__(self):
+            super().__init__()
+            self.inp = torch.nn.Linear(2, 5)
+            self.hid = torch.nn.Linear(5, 4)
+            self.out = torch.nn.Linear(4, 1)
+
+    model = Named()
+    weights, _ = from_mlps([model.state_dict()])
+    assert [tuple(w.shape[2:]) for w in weights] == [(5, 2), (4, 5), (1, 4)]
+    torch.testing.assert_close(weights[1][0, 0], model.hid.weight.detach())
+    numbered = OrderedDict(
+        (f"layers.{i}.{kind}", t)
+        for i, layer in reversed(list(enumerate([model.inp, model.hid, model.out])))
+        for kind, t in (("weight", layer.weight), ("bias", layer.bias))
+    )
+    again, _ = from_mlps([numbered])
+    for a, b in zip(again, weights):
+        torch.testing.assert_close(a, b)
+
+
+@pytest.mark.parametrize(
+    ("state", "error", "match"),
+    [
+        (
+            {"0.weight": torch.zeros(3, 2), "0.bias": torch.zeros(2)},
+            "EquidiagValueError",
+            r"\(3,\)",
+        ),
+        (
+            {"0.weight": torch.zeros(3, 2), "0.bias": torch.zeros(3), "1.bias": torch.zeros(3)},
+            "EquidiagValueError",
+            "'1' is not",
+        ),
+        ({"0.scale": torch.zeros(3)}, "EquidiagValueError", "'0.scale' is neither"),
+        ({}, "EquidiagValueError", "at least one linear layer"),
+        (
+            {
+                "0.weight": torch.zeros(3, 2),
+                "0.bias": torch.zeros(3),
+                "1.weight": torch.zeros(1, 4),
+                "1.bias": torch.zeros(1),
+            },
+            "ShapeError",
+            "must chain",
+        ),
+    ],
+)
+def test_bad_state_dicts_are_refused_naming_the_layer(state, error, match):
+    from equidiag.weightspace import from_mlps
+
+    with pytest.raises(getattr(ed.errors, error), match=match):
+        from_mlps([state])
+
+
+def test_to_mlps_and_permute_hidden_check_what_they_are_given():
+    from equidiag.weightspace import from_mlps, permute_hidden, to_mlps
+
+    small = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1))
+    big = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.ReLU(), torch.nn.Linear(4, 1))
+    weights, biases = from_mlps([small, small])
+    with pytest.raises(ed.errors.ShapeError, match="template's linear layers"):
+        to_mlps(weights, biases, template=big)  # (was: a broadcast copy, silently)
+    with pytest.raises(ed.errors.ShapeError, match="one channel"):
+        to_mlps(
+            tuple(torch.cat([w, w], 1) for w in weights),
+            tuple(torch.cat([b, b], 1) for b in biases),
+            small,
+        )
+    with pytest.raises(ed.errors.EquidiagTypeError, match=r"template must be an nn\.Module"):
+        to_mlps(weights, biases, template=small.state_dict())
+    with pytest.raises(ed.errors.EquidiagValueError, match=r"permutation of range\(3\)"):
+        permute_hidden(weights, biases, [None, torch.tensor([0, 0, 1]), None])
+    with pytest.raises(ed.errors.EquidiagValueError, match=r"permutation of range\(3\)"):
+        permute_hidden(weights, biases, [None, torch.tensor([1, 0]), None])
+    with pytest.raises(ed.errors.ShapeError, match="one permutation \\(or None\\) per layer"):
+        permute_hidden(weights, biases, [None, torch.tensor([1, 0, 2])])
+    with pytest.raises(ed.errors.EquidiagTypeError, match=r"torch\.long"):
+        permute_hidden(weights, biases, [None, [1, 0, 2], None])
+    with pytest.raises(ed.errors.ShapeError, match="biases must hold 2"):
+        permute_hidden(weights, biases[:1], [None, None, None])

@@ -18,8 +18,6 @@ import torch
 from torch import nn
 
 from ..errors import (
-    EquidiagTypeError,
-    ShapeError,
     SizeLimitError,
     check_choice,
     check_positive_int,
@@ -27,6 +25,7 @@ from ..errors import (
 )
 from ..layers import DirectSumLinear
 from ..typing import Normalization
+from ._mlp import checked_space
 from ._spaces import (
     PERMUTATIONS,
     _checked_widths,
@@ -164,20 +163,8 @@ def _blocks(
     weights: Sequence[torch.Tensor], biases: Sequence[torch.Tensor], widths: tuple[int, ...]
 ) -> tuple[torch.Tensor, ...]:
     """Return the blocks of a weight-space input, weights then biases, checked."""
-    count = len(widths) - 1
-    for name, blocks in (("weights", weights), ("biases", biases)):
-        if isinstance(blocks, torch.Tensor) or not isinstance(blocks, Sequence):
-            msg = f"{name} must be a sequence of {count} tensors, got {type(blocks).__name__}"
-            raise EquidiagTypeError(msg)
-        if len(blocks) != count:
-            msg = f"{name} must hold {count} tensors (widths {widths}), got {len(blocks)}"
-            raise ShapeError(msg)
-    blocks = (*weights, *biases)
-    if not all(isinstance(x, torch.Tensor) and x.ndim >= 2 for x in blocks):
-        got = [type(x).__name__ if not isinstance(x, torch.Tensor) else x.ndim for x in blocks]
-        msg = f"every block must be a tensor (batch, channels, ...), got {got}"
-        raise EquidiagTypeError(msg)
-    return blocks
+    weights, biases, _ = checked_space(weights, biases, widths)
+    return (*weights, *biases)
 
 
 class WeightSpacePooling(nn.Module):

@@ -10,43 +10,116 @@ import copy
 import itertools
 import re
 from collections.abc import Mapping, Sequence
+from typing import cast
 
 import torch
 from torch import nn
 
-from ..errors import EquidiagTypeError, EquidiagValueError, ShapeError
+from ..errors import EquidiagTypeError, EquidiagValueError, ShapeError, shown
 
 __all__ = ["from_mlps", "permute_hidden", "to_mlps"]
 
 WeightSpace = tuple[tuple[torch.Tensor, ...], tuple[torch.Tensor, ...]]
 
 
+def checked_space(
+    weights: object, biases: object, widths: tuple[int, ...] | None = None
+) -> tuple[tuple[torch.Tensor, ...], tuple[torch.Tensor, ...], tuple[int, ...]]:
+    """Return a weight space's blocks and the widths they chain, or raise naming what is wrong.
+
+    ``weights[i]`` must have the shape ``(*batch, channels, d_{i+1}, d_i)`` and ``biases[i]``
+    ``(*batch, channels, d_{i+1})``, the same ``batch`` and ``channels`` for all; if ``widths``
+    is given, the ``d_i`` must be those.
+    """
+    count = None if widths is None else len(widths) - 1
+    for name, blocks in (("weights", weights), ("biases", biases)):
+        if isinstance(blocks, torch.Tensor) or not isinstance(blocks, Sequence) or not blocks:
+            want = "a non-empty sequence" if count is None else f"a sequence of {count}"
+            msg = f"{name} must be {want} tensors, got {shown(blocks)}"
+            raise EquidiagTypeError(msg)
+        if not all(isinstance(t, torch.Tensor) for t in blocks):
+            msg = f"{name} must hold tensors, got {[type(t).__name__ for t in blocks]}"
+            raise EquidiagTypeError(msg)
+    weights = tuple(cast(Sequence[torch.Tensor], weights))
+    biases = tuple(cast(Sequence[torch.Tensor], biases))
+    if count is None:
+        count = len(weights)
+    for name, blocks in (("weights", weights), ("biases", biases)):
+        if len(blocks) != count:
+            where = f"widths {widths}" if widths is not None else f"{count} weight matrices"
+            msg = f"{name} must hold {count} tensors ({where}), got {len(blocks)}"
+            raise ShapeError(msg)
+    shapes = (
+        f"weights {[tuple(w.shape) for w in weights]}, biases {[tuple(b.shape) for b in biases]}"
+    )
+    if any(w.ndim < 3 for w in weights) or any(b.ndim != weights[0].ndim - 1 for b in biases):
+        msg = (
+            "weights must have the shape (*batch, channels, d_out, d_in) and biases "
+            f"(*batch, channels, d_out), with the same batch axes; got {shapes}"
+        )
+        raise ShapeError(msg)
+    found = (weights[0].shape[-1], *(w.shape[-2] for w in weights))
+    lead = weights[0].shape[:-2]
+    chained = all(w.shape[-1] == found[i] for i, w in enumerate(weights)) and all(
+        b.shape[-1] == found[i + 1] for i, b in enumerate(biases)
+    )
+    same = all(w.shape[:-2] == lead for w in weights) and all(b.shape[:-1] == lead for b in biases)
+    if not chained or not same or (widths is not None and found != widths):
+        want = f"widths {widths}" if widths is not None else "chained widths"
+        msg = (
+            f"the blocks must have {want} (weights[i]: (*batch, channels, d_(i+1), d_i), "
+            f"biases[i]: (*batch, channels, d_(i+1))) and one batch and channel shape; got "
+            f"{shapes}"
+        )
+        raise ShapeError(msg)
+    return weights, biases, found
+
+
 def _linear_parameters(model: object) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """Return the ``(weight, bias)`` of each linear layer of an MLP, input first.
 
-    A module's order is its ``named_parameters()`` order (registration order); a
-    ``state_dict``'s names are ordered by the numbers in them (``"10.weight"`` after
-    ``"2.weight"``), never by the order of its keys.
+    A module's order is its ``named_parameters()`` order (registration order). A
+    ``state_dict``'s is its key order (``Module.state_dict()`` keeps registration order),
+    unless every layer's name holds a number: then by the numbers (``"10.weight"`` after
+    ``"2.weight"``). The layers must chain either way.
     """
     if isinstance(model, nn.Module):
         named = [(name, p.detach()) for name, p in model.named_parameters()]
     elif isinstance(model, Mapping):
-        keys = sorted(
-            model, key=lambda k: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", k)]
-        )
+        if not all(isinstance(k, str) for k in model):
+            msg = f"a state_dict's keys must be parameter names, got {list(model)[:5]}"
+            raise EquidiagTypeError(msg)
+        keys = list(model)
+        if all(re.search(r"\d", k.rpartition(".")[0]) for k in keys):
+            keys.sort(key=lambda k: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", k)])
         named = [(k, model[k]) for k in keys]
     else:
         msg = f"each MLP must be an nn.Module or a state_dict, got {type(model).__name__}"
         raise EquidiagTypeError(msg)
-    weights = [(n, t) for n, t in named if n.endswith("weight")]
-    biases = {n[: -len("bias")]: t for n, t in named if n.endswith("bias")}
+    layers: dict[str, dict[str, object]] = {}
+    for name, tensor in named:
+        prefix, _, kind = name.rpartition(".")
+        if kind not in ("weight", "bias"):
+            msg = f"an MLP holds linear layers' weights and biases only; {name!r} is neither"
+            raise EquidiagValueError(msg)
+        layers.setdefault(prefix, {})[kind] = tensor
     out = []
-    for name, weight in weights:
-        bias = biases.get(name[: -len("weight")])
-        if not isinstance(weight, torch.Tensor) or weight.ndim != 2 or bias is None:
-            msg = f"every layer of an MLP must be linear with a bias; {name!r} is not"
+    for prefix, parts in layers.items():
+        weight, bias = parts.get("weight"), parts.get("bias")
+        if not isinstance(weight, torch.Tensor) or weight.ndim != 2:
+            msg = f"every layer of an MLP must be linear (a 2-d weight); {prefix!r} is not"
+            raise EquidiagValueError(msg)
+        if not isinstance(bias, torch.Tensor) or tuple(bias.shape) != (weight.shape[0],):
+            got = "none" if bias is None else shown(getattr(bias, "shape", bias))
+            msg = (
+                f"every layer of an MLP must have a bias of shape ({weight.shape[0]},); "
+                f"{prefix!r} has {got}"
+            )
             raise EquidiagValueError(msg)
         out.append((weight, bias))
+    if not out:
+        msg = "an MLP must hold at least one linear layer; got no parameters"
+        raise EquidiagValueError(msg)
     for (w0, _), (w1, _) in itertools.pairwise(out):
         if w1.shape[1] != w0.shape[0]:
             msg = (
@@ -117,9 +190,24 @@ def to_mlps(
     >>> torch.equal(again(x), mlp(x))
     True
     """
+    if not isinstance(template, nn.Module):
+        msg = f"template must be an nn.Module (an MLP), got {type(template).__name__}"
+        raise EquidiagTypeError(msg)
+    weights, biases, widths = checked_space(weights, biases)
+    if weights[0].ndim != 4 or weights[0].shape[1] != 1:
+        msg = (
+            "to_mlps takes one batch axis and one channel, weights (batch, 1, d_out, d_in), "
+            f"got {tuple(weights[0].shape)}"
+        )
+        raise ShapeError(msg)
     slots = [(m.weight, m.bias) for m in template.modules() if isinstance(m, nn.Linear)]
-    if len(slots) != len(weights) or len(weights) != len(biases):
-        msg = f"the template has {len(slots)} linear layers, the weights {len(weights)}"
+    expected = [(tuple(w.shape), None if b is None else tuple(b.shape)) for w, b in slots]
+    given = [(tuple(w.shape[2:]), tuple(b.shape[2:])) for w, b in zip(weights, biases)]
+    if expected != given:
+        msg = (
+            f"the template's linear layers have (weight, bias) shapes {expected}; the weight "
+            f"space holds {given} (widths {widths})"
+        )
         raise ShapeError(msg)
     out = []
     for b in range(weights[0].shape[0]):
@@ -155,9 +243,27 @@ def permute_hidden(
     >>> torch.allclose(to_mlps(*moved, template=mlp)[0](x), mlp(x), atol=1e-6)
     True
     """
-    if len(perms) != len(weights) + 1:
-        msg = f"perms must give one permutation (or None) per layer of neurons, {len(weights) + 1}; got {len(perms)}"
+    weights, biases, widths = checked_space(weights, biases)
+    if isinstance(perms, torch.Tensor) or not isinstance(perms, Sequence):
+        msg = f"perms must be a sequence of permutations (or None), got {shown(perms)}"
+        raise EquidiagTypeError(msg)
+    if len(perms) != len(widths):
+        msg = (
+            f"perms must give one permutation (or None) per layer of neurons, {len(widths)} "
+            f"for widths {widths}; got {len(perms)}"
+        )
         raise ShapeError(msg)
+    for i, (perm, d) in enumerate(zip(perms, widths)):
+        if perm is None:
+            continue
+        if not isinstance(perm, torch.Tensor) or perm.dtype != torch.long or perm.ndim != 1:
+            msg = f"perms[{i}] must be None or a 1-d torch.long tensor, got {shown(perm)}"
+            raise EquidiagTypeError(msg)
+        if perm.numel() != d or not torch.equal(
+            perm.sort().values, torch.arange(d, device=perm.device)
+        ):
+            msg = f"perms[{i}] must be a permutation of range({d}) (widths {widths}), got {perm.tolist()}"
+            raise EquidiagValueError(msg)
     new_w, new_b = [], []
     for i, (w, b) in enumerate(zip(weights, biases)):
         rows, cols = perms[i + 1], perms[i]
