@@ -72,7 +72,9 @@ def as_signature(group: Group, value: object, name: str = "signature") -> Signat
                 f"names, one per axis, e.g. {tuple(sets)!r}"
             )
             raise EquidiagTypeError(msg)
-        return (sets[0],) * check_nonnegative_int(name, value)
+        count = check_nonnegative_int(name, value)
+        check_orders(count, 0)  # (a bound on the number of axes, before building them)
+        return (sets[0],) * count
     if isinstance(value, (str, bytes)):
         msg = (
             f"{name} must be a tuple of index-set names, one per axis, got the string "

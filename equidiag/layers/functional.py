@@ -127,10 +127,12 @@ def infer_sizes(
     given = {} if sizes is None else sizes
     for name, size in found.items():
         if name in given and size != given[name]:
-            msg = (
-                f"expected {name}={given[name]} (the group's degree, or the {name} passed) on "
-                f"the axes of index set {name!r}, got {shape}"
+            source = (
+                "the group's degree, or the n passed"
+                if name == DEFAULT_SET
+                else f"its size in the group, or n[{name!r}]"
             )
+            msg = f"expected {name}={given[name]} ({source}) on the axes of index set {name!r}, got {shape}"
             raise ShapeError(msg)
     out: dict[str, Any] = {}
     for name in dict.fromkeys(in_sets + index_sets):

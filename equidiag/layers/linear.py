@@ -33,6 +33,7 @@ from ..errors import (
     EquidiagTypeError,
     EquidiagValueError,
     ShapeError,
+    SizeLimitError,
     ZeroMapWarning,
     check_choice,
     check_nonnegative_int,
@@ -76,8 +77,28 @@ _DEFAULT_INIT_DEGREE = 8
 Order = int | tuple[str, ...]
 
 
+#: the most basis elements a layer compiles (about 0.2 ms each): past it, a layer is refused
+MAX_LAYER_ELEMENTS = 2**17
+
+
 def _layer_elements(group: Group, in_order: Order, out_order: Order, basis: str) -> tuple:
-    return tuple(equivariant_basis(group, in_order, out_order, kind=basis))
+    degree = None if isinstance(group, ProductGroup) else group.degree
+    count = group.family.enumerated(in_order, out_order, degree, basis)  # (counted, not built)
+    _check_element_count(group, in_order, out_order, count)
+    elements = tuple(equivariant_basis(group, in_order, out_order, kind=basis))
+    _check_element_count(group, in_order, out_order, len(elements))
+    return elements
+
+
+def _check_element_count(group: Group, in_order: Order, out_order: Order, count: int) -> None:
+    if count > MAX_LAYER_ELEMENTS:
+        msg = (
+            f"a layer of {group} from {in_order} to {out_order} would compile {count:,} basis "
+            f"elements, more than the {MAX_LAYER_ELEMENTS:,} a layer takes: use lower orders, "
+            "or, for sets that are not permuted (TrivialGroup), equidiag.DirectSumLinear, which "
+            "folds them into the channels"
+        )
+        raise SizeLimitError(msg)
 
 
 def _checked_order(group: Group, name: str, value: object) -> Order:

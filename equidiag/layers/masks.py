@@ -291,6 +291,12 @@ def check_masks(
         if name not in sets:
             msg = f"mask names the index set {name!r}, which {group} does not have; its sets are {list(sets)}"
             raise EquidiagValueError(msg)
+        if name not in layer.plan.index_sets:
+            msg = (
+                f"mask names the index set {name!r}, which no axis of this layer carries (its "
+                f"sets are {list(layer.plan.index_sets)}): a mask there would change nothing"
+            )
+            raise EquidiagValueError(msg)
         factor = group.factor(name)
         if not (getattr(factor, "pads_exactly", False) and factor.degree is None):
             msg = (
@@ -349,7 +355,15 @@ def masked_product_linear(
     checked = check_masks(masks, x, layer)
     given = {name: mask.shape[-1] for name, mask in checked.items()}
     if n is not None:
-        given = {**dict(cast(Mapping, layer.given_sizes(cast(Any, n)) or {})), **given}
+        stated = dict(cast(Mapping, layer.given_sizes(cast(Any, n)) or {}))
+        for name, size in given.items():
+            if stated.get(name, size) != size:
+                msg = (
+                    f"n gives the index set {name!r} the size {stated[name]}, but "
+                    f"mask[{name!r}] has {size} entries per sample"
+                )
+                raise ShapeError(msg)
+        given = {**stated, **given}
     sizes = layer.call_sizes(x, given)  # (the plan route's checks and errors)
     check_matches_parameters(x, layer)
     plan = layer.plan

@@ -396,6 +396,8 @@ def test_one_set_groups_take_signatures_and_one_set_products_take_orders():
     assert list(ed.equivariant_basis(S, ("n",), ("n",))) == list(ed.equivariant_basis(S, 1, 1))
     assert ed.spanning_set(S, (), ("n",)) == ed.spanning_set(S, 0, 1)
     assert as_signature(S, 3) == ("n", "n", "n")
+    with pytest.raises(ed.errors.SizeLimitError, match="1,000,000,000"):
+        as_signature(S, 10**9)  # (refused before a tuple of 10^9 names is built)
     with pytest.raises(EquidiagValueError, match=r"'m'.*valid set names are \['n'\]"):
         ed.dimension(S, ("m",), 1)
     one = ProductGroup(x=ed.SymmetricGroup())

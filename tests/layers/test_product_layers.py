@@ -199,3 +199,18 @@ def test_product_masks_refuse_bad_input():
         layer(x, mask={"rows": torch.ones(2, 4, dtype=torch.bool)})
     with pytest.raises(EquidiagTypeError, match="boolean"):
         layer(x, mask={"rows": torch.ones(2, 3)})
+    rows = {"rows": torch.ones(2, 3, dtype=torch.bool)}
+    with pytest.raises(ed.errors.ShapeError, match=r"n gives the index set 'rows' the size 5"):
+        layer(x, {"rows": 5}, mask=rows)  # (was: n ignored)
+    wider = ed.EquivariantLinear(
+        ed.ProductGroup(rows=S(), cols=S(4), z=S()), ("rows", "cols"), ("rows",), 1, 1
+    )
+    with pytest.raises(EquidiagValueError, match="'z', which no axis of this layer carries"):
+        wider(x, mask={**rows, "z": torch.ones(2, 3, dtype=torch.bool)})  # (was: ignored)
+
+
+def test_layers_with_too_many_basis_elements_are_refused_before_building_them():
+    with pytest.raises(ed.errors.SizeLimitError, match=r"2,000,000 basis elements.*DirectSumLinear"):
+        ed.EquivariantLinear(
+            ed.ProductGroup(a=ed.TrivialGroup(1000), b=S()), ("a", "b"), ("a", "b"), 1, 1
+        )
