@@ -210,7 +210,9 @@ def test_product_masks_refuse_bad_input():
 
 
 def test_layers_with_too_many_basis_elements_are_refused_before_building_them():
-    with pytest.raises(ed.errors.SizeLimitError, match=r"2,000,000 basis elements.*DirectSumLinear"):
+    with pytest.raises(
+        ed.errors.SizeLimitError, match=r"2,000,000 basis elements.*DirectSumLinear"
+    ):
         ed.EquivariantLinear(
             ed.ProductGroup(a=ed.TrivialGroup(1000), b=S()), ("a", "b"), ("a", "b"), 1, 1
         )
