@@ -48,6 +48,7 @@ from ..errors import (
     size_limit,
 )
 from ..typing import NORMALIZATIONS, Normalization
+from ._tracing import transformed
 from .functional import factory_kwargs
 from .linear import _DEFAULT_INIT_DEGREE, EquivariantLinear
 
@@ -194,8 +195,15 @@ class DirectSumLinear(nn.Module):
                 if ins and outs:  # (axes in the order of the first input having them all)
                     sig = self.in_blocks[ins[0]][1]
                     terms.append((tuple(sorted(kept, key=sig.index)), ins, outs))
-        self._terms = terms
-        self._order = order
+        # a term with every axis of its one output block adds the others in its own product
+        # (baddbmm: one pass over the output less); it runs after them
+        into = [_accumulating(kept, outs, self.out_blocks, sets) for kept, _, outs in terms]
+        if any(into):
+            counts = [sum(1 for _, _, outs in terms if o in outs) for o in range(len(outputs))]
+            into = [o if o is not None and counts[o] > 1 else None for o in into]
+        order_of = sorted(range(len(terms)), key=lambda t: into[t] is not None)
+        self._terms = [terms[t] for t in order_of]
+        self._into = [into[t] for t in order_of]
         fan = [self._folded(self.in_blocks[i]) for i in range(len(self.in_blocks))]
         rows = [self._folded(self.out_blocks[o]) for o in range(len(self.out_blocks))]
         count = sum(sum(fan[i] for i in ins) * sum(rows[o] for o in outs) for _, ins, outs in terms)
@@ -374,7 +382,7 @@ class DirectSumLinear(nn.Module):
 
         rows: list[list[torch.Tensor]] = [[] for _ in self.out_blocks]  # (terms per output)
         count = flat[0].shape[0]
-        for kept, ins, outs in self._terms:
+        for (kept, ins, outs), into in zip(self._terms, self._into):
             k = frozenset(kept)
             parts = []
             for i in ins:
@@ -386,6 +394,11 @@ class DirectSumLinear(nn.Module):
             joined = parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
             flat_in = joined.reshape(count, joined.shape[1], -1)
             weight = weights[_term_key(kept)]
+            if into is not None:
+                _, out_sig, c_out = self.out_blocks[into]
+                shape = (count, c_out, *(sizes[s] for s in out_sig))
+                rows[into] = [_added_product(rows[into], weight, flat_in, shape)]
+                continue
             if not kept and self.bias is not None:
                 mixed = torch.addmm(self.bias, flat_in[:, :, 0], weight.t())[:, :, None]
             else:
@@ -402,10 +415,7 @@ class DirectSumLinear(nn.Module):
                 rows[o].append(_placed(part, unpermuted + list(kept), out_sig))
         out = {}
         for o, (key, out_sig, c_out) in enumerate(self.out_blocks):
-            terms = sorted(rows[o], key=lambda t: t.numel())
-            total = terms[0]
-            for term in terms[1:]:
-                total = total + term
+            total = _total(rows[o])
             shape = (count, c_out, *(sizes[s] for s in out_sig))
             if tuple(total.shape) != shape:  # (no term has every axis: broadcast)
                 total = total.expand(shape).contiguous()
@@ -571,6 +581,48 @@ def _checked_blocks(group: Group, name: str, channels: object) -> list[tuple[Key
         seen[sig] = key
         blocks.append((key, sig, check_positive_int(f"{name}[{key!r}]", count)))
     return blocks
+
+
+def _accumulating(
+    kept: tuple[str, ...],
+    outs: list[int],
+    out_blocks: list[tuple[Key, Signature, int]],
+    sets: dict[str, _Set],
+) -> int | None:
+    """Return the output a term can add the others into (its only one, all its axes kept)."""
+    if len(outs) != 1 or not kept:
+        return None
+    sig = out_blocks[outs[0]][1]
+    return outs[0] if kept == sig and all(sets[s].permuted for s in sig) else None
+
+
+def _total(terms: list[torch.Tensor]) -> torch.Tensor:
+    """Return the sum of broadcastable terms, smallest first (fewest full-size passes)."""
+    terms = sorted(terms, key=lambda t: t.numel())
+    total = terms[0]
+    for term in terms[1:]:
+        total = total + term
+    return total
+
+
+def _added_product(
+    others: list[torch.Tensor], weight: torch.Tensor, x: torch.Tensor, shape: tuple[int, ...]
+) -> torch.Tensor:
+    """Return ``sum(others) + weight @ x`` of ``shape``, the product added in place if it may.
+
+    In place the sum's memory takes the product (no copy of it, no new output); under a
+    torch.func transform, which has no batching rule for the in-place product, out of place.
+    """
+    count, channels = shape[:2]
+    total = _total(others).expand(shape).reshape(count, channels, -1)
+    weights = weight.expand(count, -1, -1)
+    if transformed():
+        return torch.baddbmm(total, weights, x).view(shape)
+    if not total.is_contiguous():  # (a broadcast view: copied, ours)
+        total = total.contiguous()
+    elif len(others) == 1:  # (not a sum: another term's tensor)
+        total = total.clone()
+    return total.baddbmm_(weights, x).view(shape)
 
 
 def _term_key(kept: tuple[str, ...]) -> str:

@@ -83,7 +83,7 @@ MAX_LAYER_ELEMENTS = 2**17
 
 def _layer_elements(group: Group, in_order: Order, out_order: Order, basis: str) -> tuple:
     degree = None if isinstance(group, ProductGroup) else group.degree
-    count = group.family.enumerated(in_order, out_order, degree, basis)  # (counted, not built)
+    count = group.family.enumerated(cast(Any, in_order), cast(Any, out_order), degree, basis)
     _check_element_count(group, in_order, out_order, count)
     elements = tuple(equivariant_basis(group, in_order, out_order, kind=basis))
     _check_element_count(group, in_order, out_order, len(elements))

@@ -191,3 +191,33 @@ def test_other_groups_run_block_by_block_and_are_equivariant():
     z = layer(rotated)
     torch.testing.assert_close(z[("p", "s")], y[("p", "s")] @ q.T, atol=1e-5, rtol=1e-5)
     torch.testing.assert_close(z[()], y[()], atol=1e-5, rtol=1e-5)
+
+
+def test_gradients_and_torch_func_transforms_agree_with_the_plain_call():
+    group = ed.ProductGroup(u=ed.SymmetricGroup(), i=ed.SymmetricGroup())
+    layer = ed.DirectSumLinear(
+        group, {("u", "i"): 2, ("i",): 1}, {("u", "i"): 2, ("u",): 1}, dtype=torch.float64
+    )
+    x = {
+        ("u", "i"): torch.randn(3, 2, 4, 5, dtype=torch.float64),
+        ("i",): torch.randn(3, 1, 5, dtype=torch.float64),
+    }
+    params = dict(layer.named_parameters())
+
+    def flat(p, a, b):
+        out = torch.func.functional_call(layer, p, ({("u", "i"): a, ("i",): b},))
+        return torch.cat([t.reshape(-1) for t in out.values()])
+
+    a, b = x[("u", "i")].requires_grad_(), x[("i",)].requires_grad_()
+    assert torch.autograd.gradcheck(lambda a, b: flat(params, a, b), (a, b))
+    assert torch.autograd.gradgradcheck(lambda a, b: flat(params, a, b), (a, b))
+    per_sample = torch.func.vmap(flat, in_dims=(None, 0, 0))(params, a[:, None], b[:, None])
+    plain = torch.stack([flat(params, a[j : j + 1], b[j : j + 1]) for j in range(3)])
+    torch.testing.assert_close(per_sample, plain)
+    grads = torch.func.vmap(
+        torch.func.grad(lambda p, a, b: flat(p, a, b).square().sum()), in_dims=(None, 0, 0)
+    )(params, a[:, None].detach(), b[:, None].detach())
+    for name, g in grads.items():
+        layer.zero_grad()
+        flat(params, a[1:2].detach(), b[1:2].detach()).square().sum().backward()
+        torch.testing.assert_close(g[1], params[name].grad)
