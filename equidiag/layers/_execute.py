@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING
 import torch
 
 from ..algebra._sizes import IndexSizes, sizes_text
-from ..errors import check_size
+from ..errors import EquidiagValueError, check_size
 from ._dense import dense_matrix, gathered_matrix
 from ._factored import run_factored
 from ._fused import fused_layout
+from ._shared import run_shared
 from ._tracing import tracing
 from ._weights import SampleWeights, channel_shape
-from .planner import ROUTES, auto_route, gathers_matrix, oversized_intermediate
+from .planner import ROUTES, auto_route, gathers_matrix, oversized_intermediate, shares_sums
 
 if TYPE_CHECKING:
     from ._plan import ContractionPlan
@@ -41,6 +42,13 @@ def _route(
     """Return the route that runs the call, after the size checks of the forced routes."""
     if strategy == "auto":
         return auto_route(plan, x, sizes, c_out, c_in, weight_sets, per_sample)
+    if strategy == "shared" and not shares_sums(plan):
+        msg = (
+            "strategy='shared' needs every network to keep, sum, broadcast or fix each index "
+            "set, no set twice on the input or output axes (an S_n layer of orders <= 1, a "
+            "product of symmetric and trivial groups); this plan's do not: use 'auto'"
+        )
+        raise EquidiagValueError(msg)
     if tracing():  # (formatting sizes into a message would specialise them under compile)
         return strategy
     if strategy == "fused":
@@ -74,16 +82,22 @@ def execute(
     network_weight: torch.Tensor,
     sizes: IndexSizes,
     strategy: str = "auto",
+    bias: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Run ``plan`` on ``x`` (``(B, c_in) + plan.input_shape(sizes)``) with network weights.
 
     ``strategy`` is checked by the caller (:func:`~equidiag.layers.planner.check_strategy`).
+    ``bias``, an invariant tensor ``(c_out, *output axes)``, is added to the result (by the
+    shared route in its own product).
     """
     c_out, c_in = network_weight.shape[1], network_weight.shape[2]
     name = _route(plan, x, sizes, c_out, c_in, strategy)
     if name in ("factored", "sparse"):
         _check_intermediate(plan, x, sizes, c_out, c_in)
-    return ROUTES[name].run(plan, x, network_weight, sizes)
+    if name == "shared" and bias is not None:
+        return run_shared(plan, x, network_weight, sizes, bias=bias)
+    out = ROUTES[name].run(plan, x, network_weight, sizes)
+    return out if bias is None else out + bias
 
 
 def mixing_route(

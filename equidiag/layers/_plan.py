@@ -587,12 +587,13 @@ def compile_plan(
     >>> plan = compile_plan(ed.equivariant_basis(ed.SymmetricGroup(), 1, 1))
     >>> print(plan.summary(100, in_channels=8, out_channels=8))  # doctest: +NORMALIZE_WHITESPACE
     ContractionPlan(1→1, elements=2, networks=2, input_patterns=2, output_patterns=2)
-    route 'fused' for 1→1, n = 100, batch 1, 8 → 8 channels (train): the fused cost is within
-    the cost model's advantage over the factored program's
+    route 'shared' for 1→1, n = 100, batch 1, 8 → 8 channels (train): each network keeps,
+    sums, broadcasts or fixes each set: every sum made once
     candidate              flops   largest tensor         builds  applies
     dense              3,840,000        1,300,000              0  yes
-    fused                 36,128           10,000            200  yes  <- runs
+    fused                 36,128           10,000            200  yes
     factored          20,016,128              800              0  yes
+    shared            20,015,328              800            128  yes  <- runs
     """
     check_choice("normalize", normalize, NORMALIZATIONS)
     if orders is None and isinstance(elements, SpanningSet):

@@ -21,7 +21,6 @@ route).
 
 from __future__ import annotations
 
-import itertools
 import math
 import warnings
 from collections.abc import Iterable, Mapping
@@ -48,7 +47,7 @@ from ..errors import (
     size_limit,
 )
 from ..typing import NORMALIZATIONS, Normalization
-from ._tracing import transformed
+from ._shared import SharedProgram
 from .functional import factory_kwargs
 from .linear import _DEFAULT_INIT_DEGREE, EquivariantLinear
 
@@ -81,7 +80,7 @@ class DirectSumLinear(nn.Module):
         ``"mean"``: the sums over permuted axes become means (see
         :class:`~equidiag.EquivariantLinear`).
     route : {"auto", "shared", "blocks"}
-        ``"auto"`` takes ``"shared"`` where it applies (see :attr:`route`); ``"blocks"``
+        ``"auto"`` takes ``"shared"`` where it applies (see ``route`` below); ``"blocks"``
         applies one :class:`~equidiag.EquivariantLinear` per pair of blocks, for comparison.
     init_degree : int, optional
         The size assumed for a size-agnostic set when the weights are initialised (default 8).
@@ -112,7 +111,7 @@ class DirectSumLinear(nn.Module):
     columns over every input block that has them, each block's channels times the sizes of
     its unpermuted axes. Each entry is one map of the basis (the diagram basis on the permuted
     sets, the matrix units on the others), so the parameters are exactly
-    :attr:`num_maps` per channel pair where every permuted set has at least two elements.
+    ``num_maps`` per channel pair where every permuted set has at least two elements.
 
     Examples
     --------
@@ -182,43 +181,30 @@ class DirectSumLinear(nn.Module):
     # ------------------------------------------------------------------ construction
     def _build_shared(self, bias: bool, factory: FactoryKwargs) -> None:
         sets = cast(dict[str, _Set], self._sets)
-        order = [name for name in _set_order(self.group) if name in sets]
-        permuted = {name for name in order if sets[name].permuted}
-        inputs = [frozenset(s for s in sig if s in permuted) for _, sig, _ in self.in_blocks]
-        outputs = [frozenset(s for s in sig if s in permuted) for _, sig, _ in self.out_blocks]
-        terms = []
-        for r in range(len(permuted) + 1):
-            for kept in itertools.combinations([s for s in order if s in permuted], r):
-                k = frozenset(kept)
-                ins = [i for i, have in enumerate(inputs) if k <= have]
-                outs = [o for o, have in enumerate(outputs) if k <= have]
-                if ins and outs:  # (axes in the order of the first input having them all)
-                    sig = self.in_blocks[ins[0]][1]
-                    terms.append((tuple(sorted(kept, key=sig.index)), ins, outs))
-        # a term with every axis of its one output block adds the others in its own product
-        # (baddbmm: one pass over the output less); it runs after them
-        into = [_accumulating(kept, outs, self.out_blocks, sets) for kept, _, outs in terms]
-        if any(into):
-            counts = [sum(1 for _, _, outs in terms if o in outs) for o in range(len(outputs))]
-            into = [o if o is not None and counts[o] > 1 else None for o in into]
-        order_of = sorted(range(len(terms)), key=lambda t: into[t] is not None)
-        self._terms = [terms[t] for t in order_of]
-        self._into = [into[t] for t in order_of]
-        fan = [self._folded(self.in_blocks[i]) for i in range(len(self.in_blocks))]
-        rows = [self._folded(self.out_blocks[o]) for o in range(len(self.out_blocks))]
-        count = sum(sum(fan[i] for i in ins) * sum(rows[o] for o in outs) for _, ins, outs in terms)
+        program = SharedProgram.build(
+            [sig for _, sig, _ in self.in_blocks],
+            [sig for _, sig, _ in self.out_blocks],
+            frozenset(name for name, kind in sets.items() if not kind.permuted),
+            _set_order(self.group),
+        )
+        self._program = program
+        fan = [self._folded(block) for block in self.in_blocks]
+        rows = [self._folded(block) for block in self.out_blocks]
+        count = sum(
+            sum(fan[i] for i in t.ins) * sum(rows[o] for o in t.outs) for t in program.terms
+        )
         self._check_count(count + (sum(rows) if bias else 0))
         self.num_maps = sum(
-            sum(self._unpermuted(self.in_blocks[i]) for i in ins)
-            * sum(self._unpermuted(self.out_blocks[o]) for o in outs)
-            for _, ins, outs in terms
+            sum(self._unpermuted(self.in_blocks[i]) for i in t.ins)
+            * sum(self._unpermuted(self.out_blocks[o]) for o in t.outs)
+            for t in program.terms
         )
         self.weights = nn.ParameterDict(
             {
-                _term_key(kept): nn.Parameter(
-                    torch.empty(sum(rows[o] for o in outs), sum(fan[i] for i in ins), **factory)
+                t.key: nn.Parameter(
+                    torch.empty(sum(rows[o] for o in t.outs), sum(fan[i] for i in t.ins), **factory)
                 )
-                for kept, ins, outs in terms
+                for t in program.terms
             }
         )
         self.bias = nn.Parameter(torch.empty(sum(rows), **factory)) if bias else None
@@ -290,24 +276,24 @@ class DirectSumLinear(nn.Module):
             return
         weights = cast(nn.ParameterDict, self.weights)
         fan_in = [0] * len(self.out_blocks)
-        for _, ins, outs in self._terms:
-            for o in outs:
-                fan_in[o] += sum(self._folded(self.in_blocks[i]) for i in ins)
+        for t in self._program.terms:
+            for o in t.outs:
+                fan_in[o] += sum(self._folded(self.in_blocks[i]) for i in t.ins)
         with torch.no_grad():
-            for kept, ins, outs in self._terms:
+            for t in self._program.terms:
                 columns = torch.cat(
                     [
-                        torch.full((self._folded(self.in_blocks[i]),), self._summed(i, kept))
-                        for i in ins
+                        torch.full((self._folded(self.in_blocks[i]),), self._summed(i, t.kept))
+                        for i in t.ins
                     ]
                 )
                 rows = torch.cat(
                     [
                         torch.full((self._folded(self.out_blocks[o]),), float(fan_in[o]))
-                        for o in outs
+                        for o in t.outs
                     ]
                 )
-                weight = weights[_term_key(kept)]
+                weight = weights[t.key]
                 weight.normal_()
                 weight.mul_((rows[:, None] * columns[None, :]).rsqrt().to(weight))
             if self.bias is not None:
@@ -357,70 +343,19 @@ class DirectSumLinear(nn.Module):
     def _forward_shared(
         self, inputs: list[torch.Tensor], batch: tuple[int, ...], sizes: dict[str, int]
     ) -> dict[Key, torch.Tensor]:
-        sets = cast(dict[str, _Set], self._sets)
         weights = cast(nn.ParameterDict, self.weights)
         flat = [x.reshape(-1, *x.shape[len(batch) :]) for x in inputs]
-        reduce = torch.mean if self.normalize == "mean" else torch.sum
-        sums: dict[tuple[int, frozenset], tuple[torch.Tensor, Signature]] = {}
-
-        def reduced(i: int, kept: frozenset) -> tuple[torch.Tensor, Signature]:
-            """Input ``i`` summed over its permuted axes not in ``kept``, and its axes' sets."""
-            if (i, kept) in sums:
-                return sums[i, kept]
-            sig = self.in_blocks[i][1]
-            extra = [s for s in sig if sets[s].permuted and s not in kept]
-            if not extra:
-                found = (flat[i], sig)
-            else:  # one axis more summed than a reduction already made (or to be made)
-                parent, axes = reduced(i, kept | {extra[-1]})
-                found = (
-                    reduce(parent, dim=2 + axes.index(extra[-1])),
-                    tuple(s for s in axes if s != extra[-1]),
-                )
-            sums[i, kept] = found
-            return found
-
-        rows: list[list[torch.Tensor]] = [[] for _ in self.out_blocks]  # (terms per output)
-        count = flat[0].shape[0]
-        for (kept, ins, outs), into in zip(self._terms, self._into):
-            k = frozenset(kept)
-            parts = []
-            for i in ins:
-                x, axes = reduced(i, k)
-                unpermuted = [s for s in axes if not sets[s].permuted]
-                target = unpermuted + list(kept)
-                x = x.permute(0, 1, *(2 + axes.index(s) for s in target))
-                parts.append(x.reshape(count, -1, *(sizes[s] for s in kept)))
-            joined = parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
-            flat_in = joined.reshape(count, joined.shape[1], -1)
-            weight = weights[_term_key(kept)]
-            if into is not None:
-                _, out_sig, c_out = self.out_blocks[into]
-                shape = (count, c_out, *(sizes[s] for s in out_sig))
-                rows[into] = [_added_product(rows[into], weight, flat_in, shape)]
-                continue
-            if not kept and self.bias is not None:
-                mixed = torch.addmm(self.bias, flat_in[:, :, 0], weight.t())[:, :, None]
-            else:
-                mixed = torch.bmm(weight.expand(count, -1, -1), flat_in)  # (no copy of x)
-            start = 0
-            for o in outs:
-                _, out_sig, c_out = self.out_blocks[o]
-                unpermuted = [s for s in out_sig if not sets[s].permuted]
-                width = self._folded(self.out_blocks[o])
-                part = mixed[:, start : start + width].reshape(
-                    count, c_out, *(sizes[s] for s in unpermuted), *(sizes[s] for s in kept)
-                )
-                start += width
-                rows[o].append(_placed(part, unpermuted + list(kept), out_sig))
-        out = {}
-        for o, (key, out_sig, c_out) in enumerate(self.out_blocks):
-            total = _total(rows[o])
-            shape = (count, c_out, *(sizes[s] for s in out_sig))
-            if tuple(total.shape) != shape:  # (no term has every axis: broadcast)
-                total = total.expand(shape).contiguous()
-            out[key] = total.reshape(*batch, *shape[1:])
-        return out
+        outputs = self._program.run(
+            flat,
+            [weights[t.key] for t in self._program.terms],
+            [c for _, _, c in self.out_blocks],
+            sizes,
+            mean=self.normalize == "mean",
+            bias=self.bias,
+        )
+        return {
+            key: y.reshape(*batch, *y.shape[1:]) for (key, _, _), y in zip(self.out_blocks, outputs)
+        }
 
     # ------------------------------------------------------------------ checks
     def _checked_inputs(self, x: object) -> tuple[list[torch.Tensor], tuple[int, ...]]:
@@ -581,58 +516,3 @@ def _checked_blocks(group: Group, name: str, channels: object) -> list[tuple[Key
         seen[sig] = key
         blocks.append((key, sig, check_positive_int(f"{name}[{key!r}]", count)))
     return blocks
-
-
-def _accumulating(
-    kept: tuple[str, ...],
-    outs: list[int],
-    out_blocks: list[tuple[Key, Signature, int]],
-    sets: dict[str, _Set],
-) -> int | None:
-    """Return the output a term can add the others into (its only one, all its axes kept)."""
-    if len(outs) != 1 or not kept:
-        return None
-    sig = out_blocks[outs[0]][1]
-    return outs[0] if kept == sig and all(sets[s].permuted for s in sig) else None
-
-
-def _total(terms: list[torch.Tensor]) -> torch.Tensor:
-    """Return the sum of broadcastable terms, smallest first (fewest full-size passes)."""
-    terms = sorted(terms, key=lambda t: t.numel())
-    total = terms[0]
-    for term in terms[1:]:
-        total = total + term
-    return total
-
-
-def _added_product(
-    others: list[torch.Tensor], weight: torch.Tensor, x: torch.Tensor, shape: tuple[int, ...]
-) -> torch.Tensor:
-    """Return ``sum(others) + weight @ x`` of ``shape``, the product added in place if it may.
-
-    In place the sum's memory takes the product (no copy of it, no new output); under a
-    torch.func transform, which has no batching rule for the in-place product, out of place.
-    """
-    count, channels = shape[:2]
-    total = _total(others).expand(shape).reshape(count, channels, -1)
-    weights = weight.expand(count, -1, -1)
-    if transformed():
-        return torch.baddbmm(total, weights, x).view(shape)
-    if not total.is_contiguous():  # (a broadcast view: copied, ours)
-        total = total.contiguous()
-    elif len(others) == 1:  # (not a sum: another term's tensor)
-        total = total.clone()
-    return total.baddbmm_(weights, x).view(shape)
-
-
-def _term_key(kept: tuple[str, ...]) -> str:
-    return "keep:" + ",".join(kept)
-
-
-def _placed(part: torch.Tensor, axes: list[str], sig: Signature) -> torch.Tensor:
-    """Return ``part`` (axes ``(batch, channels, *axes)``) laid out as ``sig``, broadcastable."""
-    part = part.permute(0, 1, *(2 + axes.index(s) for s in sig if s in axes))
-    for position, s in enumerate(sig):
-        if s not in axes:
-            part = part.unsqueeze(2 + position)
-    return part

@@ -35,7 +35,8 @@ from ..errors import (
 )
 from ._execute import execute
 from ._plan import ContractionPlan
-from .planner import check_strategy
+from ._shared import run_shared
+from .planner import check_strategy, shares_sums
 
 if TYPE_CHECKING:
     from typing import TypedDict
@@ -319,7 +320,8 @@ def invariant_tensor(weight: torch.Tensor, plan: ContractionPlan, sizes: Sizes) 
 
     ``sizes`` maps the plan's index sets to their sizes (an int for a plan on one set).
 
-    This is how a layer's bias enters: an invariant tensor added to every output.
+    This is how a layer's bias enters: an invariant tensor added to every output. It may be
+    a broadcast view (where it is constant along the permuted axes): read it, do not write it.
 
     Examples
     --------
@@ -336,7 +338,10 @@ def invariant_tensor(weight: torch.Tensor, plan: ContractionPlan, sizes: Sizes) 
     if not isinstance(sizes, Mapping):
         sizes = resolve_sizes(sizes, plan.index_sets, allow_zero=True)
     ones = weight.new_ones((1, 1))  # (one small product: the planner's route, whatever the layer's)
-    return execute(plan, ones, plan.network_weights(weight[:, :, None], sizes), sizes)[0]
+    network_weight = plan.network_weights(weight[:, :, None], sizes)
+    if not tracing() and shares_sums(plan):  # (constant over permuted axes: a broadcast view)
+        return run_shared(plan, ones, network_weight, sizes, dense=False)[0]
+    return execute(plan, ones, network_weight, sizes)[0]
 
 
 def _given_sizes(sizes: Sizes, plan: ContractionPlan) -> dict[str, int]:
@@ -453,7 +458,8 @@ def equivariant_linear(
         )
         raise SizeLimitError(msg)
     flat = x.reshape((math.prod(batch), c_in, *plan.input_shape(found)))
-    out = execute(plan, flat, plan.network_weights(weight, found), found, strategy)
+    offset = None
     if bias is not None:
-        out = out + invariant_tensor(bias, _check_bias(bias, bias_plan, l, c_out), found)
+        offset = invariant_tensor(bias, _check_bias(bias, bias_plan, l, c_out), found)
+    out = execute(plan, flat, plan.network_weights(weight, found), found, strategy, offset)
     return out.reshape((*batch, c_out, *out_shape))

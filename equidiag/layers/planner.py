@@ -84,7 +84,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import torch
 
@@ -109,10 +109,12 @@ from ._dense import (
 )
 from ._factored import factored_program, run_factored, run_sparse, sparse_program
 from ._fused import fused_flops, fused_layout, run_fused
+from ._shared import run_shared, shared_program
 from ._tracing import tracing
 
 if TYPE_CHECKING:
     from ._plan import ContractionPlan
+    from ._shared import SharedProgram
 
 __all__ = [
     "AUTO_DENSE_ENTRIES",
@@ -190,6 +192,7 @@ _DENSE_OVER_FUSED = "where fused would run, the dense product costs fewer flops"
 _GATHER = "many disjoint 0/1 networks: assembling the matrix by indexing is cheapest"
 _REFUSED = "the factored program would refuse its largest intermediate; the matrix fits"
 _FACTORED = "no other route applies or pays"
+_SHARED = "each network keeps, sums, broadcasts or fixes each set: every sum made once"
 
 
 @dataclass(frozen=True)
@@ -441,6 +444,34 @@ def _sparse_program_cost(plan: ContractionPlan, call: Call) -> Candidate | None:
     return _program_cost(plan, call, sparse=True)
 
 
+def _shared_cost(plan: ContractionPlan, call: Call) -> Candidate | None:
+    """Return the shared route's candidate, for plans whose networks have its form."""
+    lowered = plan.lowered(shared_program)
+    if not lowered.applies or not plan.networks:
+        return None
+    program = cast("SharedProgram", lowered.program)
+    flops, largest = program.cost(call.sizes, [call.in_channels], [call.out_channels])
+    steps = 2 * len(program.terms)
+    built = (
+        call.in_channels
+        * call.out_channels
+        * sum(
+            program.folded(program.in_sigs[0], call.sizes)
+            * program.folded(program.out_sigs[0], call.sizes)
+            for _ in program.terms
+        )
+    )
+    fits = call.batch * largest <= call.limit
+    return Candidate(
+        "shared", call.batch * flops + STEP_FLOPS * steps, call.batch * largest, built, fits
+    )
+
+
+def shares_sums(plan: ContractionPlan) -> bool:
+    """Whether the plan's networks keep, sum, broadcast or one-hot each set (the shared route)."""
+    return bool(plan.networks) and plan.lowered(shared_program).applies
+
+
 def _has_factors(plan: ContractionPlan) -> bool:
     return any(net.factors for net in plan.networks)
 
@@ -455,6 +486,7 @@ ROUTES: dict[str, RouteSpec] = {
         RouteSpec("fused", _fused_cost, run_fused, fused_layout, run_fused),
         RouteSpec("factored", _factored_program_cost, run_factored, factored_program, run_factored),
         RouteSpec("sparse", _sparse_program_cost, run_sparse, sparse_program, run_sparse),
+        RouteSpec("shared", _shared_cost, run_shared, shared_program),
     )
 }
 #: the strategies a layer may name without registering one: ``"auto"`` (the planner) and the
@@ -560,6 +592,8 @@ def route_name(
         and _dense_building(plan, sizes, entries) <= size_limit()
     ):
         return "dense", _TINY
+    if weight_sets == 1 and shares_sums(plan):
+        return "shared", _SHARED
     gathers = (
         weight_sets == 1
         and len(plan.networks) > AUTO_GATHER_ELEMENTS
@@ -703,6 +737,8 @@ def _plan_route(
     candidates = _candidates(plan, call, strategy)
     if strategy == "auto":
         name, reason = route_name(plan, sizes, batch, call.numel(plan), c_in, c_out, weight_sets)
+        if per_sample and ROUTES[name].per_sample is None:  # (as the per-sample call runs)
+            name, reason = "factored", f"{reason}; it has no runner for weights per sample"
         chosen = next(c for c in candidates if c.name == name)
         registered = [c for c in candidates if ROUTES[c.name].joins_auto and c.applies]
         best = min(registered, key=lambda c: c.flops, default=None)

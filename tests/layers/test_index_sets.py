@@ -66,7 +66,7 @@ def test_coloured_network_matrix_is_the_kronecker_product_of_its_parts():
         assert net.shape({"rows": 3, "cols": 5}) == (15, 15)
 
 
-@pytest.mark.parametrize("strategy", ["auto", "dense", "fused", "factored"])
+@pytest.mark.parametrize("strategy", ["auto", "dense", "fused", "factored", "shared"])
 def test_every_route_runs_a_two_set_plan_at_two_sizes(strategy):
     networks = _exchangeable_networks()
     plan = compile_plan(networks)

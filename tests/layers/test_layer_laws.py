@@ -15,6 +15,7 @@ import torch
 import equidiag as ed
 from equidiag.layers import compile_plan
 from equidiag.layers.functional import equivariant_linear
+from equidiag.layers.planner import shares_sums
 from equidiag.testing import assert_equivariant
 from tests.cases import LAYER_CASES, REPRESENTATIVE_LAYER_CASES, layer_id
 from tests.reference import dense_layer_reference
@@ -39,8 +40,9 @@ def test_every_strategy_matches_the_dense_reference_forward_and_backward(case):
         x = torch.randn((4, 2) + (n,) * k, dtype=torch.float64, requires_grad=True)
         expected = dense_layer_reference(elements, weight.detach(), x.detach(), n)
         grads = []
-        for strategy in STRATEGIES:
-            out = equivariant_linear(x, weight, compile_plan(elements), sizes=n, strategy=strategy)
+        plan = compile_plan(elements)
+        for strategy in STRATEGIES + (["shared"] if shares_sums(plan) else []):
+            out = equivariant_linear(x, weight, plan, sizes=n, strategy=strategy)
             np.testing.assert_allclose(
                 out.detach().numpy().reshape(expected.shape), expected, atol=1e-10, rtol=0
             )
@@ -69,10 +71,12 @@ def test_layers_are_equivariant_and_pickle(case, strategy):
 
 
 @pytest.mark.parametrize("case", REPRESENTATIVE_LAYER_CASES, ids=layer_id)
-@pytest.mark.parametrize("strategy", ["factored", "sparse", "fused"])
+@pytest.mark.parametrize("strategy", ["factored", "sparse", "fused", "shared"])
 def test_gradcheck(case, strategy):
     G, k, l = case
     plan = compile_plan(ed.spanning_set(G, k, l))
+    if strategy == "shared" and not shares_sums(plan):
+        pytest.skip("the shared route does not apply (a set twice on an axis side)")
     weight = torch.randn(plan.num_elements, 2, 2, dtype=torch.float64, requires_grad=True)
     x = torch.randn((2, 2) + (G.degree,) * k, dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(

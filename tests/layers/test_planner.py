@@ -345,3 +345,36 @@ def test_an_orbit_basis_gathers_its_matrix_where_the_dense_product_beats_fusing(
     assert route.candidate("gather").flops < route.candidate("dense").flops
     graph = ed.EquivariantLinear(ed.AutomorphismGroup.petersen(), 2, 2, 16, 16, basis="graph")
     assert plan_route(graph.plan, 10, 128, 16, 16).name == "dense"  # (its networks overlap)
+
+
+def test_the_shared_route_runs_exchangeable_and_low_order_layers_and_refuses_others():
+    """Plans whose networks keep, sum, broadcast or fix each set take it; others refuse it."""
+    P = ed.ProductGroup(rows=ed.SymmetricGroup(), cols=ed.SymmetricGroup())
+    layer = ed.EquivariantLinear(P, ("rows", "cols"), ("rows", "cols"), 4, 4)
+    x = torch.randn(8, 4, 20, 30)
+    assert layer.explain(x).name == "shared"
+    fixed = ed.ProductGroup(rows=ed.SymmetricGroup(), t=ed.TrivialGroup(3))
+    assert (
+        ed.EquivariantLinear(fixed, ("rows", "t"), ("rows", "t"), 2, 2)
+        .explain(torch.randn(8, 2, 400, 3))
+        .name
+        == "shared"
+    )
+    S = ed.SymmetricGroup()
+    assert ed.EquivariantLinear(S, 1, 1, 8, 8).explain(torch.randn(16, 8, 1000)).name == "shared"
+    for k, l in ((2, 2), (2, 1)):  # (a set twice: diagonals, not sums)
+        assert not planner.shares_sums(ed.EquivariantLinear(S, k, l, 2, 2).plan)
+    square = ed.EquivariantLinear(S, 2, 2, 2, 2, strategy="shared")
+    with pytest.raises(ed.errors.EquidiagValueError, match="strategy='shared' needs"):
+        square(torch.randn(1, 2, 5, 5))
+    orbit = ed.EquivariantLinear(ed.SymmetricGroup(500), 1, 1, 2, 2, basis="orbit")
+    assert planner.shares_sums(orbit.plan)  # ([i != j] = J - I: the networks are sums)
+    x = torch.randn(3, 2, 500, dtype=torch.float64)
+    orbit = orbit.double()
+    dense = ed.EquivariantLinear(
+        ed.SymmetricGroup(500), 1, 1, 2, 2, basis="orbit", strategy="dense"
+    )
+    dense = dense.double()
+    dense.load_state_dict(orbit.state_dict())
+    assert orbit.explain(x).name == "shared"
+    torch.testing.assert_close(orbit(x), dense(x))
