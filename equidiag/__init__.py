@@ -34,7 +34,7 @@ from .weightspace import weight_space_dimension
 if TYPE_CHECKING:  # loaded on first use, so that the algebra never imports torch
     from . import layers
     from .layers import DirectSumLinear, EquivariantLinear, MixedOrderLinear
-    from .weightspace import WeightSpaceLinear
+    from .weightspace import WeightSpaceLinear, WeightSpacePooling
 
 __version__ = "0.1.0"
 
@@ -52,6 +52,7 @@ __all__ = [
     "SymplecticGroup",
     "TrivialGroup",
     "WeightSpaceLinear",
+    "WeightSpacePooling",
     "__version__",
     "algebra",
     "clear_caches",
@@ -64,7 +65,14 @@ __all__ = [
     "weight_space_dimension",
 ]
 
-_LAZY = ("layers", "DirectSumLinear", "EquivariantLinear", "MixedOrderLinear", "WeightSpaceLinear")
+_LAZY = (
+    "layers",
+    "DirectSumLinear",
+    "EquivariantLinear",
+    "MixedOrderLinear",
+    "WeightSpaceLinear",
+    "WeightSpacePooling",
+)
 
 
 def __getattr__(name: str):
@@ -73,8 +81,8 @@ def __getattr__(name: str):
         import importlib
 
         module = importlib.import_module(".layers", __name__)
-        if name == "WeightSpaceLinear":
-            return importlib.import_module(".weightspace", __name__).WeightSpaceLinear
+        if name.startswith("WeightSpace"):
+            return getattr(importlib.import_module(".weightspace", __name__), name)
         return module if name == "layers" else getattr(module, name)
     msg = f"module 'equidiag' has no attribute {name!r}"
     raise AttributeError(msg)

@@ -361,9 +361,9 @@ def test_to_mlps_and_permute_hidden_check_what_they_are_given():
         )
     with pytest.raises(ed.errors.EquidiagTypeError, match=r"template must be an nn\.Module"):
         to_mlps(weights, biases, template=small.state_dict())
-    with pytest.raises(ed.errors.EquidiagValueError, match=r"permutation of range\(3\)"):
+    with pytest.raises(ed.errors.EquidiagValueError, match=r"permutations of range\(3\)"):
         permute_hidden(weights, biases, [None, torch.tensor([0, 0, 1]), None])
-    with pytest.raises(ed.errors.EquidiagValueError, match=r"permutation of range\(3\)"):
+    with pytest.raises(ed.errors.EquidiagValueError, match=r"permutations of range\(3\)"):
         permute_hidden(weights, biases, [None, torch.tensor([1, 0]), None])
     with pytest.raises(ed.errors.ShapeError, match="one permutation \\(or None\\) per layer"):
         permute_hidden(weights, biases, [None, torch.tensor([1, 0, 2])])
@@ -371,3 +371,28 @@ def test_to_mlps_and_permute_hidden_check_what_they_are_given():
         permute_hidden(weights, biases, [None, [1, 0, 2], None])
     with pytest.raises(ed.errors.ShapeError, match="biases must hold 2"):
         permute_hidden(weights, biases[:1], [None, None, None])
+
+
+def test_permute_hidden_takes_one_permutation_per_network_and_any_batch_axes():
+    from equidiag.weightspace import from_mlps, permute_hidden, to_mlps
+
+    torch.manual_seed(3)
+    mlps = [_deep_mlp((2, 4, 3, 1)) for _ in range(4)]
+    weights, biases = from_mlps(mlps)
+    each = [None, torch.stack([torch.randperm(4) for _ in mlps]), torch.randperm(3), None]
+    moved = permute_hidden(weights, biases, each)
+    x = torch.randn(5, 2, dtype=torch.float64)
+    for j, (again, model) in enumerate(zip(to_mlps(*moved, template=mlps[0]), mlps)):
+        torch.testing.assert_close(again(x), model(x))
+        assert torch.equal(moved[0][0][j, 0], weights[0][j, 0][each[1][j]])  # (its own order)
+    # two batch axes: one permutation for all, on the neuron axes (not the batch axes)
+    stacked = tuple(w[None] for w in weights), tuple(b[None] for b in biases)
+    alike = [None, torch.randperm(4), None, None]
+    two = permute_hidden(*stacked, alike)
+    one = permute_hidden(weights, biases, alike)
+    for a, b in zip(two[0] + two[1], one[0] + one[1]):
+        torch.testing.assert_close(a[0], b)
+    with pytest.raises(ed.errors.ShapeError, match="one batch axis"):
+        permute_hidden(*stacked, each)
+    with pytest.raises(ed.errors.EquidiagValueError, match=r"permutations of range\(4\)"):
+        permute_hidden(weights, biases, [None, torch.zeros(4, 4, dtype=torch.long), None, None])

@@ -228,9 +228,17 @@ def permute_hidden(
 ) -> WeightSpace:
     """Return the weights and biases with the neurons of each layer ``i`` permuted by ``perms[i]``.
 
-    ``perms`` has one entry per layer of neurons (``None`` leaves it fixed); permuting the
-    hidden ones does not change the function an MLP computes, which makes this the check
-    and the augmentation of weight-space models.
+    ``perms`` has one entry per layer of neurons: ``None`` leaves it fixed, a permutation of
+    ``range(d_i)`` (a 1-d ``torch.long`` tensor) permutes it in every network alike, and a
+    ``(batch, d_i)`` tensor of permutations permutes each network's own way (with one batch
+    axis). Permuting the hidden neurons does not change the function an MLP computes, which
+    makes this the check and the augmentation of weight-space models.
+
+    Raises
+    ------
+    EquidiagTypeError, EquidiagValueError, ShapeError
+        For blocks that are not a weight space, or entries that are not permutations of the
+        layer's neurons.
 
     Examples
     --------
@@ -241,6 +249,14 @@ def permute_hidden(
     >>> moved = permute_hidden(*from_mlps([mlp]), [None, torch.randperm(8), None])
     >>> x = torch.randn(4, 2)
     >>> torch.allclose(to_mlps(*moved, template=mlp)[0](x), mlp(x), atol=1e-6)
+    True
+
+    One permutation per network, for augmentation:
+
+    >>> mlps = [nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 1)) for _ in range(5)]
+    >>> each = torch.stack([torch.randperm(8) for _ in range(5)])
+    >>> moved = permute_hidden(*from_mlps(mlps), [None, each, None])
+    >>> all(torch.allclose(a(x), m(x), atol=1e-6) for a, m in zip(to_mlps(*moved, mlps[0]), mlps))
     True
     """
     weights, biases, widths = checked_space(weights, biases)
@@ -253,24 +269,45 @@ def permute_hidden(
             f"for widths {widths}; got {len(perms)}"
         )
         raise ShapeError(msg)
+    lead = weights[0].shape[:-3]  # (the batch axes)
     for i, (perm, d) in enumerate(zip(perms, widths)):
-        if perm is None:
-            continue
-        if not isinstance(perm, torch.Tensor) or perm.dtype != torch.long or perm.ndim != 1:
-            msg = f"perms[{i}] must be None or a 1-d torch.long tensor, got {shown(perm)}"
-            raise EquidiagTypeError(msg)
-        if perm.numel() != d or not torch.equal(
-            perm.sort().values, torch.arange(d, device=perm.device)
-        ):
-            msg = f"perms[{i}] must be a permutation of range({d}) (widths {widths}), got {perm.tolist()}"
-            raise EquidiagValueError(msg)
+        if perm is not None:
+            _check_permutation(f"perms[{i}]", perm, d, lead)
     new_w, new_b = [], []
     for i, (w, b) in enumerate(zip(weights, biases)):
         rows, cols = perms[i + 1], perms[i]
         if rows is not None:
-            w, b = w.index_select(2, rows), b.index_select(2, rows)
+            w, b = _permuted(w, rows, -2), _permuted(b, rows, -1)
         if cols is not None:
-            w = w.index_select(3, cols)
+            w = _permuted(w, cols, -1)
         new_w.append(w)
         new_b.append(b)
     return tuple(new_w), tuple(new_b)
+
+
+def _check_permutation(name: str, perm: object, d: int, lead: tuple[int, ...]) -> None:
+    if not isinstance(perm, torch.Tensor) or perm.dtype != torch.long or perm.ndim not in (1, 2):
+        msg = (
+            f"{name} must be None, a permutation (1-d torch.long tensor) or one per network "
+            f"((batch, {d}) torch.long), got {shown(perm)}"
+        )
+        raise EquidiagTypeError(msg)
+    if perm.ndim == 2 and (len(lead) != 1 or perm.shape[0] != lead[0]):
+        msg = (
+            f"{name} gives {perm.shape[0]} permutations, one per network: the weights must "
+            f"have one batch axis of that size, got batch axes {tuple(lead)}"
+        )
+        raise ShapeError(msg)
+    identity = torch.arange(d, device=perm.device)
+    if perm.shape[-1] != d or not torch.equal(perm.sort(dim=-1).values, identity.expand_as(perm)):
+        msg = f"{name} must hold permutations of range({d}), got {shown(perm.tolist())}"
+        raise EquidiagValueError(msg)
+
+
+def _permuted(block: torch.Tensor, perm: torch.Tensor, dim: int) -> torch.Tensor:
+    """Return ``block`` with axis ``dim`` permuted, alike or per sample (``perm`` 2-d)."""
+    if perm.ndim == 1:
+        return block.index_select(dim, perm)
+    shape = [perm.shape[0]] + [1] * (block.ndim - 1)
+    shape[dim] = perm.shape[1]
+    return block.gather(dim, perm.reshape(shape).expand_as(block))
