@@ -111,6 +111,8 @@ sphinx_gallery_conf = {
             "train_oriented_volume.py",
             "train_graph_diffusion.py",
             "train_mixed_order.py",
+            "train_exchangeable_matrix.py",
+            "train_weight_space.py",
             "train_distributed.py",
         ]
     ),

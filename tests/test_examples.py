@@ -100,6 +100,31 @@ def test_mixed_order_example():
 
 
 @pytest.mark.slow
+def test_exchangeable_matrix_example():
+    out = run("train_exchangeable_matrix.py", "--steps", "400")
+    for shape in ("10-30 x 10-30:", "200 x 100:"):  # the training shapes, and 4-20x larger
+        errors = line(out, shape)
+        assert number(errors, "RMSE network") < number(errors, "row and column means")
+    assert number(out, "padded batch vs one matrix at a time: max difference") < 1e-5
+    assert number(out, "relabelled users and items: equivariance error") < 1e-5
+
+
+@pytest.mark.slow
+def test_weight_space_example():
+    out = run("train_weight_space.py", "--steps", "300")
+    assert number(out, "relabelled networks vs the originals: max difference of outputs") < 1e-5
+    mean = number(out, "predicting the mean accuracy: test MSE")
+    ours = number(line(out, "equivariant, relabelled"), "test MSE")
+    flat = number(line(out, "flat MLP, test"), "test MSE")
+    flat_relabelled = number(line(out, "flat MLP, relabelled"), "test MSE")
+    assert ours < mean
+    assert ours < flat_relabelled  # the flat MLP reads aligned neurons; relabelling breaks it
+    assert flat < flat_relabelled
+    assert number(line(out, "equivariant: invariance"), "invariance error") < 1e-5
+    assert number(line(out, "flat MLP: invariance"), "invariance error") > 1e-2
+
+
+@pytest.mark.slow
 def test_distributed_example():
     out = run("train_distributed.py", "--steps", "20")
     assert "parameters identical on all 2 processes: True" in out
