@@ -18,7 +18,7 @@ from ..errors import EquidiagValueError, check_size
 from ._dense import dense_matrix, gathered_matrix
 from ._factored import run_factored
 from ._fused import fused_layout
-from ._shared import run_shared
+from ._shared import run_shared, shared_bias_row
 from ._tracing import tracing
 from ._weights import SampleWeights, channel_shape
 from .planner import ROUTES, auto_route, gathers_matrix, oversized_intermediate, shares_sums
@@ -26,7 +26,7 @@ from .planner import ROUTES, auto_route, gathers_matrix, oversized_intermediate,
 if TYPE_CHECKING:
     from ._plan import ContractionPlan
 
-__all__ = ["execute", "layer_matrix", "mixing_route"]
+__all__ = ["execute", "invariant", "layer_matrix", "mixing_route"]
 
 
 def _route(
@@ -82,22 +82,35 @@ def execute(
     network_weight: torch.Tensor,
     sizes: IndexSizes,
     strategy: str = "auto",
-    bias: torch.Tensor | None = None,
+    bias: tuple[torch.Tensor, ContractionPlan] | None = None,
 ) -> torch.Tensor:
     """Run ``plan`` on ``x`` (``(B, c_in) + plan.input_shape(sizes)``) with network weights.
 
     ``strategy`` is checked by the caller (:func:`~equidiag.layers.planner.check_strategy`).
-    ``bias``, an invariant tensor ``(c_out, *output axes)``, is added to the result (by the
-    shared route in its own product).
+    ``bias``, a layer's bias weights and its ``0 -> l`` plan, adds the invariant tensor: in
+    the shared route's own product where both plans have its form.
     """
     c_out, c_in = network_weight.shape[1], network_weight.shape[2]
     name = _route(plan, x, sizes, c_out, c_in, strategy)
     if name in ("factored", "sparse"):
         _check_intermediate(plan, x, sizes, c_out, c_in)
-    if name == "shared" and bias is not None:
-        return run_shared(plan, x, network_weight, sizes, bias=bias)
+    if bias is None:
+        return ROUTES[name].run(plan, x, network_weight, sizes)
+    if name == "shared":
+        row = shared_bias_row(bias[1], bias[0], sizes)
+        if row is not None:
+            return run_shared(plan, x, network_weight, sizes, bias_row=row)
     out = ROUTES[name].run(plan, x, network_weight, sizes)
-    return out if bias is None else out + bias
+    return out + invariant(bias[1], bias[0], sizes)
+
+
+def invariant(plan: ContractionPlan, weight: torch.Tensor, sizes: IndexSizes) -> torch.Tensor:
+    """Return ``sum_d weight[d, o] M_d`` for a ``0 -> l`` plan (see ``invariant_tensor``)."""
+    ones = weight.new_ones((1, 1))  # (one small product: the planner's route, whatever the layer's)
+    network_weight = plan.network_weights(weight[:, :, None], sizes)
+    if not tracing() and shares_sums(plan):  # (constant over permuted axes: a broadcast view)
+        return run_shared(plan, ones, network_weight, sizes, dense=False)[0]
+    return execute(plan, ones, network_weight, sizes)[0]
 
 
 def mixing_route(

@@ -31,7 +31,14 @@ import torch
 from ..algebra._trivial import OneHot
 from ._tracing import transformed
 
-__all__ = ["PlanShared", "SharedProgram", "SharedTerm", "run_shared", "shared_program"]
+__all__ = [
+    "PlanShared",
+    "SharedProgram",
+    "SharedTerm",
+    "run_shared",
+    "shared_bias_row",
+    "shared_program",
+]
 
 Signature = tuple[str, ...]
 
@@ -259,16 +266,23 @@ def _added_product(
 ) -> torch.Tensor:
     """Return ``sum(others) + weight @ x`` of ``shape``, the product added in place if it may.
 
-    In place the sum's memory takes the product (no copy of it, no new output); under a
-    torch.func transform, which has no batching rule for the in-place product, out of place.
+    In place (where no gradient is recorded) the sum's memory takes the product: no copy of
+    it, no new output. Recording gradients, an in-place product on the sum's view would make
+    autograd copy the whole gradient back (CopySlices), and under a torch.func transform it
+    has no batching rule: there the product is made, then the others added broadcast (one
+    pass over the output).
     """
     count, channels = shape[:2]
     weights = weight.expand(count, -1, -1)
     if not others:
         return torch.bmm(weights, x).view(shape)
-    total = _total(others).expand(shape).reshape(count, channels, -1)
-    if transformed():
-        return torch.baddbmm(total, weights, x).view(shape)
+    small = _total(others)
+    recorded = torch.is_grad_enabled() and (
+        weights.requires_grad or x.requires_grad or small.requires_grad
+    )
+    if recorded or transformed():
+        return torch.bmm(weights, x).view(shape) + small
+    total = small.expand(shape).reshape(count, channels, -1)
     if not total.is_contiguous():  # (a broadcast view: copied, ours)
         total = total.contiguous()
     elif len(others) == 1:  # (not a sum: another term's tensor)
@@ -368,17 +382,50 @@ def run_shared(
     sizes: Mapping[str, int],
     *,
     dense: bool = True,
-    bias: torch.Tensor | None = None,
+    bias_row: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Run ``plan`` through its shared program (the ``"shared"`` route; see the module).
 
     With ``dense=False`` the result may be a broadcast view (an invariant tensor: read only).
-    ``bias``, an invariant tensor ``(c_out, *output axes)``, is added: in the product of the
-    term that keeps nothing, where there is one (an invariant tensor is constant along each
-    permuted axis that appears once).
+    ``bias_row`` (see :func:`shared_bias_row`) is added in the product of the term that keeps
+    nothing, where there is one, else broadcast.
     """
     lowered: PlanShared = plan.lowered(shared_program)  # type: ignore[attr-defined]
     program = cast(SharedProgram, lowered.program)  # (offered only where it applies)
+    matrices = _matrices(lowered, weight, sizes)
+    c_out = weight.shape[1]
+    first = bool(program.terms) and not program.terms[0].kept  # (it runs first if it exists)
+    out = program.run([x], matrices, [c_out], sizes, dense=dense, bias=bias_row if first else None)[
+        0
+    ]
+    if bias_row is None or first:
+        return out
+    sig = program.out_sigs[0]
+    shape = (1, c_out, *(sizes[s] if s in program.fixed else 1 for s in sig))
+    return out + bias_row.view(shape)
+
+
+def shared_bias_row(
+    bias_plan: object, weight: torch.Tensor, sizes: Mapping[str, int]
+) -> torch.Tensor | None:
+    """Return a bias as one entry per output channel and unpermuted index, or ``None``.
+
+    ``bias_plan`` is a layer's ``0 -> l`` plan and ``weight`` its ``(invariants, c_out)``
+    bias; where the plan has the shared form its invariant tensor is constant along the
+    permuted axes, and the row (channels, then the unpermuted axes in order) is all of it.
+    """
+    lowered: PlanShared = bias_plan.lowered(shared_program)  # type: ignore[attr-defined]
+    if not lowered.applies or not lowered.networks:
+        return None
+    network_weight = bias_plan.network_weights(weight[:, :, None], sizes)  # type: ignore[attr-defined]
+    return _matrices(lowered, network_weight, sizes)[0].reshape(-1)
+
+
+def _matrices(
+    lowered: PlanShared, weight: torch.Tensor, sizes: Mapping[str, int]
+) -> list[torch.Tensor]:
+    """Return each term's matrix from the network weights ``(networks, c_out, c_in)``."""
+    program = cast(SharedProgram, lowered.program)
     c_out, c_in = weight.shape[1], weight.shape[2]
     fixed_out = program.folded(program.out_sigs[0], sizes)
     fixed_in = program.folded(program.in_sigs[0], sizes)
@@ -395,13 +442,7 @@ def run_shared(
         grid = weight.new_zeros((fixed_out, fixed_in, c_out, c_in))
         grid = grid.index_put((rows, cols), weight.index_select(0, nets), accumulate=True)
         matrices.append(grid.permute(2, 0, 3, 1).reshape(c_out * fixed_out, c_in * fixed_in))
-    row = None
-    if bias is not None and program.terms and not program.terms[0].kept and bias.numel():
-        sig = program.out_sigs[0]  # (the term keeping nothing runs first: rows (c_out, fixed))
-        corner = bias[(slice(None), *(slice(None) if s in program.fixed else 0 for s in sig))]
-        row, bias = corner.reshape(-1), None
-    out = program.run([x], matrices, [c_out], sizes, dense=dense, bias=row)[0]
-    return out if bias is None else out + bias
+    return matrices
 
 
 def _strides(sizes: list[int]) -> list[int]:

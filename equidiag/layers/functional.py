@@ -33,10 +33,9 @@ from ..errors import (
     size_limit,
     tracing,
 )
-from ._execute import execute
+from ._execute import execute, invariant
 from ._plan import ContractionPlan
-from ._shared import run_shared
-from .planner import check_strategy, shares_sums
+from .planner import check_strategy
 
 if TYPE_CHECKING:
     from typing import TypedDict
@@ -337,11 +336,7 @@ def invariant_tensor(weight: torch.Tensor, plan: ContractionPlan, sizes: Sizes) 
     """
     if not isinstance(sizes, Mapping):
         sizes = resolve_sizes(sizes, plan.index_sets, allow_zero=True)
-    ones = weight.new_ones((1, 1))  # (one small product: the planner's route, whatever the layer's)
-    network_weight = plan.network_weights(weight[:, :, None], sizes)
-    if not tracing() and shares_sums(plan):  # (constant over permuted axes: a broadcast view)
-        return run_shared(plan, ones, network_weight, sizes, dense=False)[0]
-    return execute(plan, ones, network_weight, sizes)[0]
+    return invariant(plan, weight, sizes)
 
 
 def _given_sizes(sizes: Sizes, plan: ContractionPlan) -> dict[str, int]:
@@ -458,8 +453,6 @@ def equivariant_linear(
         )
         raise SizeLimitError(msg)
     flat = x.reshape((math.prod(batch), c_in, *plan.input_shape(found)))
-    offset = None
-    if bias is not None:
-        offset = invariant_tensor(bias, _check_bias(bias, bias_plan, l, c_out), found)
+    offset = None if bias is None else (bias, _check_bias(bias, bias_plan, l, c_out))
     out = execute(plan, flat, plan.network_weights(weight, found), found, strategy, offset)
     return out.reshape((*batch, c_out, *out_shape))
