@@ -24,12 +24,12 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 import torch
 
 from ..algebra._trivial import OneHot
-from ._tracing import transformed
+from ._tracing import tracing, transformed
 
 __all__ = [
     "PlanShared",
@@ -264,30 +264,53 @@ def _total(terms: list[torch.Tensor]) -> torch.Tensor:
 def _added_product(
     others: list[torch.Tensor], weight: torch.Tensor, x: torch.Tensor, shape: tuple[int, ...]
 ) -> torch.Tensor:
-    """Return ``sum(others) + weight @ x`` of ``shape``, the product added in place if it may.
+    """Return ``sum(others) + weight @ x`` of ``shape``, the product added into the sum.
 
-    In place (where no gradient is recorded) the sum's memory takes the product: no copy of
-    it, no new output. Recording gradients, an in-place product on the sum's view would make
-    autograd copy the whole gradient back (CopySlices), and under a torch.func transform it
-    has no batching rule: there the product is made, then the others added broadcast (one
-    pass over the output).
+    The sum's memory takes the product (no copy of it, no new output): in place where no
+    gradient is recorded, else through :class:`_AddedProduct` (an in-place product on a view
+    would make autograd copy the whole gradient back). Under a trace or a torch.func
+    transform, out of place.
     """
     count, channels = shape[:2]
     weights = weight.expand(count, -1, -1)
     if not others:
         return torch.bmm(weights, x).view(shape)
     small = _total(others)
-    recorded = torch.is_grad_enabled() and (
-        weights.requires_grad or x.requires_grad or small.requires_grad
-    )
-    if recorded or transformed():
+    if tracing() or transformed():
         return torch.bmm(weights, x).view(shape) + small
-    total = small.expand(shape).reshape(count, channels, -1)
-    if not total.is_contiguous():  # (a broadcast view: copied, ours)
-        total = total.contiguous()
-    elif len(others) == 1:  # (not a sum: another term's tensor)
-        total = total.clone()
-    return total.baddbmm_(weights, x).view(shape)
+    if tuple(small.shape) != shape:  # (a broadcast sum: made full, ours)
+        total = small.expand(shape).contiguous()
+    elif len(others) == 1 or small._base is not None:  # (another term's tensor, or a view)
+        total = small.clone()
+    else:
+        total = small
+    if torch.is_grad_enabled() and (total.requires_grad or weight.requires_grad or x.requires_grad):
+        return cast(torch.Tensor, _AddedProduct.apply(total, weights, x))
+    total.view(count, channels, -1).baddbmm_(weights, x)
+    return total
+
+
+class _AddedProduct(torch.autograd.Function):
+    """``total + weights @ x`` written into ``total`` (full, ours), with its gradients."""
+
+    @staticmethod
+    def forward(
+        ctx: Any, total: torch.Tensor, weights: torch.Tensor, x: torch.Tensor
+    ) -> torch.Tensor:
+        ctx.mark_dirty(total)
+        ctx.save_for_backward(weights, x)
+        total.view(weights.shape[0], weights.shape[1], -1).baddbmm_(weights, x)
+        return total
+
+    @staticmethod
+    def backward(
+        ctx: Any, grad: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
+        weights, x = ctx.saved_tensors
+        flat = grad.reshape(weights.shape[0], weights.shape[1], -1)
+        grad_weights = flat.bmm(x.transpose(1, 2)) if ctx.needs_input_grad[1] else None
+        grad_x = weights.transpose(1, 2).bmm(flat) if ctx.needs_input_grad[2] else None
+        return grad, grad_weights, grad_x
 
 
 # ------------------------------------------------------------------ the planner's route
