@@ -30,12 +30,14 @@ import torch
 
 from ..algebra._trivial import OneHot
 from ._tracing import tracing, transformed
+from ._weights import SampleWeights
 
 __all__ = [
     "PlanShared",
     "SharedProgram",
     "SharedTerm",
     "run_shared",
+    "run_shared_sets",
     "shared_bias_row",
     "shared_program",
 ]
@@ -168,12 +170,12 @@ class SharedProgram:
         """Return the outputs ``(B, c_out, *axes)`` for inputs ``(B, c_in, *axes)``.
 
         ``weights[t]`` is term ``t``'s matrix: rows over its outputs (channels times folded
-        sizes, output by output), columns over its inputs alike. ``mean`` sums by means;
+        sizes, output by output), columns over its inputs alike; or one per sample
+        ``(B, rows, columns)``. ``mean`` sums by means;
         ``bias`` (one entry per row of the term that keeps nothing) is added to it. With
         ``dense=False`` an output that no term gives every axis is a broadcast view.
         """
         fixed = self.fixed
-        reduce = torch.mean if mean else torch.sum
         sums: dict[tuple[int, frozenset], tuple[torch.Tensor, Signature]] = {}
 
         def reduced(i: int, kept: frozenset) -> tuple[torch.Tensor, Signature]:
@@ -187,7 +189,10 @@ class SharedProgram:
             else:  # one axis more summed than a reduction already made (or to be made)
                 parent, axes = reduced(i, kept | {extra[-1]})
                 dim = 2 + axes.index(extra[-1])
-                found = (reduce(parent, dim=dim), tuple(s for s in axes if s != extra[-1]))
+                total = parent.sum(dim=dim)
+                if mean and parent.shape[dim]:  # (an empty mean is 0, as an empty sum)
+                    total = total / parent.shape[dim]
+                found = (total, tuple(s for s in axes if s != extra[-1]))
             sums[i, kept] = found
             return found
 
@@ -200,18 +205,22 @@ class SharedProgram:
                 x, axes = reduced(i, frozenset(kept))
                 target = [s for s in axes if s in fixed] + list(kept)
                 x = x.permute(0, 1, *(2 + axes.index(s) for s in target))
-                parts.append(x.reshape(count, -1, *(sizes[s] for s in kept)))
+                width = x.shape[1] * self.folded(self.in_sigs[i], sizes)  # (no -1: batch 0)
+                parts.append(x.reshape(count, width, *(sizes[s] for s in kept)))
             joined = parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
-            flat = joined.reshape(count, joined.shape[1], -1)
+            flat = joined.reshape(count, joined.shape[1], _volume(kept, sizes))
             if term.into is not None:
                 o = term.into
                 shape = (count, out_channels[o], *(sizes[s] for s in self.out_sigs[o]))
                 rows[o] = [_added_product(rows[o], weight, flat, shape)]
                 continue
             if not kept and bias is not None:
-                mixed = torch.addmm(bias, flat[:, :, 0], weight.t())[:, :, None]
+                if weight.ndim == 2:
+                    mixed = torch.addmm(bias, flat[:, :, 0], weight.t())[:, :, None]
+                else:  # (weights per sample)
+                    mixed = torch.bmm(weight, flat) + bias[:, None]
             else:
-                mixed = torch.bmm(weight.expand(count, -1, -1), flat)  # (no copy of x)
+                mixed = torch.bmm(_per_sample(weight, count), flat)  # (no copy of x)
             start = 0
             for o in term.outs:
                 sig = self.out_sigs[o]
@@ -249,6 +258,18 @@ def _placed(part: torch.Tensor, axes: list[str], sig: Signature) -> torch.Tensor
     return part
 
 
+def _volume(sets: Sequence[str], sizes: Mapping[str, int]) -> int:
+    out = 1
+    for s in sets:
+        out *= sizes[s]
+    return out
+
+
+def _per_sample(weight: torch.Tensor, count: int) -> torch.Tensor:
+    """Return a term's matrix per sample: expanded (no copy) if one is shared by the batch."""
+    return weight if weight.ndim == 3 else weight.expand(count, -1, -1)
+
+
 def _total(terms: list[torch.Tensor]) -> torch.Tensor:
     """Return the sum of broadcastable terms, in order.
 
@@ -272,7 +293,7 @@ def _added_product(
     transform, out of place.
     """
     count, channels = shape[:2]
-    weights = weight.expand(count, -1, -1)
+    weights = _per_sample(weight, count)
     if not others:
         return torch.bmm(weights, x).view(shape)
     small = _total(others)
@@ -286,7 +307,7 @@ def _added_product(
         total = small
     if torch.is_grad_enabled() and (total.requires_grad or weight.requires_grad or x.requires_grad):
         return cast(torch.Tensor, _AddedProduct.apply(total, weights, x))
-    total.view(count, channels, -1).baddbmm_(weights, x)
+    total.view(count, channels, x.shape[2]).baddbmm_(weights, x)
     return total
 
 
@@ -299,7 +320,7 @@ class _AddedProduct(torch.autograd.Function):
     ) -> torch.Tensor:
         ctx.mark_dirty(total)
         ctx.save_for_backward(weights, x)
-        total.view(weights.shape[0], weights.shape[1], -1).baddbmm_(weights, x)
+        total.view(weights.shape[0], weights.shape[1], x.shape[2]).baddbmm_(weights, x)
         return total
 
     @staticmethod
@@ -307,7 +328,7 @@ class _AddedProduct(torch.autograd.Function):
         ctx: Any, grad: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
         weights, x = ctx.saved_tensors
-        flat = grad.reshape(weights.shape[0], weights.shape[1], -1)
+        flat = grad.reshape(weights.shape[0], weights.shape[1], x.shape[2])
         grad_weights = flat.bmm(x.transpose(1, 2)) if ctx.needs_input_grad[1] else None
         grad_x = weights.transpose(1, 2).bmm(flat) if ctx.needs_input_grad[2] else None
         return grad, grad_weights, grad_x
@@ -426,6 +447,26 @@ def run_shared(
     sig = program.out_sigs[0]
     shape = (1, c_out, *(sizes[s] if s in program.fixed else 1 for s in sig))
     return out + bias_row.view(shape)
+
+
+def run_shared_sets(
+    plan: object, x: torch.Tensor, weight: SampleWeights, sizes: Mapping[str, int]
+) -> torch.Tensor:
+    """Run the shared program with weights per sample (a masked batch with means).
+
+    Each term's matrix is built from every weight set and combined per sample, ``(B, rows,
+    columns)``: a few small matrices per sample, then the same batched mixes.
+    """
+    lowered: PlanShared = plan.lowered(shared_program)  # type: ignore[attr-defined]
+    program = cast(SharedProgram, lowered.program)
+    count = weight.sets.shape[1]
+    scales = weight.scales
+    per_set = [_matrices(lowered, weight.sets[:, s].to(scales.dtype), sizes) for s in range(count)]
+    matrices = [
+        torch.einsum("bs,sgf->bgf", scales, torch.stack([m[t] for m in per_set])).to(x.dtype)
+        for t in range(len(program.terms))
+    ]
+    return program.run([x], matrices, [weight.sets.shape[2]], sizes)[0]
 
 
 def shared_bias_row(

@@ -109,7 +109,7 @@ from ._dense import (
 )
 from ._factored import factored_program, run_factored, run_sparse, sparse_program
 from ._fused import fused_flops, fused_layout, run_fused
-from ._shared import run_shared, shared_program
+from ._shared import run_shared, run_shared_sets, shared_program
 from ._tracing import tracing
 
 if TYPE_CHECKING:
@@ -486,7 +486,7 @@ ROUTES: dict[str, RouteSpec] = {
         RouteSpec("fused", _fused_cost, run_fused, fused_layout, run_fused),
         RouteSpec("factored", _factored_program_cost, run_factored, factored_program, run_factored),
         RouteSpec("sparse", _sparse_program_cost, run_sparse, sparse_program, run_sparse),
-        RouteSpec("shared", _shared_cost, run_shared, shared_program),
+        RouteSpec("shared", _shared_cost, run_shared, shared_program, run_shared_sets),
     )
 }
 #: the strategies a layer may name without registering one: ``"auto"`` (the planner) and the
@@ -592,7 +592,7 @@ def route_name(
         and _dense_building(plan, sizes, entries) <= size_limit()
     ):
         return "dense", _TINY
-    if weight_sets == 1 and shares_sums(plan):
+    if shares_sums(plan):
         return "shared", _SHARED
     gathers = (
         weight_sets == 1

@@ -233,6 +233,21 @@ def test_mean_with_masks_on_every_strategy(strategy, basis):
         torch.testing.assert_close(piece, layer(sample[None], n=m)[0], rtol=0, atol=1e-10)
 
 
+@pytest.mark.parametrize(("k", "l"), [(1, 1), (1, 0), (0, 1)])
+def test_mean_with_masks_on_the_shared_route(k, l):
+    """Orders <= 1 run the shared program; with means, its weights per sample."""
+    layer = ed.EquivariantLinear(
+        S, k, l, 2, 3, normalize="mean", strategy="shared", dtype=torch.float64
+    )
+    with torch.no_grad():
+        layer.bias.normal_()
+    x, mask, samples = _padded_batch([2, 5, 3], 5, 2, k, torch.Generator().manual_seed(5))
+    y = layer(x, n=5, mask=mask)
+    for b, (sample, m) in enumerate(zip(samples, [2, 5, 3])):
+        piece = unpad(y[b : b + 1], mask[b : b + 1], l)[0] if l else y[b]
+        torch.testing.assert_close(piece, layer(sample[None], n=m)[0], rtol=0, atol=1e-10)
+
+
 def test_from_pyg_matches_the_networkx_padding():
     pyg = pytest.importorskip("torch_geometric")  # in the test extra; optional for users
     from torch_geometric.data import Batch, Data
@@ -282,9 +297,11 @@ def test_a_batch_padded_to_no_nodes_with_means(k, l):
     torch.testing.assert_close(y, layer(x), rtol=0, atol=0)
 
 
-@pytest.mark.parametrize("strategy", ["auto", "dense", "factored", "fused"])
+@pytest.mark.parametrize("strategy", ["auto", "dense", "factored", "fused", "shared"])
 @pytest.mark.parametrize(("k", "l"), [(2, 2), (1, 1), (2, 0), (0, 2)])
 def test_an_empty_batch_with_means(k, l, strategy):
+    if strategy == "shared" and (k, l) != (1, 1):
+        pytest.skip("the shared route runs orders <= 1 of S_n")
     layer = ed.EquivariantLinear(S, k, l, 2, 4, normalize="mean", strategy=strategy)
     x = torch.randn((0, 2) + (5,) * k)
     y = layer(x, mask=torch.ones(0, 5, dtype=torch.bool), n=5)

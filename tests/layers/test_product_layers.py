@@ -151,15 +151,18 @@ def test_product_layers_refuse_bad_input():
     ],
     ids=str,
 )
-def test_masks_per_index_set_equal_each_sample_alone(in_sig, out_sig, normalize):
+@pytest.mark.parametrize("strategy", ["auto", "shared"])
+def test_masks_per_index_set_equal_each_sample_alone(in_sig, out_sig, normalize, strategy):
     """Tables of different shapes padded to one batch: each sample's result is the layer on
     the sample alone (float64, 1e-10), padded outputs are zero."""
     group = ed.ProductGroup(rows=S(), cols=S(), feat=ed.TrivialGroup(2))
     in_sig, out_sig = (*in_sig, "feat"), (*out_sig, "feat")
     torch.manual_seed(3)
     layer = ed.EquivariantLinear(
-        group, in_sig, out_sig, 2, 3, normalize=normalize, dtype=torch.float64
+        group, in_sig, out_sig, 2, 3, normalize=normalize, dtype=torch.float64, strategy=strategy
     )
+    if strategy == "shared" and not shares_sums(layer.plan):
+        pytest.skip("the shared route does not apply (a set twice on an axis side)")
     with torch.no_grad():
         layer.bias.normal_()
     shapes = [{"rows": 2, "cols": 4}, {"rows": 4, "cols": 1}, {"rows": 3, "cols": 3}]
