@@ -135,12 +135,19 @@ class EquivariantLinear(nn.Module):
         model prices lowest at ``G``. ``"orbit"``, for ``S_n``, is the basis of Maron et al.
     normalize : {None, "mean"}
         ``"mean"`` replaces each sum over a free index by a mean, so weights transfer across n.
-    strategy : {"auto", "fused", "factored", "sparse", "dense", "gather"} or a registered route
+        The initialisation assumes zero-mean inputs, whose means shrink as ``1/sqrt(n)``: it
+        scales the averaging maps up to match (at ``init_degree``). An input channel with a
+        non-zero mean (a mask, ReLU outputs) then gives outputs of variance far above 1;
+        pass ``init_degree=1`` or centre such channels.
+    strategy : {"auto", "fused", "factored", "sparse", "dense", "gather", "shared"} or a registered route
         The route every call takes: ``"factored"`` never forms the ``n^l x n^k`` matrices
         (``"sparse"`` is the same, with every constant factor applied through its nonzeros);
         ``"fused"`` regroups that program into a few dense matrix products (fast at small
         ``n``); ``"dense"`` materialises the layer matrix (a reference, refused past the size
-        limit); ``"gather"`` indexes the weights with an orbit basis's table of owners.
+        limit); ``"gather"`` indexes the weights with an orbit basis's table of owners;
+        ``"shared"`` makes each sum once and one channel mix per set of kept axes (layers
+        whose every map keeps, sums or broadcasts each index set: orders at most 1 of
+        ``S_n``, exchangeable products).
         ``"auto"`` (the default) lets the planner pick one at every call from ``n``, the batch
         and the channel counts (:meth:`explain` shows its record).
     init_degree : int, optional
