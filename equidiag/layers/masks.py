@@ -79,8 +79,10 @@ __all__ = [
     "mask_power",
     "masked_product_linear",
     "pad",
+    "pad_sets",
     "size_ratios",
     "unpad",
+    "unpad_sets",
     "zero_padding",
 ]
 
@@ -559,6 +561,141 @@ def unpad(x: torch.Tensor, mask: torch.Tensor, order: int) -> list[torch.Tensor]
             sample = sample.index_select(1 + axis, index)
         out.append(sample)
     return out
+
+
+def pad_sets(
+    tensors: Sequence[torch.Tensor], signature: Sequence[str]
+) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """Pad samples of a product's tensor space to one batch, with one mask per index set.
+
+    Each sample is ``(c, *axes)`` with an axis per entry of ``signature`` (axes of one set of
+    equal size within a sample); each set is padded to its largest size in the batch, real
+    entries first. The masks are what a layer of a :class:`~equidiag.algebra.ProductGroup`
+    takes, ``layer(x, mask=masks)``.
+
+    Parameters
+    ----------
+    tensors : sequence of torch.Tensor
+        The samples, with the same number of channels.
+    signature : sequence of str
+        The index set of each axis after the channels, e.g. ``("rows", "cols")``.
+
+    Returns
+    -------
+    x : torch.Tensor
+        ``(B, c, *largest sizes)``, zero at padded entries.
+    masks : dict of str to torch.Tensor
+        ``(B, n_s)`` booleans per set, ``True`` at real indices.
+
+    Raises
+    ------
+    ShapeError
+        If a sample has another number of axes or channels, or two axes of one set of
+        different sizes.
+
+    Examples
+    --------
+    >>> import torch
+    >>> import equidiag as ed
+    >>> from equidiag.layers.masks import pad_sets, unpad_sets
+    >>> tables = [torch.randn(1, 2, 5), torch.randn(1, 4, 3)]  # users x items
+    >>> x, masks = pad_sets(tables, ("users", "items"))
+    >>> x.shape, masks["users"].sum(1).tolist(), masks["items"].sum(1).tolist()
+    (torch.Size([2, 1, 4, 5]), [2, 4], [5, 3])
+    >>> P = ed.ProductGroup(users=ed.SymmetricGroup(), items=ed.SymmetricGroup())
+    >>> layer = ed.EquivariantLinear(P, ("users", "items"), ("users", "items"), 1, 2)
+    >>> [tuple(t.shape) for t in unpad_sets(layer(x, mask=masks), masks, ("users", "items"))]
+    [(2, 2, 5), (2, 4, 3)]
+    """
+    tensors = _as_list("tensors", tensors, "tensors")
+    signature = _checked_signature(signature)
+    if not tensors:
+        msg = "pad_sets needs at least one sample"
+        raise EquidiagValueError(msg)
+    sets = list(dict.fromkeys(signature))
+    sizes = []
+    for i, t in enumerate(tensors):
+        if not isinstance(t, torch.Tensor) or t.ndim != len(signature) + 1:
+            shape = tuple(t.shape) if isinstance(t, torch.Tensor) else type(t).__name__
+            msg = f"sample {i} must have shape (c, *{signature}), got {shape}"
+            raise ShapeError(msg)
+        if t.shape[0] != tensors[0].shape[0]:
+            msg = f"sample {i} has {t.shape[0]} channels, sample 0 has {tensors[0].shape[0]}"
+            raise ShapeError(msg)
+        found: dict[str, int] = {}
+        for axis, name in enumerate(signature):
+            if found.setdefault(name, t.shape[1 + axis]) != t.shape[1 + axis]:
+                msg = (
+                    f"sample {i} has axes of the set {name!r} of sizes {found[name]} and "
+                    f"{t.shape[1 + axis]}, shape {tuple(t.shape)}"
+                )
+                raise ShapeError(msg)
+        sizes.append(found)
+    largest = {name: max(found[name] for found in sizes) for name in sets}
+    first = tensors[0]
+    shape = (len(tensors), first.shape[0], *(largest[name] for name in signature))
+    check_size(f"the padded batch of {len(tensors)} samples", math.prod(shape))
+    x = first.new_zeros(shape)
+    masks = {
+        name: torch.zeros(len(tensors), largest[name], dtype=torch.bool, device=first.device)
+        for name in sets
+    }
+    for b, (t, found) in enumerate(zip(tensors, sizes)):
+        if t.device != first.device or t.dtype != first.dtype:
+            msg = f"sample {b} is {t.dtype} on {t.device}, sample 0 {first.dtype} on {first.device}"
+            raise EquidiagTypeError(msg)
+        x[(b, slice(None), *(slice(0, found[name]) for name in signature))] = t
+        for name in sets:
+            masks[name][b, : found[name]] = True
+    return x, masks
+
+
+def unpad_sets(
+    x: torch.Tensor, masks: Mapping[str, torch.Tensor], signature: Sequence[str]
+) -> list[torch.Tensor]:
+    """Return each sample of a batch padded per index set without its padding.
+
+    The inverse of :func:`pad_sets`: ``x`` is ``(B, c, *axes)`` with an axis per entry of
+    ``signature``, ``masks`` one ``(B, n_s)`` mask per set (a set without one is taken whole).
+
+    Raises
+    ------
+    ShapeError, EquidiagTypeError
+        If ``x`` or a mask does not fit the signature, or a mask is not boolean.
+    """
+    signature = _checked_signature(signature)
+    if not isinstance(x, torch.Tensor) or x.ndim != len(signature) + 2:
+        got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+        msg = f"x must be a padded batch (B, c, *{signature}), got {got}"
+        raise ShapeError(msg)
+    if not isinstance(masks, Mapping):
+        msg = f"masks must be a mapping from set name to mask, got {type(masks).__name__}"
+        raise EquidiagTypeError(msg)
+    for name, mask in masks.items():
+        _check_boolean(mask)
+        axes = [x.shape[2 + a] for a, s in enumerate(signature) if s == name]
+        width = axes[0] if axes else mask.shape[-1]
+        if tuple(mask.shape) != (x.shape[0], width):
+            msg = f"masks[{name!r}] must have shape {(x.shape[0], width)}, got {tuple(mask.shape)}"
+            raise ShapeError(msg)
+    out = []
+    for b in range(x.shape[0]):
+        sample = x[b]
+        for axis, name in enumerate(signature):
+            if name in masks:
+                sample = sample.index_select(1 + axis, masks[name][b].nonzero().flatten())
+        out.append(sample)
+    return out
+
+
+def _checked_signature(signature: object) -> tuple[str, ...]:
+    if isinstance(signature, str) or not isinstance(signature, Sequence):
+        msg = f"signature must be a tuple of index-set names, got {signature!r}"
+        raise EquidiagTypeError(msg)
+    if not all(isinstance(name, str) for name in signature):
+        msg = f"signature must hold index-set names (str), got {signature!r}"
+        raise EquidiagTypeError(msg)
+    return tuple(signature)
 
 
 def from_networkx(

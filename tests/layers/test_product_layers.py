@@ -222,3 +222,33 @@ def test_layers_with_too_many_basis_elements_are_refused_before_building_them():
         ed.EquivariantLinear(
             ed.ProductGroup(a=ed.TrivialGroup(1000), b=S()), ("a", "b"), ("a", "b"), 1, 1
         )
+
+
+def test_pad_sets_builds_the_batch_and_masks_each_sample_alone_gives():
+    from equidiag.layers.masks import pad_sets, unpad_sets
+
+    group = ed.ProductGroup(rows=S(), cols=S())
+    layer = ed.EquivariantLinear(
+        group, ("rows", "cols"), ("rows", "cols"), 2, 3, normalize="mean", dtype=torch.float64
+    )
+    torch.manual_seed(4)
+    tables = [torch.randn(2, r, c, dtype=torch.float64) for r, c in [(2, 5), (4, 1), (3, 3)]]
+    x, masks = pad_sets(tables, ("rows", "cols"))
+    assert x.shape == (3, 2, 4, 5)
+    assert masks["rows"].sum(1).tolist() == [2, 4, 3]
+    assert masks["cols"].sum(1).tolist() == [5, 1, 3]
+    for t, again in zip(tables, unpad_sets(x, masks, ("rows", "cols"))):
+        assert torch.equal(t, again)
+    y = unpad_sets(layer(x, mask=masks), masks, ("rows", "cols"))
+    for t, got in zip(tables, y):
+        torch.testing.assert_close(got, layer(t[None])[0], atol=1e-10, rtol=0)
+    square = [torch.randn(1, 2, 2), torch.randn(1, 3, 3)]  # (a set on two axes)
+    xs, ms = pad_sets(square, ("rows", "rows"))
+    assert xs.shape == (2, 1, 3, 3)
+    assert list(ms) == ["rows"]
+    with pytest.raises(ed.errors.ShapeError, match="sizes 2 and 3"):
+        pad_sets([torch.randn(1, 2, 3)], ("rows", "rows"))
+    with pytest.raises(ed.errors.ShapeError, match="channels"):
+        pad_sets([torch.randn(1, 2, 3), torch.randn(2, 2, 3)], ("rows", "cols"))
+    with pytest.raises(EquidiagTypeError, match="tuple of index-set names"):
+        pad_sets(tables, "rows")
