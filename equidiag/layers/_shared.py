@@ -29,7 +29,7 @@ from typing import Any, cast
 import torch
 
 from ..algebra._trivial import OneHot
-from ._tracing import tracing, transformed
+from ._tracing import forward_ad_active, tracing, transformed
 from ._weights import SampleWeights
 
 __all__ = [
@@ -297,7 +297,7 @@ def _added_product(
     if not others:
         return torch.bmm(weights, x).view(shape)
     small = _total(others)
-    if tracing() or transformed():
+    if tracing() or transformed() or forward_ad_active():  # (no in-place product there)
         return torch.bmm(weights, x).view(shape) + small
     if tuple(small.shape) != shape:  # (a broadcast sum: made full, ours)
         total = small.expand(shape).contiguous()
@@ -400,8 +400,8 @@ def _network_place(net: object, in_sets: Signature, out_sets: Signature) -> tupl
         onehot[factor.letters[0]] = factor.kind.index
     if set(onehot) - set(in_sub) - set(out_sub):  # (a letter of a factor only)
         return None
-    kept, fixed = [], set()
-    out_index, in_index = [], []
+    kept: list[str] = []
+    fixed: set[str] = set()
     for s in dict.fromkeys(out_sets + in_sets):
         a = in_sub[in_sets.index(s)] if s in in_sets else None
         b = out_sub[out_sets.index(s)] if s in out_sets else None
@@ -410,13 +410,12 @@ def _network_place(net: object, in_sets: Signature, out_sets: Signature) -> tupl
             if a == b or len(marked) != sum(c is not None for c in (a, b)):
                 return None
             fixed.add(s)
-            if b is not None:
-                out_index.append(onehot[b])
-            if a is not None:
-                in_index.append(onehot[a])
         elif a is not None and a == b:
             kept.append(s)
-    return kept, fixed, tuple(out_index), tuple(in_index)
+    # (the indices in each signature's own order: the folded channels are row-major in it)
+    out_index = tuple(onehot[b] for s, b in zip(out_sets, out_sub) if s in fixed)
+    in_index = tuple(onehot[a] for s, a in zip(in_sets, in_sub) if s in fixed)
+    return kept, fixed, out_index, in_index
 
 
 def run_shared(

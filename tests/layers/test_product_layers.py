@@ -252,3 +252,40 @@ def test_pad_sets_builds_the_batch_and_masks_each_sample_alone_gives():
         pad_sets([torch.randn(1, 2, 3), torch.randn(2, 2, 3)], ("rows", "cols"))
     with pytest.raises(EquidiagTypeError, match="tuple of index-set names"):
         pad_sets(tables, "rows")
+
+
+@pytest.mark.parametrize(
+    ("in_sig", "out_sig"),
+    [(("a", "c"), ("c",)), (("b", "c"), ("c", "b")), (("a", "b", "c"), ("a", "c", "b"))],
+    ids=str,
+)
+def test_the_shared_route_folds_fixed_sets_in_each_signatures_order(in_sig, out_sig):
+    """Two fixed sets in other orders on the two sides (was: rows and columns scrambled)."""
+    group = ed.ProductGroup(a=S(), b=ed.TrivialGroup(2), c=ed.TrivialGroup(3))
+    ref = ed.EquivariantLinear(group, in_sig, out_sig, 2, 2, strategy="dense", dtype=torch.float64)
+    shared = ed.EquivariantLinear(group, in_sig, out_sig, 2, 2, strategy="shared")
+    shared = shared.double()
+    with torch.no_grad():
+        ref.bias.normal_()
+    shared.load_state_dict(ref.state_dict())
+    sizes = {"a": 4, "b": 2, "c": 3}
+    x = torch.randn(3, 2, *(sizes[s] for s in in_sig), dtype=torch.float64, requires_grad=True)
+    torch.testing.assert_close(shared(x), ref(x), atol=1e-10, rtol=0)
+    g = torch.randn_like(ref(x))
+    for a, b in zip(
+        torch.autograd.grad(shared(x), (x, shared.weight), g),
+        torch.autograd.grad(ref(x), (x, ref.weight), g),
+    ):
+        torch.testing.assert_close(a, b, atol=1e-10, rtol=0)
+
+
+def test_the_shared_route_runs_under_forward_mode_autodiff():
+    import torch.autograd.forward_ad as fwad
+
+    layer = ed.EquivariantLinear(S(), 1, 1, 3, 3, dtype=torch.float64)
+    x, t = torch.randn(4, 3, 600, dtype=torch.float64), torch.randn(4, 3, 600, dtype=torch.float64)
+    assert layer.explain(x).name == "shared"
+    with fwad.dual_level():
+        tangent = fwad.unpack_dual(layer(fwad.make_dual(x, t))).tangent
+    _, expected = torch.func.jvp(layer, (x,), (t,))
+    torch.testing.assert_close(tangent, expected)
