@@ -396,3 +396,18 @@ def test_permute_hidden_takes_one_permutation_per_network_and_any_batch_axes():
         permute_hidden(*stacked, each)
     with pytest.raises(ed.errors.EquidiagValueError, match=r"permutations of range\(4\)"):
         permute_hidden(weights, biases, [None, torch.zeros(4, 4, dtype=torch.long), None, None])
+
+
+def test_a_state_dict_with_numbers_in_unrelated_names_keeps_its_key_order():
+    """layer.0, layer.1, head1: not one numbered pattern (was: head1 sorted first)."""
+    from equidiag.weightspace import from_mlps
+
+    class Model(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layer = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Linear(4, 4))
+            self.head1 = torch.nn.Linear(4, 4)
+
+    model = Model()
+    for a, b in zip(from_mlps([model])[0], from_mlps([model.state_dict()])[0]):
+        assert torch.equal(a, b)

@@ -80,8 +80,9 @@ def _linear_parameters(model: object) -> list[tuple[torch.Tensor, torch.Tensor]]
 
     A module's order is its ``named_parameters()`` order (registration order). A
     ``state_dict``'s is its key order (``Module.state_dict()`` keeps registration order),
-    unless every layer's name holds a number: then by the numbers (``"10.weight"`` after
-    ``"2.weight"``). The layers must chain either way.
+    unless every layer's name is one pattern of numbers (``"0"``, ``"2"``, ...; ``"net.0"``,
+    ``"net.1"``, ...): then by the numbers (``"10.weight"`` after ``"2.weight"``). The layers
+    must chain either way.
     """
     if isinstance(model, nn.Module):
         named = [(name, p.detach()) for name, p in model.named_parameters()]
@@ -90,7 +91,9 @@ def _linear_parameters(model: object) -> list[tuple[torch.Tensor, torch.Tensor]]
             msg = f"a state_dict's keys must be parameter names, got {list(model)[:5]}"
             raise EquidiagTypeError(msg)
         keys = list(model)
-        if all(re.search(r"\d", k.rpartition(".")[0]) for k in keys):
+        layers = [k.rpartition(".")[0] for k in keys]
+        skeletons = {re.sub(r"\d+", "#", layer) for layer in layers}
+        if len(skeletons) == 1 and "#" in skeletons.pop():  # ("0", "2", ... or "net.#", one way)
             keys.sort(key=lambda k: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", k)])
         named = [(k, model[k]) for k in keys]
     else:
