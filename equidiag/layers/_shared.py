@@ -198,6 +198,7 @@ class SharedProgram:
 
         count = inputs[0].shape[0]
         rows: list[list[torch.Tensor]] = [[] for _ in self.out_sigs]  # (terms per output)
+        shared_views: set[int] = set()
         for term, weight in zip(self.terms, weights):
             kept = term.kept
             parts = []
@@ -233,7 +234,10 @@ class SharedProgram:
                     *(sizes[s] for s in kept),
                 )
                 start += width
-                rows[o].append(_placed(part, unpermuted + list(kept), sig))
+                placed = _placed(part, unpermuted + list(kept), sig)
+                if len(term.outs) > 1:  # (a view of a mix shared with other outputs)
+                    shared_views.add(id(placed))
+                rows[o].append(placed)
         out = []
         for o, sig in enumerate(self.out_sigs):
             shape = (count, out_channels[o], *(sizes[s] for s in sig))
@@ -245,6 +249,8 @@ class SharedProgram:
                 total = total.expand(shape)
                 if dense:
                     total = total.contiguous()
+            elif id(total) in shared_views:  # (its own memory: in-place ops on one output
+                total = total.clone()  # must not reach another's graph)
             out.append(total)
         return out
 

@@ -48,7 +48,7 @@ from ..errors import (
 )
 from ..typing import NORMALIZATIONS, Normalization
 from ._shared import SharedProgram
-from .functional import factory_kwargs
+from .functional import check_matches_parameters, factory_kwargs
 from .linear import _DEFAULT_INIT_DEGREE, EquivariantLinear
 
 if TYPE_CHECKING:
@@ -320,9 +320,24 @@ class DirectSumLinear(nn.Module):
         """
         inputs, batch = self._checked_inputs(x)
         found = self._sizes_of(inputs, sizes)
+        self._check_outputs(inputs, batch, found)
         if self.blocks is not None:
             return self._forward_blocks(inputs, found)
         return self._forward_shared(inputs, batch, found)
+
+    def _check_outputs(
+        self, inputs: list[torch.Tensor], batch: tuple[int, ...], sizes: dict[str, int]
+    ) -> None:
+        """Refuse outputs over the size limit and over 4 times the input (a huge broadcast)."""
+        entries = sum(
+            math.prod(batch) * c * math.prod(sizes[s] for s in sig) for _, sig, c in self.out_blocks
+        )
+        if entries > max(size_limit(), 4 * sum(t.numel() for t in inputs)):
+            msg = (
+                f"the outputs would have {entries:,} entries, over the size limit of "
+                f"{size_limit():,} and 4x the inputs (equidiag.errors.set_size_limit raises it)"
+            )
+            raise SizeLimitError(msg)
 
     def _forward_blocks(
         self, inputs: list[torch.Tensor], sizes: dict[str, int]
@@ -344,7 +359,8 @@ class DirectSumLinear(nn.Module):
         self, inputs: list[torch.Tensor], batch: tuple[int, ...], sizes: dict[str, int]
     ) -> dict[Key, torch.Tensor]:
         weights = cast(nn.ParameterDict, self.weights)
-        flat = [x.reshape(-1, *x.shape[len(batch) :]) for x in inputs]
+        count = math.prod(batch)  # (not -1: a size may be 0)
+        flat = [x.reshape(count, *x.shape[len(batch) :]) for x in inputs]
         outputs = self._program.run(
             flat,
             [weights[t.key] for t in self._program.terms],
@@ -392,6 +408,7 @@ class DirectSumLinear(nn.Module):
                 )
                 raise ShapeError(msg)
             batch = here
+            check_matches_parameters(tensor, self)
             inputs.append(tensor)
         return inputs, cast(tuple, batch)
 

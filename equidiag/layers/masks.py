@@ -656,7 +656,8 @@ def unpad_sets(
     """Return each sample of a batch padded per index set without its padding.
 
     The inverse of :func:`pad_sets`: ``x`` is ``(B, c, *axes)`` with an axis per entry of
-    ``signature``, ``masks`` one ``(B, n_s)`` mask per set (a set without one is taken whole).
+    ``signature``, ``masks`` one ``(B, n_s)`` mask per set (a set without one is taken whole;
+    masks of sets the signature lacks, such as those of a layer's input, are not read).
 
     Raises
     ------
@@ -672,9 +673,10 @@ def unpad_sets(
         msg = f"masks must be a mapping from set name to mask, got {type(masks).__name__}"
         raise EquidiagTypeError(msg)
     for name, mask in masks.items():
+        if name not in signature:  # (the masks of a layer's input may name more sets)
+            continue
         _check_boolean(mask)
-        axes = [x.shape[2 + a] for a, s in enumerate(signature) if s == name]
-        width = axes[0] if axes else mask.shape[-1]
+        width = x.shape[2 + signature.index(name)]
         if tuple(mask.shape) != (x.shape[0], width):
             msg = f"masks[{name!r}] must have shape {(x.shape[0], width)}, got {tuple(mask.shape)}"
             raise ShapeError(msg)

@@ -91,8 +91,7 @@ def _linear_parameters(model: object) -> list[tuple[torch.Tensor, torch.Tensor]]
             msg = f"a state_dict's keys must be parameter names, got {list(model)[:5]}"
             raise EquidiagTypeError(msg)
         keys = list(model)
-        layers = [k.rpartition(".")[0] for k in keys]
-        skeletons = {re.sub(r"\d+", "#", layer) for layer in layers}
+        skeletons = {re.sub(r"\d+", "#", k.rpartition(".")[0]) for k in keys}
         if len(skeletons) == 1 and "#" in skeletons.pop():  # ("0", "2", ... or "net.#", one way)
             keys.sort(key=lambda k: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", k)])
         named = [(k, model[k]) for k in keys]

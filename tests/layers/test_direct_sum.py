@@ -221,3 +221,20 @@ def test_gradients_and_torch_func_transforms_agree_with_the_plain_call():
         layer.zero_grad()
         flat(params, a[1:2].detach(), b[1:2].detach()).square().sum().backward()
         torch.testing.assert_close(g[1], params[name].grad)
+
+
+def test_outputs_are_their_own_tensors_and_calls_are_checked_like_a_layers():
+    group = ed.ProductGroup(u=ed.SymmetricGroup(), t=ed.TrivialGroup(2))
+    layer = ed.DirectSumLinear(group, {("u",): 2}, {(): 3, ("t",): 2})
+    out = layer({("u",): torch.randn(4, 2, 5)})
+    loss = (out[()] ** 2).sum()
+    torch.relu_(out[("t",)])  # (was: one storage for both outputs, backward failed)
+    (loss + out[("t",)].sum()).backward()
+    one = ed.DirectSumLinear(ed.SymmetricGroup(), {1: 3}, {1: 4})
+    assert one({1: torch.randn(5, 3, 0)})[1].shape == (5, 4, 0)  # (was: a reshape error)
+    with pytest.raises(EquidiagTypeError, match="float64 but DirectSumLinear"):
+        one({1: torch.randn(5, 3, 4, dtype=torch.float64)})
+    three = ed.ProductGroup(a=ed.SymmetricGroup(), b=ed.SymmetricGroup(), c=ed.SymmetricGroup())
+    broadcast = ed.DirectSumLinear(three, {(): 1}, {("a", "b", "c"): 1})
+    with pytest.raises(SizeLimitError, match="1,000,000,000,000 entries"):
+        broadcast({(): torch.randn(1, 1)}, {"a": 10**4, "b": 10**4, "c": 10**4})
