@@ -28,6 +28,7 @@ from typing import Any, cast
 
 import torch
 
+from ..algebra import volume
 from ..algebra._trivial import OneHot
 from ._tracing import forward_ad_active, tracing, transformed
 from ._weights import SampleWeights
@@ -125,35 +126,24 @@ class SharedProgram:
 
     def folded(self, sig: Signature, sizes: Mapping[str, int]) -> int:
         """Return the product of the sizes of a block's unpermuted axes (its channel factor)."""
-        out = 1
-        for s in sig:
-            if s in self.fixed:
-                out *= sizes[s]
-        return out
+        return volume([s for s in sig if s in self.fixed], sizes)
 
     def cost(
         self, sizes: Mapping[str, int], in_channels: Sequence[int], out_channels: Sequence[int]
     ) -> tuple[int, int]:
         """Return the flops per sample and the largest tensor it makes (in entries)."""
-
-        def volume(sig: Signature) -> int:
-            out = 1
-            for s in sig:
-                out *= sizes[s]
-            return out
-
-        flops = sum(c * volume(sig) for c, sig in zip(in_channels, self.in_sigs))  # (sums)
+        flops = sum(c * volume(sig, sizes) for c, sig in zip(in_channels, self.in_sigs))  # (sums)
         largest = 0
         for term in self.terms:
-            kept = volume(term.kept)
+            kept = volume(term.kept, sizes)
             rows = sum(out_channels[o] * self.folded(self.out_sigs[o], sizes) for o in term.outs)
             cols = sum(in_channels[i] * self.folded(self.in_sigs[i], sizes) for i in term.ins)
             flops += 2 * rows * cols * kept
             largest = max(largest, rows * kept)
         for o, (c, sig) in enumerate(zip(out_channels, self.out_sigs)):  # (a pass per term)
             passes = sum(1 for term in self.terms if o in term.outs)
-            flops += c * volume(sig) * max(passes, 1)
-            largest = max(largest, c * volume(sig))
+            flops += c * volume(sig, sizes) * max(passes, 1)
+            largest = max(largest, c * volume(sig, sizes))
         return flops, largest
 
     def run(
@@ -209,7 +199,7 @@ class SharedProgram:
                 width = x.shape[1] * self.folded(self.in_sigs[i], sizes)  # (no -1: batch 0)
                 parts.append(x.reshape(count, width, *(sizes[s] for s in kept)))
             joined = parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
-            flat = joined.reshape(count, joined.shape[1], _volume(kept, sizes))
+            flat = joined.reshape(count, joined.shape[1], volume(kept, sizes))
             if term.into is not None:
                 o = term.into
                 shape = (count, out_channels[o], *(sizes[s] for s in self.out_sigs[o]))
@@ -262,13 +252,6 @@ def _placed(part: torch.Tensor, axes: list[str], sig: Signature) -> torch.Tensor
         if s not in axes:
             part = part.unsqueeze(2 + position)
     return part
-
-
-def _volume(sets: Sequence[str], sizes: Mapping[str, int]) -> int:
-    out = 1
-    for s in sets:
-        out *= sizes[s]
-    return out
 
 
 def _per_sample(weight: torch.Tensor, count: int) -> torch.Tensor:

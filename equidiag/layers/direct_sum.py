@@ -249,14 +249,14 @@ class DirectSumLinear(nn.Module):
         return block[2] * self._unpermuted(block)
 
     def _unpermuted(self, block: tuple[Key, Signature, int]) -> int:
-        sets = cast(dict[str, _Set], self._sets)
-        return math.prod(sets[s].size or 1 for s in block[1] if not sets[s].permuted)
+        """Return the product of the sizes of a block's unpermuted axes."""
+        return self._program.folded(block[1], cast(dict[str, int], _fixed_sizes(self.group)))
 
     def reset_parameters(self) -> None:
         """Initialise for unit output variance on unit-variance input; zero the biases.
 
         Every map into an output block contributes equally: a weight reading the sums of an
-        input over ``m`` entries has variance ``1 / (F · m)`` (``F · / m`` with means), ``F``
+        input over ``m`` entries has variance ``1 / (F · m)`` (``m / F`` with means), ``F``
         the number of weights in its row.
         """
         if self.blocks is not None:
