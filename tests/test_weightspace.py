@@ -411,3 +411,10 @@ def test_a_state_dict_with_numbers_in_unrelated_names_keeps_its_key_order():
     model = Model()
     for a, b in zip(from_mlps([model])[0], from_mlps([model.state_dict()])[0]):
         assert torch.equal(a, b)
+
+
+def test_a_deep_network_builds_its_terms_from_each_blocks_sets():
+    """41 hidden layers: the kept sets come from each block's two axes (was: 2^41 subsets)."""
+    widths = (2, *(4,) * 40, 1)
+    layer = ed.WeightSpaceLinear(widths, 1, 1)
+    assert layer.sum.num_maps == weight_space_dimension(widths)

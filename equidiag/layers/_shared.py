@@ -101,15 +101,21 @@ class SharedProgram:
         permuted = [s for s in order if s not in fixed]
         ins = [frozenset(s for s in sig if s not in fixed) for sig in in_sigs]
         outs = [frozenset(s for s in sig if s not in fixed) for sig in out_sigs]
+        rank = {s: j for j, s in enumerate(permuted)}
+        candidates = {  # (every kept set lies in one input's: a few axes each, never 2^sets)
+            tuple(sorted(kept, key=rank.__getitem__))
+            for have in ins
+            for r in range(len(have) + 1)
+            for kept in itertools.combinations(have, r)
+        }
         found = []
-        for r in range(len(permuted) + 1):
-            for kept in itertools.combinations(permuted, r):
-                k = frozenset(kept)
-                readers = tuple(i for i, have in enumerate(ins) if k <= have)
-                writers = tuple(o for o, have in enumerate(outs) if k <= have)
-                if readers and writers and (present is None or k in present):
-                    sig = in_sigs[readers[0]]  # (axes in the order of the first input's)
-                    found.append(SharedTerm(tuple(sorted(kept, key=sig.index)), readers, writers))
+        for kept in sorted(candidates, key=lambda k: (len(k), [rank[s] for s in k])):
+            k = frozenset(kept)
+            readers = tuple(i for i, have in enumerate(ins) if k <= have)
+            writers = tuple(o for o, have in enumerate(outs) if k <= have)
+            if readers and writers and (present is None or k in present):
+                sig = in_sigs[readers[0]]  # (axes in the order of the first input's)
+                found.append(SharedTerm(tuple(sorted(kept, key=sig.index)), readers, writers))
         counts = [sum(1 for t in found if o in t.outs) for o in range(len(out_sigs))]
         terms = []
         for term in found:
