@@ -33,6 +33,8 @@ __all__ = [
     "SizeLimitError",
     "UnknownNameError",
     "ZeroMapWarning",
+    "concrete",
+    "exceeds",
     "set_size_limit",
     "size_limit",
     "tracing",
@@ -208,9 +210,8 @@ def set_size_limit(entries: int) -> int:
 def tracing() -> bool:
     """Whether torch.compile (or torch.export) is tracing the code that asks.
 
-    Host-side checks on sizes are skipped while tracing: there the sizes are symbols, and a
-    branch on them would become a guard (or fail on data-dependent ones). The same code run
-    eagerly checks them.
+    While tracing, sizes may be symbols: the size checks then read the sizes the trace started
+    from (:func:`concrete`), so that no check adds a guard on them or is skipped.
 
     Examples
     --------
@@ -222,11 +223,60 @@ def tracing() -> bool:
     return torch is not None and bool(torch.compiler.is_compiling())
 
 
+def concrete(value: Any) -> int:
+    """Return ``value`` as an int: itself, or for a symbolic size the size it was traced at.
+
+    Under torch.compile with dynamic shapes and torch.export with a ``Dim``, sizes are
+    ``torch.SymInt`` s. A comparison of one against the size limit would become a guard (and
+    under export a constraint that contradicts an unbounded ``Dim``), so the checks compare
+    the size of the example the trace started from, which adds no guard: a traced program is
+    checked at the sizes it is traced at (torch's public ``optimization_hint``).
+
+    Examples
+    --------
+    >>> from equidiag.errors import concrete
+    >>> concrete(12)
+    12
+    """
+    if type(value) is int and not tracing():  # (torch.compile's type() calls a symbolic int
+        return value  # an int: there every value asks torch)
+    torch = sys.modules["torch"]  # (a value not an int: a size of torch's)
+    if isinstance(value, torch.Tensor):  # (torch.jit.trace records sizes as tensors)
+        return int(value)
+    from torch.fx.experimental.symbolic_shapes import optimization_hint
+
+    return int(optimization_hint(value))
+
+
+def exceeds(entries: Any, limit: Any) -> bool:
+    """Return whether ``entries > limit``, for the size checks, whatever traces the call.
+
+    Eagerly, a comparison of ints. Under torch.compile the sizes may be symbols: the comparison
+    becomes a guard of the compiled graph, so that a call past the limit traces again and is
+    refused. Under torch.export a guard would constrain the exported sizes (an unbounded
+    ``Dim`` would be refused), so the sizes of the example it traces are compared
+    (:func:`concrete`): an exported program is checked at export, and runs at every size its
+    ``Dim`` s allow.
+
+    Examples
+    --------
+    >>> from equidiag.errors import exceeds
+    >>> exceeds(10, 4), exceeds(3, 4)
+    (True, False)
+    """
+    torch = sys.modules.get("torch")  # (no symbolic size exists without it)
+    if torch is not None and torch.compiler.is_exporting():
+        return concrete(entries) > concrete(limit)
+    return bool(entries > limit)
+
+
 def check_size(what: str, entries: int, cheaper: str = "") -> None:
-    """Raise :class:`SizeLimitError` if ``entries`` exceeds :func:`size_limit`."""
-    if tracing():
-        return
-    if entries > _SIZE_LIMIT[0]:
+    """Raise :class:`SizeLimitError` if ``entries`` exceeds :func:`size_limit`.
+
+    Symbolic sizes as :func:`exceeds` compares them.
+    """
+    if exceeds(entries, _SIZE_LIMIT[0]):
+        entries = concrete(entries)
         hint = f"; {cheaper}" if cheaper else ""
         msg = (
             f"{what} would have {entries:,} entries, over the size limit of "
@@ -273,8 +323,9 @@ def check_power_size(
     limit of 268,435,456 (equidiag.errors.set_size_limit raises it)
     """
     limit = _SIZE_LIMIT[0]
+    base, exponent, factor = concrete(base), concrete(exponent), concrete(factor)
     power = capped_power(base, exponent, limit)
-    if power <= limit or tracing():
+    if power <= limit:
         check_size(what, factor * power, cheaper)
         return factor * power
     hint = f"; {cheaper}" if cheaper else ""

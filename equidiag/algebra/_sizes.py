@@ -23,6 +23,7 @@ from ..errors import (
     EquidiagValueError,
     check_nonnegative_int,
     check_positive_int,
+    concrete,
 )
 
 __all__ = ["DEFAULT_SET", "Sizes", "resolve_sizes", "shape_of", "sizes_text", "volume"]
@@ -114,5 +115,8 @@ def volume(sets: Iterable[str], sizes: Mapping[str, Any]) -> Any:
 
 
 def sizes_text(sizes: Mapping[str, Any]) -> str:
-    """Return sizes as messages and route tables print them: ``rows = 3, cols = 4``."""
-    return ", ".join(f"{name} = {size}" for name, size in sizes.items())
+    """Return sizes as messages and route tables print them: ``rows = 3, cols = 4``.
+
+    A symbolic size (of a trace) prints as the size the trace started from.
+    """
+    return ", ".join([f"{name} = {concrete(size)}" for name, size in sizes.items()])

@@ -24,9 +24,9 @@ import torch
 
 from ..algebra import TensorNetwork, shape_of, volume
 from ..algebra._sizes import IndexSizes, sizes_text
-from ..errors import EquidiagValueError, check_size, size_limit
+from ..errors import EquidiagValueError, check_size, concrete, exceeds, size_limit
 from ._steps import outside_builder
-from ._tracing import tracing
+from ._tracing import EAGER, CallMode
 from ._weights import SampleWeights
 
 if TYPE_CHECKING:
@@ -54,22 +54,20 @@ class DenseMatrices:
     out_sets: tuple[str, ...]
     outside: Callable = field(default_factory=outside_builder, repr=False)
 
-    @property
-    def traced(self) -> bool:
-        """Without factors, the matrices are built from index comparisons (torch.compile-able)."""
-        return not any(net.factors for net in self.networks)
+    #: without factors, the matrices are built from index comparisons (torch.compile-able);
+    #: set by :func:`dense_matrices` (a field, not computed per call under torch.compile)
+    traced: bool = False
 
     def constants(
         self, sizes: IndexSizes, device: torch.device, dtype: torch.dtype
     ) -> torch.Tensor:
         """Return the matrices, shape ``(n_networks, rows, columns)``, checked against the limit."""
         rows_, cols_ = volume(self.out_sets, sizes), volume(self.in_sets, sizes)
-        if not tracing():  # (formatting sizes into a message would specialise them)
-            check_size(
-                f"the dense matrices of {len(self.networks)} diagrams at {sizes_text(sizes)}",
-                len(self.networks) * rows_ * cols_,
-                "use strategy='factored'",
-            )
+        check_size(
+            f"the dense matrices of {len(self.networks)} diagrams at {sizes_text(sizes)}",
+            len(self.networks) * rows_ * cols_,
+            "use strategy='factored'",
+        )
         if self.traced:  # products of Kronecker deltas: compare the index grids
             shape = shape_of(self.out_sets + self.in_sets, sizes)
             axes = [
@@ -161,7 +159,8 @@ class OrbitTable:
 
 def dense_matrices(plan: ContractionPlan) -> DenseMatrices:
     """Return the ``"dense"`` lowering: the networks' matrices (built per size)."""
-    return DenseMatrices(plan.networks, plan.in_sets, plan.out_sets)
+    traced = not any(net.factors for net in plan.networks)
+    return DenseMatrices(plan.networks, plan.in_sets, plan.out_sets, traced=traced)
 
 
 def orbit_table(plan: ContractionPlan) -> OrbitTable:
@@ -170,7 +169,10 @@ def orbit_table(plan: ContractionPlan) -> OrbitTable:
 
 
 def dense_matrix(
-    plan: ContractionPlan, network_weight: torch.Tensor, sizes: IndexSizes
+    plan: ContractionPlan,
+    network_weight: torch.Tensor,
+    sizes: IndexSizes,
+    mode: CallMode = EAGER,
 ) -> torch.Tensor:
     """Return the ``(c_out rows) x (c_in columns)`` layer matrix (channels-first, row-major).
 
@@ -182,9 +184,10 @@ def dense_matrix(
     c_out, c_in = network_weight.shape[1], network_weight.shape[2]
     rows, cols = volume(plan.out_sets, sizes), volume(plan.in_sets, sizes)
     # the diagram matrices, the product and its permuted copy, at peak (the message is built
-    # only when it is shown: formatting sizes would specialise them under compile, and costs)
+    # only when it is shown: it costs)
     entries = (len(plan.networks) + 2 * c_out * c_in) * rows * cols
-    if not tracing() and entries > size_limit():
+    if exceeds(entries, size_limit()):
+        rows, cols = concrete(rows), concrete(cols)
         check_size(
             f"the dense {c_out}·{rows:,} x {c_in}·{cols:,} layer matrix at {sizes_text(sizes)} "
             "(with its intermediates)",
@@ -192,7 +195,11 @@ def dense_matrix(
             "use strategy='factored'",
         )
     mats = plan.constants(
-        plan.lowered(dense_matrices), sizes, network_weight.device, network_weight.dtype
+        plan.lowered(dense_matrices),
+        sizes,
+        network_weight.device,
+        network_weight.dtype,
+        mode=mode,
     )
     d = len(plan.networks)
     product = network_weight.reshape(d, c_out * c_in).T @ mats.reshape(d, rows * cols)
@@ -204,16 +211,20 @@ def dense_matrix(
 
 
 def run_dense(
-    plan: ContractionPlan, x: torch.Tensor, weight: torch.Tensor, sizes: IndexSizes
+    plan: ContractionPlan,
+    x: torch.Tensor,
+    weight: torch.Tensor,
+    sizes: IndexSizes,
+    mode: CallMode = EAGER,
 ) -> torch.Tensor:
     """Materialise ``W`` (checked against the size limit) and multiply."""
-    big = dense_matrix(plan, weight, sizes)
+    big = dense_matrix(plan, weight, sizes, mode)
     out = x.reshape(x.shape[0], big.shape[1]) @ big.T
     return out.reshape((x.shape[0], weight.shape[1], *plan.output_shape(sizes)))
 
 
 def _gathered(
-    plan: ContractionPlan, network_weight: torch.Tensor, sizes: IndexSizes
+    plan: ContractionPlan, network_weight: torch.Tensor, sizes: IndexSizes, mode: CallMode
 ) -> torch.Tensor:
     """Return the layer matrix of an orbit basis as ``(c_out, rows, columns, c_in)``, by indexing.
 
@@ -224,37 +235,45 @@ def _gathered(
     """
     c_out, c_in = network_weight.shape[1], network_weight.shape[2]
     rows, cols = volume(plan.out_sets, sizes), volume(plan.in_sets, sizes)
-    if not tracing() and 2 * c_out * c_in * rows * cols > size_limit():
+    if exceeds(2 * c_out * c_in * rows * cols, size_limit()):
+        rows, cols = concrete(rows), concrete(cols)
         check_size(
             f"the gathered {c_out}·{rows:,} x {c_in}·{cols:,} layer matrix at {sizes_text(sizes)}",
             2 * c_out * c_in * rows * cols,
             "use strategy='factored'",
         )
     table = plan.constants(
-        plan.lowered(orbit_table), sizes, network_weight.device, network_weight.dtype
+        plan.lowered(orbit_table), sizes, network_weight.device, network_weight.dtype, mode=mode
     )
     padded = torch.cat([network_weight, network_weight.new_zeros((1, c_out, c_in))])
     return padded.transpose(0, 1)[:, table]  # (c_out, rows, cols, c_in)
 
 
 def gathered_matrix(
-    plan: ContractionPlan, network_weight: torch.Tensor, sizes: IndexSizes
+    plan: ContractionPlan,
+    network_weight: torch.Tensor,
+    sizes: IndexSizes,
+    mode: CallMode = EAGER,
 ) -> torch.Tensor:
     """Return the ``(c_out rows) x (c_in columns)`` layer matrix of an orbit basis, by indexing."""
-    big = _gathered(plan, network_weight, sizes)
+    big = _gathered(plan, network_weight, sizes, mode)
     c_out, rows, cols, c_in = big.shape
     return big.permute(0, 1, 3, 2).reshape(c_out * rows, c_in * cols)
 
 
 def run_gather(
-    plan: ContractionPlan, x: torch.Tensor, weight: torch.Tensor, sizes: IndexSizes
+    plan: ContractionPlan,
+    x: torch.Tensor,
+    weight: torch.Tensor,
+    sizes: IndexSizes,
+    mode: CallMode = EAGER,
 ) -> torch.Tensor:
     """Index the weights by the orbit table, then multiply (see the module docstring).
 
     The matrix's columns run over (input entry, channel), so the input is transposed to match
     (``B c_in`` entries per column of the matrix: cheap) instead of the matrix.
     """
-    big = _gathered(plan, weight, sizes)
+    big = _gathered(plan, weight, sizes, mode)
     c_out, rows, cols, c_in = big.shape
     flat = x.reshape(x.shape[0], c_in, cols).transpose(1, 2).reshape(x.shape[0], cols * c_in)
     out = flat @ big.reshape(c_out * rows, cols * c_in).T
@@ -262,11 +281,15 @@ def run_gather(
 
 
 def run_dense_sets(
-    plan: ContractionPlan, x: torch.Tensor, weight: SampleWeights, sizes: IndexSizes
+    plan: ContractionPlan,
+    x: torch.Tensor,
+    weight: SampleWeights,
+    sizes: IndexSizes,
+    mode: CallMode = EAGER,
 ) -> torch.Tensor:
     """Run weights per sample densely: one matrix for all the sets, combined per sample."""
     networks, count, c_out, c_in = weight.sets.shape
     sets = weight.sets.to(x.dtype).reshape(networks, count * c_out, c_in)
-    out = run_dense(plan, x, sets, sizes)
+    out = run_dense(plan, x, sets, sizes, mode)
     out = out.reshape((x.shape[0], count, c_out, *plan.output_shape(sizes)))  # (batch 0 too)
     return weight.combine(out, out.dtype)

@@ -31,8 +31,9 @@ import torch
 
 from ..algebra import shape_of, volume
 from ..algebra._sizes import IndexSizes
+from ..errors import concrete
 from ._steps import DiagonalWrites, Embedding, Reduction
-from ._tracing import tracing, transformed
+from ._tracing import EAGER, CallMode
 from ._weights import SampleWeights, channel_shape, mix
 
 if TYPE_CHECKING:
@@ -123,16 +124,24 @@ class FactoredProgram:
         device: torch.device,
         dtype: torch.dtype,
         *args: Any,
+        mode: CallMode = EAGER,
     ) -> Any:
         """Return the plan's cached constants of ``owner`` (:meth:`ContractionPlan.constants`)."""
-        return self.plan.constants(owner, sizes, device, dtype, *args)
+        return self.plan.constants(owner, sizes, device, dtype, *args, mode=mode)
 
     def run(
-        self, x: torch.Tensor, weight: torch.Tensor | SampleWeights, sizes: IndexSizes
+        self,
+        x: torch.Tensor,
+        weight: torch.Tensor | SampleWeights,
+        sizes: IndexSizes,
+        mode: CallMode = EAGER,
     ) -> torch.Tensor:
         """Run the program on ``x`` (``(B, c_in) + plan.input_shape(sizes)``) with weights.
 
         ``weight`` is shared, or per sample (:class:`~equidiag.layers._weights.SampleWeights`).
+        Eager calls run the two outer stages as autograd Functions; traced ones as plain
+        operations, whose backward the tracer derives (torch.compile differentiates its graph;
+        torch.jit.trace cannot record the stages).
         """
         plan = self.plan
         c_out, _ = channel_shape(weight)
@@ -142,31 +151,31 @@ class FactoredProgram:
             # gradient with respect to the input is one of the weights too: double backward)
             return x.new_zeros(shape) + 0 * (weight.sum() * x.reshape(-1)[:1].sum())
         if not plan.staged_steps:  # permutation terms only
-            return add_permutations(plan, x.new_zeros(shape), x, weight, sizes)
-        if tracing() or torch.jit.is_tracing():  # plain operations, whose backward is derived
-            # (torch.compile differentiates its graph; torch.jit.trace cannot record the stages)
-            us = reduce_all(self, [s.reduction for s in plan.input_steps], x, sizes)
-            zs = self._mix_all(us, weight)
-            out = embed_all(self, [s.embedding for s in plan.output_steps], zs, shape, sizes)
+            return add_permutations(plan, x.new_zeros(shape), x, weight, sizes, mode)
+        if mode.staged:
+            us = _InputStage.apply(x, self, sizes, mode)
+            out = _OutputStage.apply(self, sizes, shape, mode, *self._mix_all(us, weight, mode))
         else:
-            us = _InputStage.apply(x, self, sizes)
-            out = _OutputStage.apply(self, sizes, shape, *self._mix_all(us, weight))
-        return add_permutations(plan, out, x, weight, sizes)
+            us = reduce_all(self, [s.reduction for s in plan.input_steps], x, sizes, mode)
+            zs = self._mix_all(us, weight, mode)
+            embeddings = [s.embedding for s in plan.output_steps]
+            out = embed_all(self, embeddings, zs, shape, sizes, mode)
+        return add_permutations(plan, out, x, weight, sizes, mode)
 
     def _mix_all(
-        self, us: Sequence[torch.Tensor], weight: torch.Tensor | SampleWeights
+        self, us: Sequence[torch.Tensor], weight: torch.Tensor | SampleWeights, mode: CallMode
     ) -> list[torch.Tensor]:
         """Channel-mix every output step: one product per shared input, or per concatenation."""
         c_out, _ = channel_shape(weight)
         mixed: list = [None] * len(self.plan.output_steps)
         for stacked in self.stacked_mixes:
-            nets = self.constants(stacked, None, us[0].device, torch.int64)
+            nets = self.constants(stacked, None, us[0].device, torch.int64, mode=mode)
             z = mix(weight, nets, len(stacked.step_ids), 1, us[stacked.input_index])
             # split, not slicing: its backward is one concatenation, not a zero-filled copy each
             for s, piece in zip(stacked.step_ids, z.split(c_out, dim=1)):
                 mixed[s] = piece
         for concatenated in self.concatenated_mixes:
-            nets = self.constants(concatenated, None, us[0].device, torch.int64)
+            nets = self.constants(concatenated, None, us[0].device, torch.int64, mode=mode)
             inputs = torch.cat([us[i] for i in concatenated.inputs], dim=1)
             mixed[concatenated.step_id] = mix(weight, nets, 1, len(concatenated.networks), inputs)
         return mixed
@@ -187,9 +196,10 @@ def run_factored(
     x: torch.Tensor,
     weight: torch.Tensor | SampleWeights,
     sizes: IndexSizes,
+    mode: CallMode = EAGER,
 ) -> torch.Tensor:
     """Run ``plan``'s factored program (built on first use and kept by the plan)."""
-    return plan.lowered(factored_program).run(x, weight, sizes)
+    return plan.lowered(factored_program).run(x, weight, sizes, mode)
 
 
 def run_sparse(
@@ -197,16 +207,21 @@ def run_sparse(
     x: torch.Tensor,
     weight: torch.Tensor | SampleWeights,
     sizes: IndexSizes,
+    mode: CallMode = EAGER,
 ) -> torch.Tensor:
     """Run ``plan``'s factored program with every factor through its nonzeros."""
-    return plan.lowered(sparse_program).run(x, weight, sizes)
+    return plan.lowered(sparse_program).run(x, weight, sizes, mode)
 
 
 def reduce_all(
-    plan: PlanLike, reductions: Sequence[Reduction], t: torch.Tensor, sizes: IndexSizes
+    plan: PlanLike,
+    reductions: Sequence[Reduction],
+    t: torch.Tensor,
+    sizes: IndexSizes,
+    mode: CallMode = EAGER,
 ) -> list[torch.Tensor]:
     """Apply each reduction to ``t`` (``(B, C)``, then its axes); results are flat per sample."""
-    return [reduction.apply(plan, t, sizes) for reduction in reductions]
+    return [reduction.apply(plan, t, sizes, mode) for reduction in reductions]
 
 
 def _arrange(z: torch.Tensor, axes: tuple[int, ...]) -> torch.Tensor:
@@ -227,6 +242,7 @@ def embed_all(
     zs: Sequence[torch.Tensor | None],
     shape: tuple[int, ...],
     sizes: IndexSizes,
+    mode: CallMode = EAGER,
 ) -> torch.Tensor:
     """Return the sum of every ``z`` embedded into a new tensor of ``shape``.
 
@@ -243,7 +259,7 @@ def embed_all(
             continue
         z = z.reshape((batch, channels, *shape_of(embedding.z_sets, sizes)))
         if embedding.contraction is not None:
-            z = embedding.contraction.apply(plan, z, sizes)
+            z = embedding.contraction.apply(plan, z, sizes, mode)
         term = _arrange(z, embedding.axes)
         if embedding.is_diagonal:
             full = term.expand((batch, channels, *shape_of(embedding.axes_sets, sizes)))
@@ -266,10 +282,10 @@ def embed_all(
         )
     if diagonal:  # inside the stages, autograd does not record this in-place write
         writes = DiagonalWrites(tuple(diagonal_embeddings))
-        positions = plan.constants(writes, sizes, out.device, torch.int64)
+        positions = plan.constants(writes, sizes, out.device, torch.int64, mode=mode)
         flat = out.view(batch, channels, math.prod(shape[2:]))
         terms = torch.cat(diagonal, dim=2)
-        if transformed():  # (under vmap ``out`` may be unbatched and the terms batched)
+        if mode.transformed:  # (under vmap ``out`` may be unbatched and the terms batched)
             return flat.index_add(2, positions, terms).view(shape)
         flat.index_add_(2, positions, terms)
     return out
@@ -282,27 +298,25 @@ class _InputStage(torch.autograd.Function):
 
     @staticmethod
     def forward(
-        x: torch.Tensor, program: FactoredProgram, sizes: IndexSizes
+        x: torch.Tensor, program: FactoredProgram, sizes: IndexSizes, mode: CallMode
     ) -> tuple[torch.Tensor, ...]:
         steps = program.plan.input_steps
-        return tuple(reduce_all(program, [s.reduction for s in steps], x, sizes))
+        return tuple(reduce_all(program, [s.reduction for s in steps], x, sizes, mode))
 
     @staticmethod
     def setup_context(ctx: Any, inputs: tuple[Any, ...], output: Any) -> None:
-        x, program, sizes = inputs
-        ctx.program, ctx.sizes, ctx.shape = program, sizes, tuple(x.shape)
+        x, program, sizes, mode = inputs
+        ctx.program, ctx.sizes, ctx.shape, ctx.mode = program, sizes, tuple(x.shape), mode
 
     @staticmethod
-    def backward(ctx: Any, *grads: torch.Tensor) -> tuple[torch.Tensor, None, None]:
+    def backward(ctx: Any, *grads: torch.Tensor) -> tuple[torch.Tensor, None, None, None]:
         program = ctx.program
         adjoints = [s.adjoint for s in program.plan.input_steps]
-        return embed_all(program, adjoints, grads, ctx.shape, ctx.sizes), None, None
+        return embed_all(program, adjoints, grads, ctx.shape, ctx.sizes, ctx.mode), None, None, None
 
     @staticmethod
-    def jvp(
-        ctx: Any, x_tangent: torch.Tensor, program_tangent: None, sizes_tangent: None
-    ) -> tuple[torch.Tensor, ...]:
-        return _InputStage.forward(x_tangent, ctx.program, ctx.sizes)
+    def jvp(ctx: Any, x_tangent: torch.Tensor, *unused: None) -> tuple[torch.Tensor, ...]:
+        return _InputStage.forward(x_tangent, ctx.program, ctx.sizes, ctx.mode)
 
 
 class _OutputStage(torch.autograd.Function):
@@ -315,34 +329,30 @@ class _OutputStage(torch.autograd.Function):
         program: FactoredProgram,
         sizes: IndexSizes,
         shape: tuple[int, ...],
+        mode: CallMode,
         *zs: torch.Tensor | None,
     ) -> torch.Tensor:
         embeddings = [s.embedding for s in program.plan.output_steps]
-        return embed_all(program, embeddings, zs, shape, sizes)
+        return embed_all(program, embeddings, zs, shape, sizes, mode)
 
     @staticmethod
     def setup_context(ctx: Any, inputs: tuple[Any, ...], output: Any) -> None:
-        program, sizes, shape = inputs[:3]
-        ctx.program, ctx.sizes, ctx.shape = program, sizes, shape
+        ctx.program, ctx.sizes, ctx.shape, ctx.mode = inputs[:4]
 
     @staticmethod
     def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
         plan = ctx.program.plan
         steps = [plan.output_steps[s].adjoint for s in plan.staged_steps]
         grads: list = [None] * len(plan.output_steps)  # (None for the permutation terms)
-        for s, g in zip(plan.staged_steps, reduce_all(ctx.program, steps, grad, ctx.sizes)):
+        reduced = reduce_all(ctx.program, steps, grad, ctx.sizes, ctx.mode)
+        for s, g in zip(plan.staged_steps, reduced):
             grads[s] = g
-        return (None, None, None, *grads)
+        return (None, None, None, None, *grads)
 
     @staticmethod
-    def jvp(
-        ctx: Any,
-        program_tangent: None,
-        sizes_tangent: None,
-        shape_tangent: None,
-        *tangents: torch.Tensor | None,
-    ) -> torch.Tensor:
-        return _OutputStage.forward(ctx.program, ctx.sizes, ctx.shape, *tangents)
+    def jvp(ctx: Any, *tangents: torch.Tensor | None) -> torch.Tensor:
+        # (the first four are the tangents of the program, sizes, shape and mode: None)
+        return _OutputStage.forward(ctx.program, ctx.sizes, ctx.shape, ctx.mode, *tangents[4:])
 
 
 def add_permutations(
@@ -351,6 +361,7 @@ def add_permutations(
     x: torch.Tensor,
     weight: torch.Tensor | SampleWeights,
     sizes: IndexSizes,
+    mode: CallMode = EAGER,
 ) -> torch.Tensor:
     """Return ``out`` plus the plan's permutation terms, mixed and added as permuted views.
 
@@ -363,9 +374,10 @@ def add_permutations(
         return out
     batch, (c_out, c_in) = x.shape[0], channel_shape(weight)
     flat = x.reshape(batch, c_in, volume(plan.in_sets, sizes))
-    nets = plan.constants(terms, None, x.device, torch.int64)
+    nets = plan.constants(terms, None, x.device, torch.int64, mode=mode)
     count = len(terms.axes)
-    stacked = count <= 2 or count * out.numel() <= STACKED_PERMUTATION_ENTRIES
+    # (at the sizes a trace starts from: a comparison of symbolic sizes would be a guard)
+    stacked = count <= 2 or count * concrete(out.numel()) <= STACKED_PERMUTATION_ENTRIES
     chunks = nets.split(count if stacked else PERMUTATION_CHUNK)
     mixed = (
         term
@@ -374,11 +386,13 @@ def add_permutations(
     )
     source = out.shape[:2] + plan.input_shape(sizes)
     for term, axes in zip(mixed, terms.axes):
-        out = add_term(out, term.reshape(source), axes)
+        out = add_term(out, term.reshape(source), axes, mode)
     return out
 
 
-def add_term(out: torch.Tensor, term: torch.Tensor, axes: tuple[int, ...]) -> torch.Tensor:
+def add_term(
+    out: torch.Tensor, term: torch.Tensor, axes: tuple[int, ...], mode: CallMode = EAGER
+) -> torch.Tensor:
     """Return ``out`` plus ``term`` (batch, channels and its axes) written with permuted axes.
 
     Output axis ``i`` takes the term's axis ``axes[i]`` (``out`` is a fresh tensor of the
@@ -386,4 +400,4 @@ def add_term(out: torch.Tensor, term: torch.Tensor, axes: tuple[int, ...]) -> to
     backward is then faster, and under torch.compile.
     """
     term = term.permute(0, 1, *[2 + a for a in axes])
-    return out.add_(term) if out.numel() > 2**20 and not tracing() else out + term
+    return out.add_(term) if not mode.traced and out.numel() > 2**20 else out + term

@@ -34,7 +34,7 @@ from ..algebra import shape_of, volume
 from ..algebra._sizes import IndexSizes
 from ._factored import add_permutations, add_term, embed_all, run_factored
 from ._steps import Embedding, Reduction, outside_builder
-from ._tracing import tracing
+from ._tracing import EAGER, CallMode
 from ._weights import SampleWeights, channel_shape, mix, with_zero_network
 
 if TYPE_CHECKING:
@@ -135,6 +135,7 @@ class _Steps:
         device: torch.device,
         dtype: torch.dtype,
         *args: Any,
+        mode: CallMode = EAGER,
     ) -> Any:
         return owner.constants(sizes, device, dtype, *args)
 
@@ -228,6 +229,7 @@ def run_fused(
     x: torch.Tensor,
     weight: torch.Tensor | SampleWeights,
     sizes: IndexSizes,
+    mode: CallMode = EAGER,
 ) -> torch.Tensor:
     """Run ``plan`` on ``x`` (``(B, c_in) + plan.input_shape(sizes)``) with weights, fused.
 
@@ -237,16 +239,16 @@ def run_fused(
     graph, at fixed sizes only) run the factored program instead (the same map).
     """
     layout = plan.lowered(fused_layout)
-    if not plan.output_steps or (tracing() and not layout.traced):
+    if not plan.output_steps or (mode.traced and not layout.traced):
         # (a zero map stays in the autograd graph the factored way)
-        return run_factored(plan, x, weight, sizes)
+        return run_factored(plan, x, weight, sizes, mode)
     batch, (c_out, c_in) = x.shape[0], channel_shape(weight)
     flat = x.reshape(batch, c_in, volume(plan.in_sets, sizes))
     padded = with_zero_network(weight)  # (the index of an empty block)
     pieces: list[torch.Tensor] = []
     permuted: list[tuple[torch.Tensor, tuple[int, ...]]] = []
     for group in layout.groups:
-        reductions, _, table = plan.constants(group, sizes, x.device, x.dtype)
+        reductions, _, table = plan.constants(group, sizes, x.device, x.dtype, mode=mode)
         outs, ins, size = (
             len(group.embeddings),
             len(group.reductions),
@@ -262,11 +264,11 @@ def run_fused(
             permuted += zip(terms, group.axes)
     shape = (batch, c_out, *plan.output_shape(sizes))
     if pieces:
-        embeddings = plan.constants(layout, sizes, x.device, x.dtype)
+        embeddings = plan.constants(layout, sizes, x.device, x.dtype, mode=mode)
         out = (torch.cat(pieces, dim=2) if len(pieces) > 1 else pieces[0]) @ embeddings
         out = out.reshape(shape)
     else:
         out = x.new_zeros(shape)
     for term, axes in permuted:
-        out = add_term(out, term, axes)
-    return add_permutations(plan, out, x, weight, sizes)
+        out = add_term(out, term, axes, mode)
+    return add_permutations(plan, out, x, weight, sizes, mode)

@@ -51,10 +51,11 @@ from ..errors import (
     EquidiagValueError,
     check_choice,
     check_nonnegative_int,
+    tracing,
 )
 from ..typing import NORMALIZATIONS, Normalization
 from ._steps import Contraction, InputStep, OutputStep, split_network
-from ._tracing import outside_traces, tracing
+from ._tracing import EAGER, CallMode, outside_traces
 from .planner import ROUTES, Route, plan_route
 
 L = TypeVar("L")
@@ -300,7 +301,7 @@ class ContractionPlan:
         """
         found = self._lowerings.get(lower)
         if found is None:
-            if tracing():
+            if tracing():  # (a user's plan, unprepared: say so rather than fail in the trace)
                 msg = (
                     f"the plan's lowering {lower.__name__!r} was not built before tracing; call "
                     "plan.prepare() before torch.compile or torch.export of a function that "
@@ -336,13 +337,16 @@ class ContractionPlan:
         device: torch.device,
         dtype: torch.dtype,
         *args: Any,
+        mode: CallMode = EAGER,
     ) -> Any:
         """Return ``owner.constants(sizes, device, dtype, *args)``, cached.
 
         ``owner`` is a part of this plan (a step, a mix, a contraction); ``sizes`` is ``None``
-        for the constants that do not depend on the sizes.
+        for the constants that do not depend on the sizes. For a call traced by torch.compile
+        or torch.export (``mode.traced``), the constants are built in the graph, or fetched
+        from outside it at fixed sizes.
         """
-        if tracing():  # torch.compile: build in the graph, or fetch from outside it
+        if mode.traced:
             if getattr(owner, "traced", False):
                 return owner.constants(sizes, device, dtype, *args)
             fixed = None if sizes is None else {name: int(v) for name, v in sizes.items()}
@@ -387,20 +391,23 @@ class ContractionPlan:
         """
         return resolve_sizes(sizes, self.index_sets, allow_zero=True)
 
-    def network_weights(self, weight: torch.Tensor, sizes: IndexSizes) -> torch.Tensor:
+    def network_weights(
+        self, weight: torch.Tensor, sizes: IndexSizes, mode: CallMode = EAGER
+    ) -> torch.Tensor:
         """Map element weights ``(n_elements, ...)`` to per-network weights ``(networks, ...)``.
 
         The trailing axes end in ``(c_out, c_in)``: ``(c_out, c_in)`` for a layer, or
-        ``(S, c_out, c_in)`` for the weight sets of a masked batch with means.
+        ``(S, c_out, c_in)`` for the weight sets of a masked batch with means. ``mode`` is
+        the call's (:func:`~equidiag.layers._tracing.call_mode`).
         """
         trailing = (1,) * (weight.ndim - 1)
         if self.mean_scale is not None:
-            scale = self.constants(self.mean_scale, sizes, weight.device, weight.dtype)
+            scale = self.constants(self.mean_scale, sizes, weight.device, weight.dtype, mode=mode)
             weight = weight * scale.reshape(-1, *trailing)
         if self.coefficient_table is None:
             return weight
         elements, networks, values = self.constants(
-            self.coefficient_table, None, weight.device, weight.dtype
+            self.coefficient_table, None, weight.device, weight.dtype, mode=mode
         )
         contributions = weight.index_select(0, elements) * values.reshape(-1, *trailing)
         out = weight.new_zeros((len(self.networks), *weight.shape[1:]))
@@ -463,11 +470,15 @@ class ContractionPlan:
         mode: str = "train",
         strategy: str = "auto",
         weight_sets: int = 1,
+        dtype: torch.dtype = torch.float32,
+        device: torch.device | str = "cpu",
+        threads: int | None = None,
     ) -> Route:
         """Return the planner's record for a call at these sizes (:func:`.planner.plan_route`).
 
         ``sizes`` maps each index set (``plan.index_sets``) to its size; an int for a plan on
-        one set.
+        one set. ``dtype``, ``device`` and ``threads`` (the CPU threads,
+        :func:`torch.get_num_threads` if not given) describe where it runs.
 
         Examples
         --------
@@ -488,6 +499,9 @@ class ContractionPlan:
             mode=mode,
             strategy=strategy,
             weight_sets=weight_sets,
+            dtype=dtype,
+            device=device,
+            threads=threads,
         )
 
     def summary(
@@ -585,15 +599,15 @@ def compile_plan(
     >>> import equidiag as ed
     >>> from equidiag.layers import compile_plan
     >>> plan = compile_plan(ed.equivariant_basis(ed.SymmetricGroup(), 1, 1))
-    >>> print(plan.summary(100, in_channels=8, out_channels=8))  # doctest: +NORMALIZE_WHITESPACE
+    >>> print(plan.summary(100, in_channels=8, out_channels=8))  # doctest: +NORMALIZE_WHITESPACE +ELLIPSIS
     ContractionPlan(1→1, elements=2, networks=2, input_patterns=2, output_patterns=2)
-    route 'shared' for 1→1, n = 100, batch 1, 8 → 8 channels (train): each network keeps,
-    sums, broadcasts or fixes each set: every sum made once
-    candidate              flops   largest tensor         builds  applies
-    dense              3,840,000        1,300,000              0  yes
-    fused                 36,128           10,000            200  yes
-    factored          20,016,128              800              0  yes
-    shared            20,015,328              800            128  yes  <- runs
+    route 'shared' for 1→1, n = 100, batch 1, 8 → 8 channels (train; float32 on cpu, ...):
+    each network keeps, sums, broadcasts or fixes each set: every sum made once
+    candidate              flops          bytes   largest tensor         builds  applies
+    dense              3,840,000      5,206,400        1,300,000              0  yes
+    fused                 36,128         47,200           10,000            200  yes
+    factored          20,016,128          9,600              800              0  yes
+    shared            20,015,328         10,112              800            128  yes  <- runs
     """
     check_choice("normalize", normalize, NORMALIZATIONS)
     if orders is None and isinstance(elements, SpanningSet):

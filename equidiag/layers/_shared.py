@@ -30,7 +30,7 @@ import torch
 
 from ..algebra import volume
 from ..algebra._trivial import OneHot
-from ._tracing import forward_ad_active, tracing, transformed
+from ._tracing import EAGER, CallMode
 from ._weights import SampleWeights
 
 __all__ = [
@@ -162,6 +162,7 @@ class SharedProgram:
         mean: bool = False,
         bias: torch.Tensor | None = None,
         dense: bool = True,
+        mode: CallMode = EAGER,
     ) -> list[torch.Tensor]:
         """Return the outputs ``(B, c_out, *axes)`` for inputs ``(B, c_in, *axes)``.
 
@@ -169,7 +170,8 @@ class SharedProgram:
         sizes, output by output), columns over its inputs alike; or one per sample
         ``(B, rows, columns)``. ``mean`` sums by means;
         ``bias`` (one entry per row of the term that keeps nothing) is added to it. With
-        ``dense=False`` an output that no term gives every axis is a broadcast view.
+        ``dense=False`` an output that no term gives every axis is a broadcast view. ``mode``
+        is the call's (:func:`~equidiag.layers._tracing.call_mode`).
         """
         fixed = self.fixed
         sums: dict[tuple[int, frozenset], tuple[torch.Tensor, Signature]] = {}
@@ -209,7 +211,7 @@ class SharedProgram:
             if term.into is not None:
                 o = term.into
                 shape = (count, out_channels[o], *(sizes[s] for s in self.out_sigs[o]))
-                rows[o] = [_added_product(rows[o], weight, flat, shape)]
+                rows[o] = [_added_product(rows[o], weight, flat, shape, mode.in_place)]
                 continue
             if not kept and bias is not None:
                 if weight.ndim == 2:
@@ -278,21 +280,25 @@ def _total(terms: list[torch.Tensor]) -> torch.Tensor:
 
 
 def _added_product(
-    others: list[torch.Tensor], weight: torch.Tensor, x: torch.Tensor, shape: tuple[int, ...]
+    others: list[torch.Tensor],
+    weight: torch.Tensor,
+    x: torch.Tensor,
+    shape: tuple[int, ...],
+    in_place: bool,
 ) -> torch.Tensor:
     """Return ``sum(others) + weight @ x`` of ``shape``, the product added into the sum.
 
     The sum's memory takes the product (no copy of it, no new output): in place where no
     gradient is recorded, else through :class:`_AddedProduct` (an in-place product on a view
-    would make autograd copy the whole gradient back). Under a trace or a torch.func
-    transform, out of place.
+    would make autograd copy the whole gradient back). Where the call may not write in place
+    (``in_place`` false: a trace, a torch.func transform, forward-mode AD), out of place.
     """
     count, channels = shape[:2]
     weights = _per_sample(weight, count)
     if not others:
         return torch.bmm(weights, x).view(shape)
     small = _total(others)
-    if tracing() or transformed() or forward_ad_active():  # (no in-place product there)
+    if not in_place:
         return torch.bmm(weights, x).view(shape) + small
     if tuple(small.shape) != shape:  # (a broadcast sum: made full, ours)
         total = small.expand(shape).contiguous()
@@ -418,6 +424,7 @@ def run_shared(
     x: torch.Tensor,
     weight: torch.Tensor,
     sizes: Mapping[str, int],
+    mode: CallMode = EAGER,
     *,
     dense: bool = True,
     bias_row: torch.Tensor | None = None,
@@ -433,9 +440,8 @@ def run_shared(
     matrices = _matrices(lowered, weight, sizes)
     c_out = weight.shape[1]
     first = bool(program.terms) and not program.terms[0].kept  # (it runs first if it exists)
-    out = program.run([x], matrices, [c_out], sizes, dense=dense, bias=bias_row if first else None)[
-        0
-    ]
+    bias = bias_row if first else None
+    out = program.run([x], matrices, [c_out], sizes, dense=dense, bias=bias, mode=mode)[0]
     if bias_row is None or first:
         return out
     sig = program.out_sigs[0]
@@ -444,7 +450,11 @@ def run_shared(
 
 
 def run_shared_sets(
-    plan: object, x: torch.Tensor, weight: SampleWeights, sizes: Mapping[str, int]
+    plan: object,
+    x: torch.Tensor,
+    weight: SampleWeights,
+    sizes: Mapping[str, int],
+    mode: CallMode = EAGER,
 ) -> torch.Tensor:
     """Run the shared program with weights per sample (a masked batch with means).
 
@@ -460,11 +470,11 @@ def run_shared_sets(
         torch.einsum("bs,sgf->bgf", scales, torch.stack([m[t] for m in per_set])).to(x.dtype)
         for t in range(len(program.terms))
     ]
-    return program.run([x], matrices, [weight.sets.shape[2]], sizes)[0]
+    return program.run([x], matrices, [weight.sets.shape[2]], sizes, mode=mode)[0]
 
 
 def shared_bias_row(
-    bias_plan: object, weight: torch.Tensor, sizes: Mapping[str, int]
+    bias_plan: object, weight: torch.Tensor, sizes: Mapping[str, int], mode: CallMode = EAGER
 ) -> torch.Tensor | None:
     """Return a bias as one entry per output channel and unpermuted index, or ``None``.
 
@@ -475,7 +485,7 @@ def shared_bias_row(
     lowered: PlanShared = bias_plan.lowered(shared_program)  # type: ignore[attr-defined]
     if not lowered.applies or not lowered.networks:
         return None
-    network_weight = bias_plan.network_weights(weight[:, :, None], sizes)  # type: ignore[attr-defined]
+    network_weight = bias_plan.network_weights(weight[:, :, None], sizes, mode)  # type: ignore[attr-defined]
     return _matrices(lowered, network_weight, sizes)[0].reshape(-1)
 
 

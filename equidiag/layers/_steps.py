@@ -46,7 +46,7 @@ from ..algebra import DEFAULT_SET, Factor, TensorNetwork, factor_tensor, shape_o
 from ..algebra._networks import LETTERS as _CHARS
 from ..algebra._sizes import IndexSizes
 from ..errors import EquidiagValueError, size_limit
-from ._tracing import constant_result, tracing, transformed
+from ._tracing import EAGER, CallMode, constant_result
 
 if TYPE_CHECKING:
     from typing import Protocol
@@ -66,6 +66,7 @@ if TYPE_CHECKING:
             device: torch.device,
             dtype: torch.dtype,
             *args: Any,
+            mode: CallMode = EAGER,
         ) -> Any: ...
 
 
@@ -344,18 +345,20 @@ class Contraction(Frozen):
             raise EquidiagValueError(msg)
         return self.relation
 
-    def apply(self, plan: PlanLike, t: torch.Tensor, sizes: IndexSizes) -> torch.Tensor:
+    def apply(
+        self, plan: PlanLike, t: torch.Tensor, sizes: IndexSizes, mode: CallMode = EAGER
+    ) -> torch.Tensor:
         """Return the contraction of ``t`` (``(B, C)`` and one axis per letter of ``source``)."""
         if not self.has_factors:  # diagonals and sums only
             return torch.einsum(self.dense_equation, t)
         sparse = _choose_sparse(self, sizes, plan.sparse_factors)
-        if tracing() and not sparse:  # torch.compile / export: build the factors in the graph
+        if mode.traced and not sparse:  # torch.compile / export: build the factors in the graph
             built = [
                 f.kind.dense_torch(sizes[name], len(f.letters), t.device, t.dtype)
                 for name, f in zip(self.factor_sets, self.factors)
             ]
             if not all(factor is not None for factor in built):
-                built = plan.constants(self, sizes, t.device, t.dtype, "factors")
+                built = plan.constants(self, sizes, t.device, t.dtype, "factors", mode=mode)
             return torch.einsum(self.dense_equation, t, *built)
         batch, channels = t.shape[0], t.shape[1]
         size_in, size_out = volume(self.in_sets, sizes), volume(self.out_sets, sizes)
@@ -363,22 +366,22 @@ class Contraction(Frozen):
         v = torch.einsum(self.pre_equation, t) if self.pre_equation is not None else t
         v = v.reshape(batch, channels, size_in, passing)
         if not sparse:
-            (matrix,) = plan.constants(self, sizes, t.device, t.dtype, "matrix")
+            (matrix,) = plan.constants(self, sizes, t.device, t.dtype, "matrix", mode=mode)
             u = torch.einsum("...ip,oi->...op", v, matrix)
-        elif not tracing() and not transformed() and t.dtype in _SPARSE_MM_DTYPES:
-            (matrix,) = plan.constants(self, sizes, t.device, t.dtype, "sparse")
+        elif mode.sparse_products and t.dtype in _SPARSE_MM_DTYPES:
+            (matrix,) = plan.constants(self, sizes, t.device, t.dtype, "sparse", mode=mode)
             flat = matrix @ v.permute(2, 0, 1, 3).reshape(size_in, -1)
             u = flat.reshape(size_out, batch, channels, passing).permute(1, 2, 0, 3)
         else:
-            u = self._gather(plan, v, sizes, size_out)
+            u = self._gather(plan, v, sizes, size_out, mode)
         u = u.reshape((batch, channels, *shape_of(self.out_sets + self.passing_sets, sizes)))
         return u.permute(0, 1, *[2 + a for a in self.result_axes])
 
     def _gather(
-        self, plan: PlanLike, v: torch.Tensor, sizes: IndexSizes, size_out: int
+        self, plan: PlanLike, v: torch.Tensor, sizes: IndexSizes, size_out: int, mode: CallMode
     ) -> torch.Tensor:
         """Apply the relation by gathers and ``index_add`` (traceable, any dtype)."""
-        rows, cols, values = plan.constants(self, sizes, v.device, v.dtype, "nonzeros")
+        rows, cols, values = plan.constants(self, sizes, v.device, v.dtype, "nonzeros", mode=mode)
         # (a gather from, or a scatter into, an axis of size 1 is a broadcast or a sum: written
         # so, since torch.compile's CPU code generation fails on such scatters)
         source = v if not self.in_sets else v.index_select(2, cols)
@@ -434,13 +437,15 @@ class Reduction:
         """Whether the reduction returns its input unchanged."""
         return self.contraction.is_identity
 
-    def apply(self, plan: PlanLike, t: torch.Tensor, sizes: IndexSizes) -> torch.Tensor:
+    def apply(
+        self, plan: PlanLike, t: torch.Tensor, sizes: IndexSizes, mode: CallMode = EAGER
+    ) -> torch.Tensor:
         """Return the reduction of ``t``, flattened to ``(B, C, entries of the kept axes)``."""
         batch, channels = t.shape[0], t.shape[1]
         size = volume(self.kept_sets, sizes)  # (explicit: a reshape to -1 fails on no batch)
         if self.is_identity:
             return t.reshape(batch, channels, size)
-        return self.contraction.apply(plan, t, sizes).reshape(batch, channels, size)
+        return self.contraction.apply(plan, t, sizes, mode).reshape(batch, channels, size)
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,13 +1,15 @@
-"""What the layers ask of torch's tracing and transform state, in one place.
+"""What the layers ask of torch's tracing and transform state, read once per call.
 
 The runners are plain torch code, but a few facts about the *caller* change what is valid:
-whether torch.compile or torch.export is tracing (:func:`tracing`), whether a torch.func
-transform wraps the tensors (:func:`transformed`), whether a forward-mode AD level is open
-(:func:`forward_ad_active`), and, while constants are built for the plan's cache, that they be
-real tensors outside any trace (:func:`outside_traces`); and torch.compile must take the
-results of the functions that fetch those constants as constants (:func:`constant_result`).
-Several of these need torch internals that have no public spelling in torch 2.13; each is used
-here only, and says why.
+whether torch.compile or torch.export is tracing, whether torch.jit.trace records the call,
+whether a torch.func transform wraps the tensors, whether a forward-mode AD level is open.
+:func:`call_mode` reads them once, where a call enters the layer half, into a
+:class:`CallMode`; the planner picks a route for it and each route's program is built for it
+(:meth:`~equidiag.layers.ContractionPlan.program`), so no runner asks again. While constants
+are built for the plan's cache they must be real tensors outside any trace
+(:func:`outside_traces`), and torch.compile must take the results of the functions that fetch
+those constants as constants (:func:`constant_result`). Several of these need torch internals
+that have no public spelling in torch 2.13; each is used here only, and says why.
 """
 
 from __future__ import annotations
@@ -15,13 +17,14 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import TypeVar
 
 import torch
 
 from ..errors import tracing
 
-__all__ = ["constant_result", "forward_ad_active", "outside_traces", "tracing", "transformed"]
+__all__ = ["EAGER", "CallMode", "call_mode", "constant_result", "outside_traces"]
 
 F = TypeVar("F", bound=Callable)
 
@@ -41,23 +44,66 @@ def constant_result(fn: F) -> F:
     return fn
 
 
-def transformed() -> bool:
-    """Whether a torch.func transform (vmap, grad, jacrev, jacfwd) is active.
+@dataclass(frozen=True, slots=True)
+class CallMode:
+    """How a call runs, as far as the runners care (see the module); hashable, a cache key.
 
-    Sparse CSR tensors and in-place writes into unbatched tensors do not go through those
-    transforms, so the steps gather or write out of place instead. (torch has no public query:
-    ``torch._C._functorch.peek_interpreter_stack``.)
+    Attributes
+    ----------
+    traced : bool
+        torch.compile or torch.export traces the call: sizes may be symbols, the plan's
+        constants are built in the graph or fetched as constants, the stages are plain
+        operations whose backward the compiler derives, nothing is written in place.
+    jit : bool
+        torch.jit.trace records the call: plain operations (it cannot record the stages'
+        autograd Functions), no kept matrix (it would be baked into the trace).
+    transformed : bool
+        A torch.func transform (vmap, grad, jacrev, jacfwd) wraps the tensors: no sparse CSR
+        products and no in-place writes into tensors that may be unbatched.
+    forward_ad : bool
+        A ``torch.autograd.forward_ad.dual_level`` is open: the parameters may be duals (no
+        kept matrix, no in-place products).
     """
-    return torch._C._functorch.peek_interpreter_stack() is not None
+
+    traced: bool = False
+    jit: bool = False
+    transformed: bool = False
+    forward_ad: bool = False
+
+    @property
+    def staged(self) -> bool:
+        """Whether the factored program's stages run as autograd Functions (eager)."""
+        return not (self.traced or self.jit)
+
+    @property
+    def in_place(self) -> bool:
+        """Whether the runners may write into their own fresh tensors in place."""
+        return not (self.traced or self.transformed or self.forward_ad)
+
+    @property
+    def sparse_products(self) -> bool:
+        """Whether sparse CSR products may run (not through traces or torch.func)."""
+        return not (self.traced or self.transformed)
 
 
-def forward_ad_active() -> bool:
-    """Whether a ``torch.autograd.forward_ad.dual_level`` is open (parameters may be duals).
+#: an eager call: no trace, transform or forward-mode AD level around it
+EAGER = CallMode()
 
-    A kept matrix would bake the parameters' tangents in. (torch has no public query:
-    ``torch.autograd.forward_ad._current_level``.)
+
+def call_mode() -> CallMode:
+    """Return the :class:`CallMode` of the code that asks (read where a call enters).
+
+    torch has no public query for two of these: a torch.func transform is found on
+    ``torch._C._functorch.peek_interpreter_stack()``, an open forward-AD level in
+    ``torch.autograd.forward_ad._current_level``.
     """
-    return torch.autograd.forward_ad._current_level >= 0
+    traced = tracing()
+    jit = torch.jit.is_tracing()
+    transformed = torch._C._functorch.peek_interpreter_stack() is not None
+    forward_ad = torch.autograd.forward_ad._current_level >= 0
+    if not (traced or jit or transformed or forward_ad):
+        return EAGER
+    return CallMode(traced, jit, transformed, forward_ad)
 
 
 @contextlib.contextmanager

@@ -43,11 +43,14 @@ from ..errors import (
     ZeroMapWarning,
     check_choice,
     check_positive_int,
+    concrete,
+    exceeds,
     shown,
     size_limit,
 )
 from ..typing import NORMALIZATIONS, Normalization
 from ._shared import SharedProgram
+from ._tracing import call_mode
 from .functional import check_matches_parameters, factory_kwargs
 from .linear import _DEFAULT_INIT_DEGREE, EquivariantLinear
 
@@ -332,7 +335,9 @@ class DirectSumLinear(nn.Module):
         entries = sum(
             math.prod(batch) * c * math.prod(sizes[s] for s in sig) for _, sig, c in self.out_blocks
         )
-        if entries > max(size_limit(), 4 * sum(t.numel() for t in inputs)):
+        inputs_entries = sum(t.numel() for t in inputs)
+        if exceeds(entries, size_limit()) and exceeds(entries, 4 * inputs_entries):
+            entries = concrete(entries)
             msg = (
                 f"the outputs would have {entries:,} entries, over the size limit of "
                 f"{size_limit():,} and 4x the inputs (equidiag.errors.set_size_limit raises it)"
@@ -368,6 +373,7 @@ class DirectSumLinear(nn.Module):
             sizes,
             mean=self.normalize == "mean",
             bias=self.bias,
+            mode=call_mode(),
         )
         return {
             key: y.reshape(*batch, *y.shape[1:]) for (key, _, _), y in zip(self.out_blocks, outputs)

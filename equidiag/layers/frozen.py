@@ -35,9 +35,9 @@ import torch
 import torch.nn.functional as F
 
 from ..algebra import volume
-from ._execute import layer_matrix
-from ._tracing import forward_ad_active, tracing
-from .functional import autocast_enabled, invariant_tensor
+from ._execute import invariant, layer_matrix
+from ._tracing import EAGER, CallMode, call_mode
+from .functional import autocast_enabled
 from .planner import plan_route
 
 if TYPE_CHECKING:
@@ -48,19 +48,30 @@ __all__ = ["frozen_mode", "frozen_route"]
 
 
 def _worth_it(
-    plan: ContractionPlan, sizes: dict[str, int], c_in: int, c_out: int, batch: int
+    plan: ContractionPlan,
+    sizes: dict[str, int],
+    c_in: int,
+    c_out: int,
+    batch: int,
+    dtype: torch.dtype = torch.float32,
+    device: torch.device | str = "cpu",
 ) -> bool:
     """Whether the planner keeps the matrix for a call of ``batch`` samples in eval."""
-    return plan_route(plan, sizes, batch, c_in, c_out, mode="eval").name == "kept"
+    route = plan_route(plan, sizes, batch, c_in, c_out, mode="eval", dtype=dtype, device=device)
+    return route.name == "kept"
 
 
 def frozen_route(
-    layer: EquivariantLinear, x: torch.Tensor, n: int | dict[str, int] | None
+    layer: EquivariantLinear,
+    x: torch.Tensor,
+    n: int | dict[str, int] | None,
+    mode: CallMode | None = None,
 ) -> torch.Tensor | None:
     """Return ``layer(x)`` through the kept matrix, or ``None`` where that route does not apply.
 
     ``layer`` is an :class:`~equidiag.EquivariantLinear`; ``n`` the sizes its forward fixes
-    before reading ``x`` (``layer.given_sizes(n)``). Layers
+    before reading ``x`` (``layer.given_sizes(n)``); ``mode`` the call's
+    :class:`~equidiag.layers._tracing.CallMode` (read here if not given). Layers
     call it themselves; it is public so that its decisions can be inspected. (Kept lean: at
     small ``n`` this route competes with one ``torch.nn.Linear`` call, so a call with the
     input shape of the previous one checks only what can have changed since: the modes, the
@@ -85,7 +96,7 @@ def frozen_route(
         weight, bias = cast(torch.Tensor, parameters["weight"]), parameters["bias"]
     else:  # parametrized, pruned or replaced: computed or plain attributes
         weight, bias = layer.weight, layer.bias
-    if not frozen_mode(layer, x, weight, bias):
+    if not frozen_mode(layer, x, weight, bias, call_mode() if mode is None else mode):
         return None
     kept = layer.__dict__.get("_frozen")
     if (
@@ -102,12 +113,16 @@ def frozen_route(
 
 
 def frozen_mode(
-    layer: EquivariantLinear, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None
+    layer: EquivariantLinear,
+    x: torch.Tensor,
+    weight: torch.Tensor,
+    bias: torch.Tensor | None,
+    mode: CallMode,
 ) -> bool:
     """Whether a call on ``x`` may use a kept matrix (the planner's ``"eval"`` mode).
 
     No gradient reaches the parameters, the strategy is ``"auto"``, and nothing would bake the
-    matrix in (tracing, autocast, forward AD).
+    matrix in (a trace, torch.jit.trace, autocast, the tangents of forward AD).
     """
     return not (
         (
@@ -116,10 +131,10 @@ def frozen_mode(
         )
         or not isinstance(x, torch.Tensor)
         or layer.strategy != "auto"
-        or tracing()
-        or torch.jit.is_tracing()  # (a kept matrix would be baked into the trace)
+        or mode.traced
+        or mode.jit
         or autocast_enabled(x.device.type)
-        or forward_ad_active()  # (tangents of the parameters would be baked in)
+        or mode.forward_ad
     )
 
 
@@ -212,7 +227,8 @@ def _prepare(
     layer.check_parameters(weight, bias)
     k, c_in, c_out = layer.in_order, weight.shape[2], weight.shape[1]
     sizes = layer.call_sizes(x, n)  # (the checks and errors of the plan route)
-    if not _worth_it(layer.plan, sizes, c_in, c_out, math.prod(x.shape[: x.ndim - k - 1])):
+    batch = math.prod(x.shape[: x.ndim - k - 1])
+    if not _worth_it(layer.plan, sizes, c_in, c_out, batch, x.dtype, x.device):
         return None
     built = None if kept is None else kept.built
     if built is None or built.sizes != sizes or not built.holds(x, weight, bias):
@@ -237,7 +253,8 @@ def _assemble(
         matrix = layer_matrix(plan, plan.network_weights(weight, sizes), sizes)
         offset = None
         if bias is not None:
-            offset = invariant_tensor(bias, cast("ContractionPlan", layer.bias_plan), sizes)
+            # (built eagerly: only an eager call keeps a matrix)
+            offset = invariant(cast("ContractionPlan", layer.bias_plan), bias, sizes, EAGER)
             offset = offset.reshape(-1)
         parameters = (weight,) if bias is None else (weight, bias)
         on_cpu = matrix.device.type == "cpu"

@@ -30,11 +30,13 @@ from ..errors import (
     EquidiagValueError,
     ShapeError,
     SizeLimitError,
+    concrete,
+    exceeds,
     size_limit,
-    tracing,
 )
 from ._execute import execute, invariant
 from ._plan import ContractionPlan
+from ._tracing import CallMode, call_mode
 from .planner import check_strategy
 
 if TYPE_CHECKING:
@@ -336,7 +338,7 @@ def invariant_tensor(weight: torch.Tensor, plan: ContractionPlan, sizes: Sizes) 
     """
     if not isinstance(sizes, Mapping):
         sizes = resolve_sizes(sizes, plan.index_sets, allow_zero=True)
-    return invariant(plan, weight, sizes)
+    return invariant(plan, weight, sizes, call_mode())
 
 
 def _given_sizes(sizes: Sizes, plan: ContractionPlan) -> dict[str, int]:
@@ -409,6 +411,23 @@ def equivariant_linear(
     >>> f = lambda x: equivariant_linear(torch.from_numpy(x), weight, plan)
     >>> assert_equivariant(f, ed.SymmetricGroup(5), 2, 1, in_channels=3, rng=0)
     """
+    return run_linear(x, weight, plan, bias, bias_plan, sizes, strategy, call_mode())
+
+
+def run_linear(
+    x: torch.Tensor,
+    weight: torch.Tensor,
+    plan: ContractionPlan,
+    bias: torch.Tensor | None,
+    bias_plan: ContractionPlan | None,
+    sizes: Sizes | None,
+    strategy: str,
+    mode: CallMode,
+) -> torch.Tensor:
+    """:func:`equivariant_linear` for a call whose :class:`CallMode` was read where it entered.
+
+    (A layer reads the mode once per call, for its kept matrix and for this.)
+    """
     if weight.ndim != 3 or weight.shape[0] != plan.num_elements:
         msg = (
             f"weight must have shape ({plan.num_elements}, c_out, c_in), got {tuple(weight.shape)}"
@@ -427,14 +446,8 @@ def equivariant_linear(
         with torch.autocast(device_type, enabled=False):
             dtype = torch.get_autocast_dtype(device_type)
             cast = None if bias is None else bias.to(dtype)
-            return equivariant_linear(
-                x.to(dtype),
-                weight.to(dtype),
-                plan,
-                cast,
-                bias_plan,
-                sizes=sizes,
-                strategy=strategy,
+            return run_linear(
+                x.to(dtype), weight.to(dtype), plan, cast, bias_plan, sizes, strategy, mode
             )
     if x.dtype != weight.dtype:
         msg = f"x has dtype {x.dtype} but the weights have {weight.dtype}; convert one of them"
@@ -445,14 +458,18 @@ def equivariant_linear(
     batch = x.shape[: x.ndim - k - 1]
     out_shape = plan.output_shape(found)
     out_entries = math.prod(batch) * c_out * volume(plan.out_sets, found)
-    if not tracing() and out_entries > max(size_limit(), 4 * x.numel()):  # small input, huge output
+    if exceeds(out_entries, size_limit()) and exceeds(out_entries, 4 * x.numel()):  # (a huge
+        # output of a small input)
+        out_entries = concrete(out_entries)
+        shape = tuple(concrete(size) for size in (*batch, c_out, *out_shape))
         msg = (
-            f"the output, of shape {(*batch, c_out, *out_shape)}, would have {out_entries:,} "
+            f"the output, of shape {shape}, would have {out_entries:,} "
             f"entries, over the size limit of {size_limit():,} and 4x the input "
             "(equidiag.errors.set_size_limit raises the limit)"
         )
         raise SizeLimitError(msg)
     flat = x.reshape((math.prod(batch), c_in, *plan.input_shape(found)))
     offset = None if bias is None else (bias, _check_bias(bias, bias_plan, l, c_out))
-    out = execute(plan, flat, plan.network_weights(weight, found), found, strategy, offset)
+    network_weight = plan.network_weights(weight, found, mode)
+    out = execute(plan, flat, network_weight, found, strategy, offset, mode)
     return out.reshape((*batch, c_out, *out_shape))

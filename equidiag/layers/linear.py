@@ -44,13 +44,14 @@ from ..typing import NORMALIZATIONS, BasisKind, Normalization, PlanStrategy
 from ._dense import orbit_table
 from ._execute import layer_matrix
 from ._plan import ContractionPlan, compile_plan
+from ._tracing import call_mode
 from .frozen import frozen_mode, frozen_route
 from .functional import (
     check_matches_parameters,
-    equivariant_linear,
     factory_kwargs,
     infer_sizes,
     invariant_tensor,
+    run_linear,
 )
 from .masks import check_mask, check_masks, masked_linear, masked_product_linear
 from .planner import ROUTES, Route, check_strategy, plan_route
@@ -420,12 +421,13 @@ class EquivariantLinear(nn.Module):
                 return masked_product_linear(self, x, mask, n)
             return masked_linear(self, x, cast(torch.Tensor, mask), cast("int | None", n))
         n = self.given_sizes(n)
-        frozen = frozen_route(self, x, n)
+        mode = call_mode()  # (how the call runs: read once, for the kept matrix and the route)
+        frozen = frozen_route(self, x, n, mode)
         if frozen is not None:
             return frozen
         self.check_parameters(self.weight, self.bias)
-        return equivariant_linear(
-            x, self.weight, self.plan, self.bias, self.bias_plan, sizes=n, strategy=self.strategy
+        return run_linear(
+            x, self.weight, self.plan, self.bias, self.bias_plan, n, self.strategy, mode
         )
 
     def given_sizes(self, n: Sizes | None = None) -> int | dict[str, int] | None:
@@ -521,10 +523,12 @@ class EquivariantLinear(nn.Module):
                 weight_sets=weight_sets,
                 per_sample=True,
                 strategy=self.strategy,
+                dtype=x.dtype,
+                device=x.device,
             )
         weight = self.weight
         eval_mode = (  # (as the kept route: parameters without a version counter never keep it)
-            frozen_mode(self, x, weight, self.bias)
+            frozen_mode(self, x, weight, self.bias, call_mode())
             and not weight.is_inference()
             and x.dtype == weight.dtype
         )
@@ -536,6 +540,8 @@ class EquivariantLinear(nn.Module):
             self.out_channels,
             mode="eval" if eval_mode else "train",
             strategy=self.strategy,
+            dtype=x.dtype,
+            device=x.device,
         )
 
     def check_parameters(self, weight: torch.Tensor, bias: torch.Tensor | None) -> None:

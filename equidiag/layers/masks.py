@@ -60,6 +60,7 @@ from ..errors import (
     check_size,
 )
 from ._execute import mixing_route
+from ._tracing import call_mode
 from ._weights import SampleWeights
 from .functional import check_matches_parameters, factory_kwargs, infer_degree, invariant_tensor
 
@@ -419,14 +420,15 @@ def _per_sample_mean(
     # the network weights of the elements with each tuple of counts, then combined per sample
     selected = torch.tensor([[c == combo for combo in combos] for c in counts], device=x.device)
     weight = layer.weight.to(ratios[0].dtype)
-    sets = plan.network_weights(weight[:, None] * selected[:, :, None, None], sizes)
+    mode = call_mode()  # (the masked call's entry into the layer half)
+    sets = plan.network_weights(weight[:, None] * selected[:, :, None, None], sizes, mode)
     exponents = torch.tensor(combos, dtype=ratios[0].dtype, device=x.device)  # (sets, masked)
     scales = ratios[0][:, None] ** exponents[:, 0]
     for i in range(1, len(ratios)):
         scales = scales * ratios[i][:, None] ** exponents[:, i]
     sample_weights = SampleWeights(sets, scales)
-    runner = mixing_route(plan, x, sample_weights, sizes, layer.strategy)
-    return runner(plan, x, sample_weights, sizes)
+    program = mixing_route(plan, x, sample_weights, sizes, layer.strategy, mode)
+    return program(x, sample_weights)
 
 
 def pad(tensors: Sequence[torch.Tensor], order: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -31,24 +31,28 @@ run the plan at all), the lowering it builds on first use (:meth:`ContractionPla
 ``strategy=name`` runs that route on every call.
 
 For ``"auto"``, the rules, in order, with the cost model's constants (all here; fitted on 2 CPU
-cores, float32, by ``benchmarks/bench_fused.py`` and ``benchmarks/bench_auto.py``; see
-benchmarks/RESULTS.md):
+cores, float32, by ``benchmarks/fit_cost_model.py``, ``benchmarks/bench_fused.py`` and
+``benchmarks/bench_auto.py``; see benchmarks/RESULTS.md):
 
 1. a symbolic size (torch.compile with dynamic shapes, torch.export with a ``Dim``): factored,
    the route that traces for every size;
 2. dense, where the layer matrix and the stacked network matrices are tiny
    (:data:`AUTO_DENSE_ENTRIES`): one product beats any per-step overhead;
-3. fused, where its cost (flops, plus :data:`MATRIX_FLOPS` per entry of its matrices) is at
+3. shared, where every network keeps, sums, broadcasts or fixes each index set (S_n layers of
+   orders up to 1, exchangeable products): each input's sums made once for all outputs;
+4. the matrix, where the dense product costs no more flops than the fused route and the
+   matrix has at most :data:`AUTO_DENSE_OVER_FUSED_ENTRIES` entries (gathered where rule 6
+   would gather it, else dense);
+5. fused, where its cost (flops, plus :data:`MATRIX_FLOPS` per entry of its matrices) is at
    most :data:`FUSED_ADVANTAGE` (orders up to 2: :data:`LOW_ORDER_ADVANTAGE`) times the
    factored program's (flops, plus :data:`STEP_FLOPS` per step) and its matrices fit
-   :data:`FUSED_MAX_ENTRIES`; but the matrix instead where the dense product costs fewer
-   flops and the matrix has at most :data:`AUTO_DENSE_OVER_FUSED_ENTRIES` entries (gathered
-   where rule 4 would gather it, else dense);
-4. gather, for more than :data:`AUTO_GATHER_ELEMENTS` disjoint 0/1 networks whose matrix fits
+   :data:`FUSED_MAX_ENTRIES`; both advantages depend on the CPU threads torch uses
+   (:func:`advantage`);
+6. gather, for more than :data:`AUTO_GATHER_ELEMENTS` disjoint 0/1 networks whose matrix fits
    the size limit;
-5. dense where the factored program would refuse its largest intermediate (past the size limit
+7. dense where the factored program would refuse its largest intermediate (past the size limit
    and 4 times its input and output) and the matrix fits;
-6. otherwise factored.
+8. otherwise factored.
 
 A route registered with a cost function (:func:`~equidiag.layers.register_plan_strategy`,
 ``cost=``) is one more candidate: ``"auto"`` takes it where its estimate is below the flops of
@@ -68,19 +72,20 @@ Examples
 >>> import equidiag as ed
 >>> from equidiag.layers.planner import plan_route
 >>> layer = ed.EquivariantLinear(ed.SymmetricGroup(), 2, 2, 16, 16)
->>> route = plan_route(layer.plan, 12, batch=32, in_channels=16, out_channels=16)
+>>> route = plan_route(layer.plan, 12, batch=32, in_channels=16, out_channels=16, threads=2)
 >>> route.name, route.chosen.flops < route.candidate("factored").flops
 ('fused', True)
 >>> print(route)
-route 'fused' for 2→2, n = 12, batch 32, 16 → 16 channels (train): the fused cost is within the cost model's advantage over the factored program's
-candidate              flops   largest tensor         builds  applies
-dense            498,991,104       10,927,872              0  yes
-fused             18,854,656           73,728         10,944  yes  <- runs
-factored          72,241,728           73,728              0  yes
+route 'fused' for 2→2, n = 12, batch 32, 16 → 16 channels (train; float32 on cpu, 2 threads): the fused cost is within the cost model's advantage over the factored program's
+candidate              flops          bytes   largest tensor         builds  applies
+dense            498,991,104     44,301,312       10,927,872              0  yes
+fused             18,854,656        928,512           73,728         10,944  yes  <- runs
+factored          72,241,728        884,736           73,728              0  yes
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -110,7 +115,7 @@ from ._dense import (
 from ._factored import factored_program, run_factored, run_sparse, sparse_program
 from ._fused import fused_flops, fused_layout, run_fused
 from ._shared import run_shared, run_shared_sets, shared_program
-from ._tracing import tracing
+from ._tracing import EAGER, CallMode, constant_result
 
 if TYPE_CHECKING:
     from ._plan import ContractionPlan
@@ -134,8 +139,10 @@ __all__ = [
     "Candidate",
     "Route",
     "RouteSpec",
+    "advantage",
     "auto_route",
     "check_strategy",
+    "cpu_threads",
     "forget_routes",
     "gathers_matrix",
     "oversized_intermediate",
@@ -155,13 +162,16 @@ AUTO_GATHER_ELEMENTS = 32
 #: slower than dense for Petersen 2 -> 2, C_20 2 -> 1 and the 4x4 grid 1 -> 1)
 AUTO_DENSE_OVER_FUSED_ENTRIES = 2**22
 #: ``"auto"`` fuses a layer with an order above 2 while the fused cost is at most this many
-#: times the factored program's (fitted on 50 cases of S_n 2 -> 2, 3 -> 3, 4 -> 4, A_n 3 -> 3
-#: and O(n) 2 -> 2 at batch 1-2048, forward+backward, ``benchmarks/bench_fused.py``)
-FUSED_ADVANTAGE = 6
+#: times the factored program's, by the CPU threads torch uses (the fused route's few large
+#: products gain more from a second thread than the factored program's small steps). Fitted by
+#: ``benchmarks/fit_cost_model.py`` on 141 cases (S_n 2 -> 2, 2 -> 1, 1 -> 2, 3 -> 3, O(n)
+#: 2 -> 2, 3 -> 3, A_n 3 -> 3 at batch 1, 16, 128, forward+backward, float32) on 2 cores: more
+#: threads, and devices other than the CPU, take the largest count's (see :func:`advantage`)
+FUSED_ADVANTAGE = {1: 2.0, 2: 4.5}
 #: the same for layers of orders at most 2, whose factored programs are a few sums and
 #: broadcasts over contiguous axes, cheaper per entry than the strided diagonals of higher
 #: orders (no single ratio fitted both; layers with k != l take the ratio of their higher order)
-LOW_ORDER_ADVANTAGE = 2
+LOW_ORDER_ADVANTAGE = {1: 0.75, 2: 1.5}
 #: the fixed cost of one step of the factored program, in flops (per call, not per sample)
 STEP_FLOPS = 5_000_000
 #: the cost of reading one entry of the fused matrices, in flops (per call, not per sample):
@@ -211,6 +221,9 @@ class Candidate:
         Entries it builds for these sizes (cached across calls), 0 if none.
     applies : bool
         Whether the route can run the call (a matrix past the size limit cannot).
+    bytes : int
+        Bytes it moves at least, in the call's dtype: its input and output, its largest
+        tensor and what it builds, each once (0 where not priced: a registered route's).
     """
 
     name: str
@@ -218,6 +231,7 @@ class Candidate:
     largest: int
     build: int
     applies: bool
+    bytes: int = 0
 
 
 @dataclass(frozen=True)
@@ -240,6 +254,11 @@ class Route:
         ``"train"`` or ``"eval"``.
     strategy : str
         What the call asked for: ``"auto"``, or a route by name.
+    dtype : torch.dtype
+    device : str
+        The device type (``"cpu"``, ``"cuda"``, ...).
+    threads : int
+        The CPU threads torch uses (:func:`torch.get_num_threads`), which the cost model reads.
     """
 
     name: str
@@ -254,6 +273,9 @@ class Route:
     weight_sets: int
     mode: str
     strategy: str = "auto"
+    dtype: torch.dtype = torch.float32
+    device: str = "cpu"
+    threads: int = 1
 
     def candidate(self, name: str) -> Candidate:
         """Return the candidate called ``name``."""
@@ -278,14 +300,19 @@ class Route:
             (
                 f"route {self.name!r} for {self.in_order}→{self.out_order}, {sizes}, batch "
                 f"{self.batch}, {self.in_channels} → {self.out_channels} channels{sets} "
-                f"({self.mode}{asked}): {self.reason}"
+                f"({self.mode}{asked}; {str(self.dtype).removeprefix('torch.')} on "
+                f"{self.device}, {self.threads} thread{'s' if self.threads != 1 else ''}): "
+                f"{self.reason}"
             ),
-            f"{'candidate':<11} {'flops':>16} {'largest tensor':>16} {'builds':>14}  applies",
+            (
+                f"{'candidate':<11} {'flops':>16} {'bytes':>14} {'largest tensor':>16} "
+                f"{'builds':>14}  applies"
+            ),
         ]
         for c in self.candidates:
             mark = "  <- runs" if c.name == self.name else ""
             lines.append(
-                f"{c.name:<11} {c.flops:>16,} {c.largest:>16,} {c.build:>14,}  "
+                f"{c.name:<11} {c.flops:>16,} {c.bytes:>14,} {c.largest:>16,} {c.build:>14,}  "
                 f"{'yes' if c.applies else 'no'}{mark}"
             )
         return "\n".join(lines)
@@ -306,6 +333,9 @@ class Call:
         Whether the weights are per sample (a masked batch with ``normalize="mean"``).
     limit : int
         The size limit in force (:func:`~equidiag.errors.size_limit`).
+    threads : int
+        The CPU threads torch uses (1 for other devices' calls is never assumed: see
+        :func:`advantage`).
     """
 
     sizes: dict[str, int]
@@ -315,6 +345,7 @@ class Call:
     weight_sets: int
     per_sample: bool
     limit: int
+    threads: int = 1
 
     def entries(self, plan: ContractionPlan) -> int:
         """Entries of the layer matrix (of every weight set's)."""
@@ -337,8 +368,10 @@ class RouteSpec:
         ``cost(plan, call) -> Candidate | None``: the route's estimate for a :class:`Call`, or
         ``None`` where it cannot run the plan at all (it is then not listed).
     run : callable
-        ``run(plan, x, network_weight, sizes) -> out``
-        (see :func:`~equidiag.layers.register_plan_strategy`).
+        ``run(plan, x, network_weight, sizes, mode) -> out`` for a built-in route (``mode``
+        the call's :class:`~equidiag.layers._tracing.CallMode`), ``run(plan, x,
+        network_weight, sizes)`` for a registered one (see
+        :func:`~equidiag.layers.register_plan_strategy`).
     lower : callable or None
         The lowering the runner builds on first use (``lower(plan)``, kept by the plan).
     per_sample : callable or None
@@ -357,6 +390,23 @@ class RouteSpec:
     per_sample: Callable[..., torch.Tensor] | None = None
     registered: bool = False
     joins_auto: bool = False
+
+    def build(
+        self, plan: ContractionPlan, sizes: IndexSizes, mode: CallMode, per_sample: bool = False
+    ) -> Callable[[torch.Tensor, Any], torch.Tensor]:
+        """Return the route's program for ``plan`` at ``sizes`` in ``mode``: ``fn(x, weight)``.
+
+        The runner with the plan, the sizes and the call's mode bound: the branches that
+        depend on how the call runs are fixed when it is built, not taken per operation.
+        ``per_sample`` builds the runner of weights per sample (:attr:`per_sample`).
+        """
+        run = self.per_sample if per_sample else self.run
+        if run is None:
+            msg = f"the route {self.name!r} has no runner of weights per sample"
+            raise EquidiagValueError(msg)
+        if self.registered:
+            return lambda x, weight: run(plan, x, weight, sizes)
+        return functools.partial(run, plan, sizes=sizes, mode=mode)
 
 
 # ----------------------------------------------------------------------------- costs
@@ -513,24 +563,58 @@ def check_strategy(strategy: object) -> str:
 
 
 # ----------------------------------------------------------------------------- the rule
+def advantage(order: int, threads: int) -> float:
+    """Return the fused route's advantage for a layer of ``order`` (its higher one), by threads.
+
+    :data:`LOW_ORDER_ADVANTAGE` for orders up to 2, else :data:`FUSED_ADVANTAGE`, at the
+    largest fitted thread count not above ``threads``.
+
+    Examples
+    --------
+    >>> from equidiag.layers.planner import advantage
+    >>> advantage(2, threads=1), advantage(3, threads=1), advantage(3, threads=16)
+    (0.75, 2.0, 4.5)
+    """
+    table = FUSED_ADVANTAGE if order > 2 else LOW_ORDER_ADVANTAGE
+    fitted = [count for count in table if count <= max(threads, 1)]
+    return table[max(fitted) if fitted else min(table)]
+
+
 def prefer_fused(
-    plan: ContractionPlan, sizes: IndexSizes, in_channels: int, out_channels: int, batch: int = 32
+    plan: ContractionPlan,
+    sizes: IndexSizes,
+    in_channels: int,
+    out_channels: int,
+    batch: int = 32,
+    mode: CallMode = EAGER,
+    threads: int | None = None,
 ) -> bool:
     """Whether ``"auto"`` runs ``plan`` fused at these sizes, before dense is considered.
 
-    Under torch.compile the rule is traced (its comparisons become guards on the sizes).
+    ``threads`` is the CPU threads the call runs on (:func:`torch.get_num_threads` if not
+    given). Under torch.compile (``mode.traced``) the rule is traced (its comparisons become
+    guards on the sizes).
     """
     key = tuple(sizes.items())
-    if tracing():
-        return _decide_fused(plan, key, in_channels, out_channels, batch, size_limit())
-    return _decide_fused_cached(plan, key, in_channels, out_channels, batch, size_limit())
+    threads = cpu_threads() if threads is None else threads
+    c_in, c_out, limit = in_channels, out_channels, size_limit()
+    if mode.traced:
+        return _decide_fused(plan, key, c_in, c_out, batch, limit, threads, True)
+    return _decide_fused_cached(plan, key, c_in, c_out, batch, limit, threads, False)
 
 
 def _decide_fused(
-    plan: ContractionPlan, key: SizeKey, c_in: int, c_out: int, batch: int, limit: int
+    plan: ContractionPlan,
+    key: SizeKey,
+    c_in: int,
+    c_out: int,
+    batch: int,
+    limit: int,
+    threads: int,
+    traced: bool,
 ) -> bool:
     layout = plan.lowered(fused_layout)
-    if not layout.traced and tracing():
+    if traced and not layout.traced:
         return False  # (its matrices would be fetched outside the graph: fixed sizes only)
     sizes = dict(key)
     entries = layout.matrix_entries(sizes)
@@ -539,8 +623,7 @@ def _decide_fused(
     steps = len(plan.input_steps) + len(plan.output_steps)
     factored = batch * plan.cost(sizes, c_in, c_out)["flops"] + STEP_FLOPS * steps
     fused = batch * fused_flops(plan, sizes, c_in, c_out) + MATRIX_FLOPS * entries
-    advantage = FUSED_ADVANTAGE if max(plan.in_order, plan.out_order) > 2 else LOW_ORDER_ADVANTAGE
-    return fused <= advantage * factored
+    return fused <= advantage(max(plan.in_order, plan.out_order), threads) * factored
 
 
 _decide_fused_cached = functools.lru_cache(maxsize=1024)(_decide_fused)
@@ -576,13 +659,16 @@ def route_name(
     c_in: int,
     c_out: int,
     weight_sets: int = 1,
+    mode: CallMode = EAGER,
+    threads: int | None = None,
 ) -> tuple[str, str]:
     """Return the training route ``"auto"`` takes and why (the rules of the module docstring).
 
     Plain comparisons of sizes, so that torch.compile traces it at fixed sizes; ``numel`` is
-    the input's number of entries.
+    the input's number of entries; ``threads`` the CPU threads (:func:`torch.get_num_threads`
+    if not given).
     """
-    if _symbolic(sizes) or (tracing() and _has_factors(plan)):
+    if _symbolic(sizes) or (mode.traced and _has_factors(plan)):
         # torch.export / compile: no branch on a symbolic size, and no numpy-built factors
         return "factored", _SYMBOLIC
     size = plan.matrix_entries(sizes)
@@ -600,15 +686,15 @@ def route_name(
         and 2 * entries <= size_limit()
         and plan.lowered(orbit_table).applies
     )
-    if prefer_fused(plan, sizes, c_in, c_out, batch):
-        if _dense_beats_fused(plan, sizes, c_out, c_in, batch, weight_sets):
-            # (the same product; gathered, the matrix costs one pass, not one per network)
-            return ("gather", _GATHER) if gathers else ("dense", _DENSE_OVER_FUSED)
+    if _dense_beats_fused(plan, sizes, c_out, c_in, batch, weight_sets):
+        # (the same product; gathered, the matrix costs one pass, not one per network)
+        return ("gather", _GATHER) if gathers else ("dense", _DENSE_OVER_FUSED)
+    if prefer_fused(plan, sizes, c_in, c_out, batch, mode, threads):
         return "fused", _FUSED
     if gathers:
         return "gather", _GATHER
     if (
-        not tracing()
+        not mode.traced
         and _dense_building(plan, sizes, entries) <= size_limit()
         and oversized_intermediate(plan, batch, numel, sizes, c_in, c_out)
     ):
@@ -629,20 +715,26 @@ def auto_route(
     c_in: int,
     weight_sets: int = 1,
     per_sample: bool = False,
+    mode: CallMode = EAGER,
 ) -> str:
     """Return the route ``"auto"`` runs for ``x`` (``(B, c_in)`` and its axes): one record.
 
-    Under torch.compile or torch.export the rule itself is traced (no record is built).
+    Under torch.compile or torch.export (``mode.traced``) the rule itself is traced, once at
+    trace entry (no record is built).
     """
-    if tracing():  # (symbolic sizes exist only while tracing)
-        return route_name(plan, sizes, x.shape[0], x.numel(), c_in, c_out, weight_sets)[0]
+    if mode.traced:  # (symbolic sizes exist only while tracing)
+        numel, threads = x.numel(), _cost_threads(x.device.type, cpu_threads())
+        return route_name(plan, sizes, x.shape[0], numel, c_in, c_out, weight_sets, mode, threads)[
+            0
+        ]
     # (the layer's own sizes, already checked: no argument checks on this per-call path; under
     # torch.jit.trace they are traced tensors)
     per_sample = per_sample or weight_sets > 1
     limit = size_limit()
     key = tuple(sizes.items())
+    target = (x.dtype, x.device.type, cpu_threads())
     return _plan_route(
-        plan, key, x.shape[0], c_in, c_out, weight_sets, per_sample, "train", "auto", limit
+        plan, key, x.shape[0], c_in, c_out, weight_sets, per_sample, "train", "auto", limit, *target
     ).name
 
 
@@ -657,6 +749,9 @@ def plan_route(
     per_sample: bool = False,
     mode: str = "train",
     strategy: str = "auto",
+    dtype: torch.dtype = torch.float32,
+    device: torch.device | str = "cpu",
+    threads: int | None = None,
 ) -> Route:
     """Return the :class:`Route` a call takes (see the module), with every candidate's cost.
 
@@ -681,6 +776,13 @@ def plan_route(
     strategy : str
         ``"auto"`` (the planner decides) or a route's name (it runs; the others are priced for
         comparison).
+    dtype : torch.dtype
+        The call's dtype (the bytes each candidate moves).
+    device : torch.device or str
+        The call's device: on the CPU the cost model reads ``threads``; elsewhere it takes
+        the constants of the most threads it was fitted at.
+    threads : int, optional
+        The CPU threads the call runs on; :func:`torch.get_num_threads` if not given.
 
     Returns
     -------
@@ -698,9 +800,41 @@ def plan_route(
     check_strategy(strategy)
     per_sample = bool(per_sample) or weight_sets > 1
     limit = size_limit()
+    if not isinstance(dtype, torch.dtype):
+        msg = f"dtype must be a torch.dtype, got {shown(dtype)}"
+        raise EquidiagTypeError(msg)
+    try:
+        device_type = torch.device(device).type
+    except (RuntimeError, TypeError) as err:
+        msg = f"device must be a torch.device or a device string such as 'cpu', got {shown(device)}"
+        raise EquidiagValueError(msg) from err
+    threads = cpu_threads() if threads is None else check_positive_int("threads", threads)
     return _plan_route(
-        plan, key, batch, in_channels, out_channels, weight_sets, per_sample, mode, strategy, limit
+        plan,
+        key,
+        batch,
+        in_channels,
+        out_channels,
+        weight_sets,
+        per_sample,
+        mode,
+        strategy,
+        limit,
+        dtype,
+        device_type,
+        threads,
     )
+
+
+@constant_result
+def cpu_threads() -> int:
+    """Return :func:`torch.get_num_threads` (a constant of the graph while torch.compile traces)."""
+    return torch.get_num_threads()
+
+
+def _cost_threads(device: str, threads: int) -> int:
+    """Return the thread count the cost model reads: the CPU's, else the most it was fitted at."""
+    return threads if device == "cpu" else max(*FUSED_ADVANTAGE, *LOW_ORDER_ADVANTAGE)
 
 
 def _candidates(plan: ContractionPlan, call: Call, strategy: str) -> list[Candidate]:
@@ -730,13 +864,20 @@ def _plan_route(
     mode: str,
     strategy: str,
     limit: int,
+    dtype: torch.dtype = torch.float32,
+    device: str = "cpu",
+    threads: int = 1,
 ) -> Route:
     k, l = plan.in_order, plan.out_order
     sizes = dict(key)
-    call = Call(sizes, batch, c_in, c_out, weight_sets, per_sample, limit)
+    cost_threads = _cost_threads(device, threads)
+    call = Call(sizes, batch, c_in, c_out, weight_sets, per_sample, limit, cost_threads)
     candidates = _candidates(plan, call, strategy)
     if strategy == "auto":
-        name, reason = route_name(plan, sizes, batch, call.numel(plan), c_in, c_out, weight_sets)
+        numel = call.numel(plan)
+        name, reason = route_name(
+            plan, sizes, batch, numel, c_in, c_out, weight_sets, EAGER, cost_threads
+        )
         if per_sample and ROUTES[name].per_sample is None:  # (as the per-sample call runs)
             name, reason = "factored", f"{reason}; it has no runner for weights per sample"
         chosen = next(c for c in candidates if c.name == name)
@@ -782,9 +923,41 @@ def _plan_route(
             why = f"its product costs no more flops than the training route's ({name})"
         if why:
             name, reason = "kept", f"the kept matrix: {why}"
+    moved = _moved_bytes(plan, call, dtype)
     return Route(
-        name, reason, tuple(candidates), k, l, key, batch, c_in, c_out, weight_sets, mode, strategy
+        name,
+        reason,
+        tuple(moved(c) for c in candidates),
+        k,
+        l,
+        key,
+        batch,
+        c_in,
+        c_out,
+        weight_sets,
+        mode,
+        strategy,
+        dtype,
+        device,
+        threads,
     )
+
+
+def _moved_bytes(
+    plan: ContractionPlan, call: Call, dtype: torch.dtype
+) -> Callable[[Candidate], Candidate]:
+    """Return a function filling a candidate's ``bytes``: input, output, largest, build, once."""
+    size = torch.empty((), dtype=dtype).element_size()
+    output = call.batch * call.out_channels * volume(plan.out_sets, call.sizes)
+    ends = call.numel(plan) + output
+
+    def moved(candidate: Candidate) -> Candidate:
+        if candidate.name in ROUTES and ROUTES[candidate.name].registered:
+            return candidate  # (not priced by this model)
+        total = ends + candidate.largest + candidate.build
+        return dataclasses.replace(candidate, bytes=size * total)
+
+    return moved
 
 
 caches.register(_plan_route)

@@ -8,7 +8,7 @@ import torch
 
 import equidiag as ed
 from equidiag.errors import EquidiagValueError, set_size_limit
-from equidiag.layers import _execute, frozen, planner
+from equidiag.layers import frozen, planner
 from equidiag.layers.planner import FROZEN_MAX_ENTRIES, Route, plan_route
 
 S = ed.SymmetricGroup()
@@ -30,8 +30,7 @@ def ran(monkeypatch):
         per_sample = spec.per_sample and hook(name, spec.per_sample)
         hooked = dataclasses.replace(spec, run=hook(name, spec.run), per_sample=per_sample)
         monkeypatch.setitem(planner.ROUTES, name, hooked)
-    # (routes without a per-sample runner run the factored program's)
-    monkeypatch.setattr(_execute, "run_factored", hook("factored", _execute.run_factored))
+    # (routes without a per-sample runner run the factored program's: hooked above)
     monkeypatch.setattr(frozen, "_fit", hook("kept", frozen._fit))
     return names
 
@@ -124,8 +123,19 @@ def test_the_table_lists_every_candidate_and_marks_the_one_that_runs():
     with torch.no_grad():
         text = str(layer.explain(torch.randn(16, 8, 3, 3)))
     lines = text.splitlines()
-    assert lines[0].startswith("route 'kept' for 2→2, n = 3, batch 16, 8 → 8 channels (eval)")
-    assert lines[1].split() == ["candidate", "flops", "largest", "tensor", "builds", "applies"]
+    threads = torch.get_num_threads()
+    assert lines[0].startswith(
+        f"route 'kept' for 2→2, n = 3, batch 16, 8 → 8 channels (eval; float32 on cpu, {threads} "
+    )
+    assert lines[1].split() == [
+        "candidate",
+        "flops",
+        "bytes",
+        "largest",
+        "tensor",
+        "builds",
+        "applies",
+    ]
     assert [line.split()[0] for line in lines[2:]] == ["dense", "fused", "factored", "kept"]
     assert [line.endswith("<- runs") for line in lines[2:]] == [False, False, False, True]
 
@@ -378,3 +388,53 @@ def test_the_shared_route_runs_exchangeable_and_low_order_layers_and_refuses_oth
     dense.load_state_dict(orbit.state_dict())
     assert orbit.explain(x).name == "shared"
     torch.testing.assert_close(orbit(x), dense(x))
+
+
+def test_the_fused_advantage_depends_on_the_thread_count():
+    assert planner.advantage(2, threads=1) < planner.advantage(2, threads=2)
+    assert planner.advantage(3, threads=1) < planner.advantage(3, threads=2)
+    assert planner.advantage(3, threads=64) == planner.advantage(3, threads=2)  # (fitted to 2)
+    assert planner.advantage(2, threads=0) == planner.advantage(2, threads=1)
+    layer = ed.EquivariantLinear(S, 2, 2, 8, 8)
+    # S_n 2 -> 2 at n = 24, batch 32: fused estimated 0.8x the factored program's flops, which
+    # one thread runs faster (benchmarks/fit_cost_model.py), two threads slower
+    one = plan_route(layer.plan, 24, 32, 8, 8, threads=1)
+    two = plan_route(layer.plan, 24, 32, 8, 8, threads=2)
+    assert (one.name, two.name) == ("factored", "fused")
+    assert (one.threads, two.threads) == (1, 2)
+    assert "1 thread)" in str(one).splitlines()[0]
+    assert "2 threads)" in str(two).splitlines()[0]
+    # on another device the thread count is not the CPU's: the most it was fitted at
+    cuda = plan_route(layer.plan, 24, 32, 8, 8, threads=1, device="cuda")
+    assert cuda.name == "fused"
+    assert cuda.device == "cuda"
+
+
+def test_auto_reads_the_thread_count_of_the_call(monkeypatch):
+    layer = ed.EquivariantLinear(S, 2, 2, 8, 8)
+    x = torch.randn(32, 8, 24, 24)
+    for threads, name in ((1, "factored"), (2, "fused")):
+        monkeypatch.setattr(planner, "cpu_threads", lambda threads=threads: threads)
+        assert layer.explain(x).name == name
+        assert planner.auto_route(layer.plan, x, {"n": 24}, 8, 8) == name
+
+
+def test_the_record_prices_bytes_in_the_calls_dtype_and_names_its_device():
+    layer = ed.EquivariantLinear(S, 2, 2, 4, 4)
+    single = layer.explain(torch.randn(8, 4, 10, 10))
+    double = layer.double().explain(torch.randn(8, 4, 10, 10, dtype=torch.float64))
+    assert (single.dtype, double.dtype, single.device) == (torch.float32, torch.float64, "cpu")
+    for a, b in zip(single.candidates, double.candidates):
+        assert a.name == b.name
+        assert a.bytes > 0
+        assert b.bytes == 2 * a.bytes
+        # at least the input and output once, each of 4 bytes
+        assert a.bytes >= 4 * 8 * 4 * 2 * 100
+    assert "float64 on cpu" in str(double).splitlines()[0]
+    for bad, error in (
+        ({"dtype": "float32"}, "dtype must be a torch.dtype"),
+        ({"device": "gpu:x"}, "device must be a torch.device"),
+        ({"threads": 0}, "threads must be a positive integer"),
+    ):
+        with pytest.raises(ed.EquidiagError, match=error):
+            plan_route(layer.plan, 10, 8, 4, 4, **bad)

@@ -16,7 +16,7 @@ class _Plan:
     def __init__(self, strategy):
         self.sparse_factors = strategy == "sparse"
 
-    def constants(self, owner, n, device, dtype, *args):
+    def constants(self, owner, n, device, dtype, *args, mode=None):
         return owner.constants(n, device, dtype, *args)
 
 
