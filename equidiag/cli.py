@@ -43,7 +43,13 @@ from .algebra._groups import GROUP_NAMES, Group
 from .errors import EquidiagError, EquidiagValueError, UnknownNameError, shorten, shown
 from .testing import equivariance_error
 
-__all__ = ["main", "parse_group"]
+__all__ = ["EXIT_CLOSED_PIPE", "EXIT_OUTPUT_ERROR", "main", "parse_group"]
+
+#: the exit status when standard output is closed early (``equidiag info S5 3 3 | head``): the
+#: status a shell reports for a writer ended by SIGPIPE, 128 + 13, distinct from a failed check
+EXIT_CLOSED_PIPE = 141
+#: the exit status when the output cannot be written (a full disk): ``EX_IOERR`` of sysexits.h
+EXIT_OUTPUT_ERROR = 74
 
 
 def parse_group(text: str, n: int | None = None) -> Group:
@@ -122,6 +128,8 @@ def _info(args: argparse.Namespace) -> None:
         print(f"  {i:4d}  {element!r}")
         if args.latex:
             print(element.to_latex())
+    if args.formula:
+        print(f"formula: {elements.formula()}")
 
 
 #: the file types ``equidiag draw`` writes, by suffix
@@ -307,6 +315,11 @@ def _parser() -> _Parser:
     info.add_argument(
         "--latex", action="store_true", help="also print a TikZ drawing of each element"
     )
+    info.add_argument(
+        "--formula",
+        action="store_true",
+        help="also print a general map of the span in index notation, one weight per element",
+    )
     info.set_defaults(run=_info)
     draw = sub.add_parser(
         "draw",
@@ -346,9 +359,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 on success; 2 for a bad argument, reported in one line on stderr; 1 if standard
-        output was closed early (``equidiag info S5 3 3 | head``) or a check of ``demo``
-        failed.
+        0 on success; 1 if a check of ``demo`` failed; 2 for a bad argument, reported in one
+        line on stderr; :data:`EXIT_CLOSED_PIPE` (141) if standard output was closed early
+        (``equidiag info S5 3 3 | head``); :data:`EXIT_OUTPUT_ERROR` (74) if the output could
+        not be written.
 
     Examples
     --------
@@ -378,8 +392,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Python flushes stdout again at exit; point it at devnull so that does not fail
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return 1
+        return EXIT_CLOSED_PIPE
     except OSError as err:  # e.g. a full disk under the redirected output
         print(f"equidiag: error: cannot write the output: {err.strerror or err}", file=sys.stderr)
-        return 1
+        return EXIT_OUTPUT_ERROR
     return status or 0  # (the demo returns 1 if a check failed)

@@ -34,6 +34,7 @@ import torch
 from torch import nn
 
 import equidiag as ed
+from equidiag.layers import Sequential
 from equidiag.layers.masks import pad
 from equidiag.testing import equivariance_error
 
@@ -119,10 +120,12 @@ def mixed_batch(count: int, sizes: tuple[int, int], generator: torch.Generator):
 # ``SymmetricGroup()`` without a degree makes size-agnostic layers: each holds one weight
 # matrix per partition diagram (15 for :math:`2 \to 2`, 2 for :math:`2 \to 0`), whatever the
 # number of vertices. A ReLU commutes with permutations, so it may sit between the layers, and
-# an ordinary MLP may act on the invariant output.
+# an ordinary MLP may act on the invariant output. :class:`equidiag.layers.Sequential` is
+# ``torch.nn.Sequential`` that passes ``mask=`` to the layers that take it (the equivariant
+# ones) and the input alone to the others (``relu(0) = 0``: the padding stays zero).
 
 
-class TriangleNet(nn.Module):
+def triangle_net(hidden: int = 16) -> Sequential:
     """Two 2 -> 2 layers and a 2 -> 0 pooling layer, all S_n-equivariant, then an MLP head.
 
     Parameters
@@ -130,30 +133,22 @@ class TriangleNet(nn.Module):
     hidden : int
         Channels of the hidden layers.
     """
-
-    def __init__(self, hidden: int = 16) -> None:
-        super().__init__()
-        G = ed.SymmetricGroup()  # any n
-        self.layers = nn.ModuleList(
-            [
-                ed.EquivariantLinear(G, 2, 2, 1, hidden, normalize="mean"),
-                ed.EquivariantLinear(G, 2, 2, hidden, hidden, normalize="mean"),
-                ed.EquivariantLinear(G, 2, 0, hidden, hidden, normalize="mean"),
-            ]
-        )
-        self.head = nn.Sequential(
-            nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, 1)
-        )
-
-    def forward(self, adjacency: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
-        """Predict the density of each graph, shape ``(batch,)``."""
-        x = adjacency
-        for layer in self.layers[:-1]:
-            x = torch.relu(layer(x, mask=mask))  # (relu(0) = 0: padding stays zero)
-        return self.head(self.layers[-1](x, mask=mask)).squeeze(-1)
+    G = ed.SymmetricGroup()  # any n
+    return Sequential(
+        ed.EquivariantLinear(G, 2, 2, 1, hidden, normalize="mean"),
+        nn.ReLU(),
+        ed.EquivariantLinear(G, 2, 2, hidden, hidden, normalize="mean"),
+        nn.ReLU(),
+        ed.EquivariantLinear(G, 2, 0, hidden, hidden, normalize="mean"),
+        nn.ReLU(),
+        nn.Linear(hidden, hidden),
+        nn.ReLU(),
+        nn.Linear(hidden, 1),
+        nn.Flatten(0),  # (batch, 1) -> (batch,)
+    )
 
 
-model = TriangleNet()
+model = triangle_net()
 print(model)
 print(f"{sum(p.numel() for p in model.parameters())} parameters")
 
@@ -170,7 +165,7 @@ losses = []
 start = time.perf_counter()
 for step in range(args.steps):
     x, mask, y, _ = mixed_batch(64, (6, 10), generator)  # sizes 6 to 10 in every batch
-    loss = nn.functional.mse_loss(model(x, mask), y)
+    loss = nn.functional.mse_loss(model(x, mask=mask), y)
     optimiser.zero_grad()
     loss.backward()
     optimiser.step()
@@ -185,7 +180,7 @@ ax.plot(losses)
 ax.set_yscale("log")
 ax.set_xlabel("step")
 ax.set_ylabel("train MSE")
-ax.set_title("TriangleNet, graphs with 6 to 10 vertices")
+ax.set_title("triangle_net, graphs with 6 to 10 vertices")
 fig.tight_layout()
 plt.show()
 
@@ -221,7 +216,7 @@ plt.show()
 
 with torch.no_grad():
     x, mask, y, graphs = mixed_batch(256, (10, 20), torch.Generator().manual_seed(3))
-    predictions = model(x, mask)
+    predictions = model(x, mask=mask)
     error = (predictions - y).abs().mean().item()
     print(f"test sizes 10-20 (one padded batch): mean absolute error {error:.4f}")
     alone = torch.cat([model(g[None]) for g in graphs[:16]])

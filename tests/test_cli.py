@@ -4,7 +4,7 @@ import sys
 import pytest
 
 import equidiag
-from equidiag.cli import main
+from equidiag.cli import EXIT_CLOSED_PIPE, EXIT_OUTPUT_ERROR, main
 
 
 @pytest.fixture
@@ -23,6 +23,12 @@ def test_info_prints_dimension_and_basis(capsys):
     out = capsys.readouterr().out
     assert "dimension: 2" in out
     assert 'OrbitBasisElement(PartitionDiagram("1|1\'"))' in out
+
+
+def test_info_prints_the_formula_of_the_span(capsys):
+    assert main(["info", "S4", "1", "1", "--formula"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[-1] == "formula: y_i = w_1 x_i + w_2 Σ_p x_p"  # (the identity, then all-sums)
 
 
 def test_info_spanning_set_at_explicit_n(capsys):
@@ -83,15 +89,21 @@ def test_help_is_plain_text_with_examples(capsys):
     assert "--max-panels" in capsys.readouterr().out
 
 
-def test_a_closed_pipe_ends_quietly():
+def test_a_closed_pipe_ends_quietly_with_its_own_status():
     # enough output (about 270 kB) that the writer is still writing when head exits
     result = subprocess.run(
-        f"{sys.executable} -m equidiag info S7 3 4 --latex | head -3",
-        shell=True,
+        [
+            "bash",
+            "-o",
+            "pipefail",
+            "-c",
+            f"{sys.executable} -m equidiag info S7 3 4 --latex | head -3",
+        ],
         capture_output=True,
         text=True,
-        check=True,
+        check=False,
     )
+    assert result.returncode == EXIT_CLOSED_PIPE == 141  # (the writer's: a shell's SIGPIPE status)
     assert result.stdout.splitlines() == [
         "S7: Hom from order 3 to order 4",
         "dimension: 877",
@@ -194,7 +206,7 @@ def test_a_full_disk_is_a_one_line_error():
             text=True,
             check=False,
         )
-    assert result.returncode == 1
+    assert result.returncode == EXIT_OUTPUT_ERROR == 74
     assert result.stderr.startswith("equidiag: error: cannot write the output")
     assert "Traceback" not in result.stderr
 

@@ -51,6 +51,7 @@ from ..errors import (
 from ..typing import BasisKind
 from ._draw import PictureData, draw_grid, repr_svg
 from ._element import stack_sparse
+from ._formula import basis_formula
 from ._groups import Group, check_group
 from ._networks import check_sympy_size
 from ._partitions import check_orders
@@ -442,6 +443,31 @@ class SpanningSet(Frozen, Sequence):
             msg = f"n={n} contradicts this set's degree n={self.degree}"
             raise EquidiagValueError(msg)
         return self.group.require_degree(self.degree if n is None else n)
+
+    def formula(self, *, latex: bool = False, mean: bool = False) -> str:
+        """Return a general map of the span in index notation, one weight per element.
+
+        ``y = w_1 (M_1 x) + w_2 (M_2 x) + ...`` with the weights named ``w_1, w_2, ...`` in
+        the order of the elements (each an ``out_channels x in_channels`` matrix in a layer);
+        output indices are ``i, j, ...``, summed ones ``p, q, ...``. An orbit basis element
+        prints the indicator of its distinct index values (``[i≠j]``).
+
+        Parameters
+        ----------
+        latex : bool
+            Return LaTeX instead of plain text.
+        mean : bool
+            Print sums as means (a layer with ``normalize="mean"``).
+
+        Examples
+        --------
+        >>> import equidiag as ed
+        >>> ed.equivariant_basis(ed.SymmetricGroup(4), 1, 1).formula()
+        'y_i = w_1 x_i + w_2 Σ_p x_p'
+        >>> ed.equivariant_basis(ed.OrthogonalGroup(3), 2, 0).formula()
+        'y = w_1 Σ_p x_pp'
+        """
+        return basis_formula(self._elements, self.out_order, latex=latex, mean=mean)
 
     def to_dense(self, n: int | None = None, dtype=np.float64) -> np.ndarray:
         """Return the matrices stacked densely, shape ``(len(self), n^l, n^k)``.

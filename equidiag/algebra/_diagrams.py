@@ -416,7 +416,7 @@ class OrbitBasisElement(OrbitElement):
         """Number of blocks that meet only the bottom row (those of its diagram)."""
         return self.diagram.num_summed
 
-    def formula(self, coefficient: str, *, latex: bool = False, mean: bool = False) -> str:
+    def formula(self, coefficient: str = "w", *, latex: bool = False, mean: bool = False) -> str:
         """Return the term in index notation, restricted to distinct block values."""
         return network_formula(
             self.diagram.network(), coefficient, latex=latex, distinct=True, mean=mean

@@ -169,8 +169,15 @@ class Element(Frozen, ABC):
             return terms[0][1].to_einsum()
         return " + ".join(f"{c}*({net.to_einsum()})" for c, net in terms)
 
-    def formula(self, coefficient: str, *, latex: bool = False, mean: bool = False) -> str:
-        """Return ``coefficient · (M x)`` in index notation (see ``network_formula``)."""
+    def formula(self, coefficient: str = "w", *, latex: bool = False, mean: bool = False) -> str:
+        """Return ``coefficient · (M x)`` in index notation (see ``network_formula``).
+
+        Examples
+        --------
+        >>> from equidiag.algebra import PartitionDiagram
+        >>> PartitionDiagram("1,2|1'").formula()
+        'w δ_ij Σ_p x_p'
+        """
         return " + ".join(
             network_formula(
                 net, coefficient if c == 1 else f"{c}·{coefficient}", latex=latex, mean=mean

@@ -8,9 +8,12 @@ symbol (``ε``, ``Ω``, ...).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from ._networks import TensorNetwork
 
-__all__ = ["join_indices", "network_formula", "output_index_names"]
+__all__ = ["basis_formula", "join_indices", "network_formula", "output_index_names"]
 
 _OUTPUT_NAMES = "ijklmn"
 _SUMMED_NAMES = "pqrstuvabcdefgh"  # (no w: weights are named w_1, w_2, ...)
@@ -30,6 +33,29 @@ def join_indices(names: list[str]) -> str:
     ('ij', 'i,i6')
     """
     return "".join(names) if all(len(name) == 1 for name in names) else ",".join(names)
+
+
+def basis_formula(
+    elements: Iterable[Any], out_order: int, *, latex: bool = False, mean: bool = False
+) -> str:
+    """Return ``y_{i...} = w_1 (...) + w_2 (...) + ...``: a general map of the span, written out.
+
+    One term per element, its weight named ``w_1, w_2, ...`` in order (``w_{1}`` in LaTeX);
+    with ``mean`` sums print as means. ``0`` for an empty span.
+
+    Examples
+    --------
+    >>> import equidiag as ed
+    >>> basis_formula(ed.equivariant_basis(ed.SymmetricGroup(3), 1, 1), 1)
+    'y_i = w_1 x_i + w_2 Σ_p x_p'
+    """
+    names = join_indices(output_index_names(out_order))
+    lhs = "y_{" + names + "}" if latex else "y" + ("_" + names if names else "")
+    terms = [
+        element.formula(f"w_{{{e}}}" if latex else f"w_{e}", latex=latex, mean=mean)
+        for e, element in enumerate(elements, start=1)
+    ]
+    return f"{lhs} = " + (" + ".join(terms) if terms else "0")
 
 
 def _sub(names: list[str], latex: bool) -> str:

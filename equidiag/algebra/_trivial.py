@@ -203,7 +203,7 @@ class MatrixUnit(OrbitElement):
         """0: reading an input at a fixed index averages nothing (``normalize="mean"``)."""
         return 0
 
-    def formula(self, coefficient: str, *, latex: bool = False, mean: bool = False) -> str:
+    def formula(self, coefficient: str = "w", *, latex: bool = False, mean: bool = False) -> str:
         """Return ``coefficient · (E x)`` in index notation (a sum: nothing is averaged).
 
         Examples

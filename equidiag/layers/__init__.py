@@ -7,6 +7,7 @@ process-wide torch state: loading saved modules with ``torch.load`` is opt-in, t
 
 from . import functional, serialization
 from ._plan import ContractionPlan, compile_plan
+from .container import Sequential
 from .direct_sum import DirectSumLinear
 from .linear import EquivariantLinear, MixedOrderLinear
 from .nonlinear import GatedNonlinearity, InvariantPooling
@@ -19,6 +20,7 @@ __all__ = [
     "GatedNonlinearity",
     "InvariantPooling",
     "MixedOrderLinear",
+    "Sequential",
     "compile_plan",
     "functional",
     "register_plan_strategy",

@@ -2,7 +2,7 @@
 
 :func:`execute` asks the planner (:mod:`equidiag.layers.planner`) which route runs the call,
 checks what the route would allocate against the size limit, builds the route's program for
-the call's sizes and :class:`~equidiag.layers._tracing.CallMode` (read once, where the call
+the call's sizes and ``_tracing.CallMode`` (read once, where the call
 entered) from the registry (:data:`~equidiag.layers.planner.ROUTES`), and runs it.
 ``strategy="auto"`` takes the planner's choice; a route's name runs that route.
 """
@@ -108,7 +108,7 @@ def execute(
     ``strategy`` is checked by the caller (:func:`~equidiag.layers.planner.check_strategy`).
     ``bias``, a layer's bias weights and its ``0 -> l`` plan, adds the invariant tensor: in
     the shared route's own product where both plans have its form. ``mode`` is the call's
-    (:func:`~equidiag.layers._tracing.call_mode`).
+    (``_tracing.call_mode()``).
     """
     c_out, c_in = network_weight.shape[1], network_weight.shape[2]
     name = _route(plan, x, sizes, c_out, c_in, strategy, mode)

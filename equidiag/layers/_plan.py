@@ -398,7 +398,7 @@ class ContractionPlan:
 
         The trailing axes end in ``(c_out, c_in)``: ``(c_out, c_in)`` for a layer, or
         ``(S, c_out, c_in)`` for the weight sets of a masked batch with means. ``mode`` is
-        the call's (:func:`~equidiag.layers._tracing.call_mode`).
+        the call's (``_tracing.call_mode()``).
         """
         trailing = (1,) * (weight.ndim - 1)
         if self.mean_scale is not None:
@@ -478,7 +478,7 @@ class ContractionPlan:
 
         ``sizes`` maps each index set (``plan.index_sets``) to its size; an int for a plan on
         one set. ``dtype``, ``device`` and ``threads`` (the CPU threads,
-        :func:`torch.get_num_threads` if not given) describe where it runs.
+        ``torch.get_num_threads()`` if not given) describe where it runs.
 
         Examples
         --------

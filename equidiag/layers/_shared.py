@@ -171,7 +171,7 @@ class SharedProgram:
         ``(B, rows, columns)``. ``mean`` sums by means;
         ``bias`` (one entry per row of the term that keeps nothing) is added to it. With
         ``dense=False`` an output that no term gives every axis is a broadcast view. ``mode``
-        is the call's (:func:`~equidiag.layers._tracing.call_mode`).
+        is the call's (``_tracing.call_mode()``).
         """
         fixed = self.fixed
         sums: dict[tuple[int, frozenset], tuple[torch.Tensor, Signature]] = {}

@@ -71,7 +71,7 @@ def frozen_route(
 
     ``layer`` is an :class:`~equidiag.EquivariantLinear`; ``n`` the sizes its forward fixes
     before reading ``x`` (``layer.given_sizes(n)``); ``mode`` the call's
-    :class:`~equidiag.layers._tracing.CallMode` (read here if not given). Layers
+    ``_tracing.CallMode`` (read here if not given). Layers
     call it themselves; it is public so that its decisions can be inspected. (Kept lean: at
     small ``n`` this route competes with one ``torch.nn.Linear`` call, so a call with the
     input shape of the previous one checks only what can have changed since: the modes, the

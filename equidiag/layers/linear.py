@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 from ..algebra import DEFAULT_SET, equivariant_basis, volume
-from ..algebra._formula import join_indices, output_index_names
+from ..algebra._formula import basis_formula
 from ..algebra._groups import Group, check_group
 from ..algebra._product import ProductGroup, as_signature
 from ..algebra._sizes import Sizes
@@ -416,6 +416,8 @@ class EquivariantLinear(nn.Module):
         and multiplies by it, when that is cheaper (see
         :func:`~equidiag.layers.frozen.frozen_route`).
         """
+        if isinstance(n, torch.Tensor):
+            _refuse_tensor_n(n)
         if mask is not None:
             if isinstance(self.group, ProductGroup):
                 return masked_product_linear(self, x, mask, n)
@@ -622,13 +624,8 @@ class EquivariantLinear(nn.Module):
         latex : bool
             Return LaTeX instead of plain text.
         """
-        lhs_names = join_indices(output_index_names(self.out_order))
-        lhs = "y_{" + lhs_names + "}" if latex else "y" + ("_" + lhs_names if lhs_names else "")
-        terms = []
-        for e, element in enumerate(self.plan_elements(), start=1):
-            symbol = f"w_{{{e}}}" if latex else f"w_{e}"
-            terms.append(element.formula(symbol, latex=latex, mean=self.normalize == "mean"))
-        return f"{lhs} = " + (" + ".join(terms) if terms else "0")
+        mean = self.normalize == "mean"
+        return basis_formula(self.plan_elements(), self.out_order, latex=latex, mean=mean)
 
     def __prepare_scriptable__(self) -> NoReturn:
         """Refuse ``torch.jit.script`` with the routes that work instead."""
@@ -802,6 +799,8 @@ class MixedOrderLinear(nn.Module):
         group leaves it unspecified. ``mask`` as for :class:`EquivariantLinear` (one node mask
         for every order).
         """
+        if isinstance(n, torch.Tensor):
+            _refuse_tensor_n(n)
         if not isinstance(x, dict) or set(x) != set(self.in_channels):
             got = sorted(x) if isinstance(x, dict) else type(x).__name__
             msg = f"expected a dict with input orders {sorted(self.in_channels)}, got {got}"
@@ -889,6 +888,18 @@ class MixedOrderLinear(nn.Module):
         container.training = state.get("training", True)
         state["_modules"] = {"blocks": container}
         super().__setstate__(state)
+
+
+def _refuse_tensor_n(n: torch.Tensor) -> None:
+    """Raise for a tensor passed as ``n`` (a mask passed by position, most likely)."""
+    hint = (
+        "a boolean tensor is a node mask: pass it by keyword, layer(x, mask=m) (in a model, "
+        "equidiag.layers.Sequential passes mask= to the layers that take it)"
+        if n.dtype == torch.bool
+        else "pass n as an int (or a mapping of index-set sizes)"
+    )
+    msg = f"the second argument of a layer is n, the size; got a tensor of shape {tuple(n.shape)}: {hint}"
+    raise EquidiagTypeError(msg)
 
 
 def _check_flag(name: str, value: object) -> None:

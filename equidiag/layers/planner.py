@@ -258,7 +258,7 @@ class Route:
     device : str
         The device type (``"cpu"``, ``"cuda"``, ...).
     threads : int
-        The CPU threads torch uses (:func:`torch.get_num_threads`), which the cost model reads.
+        The CPU threads torch uses (``torch.get_num_threads()``), which the cost model reads.
     """
 
     name: str
@@ -369,7 +369,7 @@ class RouteSpec:
         ``None`` where it cannot run the plan at all (it is then not listed).
     run : callable
         ``run(plan, x, network_weight, sizes, mode) -> out`` for a built-in route (``mode``
-        the call's :class:`~equidiag.layers._tracing.CallMode`), ``run(plan, x,
+        the call's ``_tracing.CallMode``), ``run(plan, x,
         network_weight, sizes)`` for a registered one (see
         :func:`~equidiag.layers.register_plan_strategy`).
     lower : callable or None
@@ -398,7 +398,7 @@ class RouteSpec:
 
         The runner with the plan, the sizes and the call's mode bound: the branches that
         depend on how the call runs are fixed when it is built, not taken per operation.
-        ``per_sample`` builds the runner of weights per sample (:attr:`per_sample`).
+        ``per_sample`` builds the runner of weights per sample (the field ``per_sample``).
         """
         run = self.per_sample if per_sample else self.run
         if run is None:
@@ -591,7 +591,7 @@ def prefer_fused(
 ) -> bool:
     """Whether ``"auto"`` runs ``plan`` fused at these sizes, before dense is considered.
 
-    ``threads`` is the CPU threads the call runs on (:func:`torch.get_num_threads` if not
+    ``threads`` is the CPU threads the call runs on (``torch.get_num_threads()`` if not
     given). Under torch.compile (``mode.traced``) the rule is traced (its comparisons become
     guards on the sizes).
     """
@@ -665,7 +665,7 @@ def route_name(
     """Return the training route ``"auto"`` takes and why (the rules of the module docstring).
 
     Plain comparisons of sizes, so that torch.compile traces it at fixed sizes; ``numel`` is
-    the input's number of entries; ``threads`` the CPU threads (:func:`torch.get_num_threads`
+    the input's number of entries; ``threads`` the CPU threads (``torch.get_num_threads()``
     if not given).
     """
     if _symbolic(sizes) or (mode.traced and _has_factors(plan)):
@@ -782,7 +782,7 @@ def plan_route(
         The call's device: on the CPU the cost model reads ``threads``; elsewhere it takes
         the constants of the most threads it was fitted at.
     threads : int, optional
-        The CPU threads the call runs on; :func:`torch.get_num_threads` if not given.
+        The CPU threads the call runs on; ``torch.get_num_threads()`` if not given.
 
     Returns
     -------
@@ -828,7 +828,7 @@ def plan_route(
 
 @constant_result
 def cpu_threads() -> int:
-    """Return :func:`torch.get_num_threads` (a constant of the graph while torch.compile traces)."""
+    """Return ``torch.get_num_threads()`` (a constant of the graph while torch.compile traces)."""
     return torch.get_num_threads()
 
 

@@ -70,23 +70,28 @@ def test_every_formula_term_is_what_the_layer_computes(case, normalize):
         layer = ed.EquivariantLinear(
             G, k, l, 1, 1, bias=False, basis=kind, normalize=normalize, dtype=torch.float64
         )
-        text = layer.formula()
-        lhs, rhs = text.split(" = ")
-        if rhs == "0":
-            assert layer.weight.shape[0] == 0
-            continue
-        out_names = lhs[2:] if lhs.startswith("y_") else ""
-        terms = rhs.split(" + ")
-        assert len(terms) == layer.weight.shape[0]
-        x = np.random.default_rng(0).standard_normal((n,) * k)
         basis = ed.equivariant_basis(G, k, l, kind=kind)
-        kinds = {f.kind.symbol: f.kind for e in basis for _, net in e.terms() for f in net.factors}
-        for e, term in enumerate(terms):
-            assert term.startswith(f"w_{e + 1} ")
-            with torch.no_grad():
-                layer.weight.zero_()
-                layer.weight[e] = 1.0
-                out = layer(torch.from_numpy(x)[None, None])[0, 0].numpy()
-            np.testing.assert_allclose(
-                out, evaluate_term(term, out_names, x, n, kinds), atol=1e-10, err_msg=term
-            )
+        # the layer's formula, and the basis's (default weight names), each term evaluated
+        for text in (layer.formula(), basis.formula(mean=normalize == "mean")):
+            lhs, rhs = text.split(" = ")
+            if rhs == "0":
+                assert layer.weight.shape[0] == 0
+                continue
+            out_names = lhs[2:] if lhs.startswith("y_") else ""
+            terms = rhs.split(" + ")
+            assert len(terms) == layer.weight.shape[0]
+            x = np.random.default_rng(0).standard_normal((n,) * k)
+            kinds = {
+                f.kind.symbol: f.kind for e in basis for _, net in e.terms() for f in net.factors
+            }
+            for e, term in enumerate(terms):
+                assert term.startswith(f"w_{e + 1} ")
+                with torch.no_grad():
+                    layer.weight.zero_()
+                    layer.weight[e] = 1.0
+                    out = layer(torch.from_numpy(x)[None, None])[0, 0].numpy()
+                np.testing.assert_allclose(
+                    out, evaluate_term(term, out_names, x, n, kinds), atol=1e-10, err_msg=term
+                )
+        for element in basis:  # (a default weight name: no argument needed)
+            assert element.formula().startswith("w ")
