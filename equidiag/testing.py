@@ -13,8 +13,8 @@ import sys
 from collections.abc import Callable
 
 import numpy as np
-import scipy.sparse as sp
 
+from ._lazy import sparse as sp
 from .algebra._groups import Group, as_rng, check_group
 from .algebra._partitions import check_orders
 from .errors import (

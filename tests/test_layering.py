@@ -19,3 +19,22 @@ assert "torch" in sys.modules
 
 def test_algebra_does_not_import_torch():
     subprocess.run([sys.executable, "-c", SCRIPT], check=True, capture_output=True, text=True)
+
+
+IMPORT_ONLY = """
+import sys
+import equidiag as ed
+heavy = [name for name in ("torch", "sympy", "scipy.sparse", "scipy.linalg") if name in sys.modules]
+assert not heavy, f"import equidiag imported {heavy}"
+ed.EquivariantLinear  # the layers import torch, not sympy or scipy
+assert "torch" in sys.modules and "sympy" not in sys.modules, sorted(sys.modules)
+layer = ed.EquivariantLinear(ed.SymmetricGroup(), 2, 2, 3, 4)  # (building one may load them)
+print(layer.weight.shape[0])
+"""
+
+
+def test_import_loads_sympy_and_scipy_only_when_used():
+    out = subprocess.run(
+        [sys.executable, "-c", IMPORT_ONLY], check=True, capture_output=True, text=True
+    )
+    assert out.stdout.strip() == "15"  # (the 15 diagrams of S_n 2 -> 2)

@@ -27,8 +27,9 @@ import functools
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
+
+from .._lazy import csgraph
+from .._lazy import sparse as sp
 
 __all__ = ["StabiliserChain", "stabiliser_chain"]
 
@@ -201,6 +202,28 @@ class StabiliserChain:
             for b, count in zip(self.base, self.counts, strict=True)
         )
 
+    def fixed_point_counts(self) -> dict[int, int]:
+        """Return ``{f: how many elements fix exactly f vertices}``, over the whole group.
+
+        Every element is ``u_1 u_2 ... u_m`` for one choice of coset representatives (see
+        :meth:`random`): the elements are built level by level as image arrays, ``|G| x n``
+        entries at the last level (the caller bounds the order).
+        """
+        n = self.generators.shape[1]
+        elements = np.arange(n, dtype=np.int32)[None, :]
+        for tree in reversed(self._trees):
+            representatives = np.empty((len(tree), n), dtype=np.int32)
+            for r, point in enumerate(tree):
+                representative = np.arange(n, dtype=np.int32)
+                while tree[point][0] >= 0:
+                    point, row = tree[point]
+                    representative = representative[self.generators[row]]
+                representatives[r] = representative
+            elements = representatives[:, elements].reshape(-1, n)  # (u[element] for each pair)
+        fixed = (elements == np.arange(n, dtype=np.int32)).sum(axis=1)
+        values, counts = np.unique(fixed, return_counts=True)
+        return {int(v): int(c) for v, c in zip(values, counts)}
+
     def random(self, rng: np.random.Generator) -> np.ndarray:
         """Return a uniformly random element as an image array.
 
@@ -233,7 +256,7 @@ class _Orbits:
         links = sp.coo_matrix(
             (np.ones(len(generator)), (self.labels, self.labels[generator])), shape=(count, count)
         )
-        _, merged = connected_components(links, directed=False)
+        _, merged = csgraph.connected_components(links, directed=False)
         self.labels = merged[self.labels]
 
     def of(self, point: int) -> np.ndarray:

@@ -34,11 +34,11 @@ from numbers import Integral
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
-import scipy.sparse as sp
-import sympy
 
 from .. import caches
 from .._frozen import Frozen
+from .._lazy import sparse as sp
+from .._lazy import sympy
 from ..errors import (
     EquidiagTypeError,
     EquidiagValueError,

@@ -28,8 +28,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import cast
 
 import numpy as np
-import scipy.linalg
 
+from .._lazy import linalg
 from ..errors import EquidiagValueError, InvalidDiagramError, check_positive_int, check_size
 from ._diagrams import PartitionDiagram
 from ._draw import PictureData
@@ -556,5 +556,5 @@ class SymplecticGroup(LieGroup):
         g = np.eye(n)
         for _ in range(3):
             s = gen.standard_normal((n, n)) * 0.25
-            g = g @ scipy.linalg.expm(self.form @ (s + s.T))
+            g = g @ linalg.expm(self.form @ (s + s.T))
         return g

@@ -32,9 +32,9 @@ import math
 from collections.abc import Iterable, Iterator
 
 import numpy as np
-import scipy.sparse as sp
-import sympy
 
+from .._lazy import sparse as sp
+from .._lazy import sympy
 from ..errors import (
     EquidiagValueError,
     InvalidDiagramError,

@@ -28,10 +28,10 @@ from abc import ABC, abstractmethod
 from typing import Any, NamedTuple, NoReturn
 
 import numpy as np
-import scipy.sparse as sp
-import sympy
 
 from .._frozen import Frozen
+from .._lazy import sparse as sp
+from .._lazy import sympy
 from ..errors import (
     EquidiagTypeError,
     InvalidDiagramError,

@@ -10,8 +10,8 @@ from __future__ import annotations
 from abc import abstractmethod
 
 import numpy as np
-import scipy.linalg
 
+from .._lazy import linalg
 from ._groups import Group
 
 __all__ = ["LieGroup", "haar_orthogonal", "so_basis"]
@@ -53,4 +53,4 @@ class LieGroup(Group):
         """
         n = self.require_degree()
         self._dense_degree(2 * self.lie_algebra_dimension(), "generator")
-        return [scipy.linalg.expm(x) for x in self.lie_algebra_basis()] or [np.eye(n)]
+        return [linalg.expm(x) for x in self.lie_algebra_basis()] or [np.eye(n)]

@@ -29,9 +29,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
-import sympy
 
+from .._lazy import sparse as sp
+from .._lazy import sympy
 from ..errors import MAX_INTEGER, InvalidDiagramError, SizeLimitError, check_size
 from ._factors import FactorKind, as_factor_kind
 from ._sizes import DEFAULT_SET, Sizes, resolve_sizes

@@ -57,9 +57,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
-import sympy
 
+from .._lazy import sparse as sp
+from .._lazy import sympy
 from ..errors import (
     EquidiagTypeError,
     EquidiagValueError,

@@ -17,10 +17,10 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, cast
 
 import numpy as np
-import scipy.sparse as sp
-import sympy
 
 from .. import caches
+from .._lazy import sparse as sp
+from .._lazy import sympy
 from ..errors import EquidiagValueError, SizeLimitError, check_size
 from ._basis import (
     MAX_ELEMENTS,

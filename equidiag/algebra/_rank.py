@@ -14,10 +14,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import scipy.sparse as sp
-from sympy import QQ
-from sympy.polys.matrices import DomainMatrix
 
+from .._lazy import matrices, sympy
+from .._lazy import sparse as sp
 from ._threads import serial_blas
 
 __all__ = ["independent_elements_sketched", "independent_rows", "independent_vectors"]
@@ -57,10 +56,10 @@ def _pivots_mod_p(matrix: np.ndarray) -> list[int]:
 
 
 def _pivots_exact(matrix: np.ndarray) -> list[int]:
-    transposed = DomainMatrix(
-        [[QQ(int(x)) for x in column] for column in matrix.T],
+    transposed = matrices.DomainMatrix(
+        [[sympy.QQ(int(x)) for x in column] for column in matrix.T],
         (matrix.shape[1], matrix.shape[0]),
-        QQ,
+        sympy.QQ,
     )
     _, pivots = transposed.rref()
     return list(pivots)

@@ -22,6 +22,8 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import ParamSpec, TypeVar
 
+from .._lazy import linalg
+
 __all__ = ["serial_blas"]
 
 P = ParamSpec("P")
@@ -32,6 +34,9 @@ R = TypeVar("R")
 def _controller():
     from threadpoolctl import ThreadpoolController
 
+    # scipy's own BLAS is loaded with scipy.linalg, which equidiag imports on first use
+    # (equidiag._lazy): load it first, so that the controller limits it too
+    _ = linalg.get_blas_funcs
     return ThreadpoolController()  # (finds the loaded BLAS libraries once: milliseconds)
 
 

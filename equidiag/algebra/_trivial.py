@@ -31,9 +31,9 @@ import itertools
 from collections.abc import Sequence
 
 import numpy as np
-import scipy.sparse as sp
-import sympy
 
+from .._lazy import sparse as sp
+from .._lazy import sympy
 from ..errors import (
     EquidiagTypeError,
     EquidiagValueError,

@@ -39,10 +39,10 @@ from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
 
 import numpy as np
-import scipy.sparse as sp
 import torch
 
 from .. import caches
+from .._lazy import sparse as sp
 from ..algebra import DEFAULT_SET, Element, Factor, SpanningSet, TensorNetwork, shape_of, volume
 from ..algebra._factors import permutation_sign
 from ..algebra._sizes import IndexSizes, Sizes, resolve_sizes

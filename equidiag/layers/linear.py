@@ -484,7 +484,7 @@ class EquivariantLinear(nn.Module):
         >>> import torch
         >>> import equidiag as ed
         >>> layer = ed.EquivariantLinear(ed.SymmetricGroup(), 2, 2, 8, 8)
-        >>> layer.explain(torch.randn(32, 8, 24, 24)).name
+        >>> layer.explain(torch.randn(32, 8, 12, 12)).name
         'fused'
         >>> layer.explain(torch.randn(4, 8, 64, 64)).name
         'factored'

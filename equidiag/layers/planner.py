@@ -65,7 +65,7 @@ every call (dense, gather: the matrix is then kept up to the size limit, the mem
 allocates anyway), or the matrix has at most :data:`FROZEN_MAX_ENTRIES` entries and its
 product costs at most :data:`FROZEN_ADVANTAGE` times the factored program's flops per sample
 (training route factored), at most :data:`FROZEN_FUSED_ADVANTAGE` times the fused route's
-(training route fused), or no more flops than a registered route's.
+flops and fixed cost (training route fused), or no more flops than a registered route's.
 
 Examples
 --------
@@ -183,9 +183,11 @@ FUSED_MAX_ENTRIES = 2**23
 #: the largest kept matrix, in entries (16 MiB in float32)
 FROZEN_MAX_ENTRIES = 2**22
 #: against a fused training route (matrix products too), the kept matrix is used while its
-#: product costs at most this many times the fused flops: one product of a larger matrix ran
-#: faster at 1.1x (S_n 3 -> 3, n = 4, batch 16, 16 channels: 0.57 against 0.89 ms) and slower
-#: at 1.9x (n = 5: 2.27 against 1.44 ms; benchmarks/RESULTS.md)
+#: product costs at most this many times the fused flops plus :data:`STEP_FLOPS` per group of
+#: fused products (the fused route's fixed cost per call: about 0.2 ms for S_n 2 -> 2, which
+#: a batch-1 product of the kept matrix undercuts 2.5-5x at n = 6-8): one product of a larger
+#: matrix ran faster at 1.1x (S_n 3 -> 3, n = 4, batch 16, 16 channels: 0.57 against 0.89 ms)
+#: and slower at 1.9x (n = 5: 2.27 against 1.44 ms; benchmarks/RESULTS.md)
 FROZEN_FUSED_ADVANTAGE = 1.5
 #: the kept matrix is used while its product costs at most this many times the factored
 #: program's flops (one dense product runs at many times the flop rate of small steps:
@@ -914,11 +916,13 @@ def _plan_route(
             if 2 * entries <= FROZEN_ADVANTAGE * _factored_cost(plan, key, c_in, c_out)[0]:
                 why = f"its product costs at most {FROZEN_ADVANTAGE}x the factored program's flops"
         elif name == "fused":
-            if (
-                kept.flops
-                <= FROZEN_FUSED_ADVANTAGE * next(c for c in candidates if c.name == name).flops
-            ):
-                why = f"its product costs at most {FROZEN_FUSED_ADVANTAGE}x the fused route's flops"
+            groups = len(plan.lowered(fused_layout).groups)
+            fused = next(c for c in candidates if c.name == name).flops + STEP_FLOPS * groups
+            if kept.flops <= FROZEN_FUSED_ADVANTAGE * fused:
+                why = (
+                    f"its product costs at most {FROZEN_FUSED_ADVANTAGE}x the fused route's "
+                    "flops and fixed cost"
+                )
         elif kept.flops <= next(c for c in candidates if c.name == name).flops:
             why = f"its product costs no more flops than the training route's ({name})"
         if why:

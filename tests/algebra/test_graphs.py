@@ -294,11 +294,52 @@ def test_bad_graph_orbit_elements():
     assert e == GraphOrbitElement(1, 1, 4, group.edges, (0, 1))
 
 
-def test_too_many_tuples_is_refused_quickly():
-    from equidiag.errors import SizeLimitError
+def test_too_many_tuples_is_refused_quickly_and_the_limit_lifts_it():
+    from equidiag.errors import SizeLimitError, set_size_limit
 
-    with pytest.raises(SizeLimitError, match="index tuples"):
-        ed.dimension(Aut.cycle(64), 2, 2)
+    with pytest.raises(SizeLimitError, match="set_size_limit raises it"):
+        ed.equivariant_basis(Aut.cycle(128), 2, 2, kind="orbit")  # 128^4 tuples
+    old = set_size_limit(1000)
+    try:
+        with pytest.raises(SizeLimitError, match="index tuples"):
+            ed.equivariant_basis(Aut.petersen(), 2, 2, kind="orbit")  # 10^4 tuples
+    finally:
+        set_size_limit(old)
+    assert len(ed.equivariant_basis(Aut.petersen(), 2, 2, kind="orbit")) == 107
+
+
+def _dihedral(n):
+    """The 2n symmetries of the n-cycle, as image arrays (written out, not searched)."""
+    rotations = [[(v + r) % n for v in range(n)] for r in range(n)]
+    return rotations + [[(r - v) % n for v in range(n)] for r in range(n)]
+
+
+@pytest.mark.parametrize(("n", "k", "l"), [(64, 2, 2), (20, 2, 2), (9, 1, 2), (12, 3, 3)])
+def test_a_dimension_counts_without_tuples_by_burnside(n, k, l):
+    """Burnside's lemma over the dihedral group written out: the count ed.dimension gives."""
+    elements = _dihedral(n)
+    fixed = [sum(g[v] == v for v in range(n)) for g in elements]
+    assert ed.dimension(Aut.cycle(n), k, l) == sum(f ** (k + l) for f in fixed) // len(elements)
+
+
+@pytest.mark.parametrize(
+    "graph",
+    [Aut.petersen(), Aut.grid(3, 4), Aut.cycle(7), Aut.from_name("complete:5"), Aut.grid(3, 3)],
+    ids=str,
+)
+def test_burnside_and_the_tuple_orbits_agree(graph):
+    from equidiag.algebra._automorphisms import stabiliser_chain
+    from equidiag.algebra.graphs._orbits import orbit_table
+
+    chain = stabiliser_chain(graph.degree, graph.edges)
+    counts = chain.fixed_point_counts()  # (every element, built from the chain)
+    assert sum(counts.values()) == chain.order
+    assert counts[graph.degree] == 1  # (the identity alone fixes every vertex)
+    for m in (1, 2, 3, 4):
+        labels = orbit_table(graph.degree, graph.edges, m)[0]
+        burnside = sum(c * f**m for f, c in counts.items())
+        assert burnside == chain.order * (int(labels.max()) + 1)
+        assert graph.family.dimension(graph.degree, m) == int(labels.max()) + 1
 
 
 @pytest.mark.parametrize(("k", "l"), [(2, 2), (1, 2)])

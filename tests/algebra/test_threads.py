@@ -12,6 +12,7 @@ PRELUDE = """
 import threading, time
 import numpy as np
 from threadpoolctl import threadpool_info
+import scipy.linalg  # (numpy's and scipy's BLAS both loaded before the limits are read)
 import equidiag as ed
 from equidiag.algebra._threads import serial_blas
 

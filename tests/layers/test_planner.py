@@ -123,7 +123,7 @@ def test_the_table_lists_every_candidate_and_marks_the_one_that_runs():
     with torch.no_grad():
         text = str(layer.explain(torch.randn(16, 8, 3, 3)))
     lines = text.splitlines()
-    threads = torch.get_num_threads()
+    threads = planner.cpu_threads()  # (the planner's: 2 in these tests, tests/conftest.py)
     assert lines[0].startswith(
         f"route 'kept' for 2→2, n = 3, batch 16, 8 → 8 channels (eval; float32 on cpu, {threads} "
     )
@@ -438,3 +438,13 @@ def test_the_record_prices_bytes_in_the_calls_dtype_and_names_its_device():
     ):
         with pytest.raises(ed.EquidiagError, match=error):
             plan_route(layer.plan, 10, 8, 4, 4, **bad)
+
+
+def test_eval_keeps_the_matrix_where_the_fused_routes_fixed_cost_dominates():
+    """S_n 2 -> 2, n = 8, 16 channels, one thread: kept 2.5x faster than fused at batch 1,
+    fused 1.7x faster at batch 16 (benchmarks/RESULTS.md)."""
+    layer = ed.EquivariantLinear(S, 2, 2, 16, 16)
+    one = plan_route(layer.plan, 8, 1, 16, 16, mode="eval", threads=1)
+    sixteen = plan_route(layer.plan, 8, 16, 16, 16, mode="eval", threads=1)
+    assert (one.name, sixteen.name) == ("kept", "fused")
+    assert "fixed cost" in one.reason

@@ -21,7 +21,8 @@ from fractions import Fraction
 import numpy as np
 
 from ... import caches
-from ...errors import EquidiagValueError, shown
+from ...errors import EquidiagValueError, capped_power, shown, size_limit
+from .._automorphisms import stabiliser_chain
 from .._diagrams import partition_diagrams
 from .._element import Element
 from .._family import SpanningFamily
@@ -34,6 +35,12 @@ __all__ = ["GraphFamily", "candidate_graphs", "orbit_coordinates"]
 
 #: the most bilabelled graphs tried before completing a basis with orbit indicators
 MAX_CANDIDATE_GRAPHS = 1024
+
+
+#: the most vertices for which a dimension is counted over the group's elements (Burnside);
+#: above it the group search alone takes seconds (a path of 2,048 vertices: 0.5 s), and the
+#: tuples, checked first, are counted instead
+BURNSIDE_MAX_VERTICES = 1024
 
 
 class GraphFamily(SpanningFamily):
@@ -75,8 +82,23 @@ class GraphFamily(SpanningFamily):
         return self.dimension(self.n, in_order + out_order)
 
     def dimension(self, n: int, m: int) -> int:
-        """Return the number of orbits of ``Aut(G)`` on ``[n]^m``."""
-        return len(orbit_table(self.n, self.edges, m)[1])  # (n is the graph's)
+        """Return the number of orbits of ``Aut(G)`` on ``[n]^m`` (``n`` is the graph's).
+
+        By Burnside's lemma, ``(1/|G|) sum_g fix(g)^m`` with ``fix(g)`` the vertices ``g``
+        fixes, where the group's elements (``|G| x n`` entries) are fewer than the tuples
+        (``n^m``) or the tuples pass the size limit; else by labelling the tuples' orbits.
+        Graphs of more than :data:`BURNSIDE_MAX_VERTICES` vertices always label tuples,
+        whose count is checked before the group is searched (the search is slow there).
+        """
+        n = self.n
+        if n > BURNSIDE_MAX_VERTICES:
+            return len(orbit_table(n, self.edges, m)[1])
+        order = stabiliser_chain(n, self.edges).order
+        elements = order * n
+        if elements <= size_limit() and elements < capped_power(n, m, elements):
+            counts = _fixed_point_counts(n, self.edges)
+            return sum(count * fixed**m for fixed, count in counts.items()) // order
+        return len(orbit_table(n, self.edges, m)[1])
 
     def orbits(self, in_order: int, out_order: int) -> tuple[GraphOrbitElement, ...]:
         """Return the orbit indicators, ordered by their smallest tuple (cached)."""
@@ -264,3 +286,10 @@ def candidate_graphs(in_order: int, out_order: int, adjacency: Adjacency):
                         made += 1
                         if made >= MAX_CANDIDATE_GRAPHS:
                             return
+
+
+@caches.register
+@functools.lru_cache(maxsize=64)
+def _fixed_point_counts(n: int, edges: Edges) -> dict[int, int]:
+    """``{f: elements of Aut(G) fixing exactly f vertices}`` (see ``StabiliserChain``)."""
+    return stabiliser_chain(n, edges).fixed_point_counts()

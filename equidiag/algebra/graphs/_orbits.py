@@ -15,10 +15,10 @@ import functools
 from collections.abc import Iterable
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
 from ... import caches
+from ..._lazy import csgraph
+from ..._lazy import sparse as sp
 from ...errors import (
     InvalidDiagramError,
     SizeLimitError,
@@ -37,8 +37,9 @@ from ._validation import Edges, is_vertex
 
 __all__ = ["GraphOrbitElement", "OrbitIndicator", "orbit_table", "tuple_orbits"]
 
-#: the most index tuples whose orbits are computed (each costs ids for every generator)
-MAX_TUPLES = 2**22
+#: the most index tuples whose orbits are ever labelled (tuple ids are int32); below it the
+#: size limit (:func:`~equidiag.errors.set_size_limit`) bounds them
+MAX_TUPLES = 2**31 - 1
 
 #: random products of the generators merged first (they usually give the orbits at once, so
 #: that reading each generator's images only confirms them)
@@ -53,18 +54,23 @@ def check_tuples(n: int, order: int) -> int:
     Raises
     ------
     SizeLimitError
-        If there are more than :data:`MAX_TUPLES` tuples, or their entries pass the size limit.
+        If the tuples' entries pass the size limit (:func:`~equidiag.errors.set_size_limit`
+        lifts it), or the tuples are more than :data:`MAX_TUPLES`.
     """
     size = capped_power(n, order, MAX_TUPLES)
     if size > MAX_TUPLES:
         count = f"{n**order:,}" if order <= 64 else "more"
         msg = (
             f"the orbits of Aut(G) on the {n}^{order:,} = {count} index tuples are over the "
-            f"{MAX_TUPLES:,} equidiag computes (memory grows with the tuples); use smaller "
-            "orders or a smaller graph"
+            f"{MAX_TUPLES:,} equidiag labels (tuple ids are 32-bit); use smaller orders or a "
+            "smaller graph"
         )
         raise SizeLimitError(msg)
-    check_size(f"the {n}^{order} index tuples", size * max(order, 1))
+    check_size(  # (about 16 entries per tuple at peak: ids, images, labels, their sort)
+        f"the orbits of Aut(G) on the {n}^{order} index tuples",
+        size * max(order, 16),
+        "ed.dimension counts them without tuples where the group is small",
+    )
     return size
 
 
@@ -105,7 +111,7 @@ def tuple_orbits(
         size * len(generators),
         "use smaller orders or a smaller graph",
     )
-    # (tuple ids stay below MAX_TUPLES < 2**31: int32 halves the memory traffic)
+    # (tuple ids stay below MAX_TUPLES = 2**31 - 1: int32 halves the memory traffic)
     shapes = [(1,) * position + (n,) + (1,) * (order - 1 - position) for position in range(order)]
     weights = [n ** (order - 1 - position) for position in range(order)]
 
@@ -126,7 +132,7 @@ def tuple_orbits(
             (np.ones(int(differ.sum()), dtype=np.int8), (labels[differ], moved[differ])),
             shape=(size, size),
         )
-        _, components = connected_components(links, directed=False)
+        _, components = csgraph.connected_components(links, directed=False)
         return components.astype(np.int32)[labels]
 
     ids = np.arange(size, dtype=np.int64)
