@@ -85,6 +85,7 @@ SCRIPT = textwrap.dedent(
 )
 
 
+@pytest.mark.slow  # (two ranks started as processes)
 def test_ddp_on_two_processes_equals_one_process_on_the_full_batch(tmp_path):
     script = tmp_path / "ddp.py"
     script.write_text(SCRIPT)
@@ -291,6 +292,7 @@ FAILURE_SCRIPT = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform != "linux", reason="forks the ranks; uses prctl")
 def test_survivor_of_a_failed_rank_exits_with_an_error_in_bounded_time(tmp_path):
     script = tmp_path / "failure.py"

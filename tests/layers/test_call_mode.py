@@ -134,5 +134,6 @@ SIZE_CHECKS = textwrap.dedent(
 )
 
 
+@pytest.mark.slow  # (compile and export in a fresh interpreter: about 13 s)
 def test_size_checks_hold_under_compile_and_export_in_a_fresh_process():
     assert "checked ok" in run_python("-c", SIZE_CHECKS)

@@ -16,6 +16,9 @@ import pytest
 
 from tests.fresh import run_python
 
+#: (each case compiles in a fresh interpreter: 8-18 s; the quick tier leaves them to CI)
+pytestmark = pytest.mark.slow
+
 SCRIPT = textwrap.dedent(
     """
     import sys

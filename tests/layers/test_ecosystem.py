@@ -98,6 +98,7 @@ EXPORT = textwrap.dedent(
 )
 
 
+@pytest.mark.slow  # (export and ONNX in a fresh interpreter: about 25 s)
 def test_torch_export_and_onnx_with_a_dynamic_n(tmp_path):
     pytest.importorskip("onnxscript")
     assert "exported ok" in run_python("-c", EXPORT, cwd=tmp_path)
