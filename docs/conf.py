@@ -43,6 +43,7 @@ extensions = [
     "arxiv_links",  # docs/_ext: arXiv:NNNN.NNNNN in docstrings becomes a link
     "myst_parser",  # benchmarks/RESULTS.md and CHANGELOG.md are Markdown
     "api_links",  # docs/_ext: API coverage check, re-exported names, public bases
+    "sphinx_copybutton",  # a copy button on code blocks, without prompts or output
 ]
 
 root_doc = "index"
@@ -137,3 +138,9 @@ html_theme_options = {
     "sidebar_hide_name": False,
     "navigation_with_keys": True,
 }
+
+# -- copy buttons: what a reader pastes is the code, without ">>> ", "... " or "$ " prompts,
+# and without the output lines of doctests and console sessions --------------------------
+copybutton_prompt_text = r">>> |\.\.\. |\$ "
+copybutton_prompt_is_regexp = True
+copybutton_only_copy_prompt_lines = True

@@ -98,7 +98,18 @@ def _public_bases(app, name, obj, options, bases) -> None:
             pending[:0] = list(base.__bases__)
         elif base not in public:
             public.append(base)
-    bases[:] = public or [object]
+    bases[:] = [_torch_public_name(base) for base in public] or [object]
+
+
+def _torch_public_name(base: type) -> type | str:
+    """``torch.nn.Sequential`` for ``torch.nn.modules.container.Sequential`` (the inventory's)."""
+    module = getattr(base, "__module__", "")
+    if module.startswith("torch.nn.modules."):
+        import torch
+
+        if getattr(torch.nn, base.__name__, None) is base:
+            return f":class:`torch.nn.{base.__name__}`"
+    return base
 
 
 def setup(app):

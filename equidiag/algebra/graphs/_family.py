@@ -87,7 +87,7 @@ class GraphFamily(SpanningFamily):
         By Burnside's lemma, ``(1/|G|) sum_g fix(g)^m`` with ``fix(g)`` the vertices ``g``
         fixes, where the group's elements (``|G| x n`` entries) are fewer than the tuples
         (``n^m``) or the tuples pass the size limit; else by labelling the tuples' orbits.
-        Graphs of more than :data:`BURNSIDE_MAX_VERTICES` vertices always label tuples,
+        Graphs of more than ``BURNSIDE_MAX_VERTICES`` (1,024) vertices always label tuples,
         whose count is checked before the group is searched (the search is slow there).
         """
         n = self.n
