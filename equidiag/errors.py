@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 _T = TypeVar("_T")
 
 __all__ = [
+    "DEFAULT_SIZE_LIMIT",
     "EquidiagError",
     "EquidiagTypeError",
     "EquidiagValueError",
@@ -35,6 +36,7 @@ __all__ = [
     "ZeroMapWarning",
     "concrete",
     "exceeds",
+    "scaled",
     "set_size_limit",
     "size_limit",
     "tracing",
@@ -168,7 +170,9 @@ class ZeroMapWarning(UserWarning):
 
 
 # --------------------------------------------------------------------------- validation helpers
-_SIZE_LIMIT = [2**28]
+#: the size limit a session starts with (:func:`set_size_limit` changes it)
+DEFAULT_SIZE_LIMIT = 2**28
+_SIZE_LIMIT = [DEFAULT_SIZE_LIMIT]
 
 
 def size_limit() -> int:
@@ -246,6 +250,27 @@ def concrete(value: Any) -> int:
     from torch.fx.experimental.symbolic_shapes import optimization_hint
 
     return int(optimization_hint(value))
+
+
+def scaled(cap: int) -> int:
+    """Return a cap set at the default size limit, scaled to the size limit in force.
+
+    The bounds on what equidiag enumerates (basis elements, a layer's elements, the
+    partitions of a dimension formula, named graphs, basis selection) are set at the default
+    limit and grow and shrink with it, so that :func:`set_size_limit` lifts every
+    :class:`SizeLimitError` of that kind (and the messages say so).
+
+    Examples
+    --------
+    >>> from equidiag.errors import scaled, set_size_limit
+    >>> scaled(1000)
+    1000
+    >>> old = set_size_limit(2**30)
+    >>> scaled(1000)
+    4000
+    >>> _ = set_size_limit(old)
+    """
+    return cap * _SIZE_LIMIT[0] // DEFAULT_SIZE_LIMIT
 
 
 def exceeds(entries: Any, limit: Any) -> bool:

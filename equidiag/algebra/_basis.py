@@ -46,6 +46,7 @@ from ..errors import (
     check_choice,
     check_positive_int,
     check_size,
+    scaled,
     shown,
 )
 from ..typing import BasisKind
@@ -190,11 +191,12 @@ MAX_ELEMENTS = 2**21
 def _cached_elements(group: Group, k: int, l: int, n: int | None, kind: str) -> tuple:
     family = group.with_degree(n).family
     count = family.enumerated(k, l, n, kind)
-    if count > MAX_ELEMENTS:
+    if count > scaled(MAX_ELEMENTS):
         what = "spanning set" if kind == "spanning" else f"{kind} basis"
         msg = (
             f"the {what} of {group} for {k} -> {l} needs {count:,} elements enumerated, more "
-            f"than the {MAX_ELEMENTS:,} equidiag enumerates; use smaller orders"
+            f"than the {scaled(MAX_ELEMENTS):,} equidiag enumerates at the size limit "
+            "(equidiag.errors.set_size_limit raises it); use smaller orders"
         )
         raise SizeLimitError(msg)
     logger.debug("building %s elements of %s for %d -> %d at n=%s", kind, group, k, l, n)

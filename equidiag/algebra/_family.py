@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from ..errors import EquidiagValueError, SizeLimitError, check_size, shown
+from ..errors import EquidiagValueError, SizeLimitError, check_size, scaled, shown
 from ._element import Element, stack_sparse
 from ._rank import independent_elements_sketched, independent_rows
 
@@ -142,12 +142,13 @@ def check_selection(count: int, dimension: int, what: str) -> None:
     SizeLimitError
         Past :data:`MAX_SELECTION_PAIRS` pairs.
     """
-    if count * dimension > MAX_SELECTION_PAIRS:
+    if count * dimension > scaled(MAX_SELECTION_PAIRS):
         msg = (
             f"selecting a basis of {dimension:,} among {count:,} spanning elements for {what} "
-            f"is too slow to attempt ({count * dimension:,} pairs, over the {MAX_SELECTION_PAIRS:,} "
-            "this module allows); use smaller orders, or a larger degree n (where fewer "
-            "spanning elements are redundant)"
+            f"is too slow to attempt ({count * dimension:,} pairs, over the "
+            f"{scaled(MAX_SELECTION_PAIRS):,} allowed at the size limit; "
+            "equidiag.errors.set_size_limit raises it); use smaller orders, or a larger "
+            "degree n (where fewer spanning elements are redundant)"
         )
         raise SizeLimitError(msg)
 

@@ -21,7 +21,7 @@ import numpy as np
 from .. import caches
 from .._lazy import sparse as sp
 from .._lazy import sympy
-from ..errors import EquidiagValueError, SizeLimitError, check_size
+from ..errors import EquidiagValueError, SizeLimitError, check_size, scaled
 from ._basis import (
     MAX_ELEMENTS,
     MAX_PANELS,
@@ -377,12 +377,13 @@ def product_dimension(group: ProductGroup, in_order, out_order, sizes) -> int:
 def _cached_product_elements(group: ProductGroup, in_sig, out_sig, kind) -> tuple:
     family = ProductFamily(group)
     count = family.enumerated(in_sig, out_sig, None, kind if kind == "spanning" else dict(kind))
-    if count > MAX_ELEMENTS:
+    if count > scaled(MAX_ELEMENTS):
         what = "spanning set" if kind == "spanning" else "basis"
         msg = (
             f"the {what} of {group} for {signature_text(in_sig)} -> {signature_text(out_sig)} "
             f"has {count:,} elements (the product of the factors'), more than the "
-            f"{MAX_ELEMENTS:,} equidiag enumerates; use fewer axes, or fold fixed axes "
+            f"{scaled(MAX_ELEMENTS):,} equidiag enumerates at the size limit "
+            "(equidiag.errors.set_size_limit raises it); use fewer axes, or fold fixed axes "
             "(TrivialGroup sets) into channels"
         )
         raise SizeLimitError(msg)

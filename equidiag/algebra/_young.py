@@ -10,7 +10,7 @@ import functools
 import math
 from collections.abc import Iterator
 
-from ..errors import SizeLimitError
+from ..errors import SizeLimitError, scaled
 from ._partitions import check_counted_order
 
 __all__ = ["conjugate", "count_partitions", "integer_partitions", "num_standard_tableaux"]
@@ -62,10 +62,11 @@ def integer_partitions(
     """
     parts = m if max_parts is None else max_parts
     total = count_partitions(m, min(parts, m))
-    if total > MAX_PARTITIONS:
+    if total > scaled(MAX_PARTITIONS):
         msg = (
             f"a dimension formula would sum over {total:,} partitions of {m} "
-            f"(more than {MAX_PARTITIONS:,}); use smaller orders"
+            f"(more than {scaled(MAX_PARTITIONS):,} at the size limit; "
+            "equidiag.errors.set_size_limit raises it); use smaller orders"
         )
         raise SizeLimitError(msg)
     yield from _partitions(m, m if largest is None else largest, parts)

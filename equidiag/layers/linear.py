@@ -39,6 +39,7 @@ from ..errors import (
     check_nonnegative_int,
     check_positive_int,
     check_size,
+    scaled,
 )
 from ..typing import NORMALIZATIONS, BasisKind, Normalization, PlanStrategy
 from ._dense import orbit_table
@@ -92,10 +93,11 @@ def _layer_elements(group: Group, in_order: Order, out_order: Order, basis: str)
 
 
 def _check_element_count(group: Group, in_order: Order, out_order: Order, count: int) -> None:
-    if count > MAX_LAYER_ELEMENTS:
+    if count > scaled(MAX_LAYER_ELEMENTS):
         msg = (
             f"a layer of {group} from {in_order} to {out_order} would compile {count:,} basis "
-            f"elements, more than the {MAX_LAYER_ELEMENTS:,} a layer takes: use lower orders, "
+            f"elements, more than the {scaled(MAX_LAYER_ELEMENTS):,} a layer takes at the size "
+            f"limit (equidiag.errors.set_size_limit raises it): use lower orders, "
             "or, for sets that are not permuted (TrivialGroup), equidiag.DirectSumLinear, which "
             "folds them into the channels"
         )

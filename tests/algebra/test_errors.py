@@ -159,3 +159,21 @@ def test_diagrams_and_groups_are_immutable():
         PartitionDiagram("1,1'").rgs = (0, 1)
     with pytest.raises(AttributeError, match="immutable"):
         ed.SymmetricGroup(3)._degree = 4
+
+
+def test_the_enumeration_caps_scale_with_the_size_limit():
+    """set_size_limit lifts every SizeLimitError of an enumeration, and the message says so."""
+    import equidiag as ed
+    from equidiag.algebra._basis import MAX_ELEMENTS
+    from equidiag.errors import SizeLimitError, scaled, set_size_limit
+
+    old = set_size_limit(2**20)  # (1/256 of the default: every cap shrinks as much)
+    try:
+        assert scaled(MAX_ELEMENTS) == MAX_ELEMENTS // 256 == 8192
+        ed.clear_caches()
+        with pytest.raises(SizeLimitError, match="set_size_limit raises it"):
+            ed.spanning_set(ed.SymmetricGroup(), 5, 5)  # Bell(10) = 115,975 diagrams
+        assert len(ed.spanning_set(ed.SymmetricGroup(), 4, 4)) == 4140  # (Bell(8): allowed)
+    finally:
+        set_size_limit(old)
+        ed.clear_caches()

@@ -17,6 +17,7 @@ from ...errors import (
     EquidiagTypeError,
     EquidiagValueError,
     SizeLimitError,
+    scaled,
     shorten,
     shown,
 )
@@ -87,16 +88,16 @@ def refuse_named(name: str, size: str) -> NoReturn:
     """Raise the SizeLimitError of a named graph that would have ``size`` (past the bound)."""
     msg = (
         f"the graph {shorten(name)} would have {size}, over the "
-        f"{MAX_NAMED_GRAPH_SIZE:,} vertices plus edges equidiag builds a named graph with "
-        "(equidiag.algebra.graphs._validation.MAX_NAMED_GRAPH_SIZE); build a larger graph "
-        "with networkx and pass it to AutomorphismGroup"
+        f"{scaled(MAX_NAMED_GRAPH_SIZE):,} vertices plus edges equidiag builds a named graph "
+        "with at the size limit (equidiag.errors.set_size_limit raises it); or build the "
+        "graph with networkx and pass it to AutomorphismGroup"
     )
     raise SizeLimitError(msg)
 
 
 def check_named_size(name: str, vertices: int, edges: int) -> None:
     """Refuse a named graph past ``MAX_NAMED_GRAPH_SIZE`` vertices plus edges."""
-    if vertices + edges > MAX_NAMED_GRAPH_SIZE:
+    if vertices + edges > scaled(MAX_NAMED_GRAPH_SIZE):
         refuse_named(name, f"{vertices:,} vertices and {edges:,} edges")
 
 
@@ -105,7 +106,7 @@ def check_hypercube_size(d: int) -> None:
 
     A huge ``d`` is refused before ``2^d`` is computed.
     """
-    if d >= MAX_NAMED_GRAPH_SIZE.bit_length():
+    if d >= scaled(MAX_NAMED_GRAPH_SIZE).bit_length():
         refuse_named(f"hypercube:{d}", f"2^{d:,} vertices and {d:,} x 2^{d - 1:,} edges")
     check_named_size(f"hypercube:{d}", 2**d, d * 2 ** (d - 1))
 
@@ -125,5 +126,5 @@ def check_edge_lines(path: str) -> None:
                 msg = f"line {number}, {shown(line.strip())}, is not an edge"
                 raise ValueError(msg)
             edges += bool(words)
-            if edges > MAX_NAMED_GRAPH_SIZE:
-                refuse_named(path, f"more than {MAX_NAMED_GRAPH_SIZE:,} edges")
+            if edges > scaled(MAX_NAMED_GRAPH_SIZE):
+                refuse_named(path, f"more than {scaled(MAX_NAMED_GRAPH_SIZE):,} edges")
