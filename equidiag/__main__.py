@@ -1,8 +1,6 @@
 """Run the equidiag command line: ``python -m equidiag --help``."""
 
-import sys
-
-from .cli import main
+from .cli import run
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

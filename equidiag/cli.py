@@ -43,7 +43,7 @@ from .algebra._groups import GROUP_NAMES, Group
 from .errors import EquidiagError, EquidiagValueError, UnknownNameError, shorten, shown
 from .testing import equivariance_error
 
-__all__ = ["EXIT_CLOSED_PIPE", "EXIT_OUTPUT_ERROR", "main", "parse_group"]
+__all__ = ["EXIT_CLOSED_PIPE", "EXIT_OUTPUT_ERROR", "main", "parse_group", "run"]
 
 #: the exit status when standard output is closed early (``equidiag info S5 3 3 | head``): the
 #: status a shell reports for a writer ended by SIGPIPE, 128 + 13, distinct from a failed check
@@ -379,6 +379,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             args = _parser().parse_args(argv)
         except SystemExit as done:  # --help and --version print, then stop
+            if sys.stdout is not None:
+                sys.stdout.flush()  # (a full disk is an output error here too)
             return int(done.code or 0)
         if sys.stdout is None:  # started with standard output closed
             msg = "standard output is closed"
@@ -389,11 +391,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"equidiag: error: {err}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # a reader such as head stopped reading: stop quietly
-        # Python flushes stdout again at exit; point it at devnull so that does not fail
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
         return EXIT_CLOSED_PIPE
     except OSError as err:  # e.g. a full disk under the redirected output
         print(f"equidiag: error: cannot write the output: {err.strerror or err}", file=sys.stderr)
         return EXIT_OUTPUT_ERROR
     return status or 0  # (the demo returns 1 if a check failed)
+
+
+def run() -> NoReturn:
+    """Run :func:`main` as the program (``equidiag``, ``python -m equidiag``) and exit.
+
+    After a closed pipe, standard output is pointed at ``/dev/null`` before Python's final
+    flush (which would write into the closed pipe again); :func:`main` itself leaves the
+    caller's standard output alone.
+    """
+    status = main()
+    if status == EXIT_CLOSED_PIPE:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):  # (no descriptor: nothing to flush)
+            pass
+        finally:
+            os.close(devnull)
+    sys.exit(status)

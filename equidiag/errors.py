@@ -26,6 +26,7 @@ _T = TypeVar("_T")
 
 __all__ = [
     "DEFAULT_SIZE_LIMIT",
+    "SCALED_FLOOR",
     "EquidiagError",
     "EquidiagTypeError",
     "EquidiagValueError",
@@ -252,8 +253,14 @@ def concrete(value: Any) -> int:
     return int(optimization_hint(value))
 
 
+#: the least a scaled cap becomes at a small size limit (small objects always build)
+SCALED_FLOOR = 1024
+
+
 def scaled(cap: int) -> int:
     """Return a cap set at the default size limit, scaled to the size limit in force.
+
+    Never below :data:`SCALED_FLOOR` (or the cap itself, if smaller).
 
     The bounds on what equidiag enumerates (basis elements, a layer's elements, the
     partitions of a dimension formula, named graphs, basis selection) are set at the default
@@ -270,7 +277,7 @@ def scaled(cap: int) -> int:
     4000
     >>> _ = set_size_limit(old)
     """
-    return cap * _SIZE_LIMIT[0] // DEFAULT_SIZE_LIMIT
+    return max(cap * _SIZE_LIMIT[0] // DEFAULT_SIZE_LIMIT, min(cap, SCALED_FLOOR))
 
 
 def exceeds(entries: Any, limit: Any) -> bool:

@@ -35,6 +35,7 @@ from typing import Any, cast
 from torch import nn
 
 from .. import caches
+from ..errors import EquidiagTypeError
 
 __all__ = ["Sequential"]
 
@@ -51,23 +52,48 @@ class Sequential(nn.Sequential):
     """
 
     def forward(self, x: Any, *, mask: Any = None, n: Any = None) -> Any:
-        """Apply the modules in turn, each with the keywords it takes (see the class)."""
+        """Apply the modules in turn, each with the keywords it takes (see the class).
+
+        Raises
+        ------
+        EquidiagTypeError
+            If ``mask`` is given and an equidiag module of the sequence cannot take it (its
+            result on padded samples would not be each sample's alone).
+        """
         for module in self:
             options = {}
-            takes = _keywords(cast(Hashable, type(module)))
+            takes = _keywords(cast(Hashable, _forward_function(module)))
             if mask is not None and "mask" in takes:
                 options["mask"] = mask
+            elif mask is not None and type(module).__module__.startswith("equidiag."):
+                msg = (
+                    f"{type(module).__name__} takes no mask, so a padded batch would not give "
+                    "each sample its own result; call it on each sample, or on unpadded inputs"
+                )
+                raise EquidiagTypeError(msg)
             if n is not None and "n" in takes:
                 options["n"] = n
             x = module(x, **options)
         return x
 
 
+def _forward_function(module: nn.Module) -> Any:
+    """Return the function a call of ``module`` runs (the compiled module's, for torch.compile).
+
+    The ``forward`` set on the instance, or its class's; keyed by the function, so that a
+    redefined ``forward`` is read again.
+    """
+    module = getattr(module, "_orig_mod", module)  # (torch.compile's OptimizedModule)
+    forward = module.forward
+    return getattr(forward, "__func__", forward)  # (keyed by the function: a redefined
+    # forward is a new key)
+
+
 @functools.lru_cache(maxsize=256)
-def _keywords(cls: Any) -> frozenset[str]:
-    """Return the parameters of ``cls.forward`` a keyword can set (both for ``**kwargs``)."""
+def _keywords(function: Any) -> frozenset[str]:
+    """Return the parameters of ``function`` a keyword can set (both for ``**kwargs``)."""
     try:
-        parameters = inspect.signature(cls.forward).parameters.values()
+        parameters = inspect.signature(function).parameters.values()
     except (TypeError, ValueError):  # (a builtin without a signature: the input alone)
         return frozenset()
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):

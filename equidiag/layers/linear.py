@@ -418,7 +418,9 @@ class EquivariantLinear(nn.Module):
         and multiplies by it, when that is cheaper (see
         :func:`~equidiag.layers.frozen.frozen_route`).
         """
-        if isinstance(n, torch.Tensor):
+        if isinstance(n, torch.Tensor) or (
+            isinstance(n, Mapping) and any(isinstance(v, torch.Tensor) for v in n.values())
+        ):
             _refuse_tensor_n(n)
         if mask is not None:
             if isinstance(self.group, ProductGroup):
@@ -892,15 +894,19 @@ class MixedOrderLinear(nn.Module):
         super().__setstate__(state)
 
 
-def _refuse_tensor_n(n: torch.Tensor) -> None:
-    """Raise for a tensor passed as ``n`` (a mask passed by position, most likely)."""
+def _refuse_tensor_n(n: object) -> None:
+    """Raise for a tensor (or a mapping of tensors) passed as ``n``: a mask, most likely."""
+    if isinstance(n, torch.Tensor):
+        what, boolean = f"a tensor of shape {tuple(n.shape)}", n.dtype == torch.bool
+    else:
+        what, boolean = "a mapping of tensors", True
     hint = (
-        "a boolean tensor is a node mask: pass it by keyword, layer(x, mask=m) (in a model, "
+        "boolean tensors are node masks: pass them by keyword, layer(x, mask=m) (in a model, "
         "equidiag.layers.Sequential passes mask= to the layers that take it)"
-        if n.dtype == torch.bool
+        if boolean
         else "pass n as an int (or a mapping of index-set sizes)"
     )
-    msg = f"the second argument of a layer is n, the size; got a tensor of shape {tuple(n.shape)}: {hint}"
+    msg = f"n (the layer's second argument) is the size, not {what}: {hint}"
     raise EquidiagTypeError(msg)
 
 

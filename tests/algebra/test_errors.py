@@ -177,3 +177,19 @@ def test_the_enumeration_caps_scale_with_the_size_limit():
     finally:
         set_size_limit(old)
         ed.clear_caches()
+
+
+def test_scaled_caps_keep_a_floor_so_small_objects_build_at_a_small_limit():
+    import equidiag as ed
+    from equidiag.errors import SCALED_FLOOR, scaled, set_size_limit
+
+    old = set_size_limit(1000)
+    try:
+        assert scaled(2**21) == SCALED_FLOOR
+        assert scaled(10) == 10
+        ed.clear_caches()
+        assert ed.dimension(ed.AutomorphismGroup.cycle(3), 1, 1) == 2
+        assert len(ed.equivariant_basis(ed.SymmetricGroup(3), 1, 1)) == 2
+    finally:
+        set_size_limit(old)
+        ed.clear_caches()

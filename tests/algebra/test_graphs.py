@@ -408,3 +408,9 @@ def test_two_joined_unlabelled_vertices_count_walks():
     firsts = [o.representative for o in ed.equivariant_basis(group, 1, 1, kind="orbit")]
     cube = np.linalg.matrix_power(a, 3)
     assert coordinates.tolist() == [int(cube[i, j]) for i, j in firsts]
+
+
+def test_the_latex_of_an_orbit_indicator_has_one_subscript():
+    text = ed.equivariant_basis(Aut.cycle(5), 1, 1, kind="orbit").formula(latex=True)
+    assert r"\mathbb{1}^{[00]}_{ip}" in text or r"\mathbb{1}^{[00]}_{i" in text
+    assert "}_{00}_{" not in text

@@ -54,3 +54,36 @@ def test_a_mask_passed_as_n_is_refused_with_the_keyword_to_use():
     mixed = ed.MixedOrderLinear(G, {1: 1}, {1: 1})
     with pytest.raises(EquidiagTypeError, match=r"mask=m"):
         mixed({1: torch.randn(2, 1, 4)}, torch.ones(2, 4, dtype=torch.bool))
+
+
+def test_the_forward_a_call_runs_is_the_one_read():
+    class Plain(nn.Module):
+        def forward(self, x):
+            return x
+
+    instance = Plain()
+    seen = []
+    instance.forward = lambda x, mask=None: seen.append(mask) or x  # (set on the instance)
+    mask = torch.ones(2, 3, dtype=torch.bool)
+    Sequential(instance)(torch.ones(2, 3), mask=mask)
+    assert seen == [mask]
+    model = Sequential(Plain())
+    model(torch.ones(2, 3), mask=mask)  # (Plain takes no mask: the input alone)
+    Plain.forward = lambda self, x, mask=None: seen.append("redefined") or x
+    model(torch.ones(2, 3), mask=mask)
+    assert seen[-1] == "redefined"
+
+
+def test_a_mask_for_an_equidiag_module_that_takes_none_is_refused():
+    direct = ed.DirectSumLinear(G, {2: 1}, {0: 2})
+    x, mask = pad([torch.randn(1, 3, 3), torch.randn(1, 4, 4)], order=2)
+    with pytest.raises(EquidiagTypeError, match="DirectSumLinear takes no mask"):
+        Sequential(direct)({2: x}, mask=mask)
+
+
+def test_a_mapping_of_masks_passed_as_n_is_refused_with_the_keyword():
+    P = ed.ProductGroup(users=ed.SymmetricGroup(), items=ed.SymmetricGroup())
+    layer = ed.EquivariantLinear(P, ("users", "items"), ("users", "items"), 1, 2)
+    masks = {"users": torch.ones(2, 5, dtype=torch.bool)}
+    with pytest.raises(EquidiagTypeError, match=r"mask=m"):
+        layer(torch.randn(2, 1, 5, 6), masks)

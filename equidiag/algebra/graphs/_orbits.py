@@ -69,7 +69,7 @@ def check_tuples(n: int, order: int) -> int:
     check_size(  # (about 16 entries per tuple at peak: ids, images, labels, their sort)
         f"the orbits of Aut(G) on the {n}^{order} index tuples",
         size * max(order, 16),
-        "ed.dimension counts them without tuples where the group is small",
+        "use smaller orders or a smaller graph",
     )
     return size
 
@@ -180,7 +180,7 @@ class OrbitIndicator(FactorKind):
             edges=edges,
             representative=tuple(representative),
             symbol=f"𝟙[{text}]",
-            latex=rf"\mathbb{{1}}_{{{text}}}",
+            latex=rf"\mathbb{{1}}^{{[{text}]}}",  # (a superscript: the indices follow)
         )
 
     def _key(self) -> tuple:
