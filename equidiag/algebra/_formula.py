@@ -113,7 +113,13 @@ def network_formula(
     delta = r"\delta" if latex else "δ"
     parts += [f"{delta}{_sub([a, b], latex)}" for a, b in deltas]
     blocks = list(dict.fromkeys(names[a] for a in network.letters))
-    if distinct and len(blocks) > 1:  # an orbit element: all block values differ
+    if summed:
+        sigma = (
+            (r"\operatorname{mean}" if latex else "mean") if mean else (r"\sum" if latex else "Σ")
+        )
+        parts.append(f"{sigma}{_sub([','.join(names[a] for a in summed)], latex)}")
+    if distinct and len(blocks) > 1:  # an orbit element: all block values differ (inside the
+        # sum that binds the summed ones)
         if len(blocks) == 2:
             parts.append(
                 rf"[{blocks[0]} \neq {blocks[1]}]" if latex else f"[{blocks[0]}≠{blocks[1]}]"
@@ -124,11 +130,6 @@ def network_formula(
                 if latex
                 else f"[{','.join(blocks)} distinct]"
             )
-    if summed:
-        sigma = (
-            (r"\operatorname{mean}" if latex else "mean") if mean else (r"\sum" if latex else "Σ")
-        )
-        parts.append(f"{sigma}{_sub([','.join(names[a] for a in summed)], latex)}")
     for factor in network.factors:
         symbol = (factor.kind.latex or factor.kind.symbol) if latex else factor.kind.symbol
         parts.append(f"{symbol}{_sub([names[a] for a in factor.letters], latex)}")
