@@ -215,8 +215,9 @@ def set_size_limit(entries: int) -> int:
 def tracing() -> bool:
     """Whether torch.compile (or torch.export) is tracing the code that asks.
 
-    While tracing, sizes may be symbols: the size checks then read the sizes the trace started
-    from (:func:`concrete`), so that no check adds a guard on them or is skipped.
+    While tracing, sizes may be symbols: the size checks then compare them as :func:`exceeds`
+    says (a guard under torch.compile, the example's sizes under torch.export), and are never
+    skipped.
 
     Examples
     --------
@@ -232,10 +233,10 @@ def concrete(value: Any) -> int:
     """Return ``value`` as an int: itself, or for a symbolic size the size it was traced at.
 
     Under torch.compile with dynamic shapes and torch.export with a ``Dim``, sizes are
-    ``torch.SymInt`` s. A comparison of one against the size limit would become a guard (and
-    under export a constraint that contradicts an unbounded ``Dim``), so the checks compare
-    the size of the example the trace started from, which adds no guard: a traced program is
-    checked at the sizes it is traced at (torch's public ``optimization_hint``).
+    ``torch.SymInt`` s; this reads the size of the example the trace started from without
+    adding a guard (torch's public ``optimization_hint``). The size checks use it under
+    torch.export (:func:`exceeds`) and for the numbers their messages print; under
+    torch.jit.trace a size is a tensor, read as its value.
 
     Examples
     --------
