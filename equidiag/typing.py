@@ -4,7 +4,7 @@ Examples
 --------
 >>> from equidiag.typing import PlanStrategy
 >>> PlanStrategy
-typing.Literal['auto', 'fused', 'factored', 'sparse', 'dense', 'gather']
+typing.Literal['auto', 'fused', 'factored', 'sparse', 'dense', 'gather', 'convolution', 'shared']
 """
 
 from typing import Literal
@@ -15,7 +15,9 @@ __all__ = ["NORMALIZATIONS", "BasisKind", "MatrixFormat", "Normalization", "Plan
 #: built-in families offer "diagram" and "orbit", and "graph" for Aut(G))
 BasisKind = str
 #: how a plan is executed
-PlanStrategy = Literal["auto", "fused", "factored", "sparse", "dense", "gather"]
+PlanStrategy = Literal[
+    "auto", "fused", "factored", "sparse", "dense", "gather", "convolution", "shared"
+]
 #: the format of an evaluated matrix
 MatrixFormat = Literal["sparse", "dense", "sympy"]
 #: whether sums over free indices become means

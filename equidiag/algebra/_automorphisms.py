@@ -202,25 +202,33 @@ class StabiliserChain:
             for b, count in zip(self.base, self.counts, strict=True)
         )
 
-    def fixed_point_counts(self) -> dict[int, int]:
-        """Return ``{f: how many elements fix exactly f vertices}``, over the whole group.
+    def elements(self) -> np.ndarray:
+        """Return every element as a row of images, shape ``(order, n)``, the identity first.
 
         Every element is ``u_1 u_2 ... u_m`` for one choice of coset representatives (see
-        :meth:`random`): the elements are built level by level as image arrays, ``|G| x n``
-        entries at the last level (the caller bounds the order).
+        :meth:`random`): the elements are built level by level, ``order x n`` entries at the
+        last level (int32: the caller bounds the order), built on each call.
         """
         n = self.generators.shape[1]
         elements = np.arange(n, dtype=np.int32)[None, :]
         for tree in reversed(self._trees):
             representatives = np.empty((len(tree), n), dtype=np.int32)
-            for r, point in enumerate(tree):
+            for r, point in enumerate(tree):  # (the root first: the identity stays first)
                 representative = np.arange(n, dtype=np.int32)
                 while tree[point][0] >= 0:
                     point, row = tree[point]
                     representative = representative[self.generators[row]]
                 representatives[r] = representative
             elements = representatives[:, elements].reshape(-1, n)  # (u[element] for each pair)
-        fixed = (elements == np.arange(n, dtype=np.int32)).sum(axis=1)
+        return elements
+
+    def fixed_point_counts(self) -> dict[int, int]:
+        """Return ``{f: how many elements fix exactly f vertices}``, over the whole group.
+
+        From :meth:`elements` (``order x n`` entries: the caller bounds the order).
+        """
+        elements = self.elements()
+        fixed = (elements == np.arange(elements.shape[1])).sum(axis=1)
         values, counts = np.unique(fixed, return_counts=True)
         return {int(v): int(c) for v, c in zip(values, counts)}
 

@@ -18,11 +18,15 @@ import functools
 import itertools
 import math
 from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .._frozen import Frozen
 from ..errors import EquidiagTypeError, EquidiagValueError, check_size, shown
+
+if TYPE_CHECKING:
+    from ._automorphisms import StabiliserChain
 
 __all__ = ["EPSILON", "OMEGA", "FactorKind", "LeviCivita", "SymplecticForm", "factor_tensor"]
 
@@ -94,6 +98,16 @@ class FactorKind(Frozen, ABC):
         ``torch`` is imported here only when called (the algebra itself never needs it).
         """
         return
+
+    def symmetry(self, n: int) -> StabiliserChain | None:
+        """Return a group of permutations of ``[n]`` that fix the tensor on all axes at once.
+
+        A stabiliser chain (its ``order`` and ``elements()``) of permutations ``g`` with
+        ``T[g(i_1), ..., g(i_m)] = T[i_1, ..., i_m]``, where the kind knows one; ``None`` (the
+        default) where it does not. The layers' ``"convolution"`` route reads it to apply an
+        ``Aut(G)`` orbit basis as a group convolution.
+        """
+        return None
 
     def nnz(self, n: int, order: int) -> int:
         """Return the number of nonzero entries at degree ``n`` (computed without building)."""

@@ -42,6 +42,7 @@ from ..errors import (
     scaled,
 )
 from ..typing import NORMALIZATIONS, BasisKind, Normalization, PlanStrategy
+from ._convolution import group_convolution
 from ._dense import orbit_table
 from ._execute import layer_matrix
 from ._plan import ContractionPlan, compile_plan
@@ -142,12 +143,14 @@ class EquivariantLinear(nn.Module):
         scales the averaging maps up to match (at ``init_degree``). An input channel with a
         non-zero mean (a mask, ReLU outputs) then gives outputs of variance far above 1;
         pass ``init_degree=1`` or centre such channels.
-    strategy : {"auto", "fused", "factored", "sparse", "dense", "gather", "shared"} or a registered route
+    strategy : {"auto", "fused", "factored", "sparse", "dense", "gather", "convolution", "shared"} or a registered route
         The route every call takes: ``"factored"`` never forms the ``n^l x n^k`` matrices
         (``"sparse"`` is the same, with every constant factor applied through its nonzeros);
         ``"fused"`` regroups that program into a few dense matrix products (fast at small
         ``n``); ``"dense"`` materialises the layer matrix (a reference, refused past the size
         limit); ``"gather"`` indexes the weights with an orbit basis's table of owners;
+        ``"convolution"`` applies an ``Aut(G)`` orbit basis as a group convolution (the
+        matrix's rows at one tuple per orbit, times the input moved by every automorphism);
         ``"shared"`` makes each sum once and one channel mix per set of kept axes (layers
         whose every map keeps, sums or broadcasts each index set: orders at most 1 of
         ``S_n``, exchangeable products).
@@ -243,8 +246,8 @@ class EquivariantLinear(nn.Module):
         self._strategy = check_strategy(strategy)
         if basis is not None:
             self._basis = check_choice("basis", basis, kinds)
-        elif strategy == "gather" and "orbit" in kinds:
-            self._basis = "orbit"  # (what gather runs on)
+        elif strategy in ("gather", "convolution") and "orbit" in kinds:
+            self._basis = "orbit"  # (what gather and convolution run on)
         elif self.group.layer_basis_by_cost and len(kinds) > 1:
             self._basis = self._cheapest_basis(kinds)
         else:
@@ -305,6 +308,8 @@ class EquivariantLinear(nn.Module):
         ).prepare()
         if self.strategy == "gather" and self.plan.networks:
             self._check_gather()
+        if self.strategy == "convolution" and self.plan.networks:
+            self._check_convolution()
         self.bias_plan = None
         if bias:
             self.bias_plan = compile_plan(
@@ -342,6 +347,25 @@ class EquivariantLinear(nn.Module):
             self.plan.constants(table, self.plan.resolve_sizes(n), torch.device("cpu"), torch.int64)
         except EquidiagValueError as err:  # (its message names the network)
             raise EquidiagValueError(msg) from err
+
+    def _check_convolution(self) -> None:
+        """Raise unless the networks are orbit indicators of one group (what convolution needs)."""
+        n = self.group.degree
+        lowered = self.plan.lowered(group_convolution)
+        if self._in_order == self._out_order == 0:
+            msg = (
+                "strategy='convolution' moves tuples by a group, and a 0 -> 0 layer has none; "
+                "use strategy='auto'"
+            )
+            raise EquidiagValueError(msg)
+        if n is None or lowered.group(self.plan.resolve_sizes(n)) is None:
+            msg = (
+                "strategy='convolution' applies a layer as a group convolution, so it needs a "
+                "plan whose networks are the orbit indicators of one permutation group (an "
+                f"AutomorphismGroup's basis='orbit'); the {self.basis!r} basis of "
+                f"{self.group} is not one; use strategy='auto'"
+            )
+            raise EquidiagValueError(msg)
 
     # ------------------------------------------------------------------ torch.nn protocol
     def reset_parameters(self) -> None:

@@ -7,6 +7,9 @@ compute the same map:
   multiply (one product; the assembly is repeated per call);
 * ``"gather"``: assemble that matrix by indexing the weights with the table of which network
   owns each entry (disjoint 0/1 networks: an ``Aut(G)`` orbit basis), and multiply;
+* ``"convolution"``: for the orbit indicators of a permutation group (an ``Aut(G)`` orbit
+  basis), the matrix's rows at one tuple per orbit times the input moved by every element of
+  the group (:mod:`._convolution`): no matrix, where the group is small;
 * ``"fused"``: the plan regrouped into a handful of matrix products;
 * ``"factored"``: the plan's own steps: input reductions, channel mixing, output embeddings,
   each factor contracted densely or through its nonzeros, by its cost;
@@ -41,15 +44,18 @@ cores, float32, by ``benchmarks/fit_cost_model.py``, ``benchmarks/bench_fused.py
 3. shared, where every network keeps, sums, broadcasts or fixes each index set (S_n layers of
    orders up to 1, exchangeable products): each input's sums made once for all outputs;
 4. the matrix, where the dense product costs no more flops than the fused route and the
-   matrix has at most :data:`AUTO_DENSE_OVER_FUSED_ENTRIES` entries (gathered where rule 6
-   would gather it, else dense);
+   matrix has at most :data:`AUTO_DENSE_OVER_FUSED_ENTRIES` entries (as rule 6 where it
+   applies, else dense);
 5. fused, where its cost (flops, plus :data:`MATRIX_FLOPS` per entry of its matrices) is at
    most :data:`FUSED_ADVANTAGE` (orders up to 2: :data:`LOW_ORDER_ADVANTAGE`) times the
    factored program's (flops, plus :data:`STEP_FLOPS` per step) and its matrices fit
    :data:`FUSED_MAX_ENTRIES`; both advantages depend on the CPU threads torch uses
    (:func:`advantage`);
-6. gather, for more than :data:`AUTO_GATHER_ELEMENTS` disjoint 0/1 networks whose matrix fits
-   the size limit;
+6. for more than :data:`AUTO_GATHER_ELEMENTS` disjoint 0/1 networks whose matrix fits the
+   size limit: the group convolution where the networks are orbit indicators of one group
+   and its cost (flops, plus :data:`ENTRY_FLOPS` per entry of the moved inputs, the
+   representative rows and the product) is below the gathered matrix's (flops, plus
+   :data:`ENTRY_FLOPS` per entry); else gather;
 7. dense where the factored program would refuse its largest intermediate (past the size limit
    and 4 times its input and output) and the matrix fits;
 8. otherwise factored.
@@ -62,7 +68,8 @@ are traced), for calls with one weight set.
 In eval, the kept matrix is taken where its assembly fits the size limit (gathered where the
 layer matrix is gathered), and either the training route would assemble the same matrix on
 every call (dense, gather: the matrix is then kept up to the size limit, the memory each call
-allocates anyway), or the matrix has at most :data:`FROZEN_MAX_ENTRIES` entries and its
+allocates anyway), or the product and reading the matrix (:data:`ENTRY_FLOPS` per entry)
+cost less than the group convolution (training route convolution), or the matrix has at most :data:`FROZEN_MAX_ENTRIES` entries and its
 product costs at most :data:`FROZEN_ADVANTAGE` times the factored program's flops per sample
 (training route factored), at most :data:`FROZEN_FUSED_ADVANTAGE` times the fused route's
 flops and fixed cost (training route fused), or no more flops than a registered route's.
@@ -105,6 +112,7 @@ from ..errors import (
     shown,
     size_limit,
 )
+from ._convolution import group_convolution, run_convolution
 from ._dense import (
     dense_matrices,
     orbit_table,
@@ -126,6 +134,7 @@ __all__ = [
     "AUTO_DENSE_OVER_FUSED_ENTRIES",
     "AUTO_GATHER_ELEMENTS",
     "BUILT_IN_STRATEGIES",
+    "ENTRY_FLOPS",
     "FROZEN_ADVANTAGE",
     "FROZEN_FUSED_ADVANTAGE",
     "FROZEN_MAX_ENTRIES",
@@ -180,6 +189,12 @@ MATRIX_FLOPS = 100
 #: the fused route is taken while its matrices have at most this many entries in all, as has
 #: the ``n^k x n^k`` identity they are built from (1 GiB once, at 2 -> 0 and n = 128)
 FUSED_MAX_ENTRIES = 2**23
+#: the cost of writing one entry of a gathered tensor and reading it back, in flops (per call):
+#: on 2 CPU cores, gathering into a reused buffer takes about as long as 16 flops of a matrix
+#: product per entry, and into a fresh allocation of more than 32 MiB (glibc returns those
+#: to the system, so each call faults its pages in again) about 100 (Aut(C_20) 2 -> 2, 8
+#: channels, batch 16: 3.5 against 23 ms for 10 million entries, the product 7 ms)
+ENTRY_FLOPS = 32
 #: the largest kept matrix, in entries (16 MiB in float32)
 FROZEN_MAX_ENTRIES = 2**22
 #: against a fused training route (matrix products too), the kept matrix is used while its
@@ -202,6 +217,10 @@ _TINY = "the layer matrix and the network matrices are tiny"
 _FUSED = "the fused cost is within the cost model's advantage over the factored program's"
 _DENSE_OVER_FUSED = "where fused would run, the dense product costs fewer flops"
 _GATHER = "many disjoint 0/1 networks: assembling the matrix by indexing is cheapest"
+_CONVOLUTION = (
+    "the orbit indicators of a small group: its moved inputs and the matrix's representative "
+    "rows cost less than the gathered matrix"
+)
 _REFUSED = "the factored program would refuse its largest intermediate; the matrix fits"
 _FACTORED = "no other route applies or pays"
 _SHARED = "each network keeps, sums, broadcasts or fixes each set: every sum made once"
@@ -463,7 +482,29 @@ def _gather_cost(plan: ContractionPlan, call: Call) -> Candidate | None:
         return None
     entries = call.entries(plan)
     fits = call.weight_sets == 1 and 2 * entries <= call.limit
-    return Candidate("gather", 2 * (call.batch + 1) * entries, 2 * entries, 0, fits)
+    flops = 2 * call.batch * entries + ENTRY_FLOPS * entries
+    return Candidate("gather", flops, 2 * entries, 0, fits)
+
+
+def _convolution_cost(plan: ContractionPlan, call: Call) -> Candidate | None:
+    """Return the group convolution's candidate: a product of ``|G| · batch`` columns, gathers."""
+    shape = plan.lowered(group_convolution).shape(call.sizes)
+    if shape is None:
+        return None
+    order, orbits = shape.elements, max(shape.representatives, 1)
+    c_in, c_out, batch = call.in_channels, call.out_channels, call.batch
+    cols = volume(plan.in_sets, call.sizes)
+    moved, product = batch * order * cols * c_in, batch * order * c_out * orbits
+    kernel = c_out * c_in * orbits * cols
+    flops = 2 * batch * order * orbits * cols * c_in * c_out
+    flops += ENTRY_FLOPS * (moved + product + kernel)
+    built = order * cols + (orbits + 1) * cols + volume(plan.out_sets, call.sizes)
+    fits = (
+        call.weight_sets == 1
+        and shape.representatives > 0
+        and max(moved, product, built, plan.matrix_entries(call.sizes)) <= call.limit
+    )
+    return Candidate("convolution", flops, max(moved, product), built, fits)
 
 
 def _fused_cost(plan: ContractionPlan, call: Call) -> Candidate:
@@ -535,6 +576,7 @@ ROUTES: dict[str, RouteSpec] = {
     for spec in (
         RouteSpec("dense", _dense_cost, run_dense, dense_matrices, run_dense_sets),
         RouteSpec("gather", _gather_cost, run_gather, orbit_table),
+        RouteSpec("convolution", _convolution_cost, run_convolution, group_convolution),
         RouteSpec("fused", _fused_cost, run_fused, fused_layout, run_fused),
         RouteSpec("factored", _factored_program_cost, run_factored, factored_program, run_factored),
         RouteSpec("sparse", _sparse_program_cost, run_sparse, sparse_program, run_sparse),
@@ -690,11 +732,13 @@ def route_name(
     )
     if _dense_beats_fused(plan, sizes, c_out, c_in, batch, weight_sets):
         # (the same product; gathered, the matrix costs one pass, not one per network)
-        return ("gather", _GATHER) if gathers else ("dense", _DENSE_OVER_FUSED)
+        if gathers:
+            return _gather_or_convolution(plan, sizes, batch, c_in, c_out)
+        return "dense", _DENSE_OVER_FUSED
     if prefer_fused(plan, sizes, c_in, c_out, batch, mode, threads):
         return "fused", _FUSED
     if gathers:
-        return "gather", _GATHER
+        return _gather_or_convolution(plan, sizes, batch, c_in, c_out)
     if (
         not mode.traced
         and _dense_building(plan, sizes, entries) <= size_limit()
@@ -702,6 +746,21 @@ def route_name(
     ):
         return "dense", _REFUSED
     return "factored", _FACTORED
+
+
+def _gather_or_convolution(
+    plan: ContractionPlan, sizes: IndexSizes, batch: int, c_in: int, c_out: int
+) -> tuple[str, str]:
+    """Return the group convolution where it applies, fits and costs less, else gather."""
+    call = Call(dict(sizes), batch, c_in, c_out, 1, False, size_limit(), 1)
+    convolution = _convolution_cost(plan, call)
+    if (
+        convolution is not None
+        and convolution.applies
+        and convolution.flops < cast(Candidate, _gather_cost(plan, call)).flops
+    ):
+        return "convolution", _CONVOLUTION
+    return "gather", _GATHER
 
 
 def forget_routes() -> None:
@@ -923,6 +982,10 @@ def _plan_route(
                     f"its product costs at most {FROZEN_FUSED_ADVANTAGE}x the fused route's "
                     "flops and fixed cost"
                 )
+        elif name == "convolution":
+            convolution = next(c for c in candidates if c.name == name).flops
+            if kept.flops + ENTRY_FLOPS * entries <= convolution:
+                why = "its product, reading the matrix, costs less than the group convolution"
         elif kept.flops <= next(c for c in candidates if c.name == name).flops:
             why = f"its product costs no more flops than the training route's ({name})"
         if why:

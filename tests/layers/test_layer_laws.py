@@ -1,7 +1,7 @@
 """Layer laws, run over the family table in tests/cases.py.
 
-For every family and case: every plan strategy (factored, sparse, dense, fused, auto), forward and
-backward, equals the dense reference built from the algebra's matrices; layers are equivariant,
+For every family and case: every plan strategy (factored, sparse, dense, fused, auto, and shared,
+gather and convolution where they apply), forward and backward, equals the dense reference built from the algebra's matrices; layers are equivariant,
 pickle, and initialise to unit output variance; the sparse and dense factor routes agree.
 """
 
@@ -14,6 +14,7 @@ import torch
 
 import equidiag as ed
 from equidiag.layers import compile_plan
+from equidiag.layers._convolution import group_convolution
 from equidiag.layers.functional import equivariant_linear
 from equidiag.layers.planner import shares_sums
 from equidiag.testing import assert_equivariant
@@ -41,7 +42,7 @@ def test_every_strategy_matches_the_dense_reference_forward_and_backward(case):
         expected = dense_layer_reference(elements, weight.detach(), x.detach(), n)
         grads = []
         plan = compile_plan(elements)
-        for strategy in STRATEGIES + (["shared"] if shares_sums(plan) else []):
+        for strategy in STRATEGIES + _special_routes(plan, n):
             out = equivariant_linear(x, weight, plan, sizes=n, strategy=strategy)
             np.testing.assert_allclose(
                 out.detach().numpy().reshape(expected.shape), expected, atol=1e-10, rtol=0
@@ -51,6 +52,14 @@ def test_every_strategy_matches_the_dense_reference_forward_and_backward(case):
         for other in grads[1:]:
             for a, b in zip(grads[0], other):
                 torch.testing.assert_close(a, b, atol=1e-10, rtol=0)
+
+
+def _special_routes(plan, n):
+    """The routes that apply to some plans only: shared, gather, convolution."""
+    routes = ["shared"] if shares_sums(plan) else []
+    if plan.lowered(group_convolution).group(plan.resolve_sizes(n)) is not None:
+        routes += ["gather", "convolution"]  # (orbit indicators of a group: Aut(G)'s orbit basis)
+    return routes
 
 
 @pytest.mark.filterwarnings("ignore::equidiag.errors.ZeroMapWarning")

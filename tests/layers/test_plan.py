@@ -126,7 +126,7 @@ def test_bad_strategy_and_normalize_and_mixed_orders():
     x, weight = torch.randn(2, 1, 3), torch.randn(2, 1, 1)
     with pytest.raises(
         EquidiagValueError,
-        match=r"strategy must be 'auto' or a registered route, one of \['dense', 'factored'",
+        match=r"strategy must be 'auto' or a registered route, one of \['convolution', 'dense'",
     ):
         equivariant_linear(x, weight, compile_plan(elements), strategy="fast")
     with pytest.raises(EquidiagValueError, match="got 'fast'"):

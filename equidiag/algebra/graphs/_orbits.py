@@ -27,7 +27,7 @@ from ...errors import (
     check_positive_int,
     check_size,
 )
-from .._automorphisms import stabiliser_chain
+from .._automorphisms import StabiliserChain, stabiliser_chain
 from .._draw import PictureData, blocks_picture
 from .._element import OrbitElement
 from .._factors import FactorKind
@@ -188,6 +188,10 @@ class OrbitIndicator(FactorKind):
 
     def __repr__(self) -> str:
         return f"OrbitIndicator({self.representative})"
+
+    def symmetry(self, n: int) -> StabiliserChain | None:
+        """Return ``Aut(G)`` (its stabiliser chain): every automorphism fixes the orbit."""
+        return stabiliser_chain(self.n, self.edges) if n == self.n else None
 
     def _coo(self, n: int, order: int) -> tuple[np.ndarray, np.ndarray]:
         ids = _orbit_ids(self.n, self.edges, self.representative)

@@ -1,0 +1,94 @@
+"""The "convolution" route: an Aut(G) orbit basis applied as a group convolution.
+
+Its results against the dense reference, forward and backward, run with every family in
+tests/layers/test_layer_laws.py; here: the group's elements, the orders it covers, what it
+refuses, and its size checks.
+"""
+
+import networkx as nx
+import numpy as np
+import pytest
+import torch
+
+import equidiag as ed
+from equidiag.algebra._automorphisms import stabiliser_chain
+from equidiag.errors import EquidiagValueError, SizeLimitError, set_size_limit
+from equidiag.layers import compile_plan
+from equidiag.layers.functional import equivariant_linear
+
+Aut = ed.AutomorphismGroup
+
+
+@pytest.mark.parametrize(
+    ("group", "order"),
+    [(Aut.petersen(), 120), (Aut.cycle(6), 12), (Aut.grid(3, 4), 4), (Aut.hypercube(3), 48)],
+    ids=str,
+)
+def test_the_stabiliser_chain_lists_every_automorphism_once(group, order):
+    chain = stabiliser_chain(group.degree, group.edges)
+    elements = chain.elements()
+    assert elements.shape == (order, group.degree)
+    assert (elements[0] == np.arange(group.degree)).all()  # (the identity first)
+    assert len({tuple(e) for e in elements.tolist()}) == order
+    assert all(group.is_automorphism(e) for e in elements.tolist())
+
+
+@pytest.mark.parametrize(("k", "l"), [(0, 1), (1, 0), (1, 1), (2, 2), (1, 3), (3, 0)])
+@pytest.mark.parametrize(
+    "graph",
+    [nx.cycle_graph(6), nx.path_graph(4), nx.star_graph(3), nx.complete_graph(3)],
+    ids=["C6", "P4", "star", "K3"],
+)
+def test_convolution_equals_the_layer_matrix_for_every_order(graph, k, l):
+    group = Aut(graph)
+    n = group.degree
+    layer = ed.EquivariantLinear(
+        group, k, l, 3, 2, bias=False, strategy="convolution", dtype=torch.float64
+    )
+    x = torch.randn((5, 3) + (n,) * k, dtype=torch.float64, requires_grad=True)
+    out = layer(x)
+    dense = layer.to_dense_linear()
+    expected = dense(x.reshape(5, -1)).reshape(out.shape)
+    torch.testing.assert_close(out, expected)
+    cotangent = torch.randn_like(out)
+    (grad,) = torch.autograd.grad((out * cotangent).sum(), x)
+    (expected_grad,) = torch.autograd.grad((expected * cotangent).sum(), x)
+    torch.testing.assert_close(grad, expected_grad)
+    assert torch.autograd.gradcheck(lambda x: layer(x), (x[:2].detach().requires_grad_(),))
+
+
+def test_convolution_takes_an_empty_batch():
+    layer = ed.EquivariantLinear(Aut.cycle(5), 2, 1, 2, 3, strategy="convolution")
+    assert layer(torch.randn(0, 2, 5, 5)).shape == (0, 3, 5)
+
+
+def test_convolution_refuses_plans_that_are_not_orbit_indicators_of_a_group():
+    assert ed.EquivariantLinear(Aut.cycle(5), 1, 1, 2, 3, strategy="convolution").basis == "orbit"
+    with pytest.raises(EquidiagValueError, match=r"the 'graph' basis of Aut\(cycle:5\) is not"):
+        ed.EquivariantLinear(Aut.cycle(5), 1, 1, 2, 3, basis="graph", strategy="convolution")
+    with pytest.raises(EquidiagValueError, match="the 'orbit' basis of S4 is not one"):
+        ed.EquivariantLinear(
+            ed.SymmetricGroup(4), 1, 1, 1, 1, basis="orbit", strategy="convolution"
+        )
+    with pytest.raises(EquidiagValueError, match="a 0 -> 0 layer has none"):
+        ed.EquivariantLinear(Aut.cycle(5), 0, 0, 1, 1, strategy="convolution")
+    plan = compile_plan(ed.equivariant_basis(ed.SymmetricGroup(4), 1, 1))
+    weight = torch.randn(plan.num_elements, 1, 1)
+    with pytest.raises(EquidiagValueError, match="orbit indicators of one permutation group"):
+        equivariant_linear(torch.randn(2, 1, 4), weight, plan, strategy="convolution")
+
+
+def test_convolution_checks_its_moved_inputs_against_the_size_limit():
+    layer = ed.EquivariantLinear(Aut.cycle(12), 2, 2, 4, 4, strategy="convolution")
+    auto = ed.EquivariantLinear(Aut.cycle(12), 2, 2, 4, 4, basis="orbit")
+    x = torch.randn(64, 4, 12, 12)  # moved inputs: 64 * 24 * 144 * 4 = 884,736 entries
+    assert auto.explain(x[:4]).name == "convolution"
+    previous = set_size_limit(500_000)
+    try:
+        with pytest.raises(SizeLimitError, match="moved inputs of the group convolution"):
+            layer(x)
+        route = auto.explain(x)
+        assert not route.candidate("convolution").applies
+        assert route.name != "convolution"
+    finally:
+        set_size_limit(previous)
