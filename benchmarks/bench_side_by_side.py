@@ -88,6 +88,8 @@ MASK_MEAN = {"mask": True, "normalize": "mean"}
 #: name -> (group, n, in order, out order, batch, channels, mode, options); group: "S", "A",
 #: "O", "SO", "Sp" (of degree n), "S*" (SymmetricGroup(), size-agnostic) or "Aut:<graph>"
 CASES = {
+    "S_n 2->2 n=4 b1 c4 fwd": ("S", 4, 2, 2, 1, 4, "fwd", {}),
+    "S_n 2->2 n=4 b1 c4 train": ("S", 4, 2, 2, 1, 4, "train", {}),
     "S_n 2->2 n=32 b16 fwd": ("S", 32, 2, 2, 16, 16, "fwd", {}),
     "S_n 2->2 n=32 b16 train": ("S", 32, 2, 2, 16, 16, "train", {}),
     "S_n 2->2 n=32 b16 eval": ("S", 32, 2, 2, 16, 16, "eval", {}),
@@ -151,7 +153,10 @@ def main():
     )
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--only", default="", help="run the cases whose name contains this")
     args = parser.parse_args()
+    for name in [name for name in CASES if args.only not in name]:
+        del CASES[name]
     new = os.path.abspath(args.new)
     revision = subprocess.run(
         ["git", "-C", new, "rev-parse", "--short", "HEAD"],

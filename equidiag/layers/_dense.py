@@ -223,7 +223,7 @@ def invariant_combination(
         plan.lowered(dense_matrices), sizes, network_weight.device, network_weight.dtype, mode=mode
     )
     d, c_out = network_weight.shape
-    out = network_weight.T @ mats.reshape(d, -1)
+    out = network_weight.T @ mats.reshape(d, volume(plan.out_sets, sizes))
     return out.reshape((c_out, *plan.output_shape(sizes)))
 
 

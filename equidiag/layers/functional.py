@@ -468,8 +468,9 @@ def run_linear(
             "(equidiag.errors.set_size_limit raises the limit)"
         )
         raise SizeLimitError(msg)
-    flat = x.reshape((math.prod(batch), c_in, *plan.input_shape(found)))
+    # (one batch axis, the common case: x as it is, a reshape is a torch call per layer call)
+    flat = x if len(batch) == 1 else x.reshape((math.prod(batch), c_in, *plan.input_shape(found)))
     offset = None if bias is None else (bias, _check_bias(bias, bias_plan, l, c_out))
     network_weight = plan.network_weights(weight, found, mode)
     out = execute(plan, flat, network_weight, found, strategy, offset, mode)
-    return out.reshape((*batch, c_out, *out_shape))
+    return out if len(batch) == 1 else out.reshape((*batch, c_out, *out_shape))

@@ -9,7 +9,7 @@ compute the same map:
   owns each entry (disjoint 0/1 networks: an ``Aut(G)`` orbit basis), and multiply;
 * ``"convolution"``: for the orbit indicators of a permutation group (an ``Aut(G)`` orbit
   basis), the matrix's rows at one tuple per orbit times the input moved by every element of
-  the group (:mod:`._convolution`): no matrix, where the group is small;
+  the group (``equidiag/layers/_convolution.py``): no matrix, where the group is small;
 * ``"fused"``: the plan regrouped into a handful of matrix products;
 * ``"factored"``: the plan's own steps: input reductions, channel mixing, output embeddings,
   each factor contracted densely or through its nonzeros, by its cost;

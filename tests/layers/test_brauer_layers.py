@@ -48,6 +48,11 @@ def test_an_empty_space_gives_the_zero_map_plus_bias():
     torch.testing.assert_close(
         pool(torch.randn(4, 2, 3, dtype=torch.float64)), torch.zeros(4, 3, dtype=torch.float64)
     )
+    with pytest.warns(ed.errors.ZeroMapWarning):  # (no weights and no invariants: zeros)
+        odd = ed.EquivariantLinear(G, 2, 1, 4, 8, dtype=torch.float64)
+    assert odd.bias.shape == (0, 8)
+    out = odd(torch.randn(16, 4, 3, 3, dtype=torch.float64))
+    torch.testing.assert_close(out, torch.zeros(16, 8, 3, dtype=torch.float64))
 
 
 @pytest.mark.parametrize(
