@@ -1,7 +1,7 @@
-"""Build the documentation site and photograph four of its pages with headless Chromium, offline.
+"""Build the documentation site and photograph seven of its pages with headless Chromium, offline.
 
-A visual check of what a reader sees: the home page, a guide page, a tutorial page and an API
-page, each rendered with the network blocked (so the math must come from the site itself).
+A visual check of what a reader sees: the home page, a guide page, the which-group page, the
+performance page, a tutorial page, the API index and an API page, each rendered with the network blocked (so the math must come from the site itself).
 For every page the script also reads the rendered DOM and reports how many formulas MathJax
 typeset and whether any raw TeX delimiters remain; it exits with status 1 if a page with math
 shows none typeset.
@@ -26,7 +26,10 @@ DOCS = pathlib.Path(__file__).resolve().parent
 PAGES = {
     "home": "index.html",
     "guide": "alternating.html",
+    "which_group": "which_group.html",
+    "performance": "benchmarks.html",
     "gallery": "auto_examples/train_graph_diffusion.html",
+    "api_index": "api/index.html",
     "api": "api/generated/equidiag.algebra.PartitionDiagram.html",
 }
 #: Chromium flags: no GPU, no sandbox (containers run as root), and no network at all.

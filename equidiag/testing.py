@@ -1,7 +1,7 @@
-"""Check equivariance of matrices, functions and torch modules under random group elements.
+r"""Check equivariance of matrices, functions and torch modules under random group elements.
 
-``f`` is equivariant when ``f(rho_k(g) x) == rho_l(g) f(x)`` for every group element ``g``, where
-``rho_k(g) = g^{⊗k}`` acts on the last ``k`` axes of a tensor. These helpers test that for the
+:math:`f` is equivariant when :math:`f(\rho_k(g) x) = \rho_l(g) f(x)` for every group element
+:math:`g`, where :math:`\rho_k(g) = g^{\otimes k}` acts on the last :math:`k` axes of a tensor. These helpers test that for the
 group's generators and for random elements drawn with ``group.sample``, and report the worst
 element, so that users can test their own models with the checker the test suite uses.
 """
@@ -34,7 +34,7 @@ __all__ = ["act", "assert_equivariant", "equivariance_error"]
 
 
 def act(g, x, order: int):
-    """Apply ``g^{⊗order}`` to the last ``order`` axes of ``x`` (numpy or torch).
+    r"""Apply :math:`g^{\otimes \mathrm{order}}` to the last ``order`` axes of ``x`` (numpy or torch).
 
     Parameters
     ----------

@@ -1,16 +1,16 @@
-"""Spanning sets, bases and dimensions of spaces of equivariant linear maps.
+r"""Spanning sets, bases and dimensions of spaces of equivariant linear maps.
 
-For a group ``G`` acting on ``R^n``, ``Hom_G((R^n)^{⊗k}, (R^n)^{⊗l})`` is spanned by the matrices
-of diagrams. For ``S_n`` there are two bases (Pearce-Crump, arXiv:2212.08648; Benkart and
+For a group :math:`G` acting on :math:`\mathbb{R}^n`, :math:`\mathrm{Hom}_G((\mathbb{R}^n)^{\otimes k}, (\mathbb{R}^n)^{\otimes l})` is spanned by the
+matrices of diagrams. For ``S_n`` there are two bases (Pearce-Crump, arXiv:2212.08648; Benkart and
 Halverson, arXiv:1709.07751):
 
-* the **diagram basis** ``{D_pi : |pi| <= n}``, whose elements factor into Kronecker products and
+* the **diagram basis** :math:`\{D_\pi : |\pi| \le n\}`, whose elements factor into Kronecker products and
   are cheap to apply;
-* the **orbit basis** ``{X_pi : |pi| <= n}``, the indicators of ``S_n``-orbits of index tuples
+* the **orbit basis** :math:`\{X_\pi : |\pi| \le n\}`, the indicators of ``S_n``-orbits of index tuples
   (Maron et al.'s basis, arXiv:1812.09902).
 
-They are related by ``D_pi = sum_{theta >= pi} X_theta`` and, by Möbius inversion,
-``X_pi = sum_{theta >= pi} mu(pi, theta) D_theta``, for every ``n``. All ``B(l + k)`` diagrams
+They are related by :math:`D_\pi = \sum_{\theta \ge \pi} X_\theta` and, by Möbius inversion,
+:math:`X_\pi = \sum_{\theta \ge \pi} \mu(\pi, \theta) D_\theta`, for every :math:`n`. All ``B(l + k)`` diagrams
 span, but they are independent only when ``n >= l + k``; the bases above keep the diagrams with at
 most ``n`` blocks, which is a basis for every ``n`` (math specification §2.3).
 
@@ -20,7 +20,7 @@ basis is its first maximal linearly independent subset, chosen by exact rank, tr
 with fewer crossings first.
 
 :func:`dimension` never looks at diagrams: it evaluates an independent formula (for ``S_n`` the
-Stirling sum ``sum_{t <= n} S(l + k, t)``; hook-length sums for the Brauer family), which the
+Stirling sum :math:`\sum_{t \le n} S(l + k, t)`; hook-length sums for the Brauer family), which the
 tests compare against ranks.
 """
 
@@ -132,7 +132,9 @@ def dimension(
     n: int | None = None,
     sizes: Sizes | None = None,
 ) -> int:
-    """Return ``dim Hom_G((R^n)^{⊗k}, (R^n)^{⊗l})`` by a formula independent of the diagrams.
+    r"""Return :math:`\dim \mathrm{Hom}_G((\mathbb{R}^n)^{\otimes k}, (\mathbb{R}^n)^{\otimes l})` by a formula.
+
+    The formula is independent of the diagrams.
 
     For a :class:`~equidiag.algebra.ProductGroup`, the dimension of the maps between two
     signatures: the product over the index sets ``s`` of the factors' own formulas, with
@@ -654,7 +656,7 @@ def spanning_set(
     n: int | None = None,
     sizes: Sizes | None = None,
 ) -> SpanningSet:
-    """Return the paper's spanning set of ``Hom_G((R^n)^{⊗k}, (R^n)^{⊗l})``.
+    r"""Return the paper's spanning set of :math:`\mathrm{Hom}_G((\mathbb{R}^n)^{\otimes k}, (\mathbb{R}^n)^{\otimes l})`.
 
     For ``S_n`` this is every ``(k, l)``-partition diagram, ``B(l + k)`` of them, in canonical
     order (a basis only when ``n >= l + k``); for ``O(n)`` the Brauer diagrams; for ``SO(n)``
@@ -704,7 +706,7 @@ def equivariant_basis(
     n: int | None = None,
     sizes: Sizes | None = None,
 ) -> EquivariantBasis:
-    """Return a basis of ``Hom_G((R^n)^{⊗k}, (R^n)^{⊗l})`` made of diagrams.
+    r"""Return a basis of :math:`\mathrm{Hom}_G((\mathbb{R}^n)^{\otimes k}, (\mathbb{R}^n)^{\otimes l})` made of diagrams.
 
     For a :class:`~equidiag.algebra.ProductGroup`, the basis between two signatures: every
     tuple of one basis element per index set (a :class:`~equidiag.algebra.ProductBasis`).

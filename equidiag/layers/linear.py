@@ -6,10 +6,11 @@ A layer from order ``k`` to order ``l`` with ``c_in`` and ``c_out`` channels com
 
 .. math:: y[b, o] = \\sum_e \\sum_c W[e, o, c] \\, (M_e x[b, c]) + \\sum_f \\beta[f, o] \\, B_f
 
-where ``M_e`` runs over a basis (or, for a size-agnostic group, the spanning set) of
-``Hom_G((R^n)^{⊗k}, (R^n)^{⊗l})`` and ``B_f`` over the invariant tensors of order ``l`` (the
-``0 -> l`` maps applied to 1). The maps are applied through a compiled
-:class:`~equidiag.layers.ContractionPlan`, never as ``n^l x n^k`` matrices. The layers follow
+where :math:`M_e` runs over a basis (or, for a size-agnostic group, the spanning set) of
+:math:`\\mathrm{Hom}_G((\\mathbb{R}^n)^{\\otimes k}, (\\mathbb{R}^n)^{\\otimes l})` and :math:`B_f`
+over the invariant tensors of order :math:`l` (the :math:`0 \\to l` maps applied to 1). The
+maps are applied through a compiled :class:`~equidiag.layers.ContractionPlan`, never as
+:math:`n^l \\times n^k` matrices. The layers follow
 ``torch.nn.Linear``'s conventions (``reset_parameters``, ``extra_repr``, ``device``/``dtype``).
 """
 
