@@ -130,14 +130,15 @@ class GroupConvolution:
                 "of one permutation group (an Aut(G) orbit basis); use strategy='auto'"
             )
             raise EquidiagValueError(msg)
-        elements = group.elements().astype(np.int64)
-        order = elements.shape[0]
+        order, n = group.order, group.generators.shape[1]
         cols = volume(self.in_sets, sizes)
-        check_size(
-            f"the {order:,} x {cols:,} table of moved input tuples at {sizes_text(sizes)}",
-            order * cols,
+        check_size(  # (before the group's elements are listed: |G| x n of them)
+            f"the {order:,} x {max(cols, n):,} table of moved input tuples at "
+            f"{sizes_text(sizes)}",
+            order * max(cols, n),
             "use strategy='gather'",
         )
+        elements = group.elements().astype(np.int64)
         moves = _tuple_action(elements, len(self.in_sets))
         action = _tuple_action(elements, len(self.out_sets))
         representatives, picks = _representatives(action)

@@ -92,3 +92,13 @@ def test_convolution_checks_its_moved_inputs_against_the_size_limit():
         assert route.name != "convolution"
     finally:
         set_size_limit(previous)
+
+
+def test_a_large_group_is_refused_before_its_elements_are_listed():
+    # (K_12: 12! = 479,001,600 automorphisms; "auto" never lists them)
+    forced = ed.EquivariantLinear(Aut.complete(12), 1, 1, 1, 1, strategy="convolution")
+    with pytest.raises(SizeLimitError, match=r"479,001,600 x 12 table .*set_size_limit"):
+        forced(torch.randn(2, 1, 12))
+    auto = ed.EquivariantLinear(Aut.complete(12), 1, 1, 1, 1, basis="orbit")
+    route = auto.explain(torch.randn(2, 1, 12))
+    assert route.name != "convolution"
