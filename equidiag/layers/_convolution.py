@@ -133,8 +133,7 @@ class GroupConvolution:
         order, n = group.order, group.generators.shape[1]
         cols = volume(self.in_sets, sizes)
         check_size(  # (before the group's elements are listed: |G| x n of them)
-            f"the {order:,} x {max(cols, n):,} table of moved input tuples at "
-            f"{sizes_text(sizes)}",
+            f"the {order:,} x {max(cols, n):,} table of moved input tuples at {sizes_text(sizes)}",
             order * max(cols, n),
             "use strategy='gather'",
         )
