@@ -102,3 +102,11 @@ def test_a_large_group_is_refused_before_its_elements_are_listed():
     auto = ed.EquivariantLinear(Aut.complete(12), 1, 1, 1, 1, basis="orbit")
     route = auto.explain(torch.randn(2, 1, 12))
     assert route.name != "convolution"
+
+
+def test_convolution_takes_second_order_gradients():
+    layer = ed.EquivariantLinear(
+        Aut.cycle(5), 2, 1, 2, 2, bias=False, strategy="convolution", dtype=torch.float64
+    )
+    x = torch.randn(2, 2, 5, 5, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradgradcheck(lambda x: layer(x), (x,))
