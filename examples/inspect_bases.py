@@ -4,7 +4,11 @@ Generating and inspecting bases
 
 Build the bases of equivariant linear maps for every group programmatically and look inside
 them: dimensions, the diagram and orbit bases of :math:`S_n` and the change between them,
-matrices, einsum programs, pictures, and equivariance checks.
+matrices, einsum programs, pictures, and equivariance checks. For eight groups and orders up to
+:math:`3 \to 2`, every basis has exactly as many elements as the computed dimension (from 0,
+where no equivariant map exists, to 923 for the :math:`3 \to 2` maps of the Petersen graph's
+automorphism group), and every basis matrix checked commutes with its group to a relative error
+of at most 1.3e-15, where a random matrix is off by 1.4.
 
 Every linear map :math:`(\mathbb{R}^n)^{\otimes k} \to (\mathbb{R}^n)^{\otimes l}` that
 commutes with a group :math:`G` is a combination of the matrices of diagrams with :math:`l` top

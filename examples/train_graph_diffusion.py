@@ -2,29 +2,27 @@ r"""
 Aut(G) network: heat diffusion on a torus grid
 ==============================================
 
-Learn heat diffusion on the 8 x 8 torus grid from 48 examples with a network equivariant under
-the grid's automorphism group, next to an unconstrained MLP.
+Learn heat diffusion on the 8 x 8 torus grid from 48 examples. A network of two
+``EquivariantLinear(AutomorphismGroup(G), 1, 1, ...)`` layers, 249 weights tied by the
+grid's 512 symmetries, reaches a test error of 0.010 (mean squared); an unconstrained MLP
+with 8,320 weights, trained the same way, 0.168 (predicting zero scores 0.243). The equivariant
+network commutes with every symmetry of the grid to float32 rounding; the MLP does not.
 
 The data: signals :math:`x` on the vertices of the 8 x 8 torus grid :math:`G` (64 vertices),
 and targets :math:`y = \tanh(3 e^{-tL} x)`: heat diffusion for time :math:`t = 1` (:math:`L`
 the graph Laplacian) followed by a pointwise nonlinearity. Diffusion commutes with every
 symmetry of the grid (translations, rotations, reflections: :math:`\mathrm{Aut}(G)` has order
-512), so the map is :math:`\mathrm{Aut}(G)`-equivariant.
-
-Two networks of two layers with a ReLU between are trained on only 48 examples: one made of
-``EquivariantLinear(AutomorphismGroup(G), 1, 1, ...)`` layers (Pearce-Crump and Knottenbelt,
-arXiv:2307.07810), whose weights live on the orbits of :math:`\mathrm{Aut}(G)` on vertex pairs,
-and an unconstrained MLP on the 64 values.
-
-Run:  ``python examples/train_graph_diffusion.py --steps 3000`` (the gallery runs the
-default, 1000 full-batch steps per network, in a few seconds).
+512), so the map is :math:`\mathrm{Aut}(G)`-equivariant. The equivariant layers (Pearce-Crump
+and Knottenbelt, arXiv:2307.07810) have their weights on the orbits of
+:math:`\mathrm{Aut}(G)` on vertex pairs; the MLP acts on the 64 values.
 """
 
 # %%
-# Settings
-# --------
+# Setup
+# -----
 #
-# The command-line options; in a notebook the defaults apply.
+# Training runs 1000 full-batch steps per network (``STEPS``; from a shell, ``--steps``
+# changes it: see the end of the page).
 
 import argparse
 import sys
@@ -38,9 +36,13 @@ from torch import nn
 import equidiag as ed
 from equidiag.testing import equivariance_error
 
+STEPS = 1000
+# sphinx_gallery_start_ignore
+# (the command-line options, shown at the end of the page; in a notebook the defaults apply)
 parser = argparse.ArgumentParser(description="Learn heat diffusion on a torus grid.")
-parser.add_argument("--steps", type=int, default=1000, help="training steps per network")
-args = parser.parse_args([] if "ipykernel" in sys.modules else None)
+parser.add_argument("--steps", type=int, default=STEPS, help="training steps per network")
+STEPS = parser.parse_args([] if "ipykernel" in sys.modules else None).steps
+# sphinx_gallery_end_ignore
 _ = torch.manual_seed(0)  # (returns the generator: not worth printing)
 
 # %%
@@ -179,7 +181,7 @@ def fit(model: nn.Module, steps: int) -> tuple[list[float], list[float]]:
 fig, ax = plt.subplots(figsize=(5, 3))
 test_mse = {}
 for i, (name, model) in enumerate(models.items()):
-    train, test = fit(model, args.steps)
+    train, test = fit(model, STEPS)
     test_mse[name] = test[-1]
     ax.plot(train, color=f"C{i}", label=f"{name}, train")
     ax.plot(test, color=f"C{i}", ls="--", label=f"{name}, test")
@@ -245,3 +247,11 @@ fig.tight_layout()
 plt.show()
 
 # sphinx_gallery_thumbnail_number = 2
+
+# %%
+# Running it from a shell
+# -----------------------
+#
+# ``python examples/train_graph_diffusion.py --steps 3000`` trains each network for 3000
+# steps; ``--help`` lists the options. The script reads them with :mod:`argparse` right after
+# setting ``STEPS`` (a block this page does not show; in a notebook the defaults apply).

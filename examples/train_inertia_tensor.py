@@ -3,7 +3,10 @@ O(3)-equivariant network for inertia tensors
 ============================================
 
 Learn the inertia tensor of point clouds with an :math:`O(3)`-equivariant network on Cartesian
-tensors, and see why its nonlinearity must be a gate rather than a pointwise ReLU.
+tensors, and see why its nonlinearity must be a gate rather than a pointwise ReLU. With a gate
+between its two layers, the network reaches a mean relative test error of 0.056 (predicting
+the mean tensor scores 0.260) and is equivariant to float64 rounding; the same network with a
+pointwise ReLU reaches 0.114 and is not equivariant (a relative error of 0.55 under rotations).
 
 Each point cloud has 8 points :math:`r_c` with masses that depend on their distance from the
 origin, :math:`m_c = 1 / (1 + |r_c|^2)`. The target is the inertia tensor
@@ -15,17 +18,15 @@ for every :math:`g \in O(3)`. The network sees each point as an order-2 feature
 :math:`X_c = r_c r_c^T` (one channel per point) and stacks an :math:`O(3)` layer
 :math:`2 \to 2` (its maps are the three Brauer diagrams, Pearce-Crump, arXiv:2212.08630), a
 nonlinearity, and another :math:`2 \to 2` layer.
-
-Run:  ``python examples/train_inertia_tensor.py --steps 2000`` (the gallery runs the default,
-800 steps per network, in a few seconds).
 """
 
 # %%
-# Settings
-# --------
+# Setup
+# -----
 #
-# The command-line options; in a notebook the defaults apply. The networks work in float64, so
-# that the equivariance errors below show exact equivariance at float64 rounding.
+# Training runs 800 steps per network (``STEPS``; from a shell, ``--steps`` changes it: see
+# the end of the page). The networks work in float64, so that the equivariance errors below
+# show exact equivariance at float64 rounding.
 
 import argparse
 import sys
@@ -38,9 +39,13 @@ import equidiag as ed
 from equidiag.layers import GatedNonlinearity
 from equidiag.testing import equivariance_error
 
+STEPS = 800
+# sphinx_gallery_start_ignore
+# (the command-line options, shown at the end of the page; in a notebook the defaults apply)
 parser = argparse.ArgumentParser(description="Train O(3) networks on inertia tensors.")
-parser.add_argument("--steps", type=int, default=800, help="training steps per network")
-args = parser.parse_args([] if "ipykernel" in sys.modules else None)
+parser.add_argument("--steps", type=int, default=STEPS, help="training steps per network")
+STEPS = parser.parse_args([] if "ipykernel" in sys.modules else None).steps
+# sphinx_gallery_end_ignore
 _ = torch.manual_seed(0)  # (returns the generator: not worth printing)
 POINTS = 8
 O3, SO3 = ed.OrthogonalGroup(3), ed.SpecialOrthogonalGroup(3)
@@ -168,7 +173,7 @@ def train(model: nn.Module, steps: int) -> list[float]:
 
 fig, ax = plt.subplots(figsize=(5, 3))
 for name, model in models.items():
-    losses = train(model, args.steps)
+    losses = train(model, STEPS)
     print(f"{name:>5} network: final train MSE {losses[-1]:.2e}")
     ax.plot(losses, label=name)
 ax.set_yscale("log")
@@ -237,3 +242,11 @@ fig.tight_layout()
 plt.show()
 
 # sphinx_gallery_thumbnail_number = 2
+
+# %%
+# Running it from a shell
+# -----------------------
+#
+# ``python examples/train_inertia_tensor.py --steps 2000`` trains each network for 2000
+# steps; ``--help`` lists the options. The script reads them with :mod:`argparse` right after
+# setting ``STEPS`` (a block this page does not show; in a notebook the defaults apply).

@@ -3,8 +3,11 @@ Mixed-order network: node and edge features together
 =====================================================
 
 Predict a per-node quantity of random graphs from node features and the adjacency matrix at
-once, with :class:`~equidiag.layers.MixedOrderLinear` layers that map between orders 1 (nodes)
-and 2 (edges).
+once. Two :class:`~equidiag.layers.MixedOrderLinear` layers, which map between orders 1 (nodes)
+and 2 (edges), 593 weights in all, reach a test error of 0.040 (mean squared; predicting the
+mean scores 6.83). An equivariant network that sees the node features only reaches 3.11, and an
+MLP with 43,276 weights on the flattened inputs 0.68. The mixed-order network's output moves
+with relabelled nodes to float32 rounding; the MLP's does not.
 
 Each graph has a feature :math:`x_i \sim N(0, 1)` on every node :math:`i` and adjacency matrix
 :math:`A`. The target asks how far each node's neighbours rise above it,
@@ -18,16 +21,14 @@ orders (Maron et al., arXiv:1812.09902; Pearce-Crump, arXiv:2212.08648), so it c
 node features onto edges (:math:`h_{ij} = x_j`, :math:`h_{ij} = x_i`), combine them with
 :math:`A_{ij}`, and sum edges back onto nodes. We compare it with an equivariant network that
 sees the node features only and with an MLP on the flattened inputs.
-
-Run:  ``python examples/train_mixed_order.py --steps 2000`` (the gallery runs the default,
-800 steps per network, in a few seconds).
 """
 
 # %%
-# Settings
-# --------
+# Setup
+# -----
 #
-# The command-line options; in a notebook the defaults apply.
+# Training runs 800 steps per network (``STEPS``; from a shell, ``--steps`` changes it: see
+# the end of the page).
 
 import argparse
 import sys
@@ -39,9 +40,13 @@ from torch import nn
 
 import equidiag as ed
 
+STEPS = 800
+# sphinx_gallery_start_ignore
+# (the command-line options, shown at the end of the page; in a notebook the defaults apply)
 parser = argparse.ArgumentParser(description="Train a mixed-order graph network.")
-parser.add_argument("--steps", type=int, default=800, help="training steps per network")
-args = parser.parse_args([] if "ipykernel" in sys.modules else None)
+parser.add_argument("--steps", type=int, default=STEPS, help="training steps per network")
+STEPS = parser.parse_args([] if "ipykernel" in sys.modules else None).steps
+# sphinx_gallery_end_ignore
 _ = torch.manual_seed(0)  # (returns the generator: not worth printing)
 N = 12  # vertices per graph
 
@@ -198,7 +203,7 @@ def train(model: nn.Module, steps: int) -> list[float]:
 
 fig, ax = plt.subplots(figsize=(5, 3))
 for name, model in models.items():
-    ax.plot(train(model, args.steps), label=name)
+    ax.plot(train(model, STEPS), label=name)
 ax.set_yscale("log")
 ax.set_xlabel("step")
 ax.set_ylabel("train MSE")
@@ -295,3 +300,11 @@ fig.tight_layout()
 plt.show()
 
 # sphinx_gallery_thumbnail_number = 3
+
+# %%
+# Running it from a shell
+# -----------------------
+#
+# ``python examples/train_mixed_order.py --steps 2000`` trains each network for 2000
+# steps; ``--help`` lists the options. The script reads them with :mod:`argparse` right after
+# setting ``STEPS`` (a block this page does not show; in a notebook the defaults apply).

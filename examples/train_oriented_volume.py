@@ -3,7 +3,10 @@ A_n network: the orientation of a labelled simplex
 ==================================================
 
 Learn an :math:`A_n`-invariant that no :math:`S_n` network can: whether four labelled points
-in :math:`\mathbb{R}^3` form a positively oriented simplex.
+in :math:`\mathbb{R}^3` form a positively oriented simplex. A network of
+:math:`A_4`-equivariant layers classifies the orientation of 2,000 test point sets with an
+accuracy of 0.998; the same network built from :math:`S_4`-equivariant layers stays at chance,
+0.510.
 
 The data: :math:`n = 4` labelled points :math:`x_1, \dots, x_4` in :math:`\mathbb{R}^3`, given
 to the network as the order-3 tensor :math:`T[i, j, k] = \det(x_i, x_j, x_k)` over the labels
@@ -17,16 +20,14 @@ the jellyfish diagrams, Pearce-Crump, arXiv:2301.10152), one under :math:`S_4`. 
 :math:`S_4` network is invariant under every relabelling, and a configuration and its
 relabelling by a transposition have opposite labels, so it cannot beat chance; the :math:`A_4`
 network learns the task.
-
-Run:  ``python examples/train_oriented_volume.py --steps 1000`` (the gallery runs the default,
-400 steps per network, in a few seconds).
 """
 
 # %%
-# Settings
-# --------
+# Setup
+# -----
 #
-# The command-line options; in a notebook the defaults apply.
+# Training runs 400 steps per network (``STEPS``; from a shell, ``--steps`` changes it: see
+# the end of the page).
 
 import argparse
 import sys
@@ -39,9 +40,13 @@ from torch import nn
 import equidiag as ed
 from equidiag.testing import equivariance_error
 
+STEPS = 400
+# sphinx_gallery_start_ignore
+# (the command-line options, shown at the end of the page; in a notebook the defaults apply)
 parser = argparse.ArgumentParser(description="Classify simplex orientations with A_4 and S_4.")
-parser.add_argument("--steps", type=int, default=400, help="training steps per network")
-args = parser.parse_args([] if "ipykernel" in sys.modules else None)
+parser.add_argument("--steps", type=int, default=STEPS, help="training steps per network")
+STEPS = parser.parse_args([] if "ipykernel" in sys.modules else None).steps
+# sphinx_gallery_end_ignore
 N = 4
 A4, S4 = ed.AlternatingGroup(N), ed.SymmetricGroup(N)
 
@@ -161,7 +166,7 @@ for group in (A4, S4):
     torch.manual_seed(0)
     models[str(group)] = model = OrientationNet(group)
     start = time.perf_counter()
-    ax.plot(train(model, args.steps), label=f"{group} network")
+    ax.plot(train(model, STEPS), label=f"{group} network")
     with torch.no_grad():
         accuracy = ((model(x_test) > 0).float() == y_test).float().mean().item()
     print(
@@ -226,3 +231,11 @@ fig.tight_layout()
 plt.show()
 
 # sphinx_gallery_thumbnail_number = 2
+
+# %%
+# Running it from a shell
+# -----------------------
+#
+# ``python examples/train_oriented_volume.py --steps 1000`` trains each network for 1000
+# steps; ``--help`` lists the options. The script reads them with :mod:`argparse` right after
+# setting ``STEPS`` (a block this page does not show; in a notebook the defaults apply).

@@ -3,7 +3,11 @@ Graph network: train on small graphs, test on large ones
 ========================================================
 
 Train an :math:`S_n`-invariant network to predict the triangle density of random graphs with 6
-to 10 vertices, then test the same weights on graphs with up to 20 vertices.
+to 10 vertices, then test the same weights on graphs with up to 20 vertices. The network,
+4,961 weights, reaches a mean absolute error of 0.011 on new graphs with 10 vertices, and of
+0.026 and 0.032 with 15 and 20 vertices, sizes it never saw (predicting the mean density
+scores about 0.086 at every size). It is invariant under relabelling the vertices to float32
+rounding, at every size.
 
 The task: predict the triangle density (number of triangles / :math:`\binom{n}{3}`) of
 Erdős–Rényi graphs from their adjacency matrices. The network stacks two :math:`2 \to 2`
@@ -13,16 +17,14 @@ arXiv:2212.08648, run matrix-free as in Godfrey et al., arXiv:2303.06208).
 ``normalize="mean"`` turns every sum over a free index into a mean, so the same weights apply
 to graphs of any size. Every training batch mixes graphs with 6 to 10 vertices, padded to 10
 with a node mask (each graph's result is what the network gives on it alone).
-
-Run:  ``python examples/train_triangle_density.py --steps 2000`` (the gallery runs the default,
-600 steps, in a few seconds).
 """
 
 # %%
-# Settings
-# --------
+# Setup
+# -----
 #
-# The command-line options; in a notebook the defaults apply.
+# Training runs 600 steps (``STEPS``; from a shell, ``--steps`` changes it: see the end of the
+# page).
 
 import argparse
 import math
@@ -38,9 +40,13 @@ from equidiag.layers import Sequential
 from equidiag.layers.masks import pad
 from equidiag.testing import equivariance_error
 
+STEPS = 600
+# sphinx_gallery_start_ignore
+# (the command-line options, shown at the end of the page; in a notebook the defaults apply)
 parser = argparse.ArgumentParser(description="Train an S_n graph network on triangle densities.")
-parser.add_argument("--steps", type=int, default=600, help="training steps")
-args = parser.parse_args([] if "ipykernel" in sys.modules else None)
+parser.add_argument("--steps", type=int, default=STEPS, help="training steps")
+STEPS = parser.parse_args([] if "ipykernel" in sys.modules else None).steps
+# sphinx_gallery_end_ignore
 _ = torch.manual_seed(0)  # (returns the generator: not worth printing)
 
 # %%
@@ -160,10 +166,10 @@ print(f"{sum(p.numel() for p in model.parameters())} parameters")
 
 generator = torch.Generator().manual_seed(0)
 optimiser = torch.optim.Adam(model.parameters())
-schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=1e-2, total_steps=args.steps)
+schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=1e-2, total_steps=STEPS)
 losses = []
 start = time.perf_counter()
-for step in range(args.steps):
+for step in range(STEPS):
     x, mask, y, _ = mixed_batch(64, (6, 10), generator)  # sizes 6 to 10 in every batch
     loss = nn.functional.mse_loss(model(x, mask=mask), y)
     optimiser.zero_grad()
@@ -255,3 +261,11 @@ with torch.no_grad():
 print(f"invariance error under a random relabelling: {gap:.1e}")
 
 # sphinx_gallery_thumbnail_number = 2
+
+# %%
+# Running it from a shell
+# -----------------------
+#
+# ``python examples/train_triangle_density.py --steps 2000`` trains for 2000 steps; ``--help``
+# lists the options. The script reads them with :mod:`argparse` right after setting ``STEPS``
+# (a block this page does not show; in a notebook the defaults apply).

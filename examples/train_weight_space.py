@@ -4,7 +4,12 @@ Weight-space network: predicting a network's accuracy from its weights
 
 Train a model whose input is another neural network (its weights and biases) to predict that
 network's test accuracy, with a :class:`~equidiag.weightspace.WeightSpaceLinear` layer that
-is equivariant to relabelling hidden neurons, next to an MLP on the flattened weights.
+is equivariant to relabelling hidden neurons, next to an MLP on the flattened weights. On 512
+held-out networks the equivariant model, 15,473 weights, predicts the accuracy with a test error
+of 0.0067 (mean squared; :math:`R^2` 0.75), and the same with the hidden neurons
+relabelled. The flat MLP, 95,489 weights, does as well on the networks as they are (0.0065),
+but on the same networks relabelled its error rises to 0.0227 (:math:`R^2` 0.14), close to
+that of predicting the mean accuracy, 0.0265.
 
 The zoo: 2048 small ReLU networks with layer widths :math:`(2, 8, 8, 2)`. Each is trained for
 up to 80 gradient steps, with its own learning rate, number of steps and initial scale, to
@@ -20,17 +25,15 @@ between them (Navon et al., arXiv:2301.12780; Zhou et al., arXiv:2302.14040), bu
 diagrams of the product group. Followed by the invariant head
 :class:`~equidiag.weightspace.WeightSpacePooling`, its predictions cannot depend on the labels
 of the hidden neurons.
-
-Run:  ``python examples/train_weight_space.py --steps 2000`` (the gallery runs the default,
-800 steps per network, in about half a minute). ``--independent`` starts every network of
-the zoo from its own random initialisation instead of a shared one.
 """
 
 # %%
-# Settings
-# --------
+# Setup
+# -----
 #
-# The command-line options; in a notebook the defaults apply.
+# Training runs 800 steps per network (``STEPS``), and the networks of the zoo share one
+# random initialisation (``INDEPENDENT = False``); from a shell, ``--steps`` and
+# ``--independent`` change them (see the end of the page).
 
 import argparse
 import itertools
@@ -45,12 +48,18 @@ from torch.func import stack_module_state
 import equidiag as ed
 from equidiag.weightspace import WeightSpacePooling, from_mlps, permute_hidden, to_mlps
 
+STEPS = 800
+INDEPENDENT = False
+# sphinx_gallery_start_ignore
+# (the command-line options, shown at the end of the page; in a notebook the defaults apply)
 parser = argparse.ArgumentParser(description="Predict the accuracy of MLPs from their weights.")
-parser.add_argument("--steps", type=int, default=800, help="training steps per network")
+parser.add_argument("--steps", type=int, default=STEPS, help="training steps per network")
 parser.add_argument(
     "--independent", action="store_true", help="initialise the networks of the zoo independently"
 )
 args = parser.parse_args([] if "ipykernel" in sys.modules else None)
+STEPS, INDEPENDENT = args.steps, args.independent
+# sphinx_gallery_end_ignore
 _ = torch.manual_seed(0)  # (returns the generator: not worth printing)
 WIDTHS = (2, 8, 8, 2)  # the layer widths of every network in the zoo
 ZOO = 2048  # networks in the zoo: 1536 to train on, 512 to test on
@@ -111,7 +120,7 @@ x_train, label_train = two_moons(128, noise, angle, offset, generator)
 x_held_out, label_held_out = two_moons(512, noise, angle, offset, generator)
 
 # %%
-# Every network starts from one random initialisation (``--independent``: each from its own),
+# Every network starts from one random initialisation (``INDEPENDENT = True``: each from its own),
 # scaled by its own factor between 0.3 and 3, as zoos fine-tuned from a common checkpoint
 # do: so the neurons of different networks are aligned, and a model that reads the weights
 # position by position can compare them. Then each network takes between 0 and 80 full-batch
@@ -156,7 +165,7 @@ def per_network(value: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
 
 
 zoo = [mlp() for _ in range(ZOO)]
-if not args.independent:
+if not INDEPENDENT:
     for network in zoo[1:]:
         network.load_state_dict(zoo[0].state_dict())
 parameters, _ = stack_module_state(zoo)
@@ -335,7 +344,7 @@ def train_model(model: nn.Module, steps: int) -> list[float]:
 
 fig, ax = plt.subplots(figsize=(5, 3))
 for name, model in models.items():
-    ax.plot(train_model(model, args.steps), label=name, lw=0.8)
+    ax.plot(train_model(model, STEPS), label=name, lw=0.8)
 ax.set_yscale("log")
 ax.set_xlabel("step")
 ax.set_ylabel("train MSE")
@@ -372,7 +381,7 @@ print(f"relabelled networks vs the originals: max difference of outputs {gap:.1e
 # correlation (1 when the predictions order the networks exactly as their accuracies do).
 # Relabelling changes nothing for the equivariant network; the flat MLP, which reads each
 # weight at its position, loses what it learned about the aligned neurons. (With
-# ``--independent`` no neurons are aligned: the flat MLP then does as badly on the test
+# ``INDEPENDENT = True`` no neurons are aligned: the flat MLP then does as badly on the test
 # networks as on relabelled ones, and trails the equivariant network on both, with a test
 # MSE of about 0.020 against 0.014.)
 
@@ -430,3 +439,13 @@ for name, model in models.items():
     print(f"{name:>11}: invariance error {worst:.1e} (largest change of a prediction)")
 
 # sphinx_gallery_thumbnail_number = 3
+
+# %%
+# Running it from a shell
+# -----------------------
+#
+# ``python examples/train_weight_space.py --steps 2000`` trains each network for 2000
+# steps, and ``--independent`` starts every network of the zoo from its own random
+# initialisation instead of a shared one; ``--help`` lists the options. The script reads them
+# with :mod:`argparse` right after setting ``STEPS`` and ``INDEPENDENT`` (a block this page
+# does not show; in a notebook the defaults apply).
