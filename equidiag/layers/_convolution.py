@@ -37,7 +37,15 @@ import torch
 
 from ..algebra import TensorNetwork, volume
 from ..algebra._sizes import IndexSizes, sizes_text
-from ..errors import EquidiagValueError, check_size, concrete, exceeds, size_limit
+from ..algebra.graphs import tuple_orbits
+from ..errors import (
+    EquidiagValueError,
+    SizeLimitError,
+    check_size,
+    concrete,
+    exceeds,
+    size_limit,
+)
 from ._dense import OrbitTable
 from ._steps import outside_builder
 from ._tracing import EAGER, CallMode
@@ -57,6 +65,17 @@ class ConvolutionShape:
     representatives: int
 
 
+class _Trivial:
+    """The group of a map with no axes (``0 -> 0``): one element, moving no tuple."""
+
+    order = 1
+    generators = np.zeros((0, 0), dtype=np.int64)
+
+    @staticmethod
+    def elements() -> np.ndarray:
+        return np.zeros((1, 0), dtype=np.int64)
+
+
 @dataclass(frozen=True, eq=False)
 class GroupConvolution:
     """The ``"convolution"`` lowering: the group, its action on tuples, the representative rows.
@@ -74,13 +93,16 @@ class GroupConvolution:
     _shapes: dict = field(default_factory=dict, repr=False)
     traced = False  # (built with numpy from the group's elements)
 
-    def group(self, sizes: IndexSizes) -> StabiliserChain | None:
+    def group(self, sizes: IndexSizes) -> StabiliserChain | _Trivial | None:
         """Return the group every network is an orbit indicator of at ``sizes``, or ``None``.
 
         ``None`` where the networks are not all orbit indicators of one group on axes of one
-        index set (the route does not apply).
+        index set (the route does not apply). A ``0 -> 0`` map (networks without letters) has
+        the trivial group.
         """
         sets = set(self.in_sets + self.out_sets)
+        if not sets:
+            return _Trivial() if self.networks else None
         if len(sets) != 1 or not self.table.applies:
             return None
         n = int(sizes[next(iter(sets))])
@@ -92,12 +114,16 @@ class GroupConvolution:
             return None
         return first
 
+    def table_entries(self, sizes: IndexSizes, order: int, degree: int) -> int:
+        """Entries of the largest table of the group's action: ``|G|`` times the most tuples."""
+        return order * max(degree, volume(self.in_sets, sizes), volume(self.out_sets, sizes))
+
     def shape(self, sizes: IndexSizes) -> ConvolutionShape | None:
         """Return ``|G|`` and the orbits of output tuples at ``sizes`` (``None``: no group).
 
-        The orbits are counted by Burnside's lemma from the elements' fixed points, unless the
-        group has more elements than the size limit allows (then ``representatives`` is ``-1``:
-        the route does not fit).
+        The orbits are labelled from the group's generators (one pass over the output tuples
+        per generator; the elements are not listed). Where the group's action on tuples would
+        pass the size limit, ``representatives`` is ``-1``: the route does not fit.
         """
         key = (tuple(sizes.items()), size_limit())
         if key not in self._shapes:
@@ -105,12 +131,10 @@ class GroupConvolution:
             if group is None:
                 self._shapes[key] = None
             else:
-                n, order = group.generators.shape[1], group.order
+                order, n = group.order, group.generators.shape[1]
                 orbits = -1
-                if order * max(n, volume(self.in_sets, sizes)) <= size_limit():
-                    counts = group.fixed_point_counts()
-                    out = len(self.out_sets)
-                    orbits = sum(c * f**out for f, c in counts.items()) // order
+                if self.table_entries(sizes, order, n) <= size_limit():
+                    orbits = _orbit_count(n, len(self.out_sets), group.generators)
                 self._shapes[key] = ConvolutionShape(order, orbits)
         return self._shapes[key]
 
@@ -122,6 +146,14 @@ class GroupConvolution:
         ``moves[h * cols + c]`` is the index of the input tuple ``h·c``; ``rows[j * cols + c]``
         the network owning entry ``(r_j, c)`` (the number of networks for none);
         ``picks[r] = h * representatives + j`` for ``r = h·r_j``.
+
+        Raises
+        ------
+        EquidiagValueError
+            If the networks are not orbit indicators of one group.
+        SizeLimitError
+            If the group's action on tuples passes the size limit (checked before the group's
+            elements are listed).
         """
         group = self.group(sizes)
         if group is None:
@@ -131,23 +163,31 @@ class GroupConvolution:
             )
             raise EquidiagValueError(msg)
         order, n = group.order, group.generators.shape[1]
-        cols = volume(self.in_sets, sizes)
-        check_size(  # (before the group's elements are listed: |G| x n of them)
-            f"the {order:,} x {max(cols, n):,} table of moved input tuples at {sizes_text(sizes)}",
-            order * max(cols, n),
+        check_size(
+            f"the tables of {order:,} group elements acting on tuples at {sizes_text(sizes)}",
+            self.table_entries(sizes, order, n),
             "use strategy='gather'",
         )
         elements = group.elements().astype(np.int64)
         moves = _tuple_action(elements, len(self.in_sets))
         action = _tuple_action(elements, len(self.out_sets))
         representatives, picks = _representatives(action)
-        table = self.table.constants(sizes, torch.device("cpu"), dtype).numpy()
-        owners = table[representatives]
+        owners = self.table.ids(sizes)[representatives]
         return (
             torch.from_numpy(moves.reshape(-1)).to(device),
             torch.from_numpy(np.ascontiguousarray(owners).reshape(-1)).to(device),
             torch.from_numpy(picks).to(device),
         )
+
+
+def _orbit_count(n: int, order: int, generators: np.ndarray) -> int:
+    """Return the number of orbits of the generated group on ``[n]^order`` (``-1``: too many)."""
+    if order == 0 or n == 0:
+        return 1
+    try:
+        return int(tuple_orbits(n, order, generators).max()) + 1
+    except SizeLimitError:
+        return -1
 
 
 def _tuple_action(elements: np.ndarray, order: int) -> np.ndarray:

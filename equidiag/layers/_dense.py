@@ -135,6 +135,10 @@ class OrbitTable:
         EquidiagValueError
             If the networks are not disjoint 0/1 matrices.
         """
+        return torch.tensor(self.ids(sizes), device=device)
+
+    def ids(self, sizes: IndexSizes) -> np.ndarray:
+        """Return the table of network ids as numpy (see :meth:`constants`)."""
         rows_, cols_ = volume(self.out_sets, sizes), volume(self.in_sets, sizes)
         check_size(
             f"the {rows_ * cols_:,}-entry orbit table at {sizes_text(sizes)}",
@@ -155,7 +159,7 @@ class OrbitTable:
                 )
                 raise EquidiagValueError(msg)
             table[flat] = i
-        return torch.tensor(table.reshape(rows_, cols_), device=device)
+        return table.reshape(rows_, cols_)
 
 
 def dense_matrices(plan: ContractionPlan) -> DenseMatrices:

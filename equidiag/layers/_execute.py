@@ -82,7 +82,8 @@ def _check_intermediate(
             f"the factored program's largest intermediate at {sizes_text(sizes)} "
             f"(batch {concrete(x.shape[0])})",
             largest,
-            "use a smaller batch, or for an Aut(G) layer basis='orbit' (which 'auto' gathers)",
+            "use a smaller batch, or for an Aut(G) layer basis='orbit' (which 'auto' runs as a "
+            "group convolution or gathers)",
         )
 
 

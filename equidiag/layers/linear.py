@@ -353,12 +353,6 @@ class EquivariantLinear(nn.Module):
         """Raise unless the networks are orbit indicators of one group (what convolution needs)."""
         n = self.group.degree
         lowered = self.plan.lowered(group_convolution)
-        if self._in_order == self._out_order == 0:
-            msg = (
-                "strategy='convolution' moves tuples by a group, and a 0 -> 0 layer has none; "
-                "use strategy='auto'"
-            )
-            raise EquidiagValueError(msg)
         if n is None or lowered.group(self.plan.resolve_sizes(n)) is None:
             msg = (
                 "strategy='convolution' applies a layer as a group convolution, so it needs a "

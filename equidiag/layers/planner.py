@@ -37,8 +37,9 @@ For ``"auto"``, the rules, in order, with the cost model's constants (all here; 
 cores, float32, by ``benchmarks/fit_cost_model.py``, ``benchmarks/bench_fused.py`` and
 ``benchmarks/bench_auto.py``; see benchmarks/RESULTS.md):
 
-1. a symbolic size (torch.compile with dynamic shapes, torch.export with a ``Dim``): factored,
-   the route that traces for every size;
+1. a symbolic size (torch.compile with dynamic shapes, torch.export with a ``Dim``), or a
+   traced call of a plan with constant factors: factored, the route that traces for every
+   size;
 2. dense, where the layer matrix and the stacked network matrices are tiny
    (:data:`AUTO_DENSE_ENTRIES`): one product beats any per-step overhead;
 3. shared, where every network keeps, sums, broadcasts or fixes each index set (S_n layers of
@@ -51,11 +52,12 @@ cores, float32, by ``benchmarks/fit_cost_model.py``, ``benchmarks/bench_fused.py
    factored program's (flops, plus :data:`STEP_FLOPS` per step) and its matrices fit
    :data:`FUSED_MAX_ENTRIES`; both advantages depend on the CPU threads torch uses
    (:func:`advantage`);
-6. for more than :data:`AUTO_GATHER_ELEMENTS` disjoint 0/1 networks whose matrix fits the
-   size limit: the group convolution where the networks are orbit indicators of one group
-   and its cost (flops, plus :data:`ENTRY_FLOPS` per entry of the moved inputs, the
-   representative rows and the product) is below the gathered matrix's (flops, plus
-   :data:`ENTRY_FLOPS` per entry); else gather;
+6. for more than :data:`AUTO_GATHER_ELEMENTS` disjoint 0/1 networks: the group convolution where the networks are orbit indicators of one group
+   and its cost (flops, plus twice :data:`ENTRY_FLOPS` per entry of the moved inputs, the
+   representative rows and the product: gathered, and scattered back in the backward pass)
+   is below the gathered matrix's (flops, plus twice :data:`ENTRY_FLOPS` per entry), among
+   the two that fit the size limit (a matrix past it is no reason to refuse the
+   convolution); else gather;
 7. dense where the factored program would refuse its largest intermediate (past the size limit
    and 4 times its input and output) and the matrix fits;
 8. otherwise factored.
@@ -189,7 +191,8 @@ MATRIX_FLOPS = 100
 #: the fused route is taken while its matrices have at most this many entries in all, as has
 #: the ``n^k x n^k`` identity they are built from (1 GiB once, at 2 -> 0 and n = 128)
 FUSED_MAX_ENTRIES = 2**23
-#: the cost of writing one entry of a gathered tensor and reading it back, in flops (per call):
+#: the cost of writing one entry of a gathered tensor and reading it back, in flops (per call;
+#: training routes count it twice, for the gradient scattered back in the backward pass):
 #: on 2 CPU cores, gathering into a reused buffer takes about as long as 16 flops of a matrix
 #: product per entry, and into a fresh allocation of more than 32 MiB (glibc returns those
 #: to the system, so each call faults its pages in again) about 100 (Aut(C_20) 2 -> 2, 8
@@ -482,29 +485,45 @@ def _gather_cost(plan: ContractionPlan, call: Call) -> Candidate | None:
         return None
     entries = call.entries(plan)
     fits = call.weight_sets == 1 and 2 * entries <= call.limit
-    flops = 2 * call.batch * entries + ENTRY_FLOPS * entries
+    # (the matrix gathered, and its gradient scattered back to the weights)
+    flops = 2 * call.batch * entries + 2 * ENTRY_FLOPS * entries
     return Candidate("gather", flops, 2 * entries, 0, fits)
 
 
 def _convolution_cost(plan: ContractionPlan, call: Call) -> Candidate | None:
     """Return the group convolution's candidate: a product of ``|G| · batch`` columns, gathers."""
-    shape = plan.lowered(group_convolution).shape(call.sizes)
+    lowered = plan.lowered(group_convolution)
+    shape = lowered.shape(call.sizes)
     if shape is None:
         return None
     order, orbits = shape.elements, max(shape.representatives, 1)
     c_in, c_out, batch = call.in_channels, call.out_channels, call.batch
     cols = volume(plan.in_sets, call.sizes)
     moved, product = batch * order * cols * c_in, batch * order * c_out * orbits
-    kernel = c_out * c_in * orbits * cols
-    flops = 2 * batch * order * orbits * cols * c_in * c_out
-    flops += ENTRY_FLOPS * (moved + product + kernel)
-    built = order * cols + (orbits + 1) * cols + volume(plan.out_sets, call.sizes)
+    tables = lowered.table_entries(call.sizes, order, 0)
+    built = 2 * tables + (orbits + 1) * cols + volume(plan.out_sets, call.sizes)
     fits = (
         call.weight_sets == 1
         and shape.representatives > 0
         and max(moved, product, built, plan.matrix_entries(call.sizes)) <= call.limit
     )
+    flops = _convolution_flops(plan, call, order, orbits, backward=True)
     return Candidate("convolution", flops, max(moved, product), built, fits)
+
+
+def _convolution_flops(
+    plan: ContractionPlan, call: Call, order: int, orbits: int, backward: bool
+) -> int:
+    """Return the convolution's product flops, and :data:`ENTRY_FLOPS` per entry it gathers.
+
+    With ``backward``, twice that per entry: the gathers are scattered back in the backward
+    pass.
+    """
+    c_in, c_out, batch = call.in_channels, call.out_channels, call.batch
+    cols = volume(plan.in_sets, call.sizes)
+    gathered = batch * order * (cols * c_in + c_out * orbits) + c_out * c_in * orbits * cols
+    product = 2 * batch * order * orbits * cols * c_in * c_out
+    return product + (2 if backward else 1) * ENTRY_FLOPS * gathered
 
 
 def _fused_cost(plan: ContractionPlan, call: Call) -> Candidate:
@@ -712,9 +731,11 @@ def route_name(
     the input's number of entries; ``threads`` the CPU threads (``torch.get_num_threads()``
     if not given).
     """
-    if _symbolic(sizes) or (mode.traced and _has_factors(plan)):
-        # torch.export / compile: no branch on a symbolic size, and no numpy-built factors
+    if _symbolic(sizes):  # (torch.export / compile: no branch on a symbolic size)
         return "factored", _SYMBOLIC
+    if mode.traced and _has_factors(plan):  # (no numpy-built factors in a traced graph)
+        return "factored", _SYMBOLIC
+    orbit = None if mode.traced else _orbit_route(plan, sizes, batch, c_in, c_out, weight_sets)
     size = plan.matrix_entries(sizes)
     entries = weight_sets * c_out * c_in * size
     if (
@@ -724,21 +745,13 @@ def route_name(
         return "dense", _TINY
     if shares_sums(plan):
         return "shared", _SHARED
-    gathers = (
-        weight_sets == 1
-        and len(plan.networks) > AUTO_GATHER_ELEMENTS
-        and 2 * entries <= size_limit()
-        and plan.lowered(orbit_table).applies
-    )
     if _dense_beats_fused(plan, sizes, c_out, c_in, batch, weight_sets):
         # (the same product; gathered, the matrix costs one pass, not one per network)
-        if gathers:
-            return _gather_or_convolution(plan, sizes, batch, c_in, c_out)
-        return "dense", _DENSE_OVER_FUSED
+        return orbit or ("dense", _DENSE_OVER_FUSED)
     if prefer_fused(plan, sizes, c_in, c_out, batch, mode, threads):
         return "fused", _FUSED
-    if gathers:
-        return _gather_or_convolution(plan, sizes, batch, c_in, c_out)
+    if orbit:
+        return orbit
     if (
         not mode.traced
         and _dense_building(plan, sizes, entries) <= size_limit()
@@ -748,19 +761,27 @@ def route_name(
     return "factored", _FACTORED
 
 
-def _gather_or_convolution(
-    plan: ContractionPlan, sizes: IndexSizes, batch: int, c_in: int, c_out: int
-) -> tuple[str, str]:
-    """Return the group convolution where it applies, fits and costs less, else gather."""
-    call = Call(dict(sizes), batch, c_in, c_out, 1, False, size_limit(), 1)
-    convolution = _convolution_cost(plan, call)
+def _orbit_route(
+    plan: ContractionPlan, sizes: IndexSizes, batch: int, c_in: int, c_out: int, weight_sets: int
+) -> tuple[str, str] | None:
+    """Return the cheaper of convolution and gather for many disjoint 0/1 networks, if either fits.
+
+    ``None`` for other plans, or where neither fits the size limit.
+    """
     if (
-        convolution is not None
-        and convolution.applies
-        and convolution.flops < cast(Candidate, _gather_cost(plan, call)).flops
+        weight_sets != 1
+        or len(plan.networks) <= AUTO_GATHER_ELEMENTS
+        or not plan.lowered(orbit_table).applies
     ):
-        return "convolution", _CONVOLUTION
-    return "gather", _GATHER
+        return None
+    call = Call(dict(sizes), batch, c_in, c_out, 1, False, size_limit(), 1)
+    options = [
+        c for c in (_convolution_cost(plan, call), _gather_cost(plan, call)) if c and c.applies
+    ]
+    if not options:
+        return None
+    best = min(options, key=lambda c: c.flops)
+    return (best.name, _CONVOLUTION if best.name == "convolution" else _GATHER)
 
 
 def forget_routes() -> None:
@@ -983,7 +1004,9 @@ def _plan_route(
                     "flops and fixed cost"
                 )
         elif name == "convolution":
-            convolution = next(c for c in candidates if c.name == name).flops
+            shape = cast(Any, plan.lowered(group_convolution).shape(sizes))
+            orbits = max(shape.representatives, 1)
+            convolution = _convolution_flops(plan, call, shape.elements, orbits, backward=False)
             if kept.flops + ENTRY_FLOPS * entries <= convolution:
                 why = "its product, reading the matrix, costs less than the group convolution"
         elif kept.flops <= next(c for c in candidates if c.name == name).flops:

@@ -118,7 +118,7 @@ def test_the_factored_program_refuses_an_intermediate_past_the_size_limit():
     expected = layer(x)  # 8 x 278,964 entries at the largest: within the limit
     previous = set_size_limit(2**20)
     try:
-        message = r"factored program's largest intermediate.*basis='orbit' \(which 'auto' gathers"
+        message = r"factored program's largest intermediate.*basis='orbit' \(which 'auto' runs as"
         with pytest.raises(SizeLimitError, match=message):
             layer(x)
         auto = ed.EquivariantLinear(ed.AutomorphismGroup.grid(3, 3), 2, 2, 4, 4, basis="orbit")
