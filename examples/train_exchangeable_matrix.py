@@ -328,5 +328,5 @@ with torch.no_grad():
 # -----------------------
 #
 # ``python examples/train_exchangeable_matrix.py --steps 2000`` trains for 2000 steps;
-# ``--help`` lists the options. The script reads them with :mod:`argparse` right after setting
+# ``--help`` lists the options. The script reads them with ``argparse`` right after setting
 # ``STEPS`` (a block this page does not show; in a notebook the defaults apply).

@@ -253,5 +253,5 @@ plt.show()
 # -----------------------
 #
 # ``python examples/train_graph_diffusion.py --steps 3000`` trains each network for 3000
-# steps; ``--help`` lists the options. The script reads them with :mod:`argparse` right after
+# steps; ``--help`` lists the options. The script reads them with ``argparse`` right after
 # setting ``STEPS`` (a block this page does not show; in a notebook the defaults apply).

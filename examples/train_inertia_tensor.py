@@ -248,5 +248,5 @@ plt.show()
 # -----------------------
 #
 # ``python examples/train_inertia_tensor.py --steps 2000`` trains each network for 2000
-# steps; ``--help`` lists the options. The script reads them with :mod:`argparse` right after
+# steps; ``--help`` lists the options. The script reads them with ``argparse`` right after
 # setting ``STEPS`` (a block this page does not show; in a notebook the defaults apply).

@@ -237,5 +237,5 @@ plt.show()
 # -----------------------
 #
 # ``python examples/train_oriented_volume.py --steps 1000`` trains each network for 1000
-# steps; ``--help`` lists the options. The script reads them with :mod:`argparse` right after
+# steps; ``--help`` lists the options. The script reads them with ``argparse`` right after
 # setting ``STEPS`` (a block this page does not show; in a notebook the defaults apply).

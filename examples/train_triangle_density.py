@@ -267,5 +267,5 @@ print(f"invariance error under a random relabelling: {gap:.1e}")
 # -----------------------
 #
 # ``python examples/train_triangle_density.py --steps 2000`` trains for 2000 steps; ``--help``
-# lists the options. The script reads them with :mod:`argparse` right after setting ``STEPS``
+# lists the options. The script reads them with ``argparse`` right after setting ``STEPS``
 # (a block this page does not show; in a notebook the defaults apply).

@@ -447,5 +447,5 @@ for name, model in models.items():
 # ``python examples/train_weight_space.py --steps 2000`` trains each network for 2000
 # steps, and ``--independent`` starts every network of the zoo from its own random
 # initialisation instead of a shared one; ``--help`` lists the options. The script reads them
-# with :mod:`argparse` right after setting ``STEPS`` and ``INDEPENDENT`` (a block this page
+# with ``argparse`` right after setting ``STEPS`` and ``INDEPENDENT`` (a block this page
 # does not show; in a notebook the defaults apply).
