@@ -158,7 +158,7 @@ def test_a_gathered_layer_keeps_its_matrix_in_eval():
 def test_an_orbit_layer_of_a_small_group_runs_as_a_group_convolution(ran):
     """Aut(C_20) 2 -> 2 (40 automorphisms, 4,004 orbits), batch 16: the moved inputs and the
     11 representative rows are 2.4 M entries against the gathered matrix's 10.2 M; measured
-    0.35x nn.Linear in training, where gathering took 2.4x (benchmarks/bench_orbit_linear.py)."""
+    0.34x nn.Linear in training, where gathering took 2.4x (benchmarks/bench_orbit_linear.py)."""
     layer = ed.EquivariantLinear(
         ed.AutomorphismGroup.cycle(20), 2, 2, 8, 8, basis="orbit", bias=False, dtype=torch.float64
     )
