@@ -60,7 +60,7 @@ from ..errors import (
     check_size,
 )
 from ._execute import mixing_route
-from ._tracing import call_mode
+from ._tracing import CallMode, call_mode
 from ._weights import SampleWeights
 from .functional import check_matches_parameters, factory_kwargs, infer_degree, invariant_tensor
 
@@ -180,6 +180,10 @@ def zero_padding(x: torch.Tensor, mask: torch.Tensor, order: int) -> torch.Tenso
     (never read as data) does not reach real entries (``NaN * 0`` is NaN); their gradient is
     zero. (Layers replace their input's padding; their outputs, computed from clean inputs,
     are finite there and zeroed by a product with the mask, which is 2-3 times faster.)
+    In eager calls the entries are cleared by a bitwise AND of their bits with the mask's, 5
+    times faster than ``torch.where`` with a broadcast mask (an S_n 2 -> 2 input of
+    64 x 16 x 16 x 16: 30 against 170 us); traced, transformed or forward-mode calls use
+    ``torch.where``.
 
     Examples
     --------
@@ -191,7 +195,41 @@ def zero_padding(x: torch.Tensor, mask: torch.Tensor, order: int) -> torch.Tenso
     """
     if not order:
         return x
-    return torch.where(mask_power(mask, order, torch.bool), x, 0.0)
+    return _cleared(x, mask_power(mask, order, torch.bool), call_mode())
+
+
+def _cleared(x: torch.Tensor, keep: torch.Tensor, mode: CallMode) -> torch.Tensor:
+    """Return ``x`` with the entries where ``keep`` (broadcast) is False replaced by 0."""
+    bits = _BIT_VIEWS.get(x.dtype)
+    if bits is None or mode.traced or mode.jit or mode.forward_ad or mode.transformed:
+        return torch.where(keep, x, 0.0)
+    return _Cleared.apply(x, keep.to(bits).neg_())  # (True: every bit set; False: none)
+
+
+#: the integer dtype whose bits a floating dtype is viewed as, for a bitwise AND
+_BIT_VIEWS = {
+    torch.float64: torch.int64,
+    torch.float32: torch.int32,
+    torch.float16: torch.int16,
+    torch.bfloat16: torch.int16,
+}
+
+
+class _Cleared(torch.autograd.Function):
+    """``x`` with the entries whose ``bits`` are 0 set to ``+0.0`` (NaN and infinity too).
+
+    The gradient is cleared the same way (so the backward is itself differentiable).
+    """
+
+    @staticmethod
+    def forward(ctx: Any, x: torch.Tensor, bits: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(bits)
+        return (x.view(bits.dtype) & bits).view(x.dtype)
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor, None]:
+        (bits,) = ctx.saved_tensors
+        return _Cleared.apply(grad, bits), None
 
 
 def size_ratios(mask: torch.Tensor, n: int, dtype: torch.dtype) -> torch.Tensor:
@@ -223,7 +261,9 @@ def masked_linear(
         raise ShapeError(msg)
     n = infer_degree(x, k, layer.in_channels, found)  # (the plan route's checks and errors)
     check_matches_parameters(x, layer)
-    x = zero_padding(x, mask, k)
+    mode = call_mode()  # (the masked call's entry into the layer half)
+    if k:
+        x = _cleared(x, mask_power(mask, k, torch.bool), mode)
     if layer.normalize is None:
         y = layer(x, n=n) if k == 0 else layer(x)
         return y * mask_power(mask, l, y.dtype)  # (finite: the input's padding is zeros)
@@ -240,7 +280,7 @@ def masked_linear(
     flat_x = x.reshape((samples, layer.in_channels) + (n,) * k)
     ratios = size_ratios(mask.reshape(samples, n), n, x.dtype)
     counts = [(count,) for count in layer.plan.summed]
-    out = _per_sample_mean(layer, flat_x, layer.plan.resolve_sizes(n), counts, [ratios])
+    out = _per_sample_mean(layer, flat_x, layer.plan.resolve_sizes(n), counts, [ratios], mode)
     y = out.reshape((*batch, layer.out_channels) + (n,) * l)
     if layer.bias is not None:
         y = y + invariant_tensor(layer.bias, cast("ContractionPlan", layer.bias_plan), n)
@@ -371,8 +411,9 @@ def masked_product_linear(
     check_matches_parameters(x, layer)
     plan = layer.plan
     in_mask = _axes_mask(checked, plan.in_sets, torch.bool)
+    mode = call_mode()  # (the masked call's entry into the layer half)
     if in_mask is not None:
-        x = torch.where(in_mask, x, 0.0)
+        x = _cleared(x, in_mask, mode)
     if layer.normalize is None:
         y = layer(x, given)
     else:
@@ -390,7 +431,7 @@ def masked_product_linear(
             tuple(element.summed_by_set.get(name, 0) for name in masked)
             for element in layer.plan_elements()
         ]
-        out = _per_sample_mean(layer, flat_x, sizes, counts, ratios)
+        out = _per_sample_mean(layer, flat_x, sizes, counts, ratios, mode)
         y = out.reshape((*batch, layer.out_channels, *plan.output_shape(sizes)))
         if layer.bias is not None:
             y = y + invariant_tensor(layer.bias, cast("ContractionPlan", layer.bias_plan), sizes)
@@ -404,6 +445,7 @@ def _per_sample_mean(
     sizes: dict[str, int],
     counts: Sequence[tuple[int, ...]],
     ratios: Sequence[torch.Tensor],
+    mode: CallMode,
 ) -> torch.Tensor:
     """Return the layer (without bias) on ``(B, c_in, *axes)``, means over each sample.
 
@@ -420,7 +462,6 @@ def _per_sample_mean(
     # the network weights of the elements with each tuple of counts, then combined per sample
     selected = torch.tensor([[c == combo for combo in combos] for c in counts], device=x.device)
     weight = layer.weight.to(ratios[0].dtype)
-    mode = call_mode()  # (the masked call's entry into the layer half)
     sets = plan.network_weights(weight[:, None] * selected[:, :, None, None], sizes, mode)
     exponents = torch.tensor(combos, dtype=ratios[0].dtype, device=x.device)  # (sets, masked)
     scales = ratios[0][:, None] ** exponents[:, 0]

@@ -6,7 +6,7 @@ import torch
 
 import equidiag as ed
 from equidiag.layers import GatedNonlinearity, InvariantPooling
-from equidiag.layers.masks import mask_power, unpad
+from equidiag.layers.masks import mask_power, unpad, zero_padding
 
 S = ed.SymmetricGroup()
 
@@ -105,3 +105,26 @@ def test_masked_pooling_means_in_half_precision(dtype):
     got = InvariantPooling(S, 2, 2)(x.to(dtype), mask=mask)
     assert torch.isfinite(got).all()
     torch.testing.assert_close(got.double(), reference, rtol=0.05, atol=0.05)
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float32, torch.float64])
+def test_padding_is_cleared_bit_for_bit_as_torch_where_clears_it(dtype):
+    # (eager calls clear padding by a bitwise AND; torch.func calls take torch.where)
+    x, mask = _one_small_sample(5, 2, 3, m=3, dtype=dtype)
+    outside = ~mask_power(mask, 2, torch.bool).expand_as(x)
+    x = x.masked_fill(outside, float("nan"))
+    x[0, 0, 0, 0] = -0.0  # (a real entry keeps its sign bit)
+    expected = torch.where(~outside, x, 0.0)
+    got = zero_padding(x, mask, 2)
+    assert torch.equal(got.view(torch.uint8), expected.view(torch.uint8))
+    through_func = torch.func.vmap(lambda v, m: zero_padding(v[None], m[None], 2)[0])(x, mask)
+    assert torch.equal(through_func.view(torch.uint8), expected.view(torch.uint8))
+
+
+def test_cleared_padding_has_the_mask_as_gradient_to_second_order():
+    x, mask = _one_small_sample(4, 2, 2, m=2)
+    x = x.requires_grad_()
+    (grad,) = torch.autograd.grad(zero_padding(x, mask, 2).sum(), x, create_graph=True)
+    torch.testing.assert_close(grad, mask_power(mask, 2, x.dtype).expand_as(x))
+    layer = ed.EquivariantLinear(S, 2, 2, 2, 2, dtype=torch.float64)
+    assert torch.autograd.gradgradcheck(lambda v: layer(v, mask=mask), (x,))
