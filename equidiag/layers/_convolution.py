@@ -46,7 +46,7 @@ from ..errors import (
     exceeds,
     size_limit,
 )
-from ._dense import OrbitTable
+from ._dense import OrbitTable, owned_weights
 from ._steps import outside_builder
 from ._tracing import EAGER, CallMode
 
@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     from ..algebra._automorphisms import StabiliserChain
     from ._plan import ContractionPlan
 
-__all__ = ["GroupConvolution", "group_convolution", "run_convolution"]
+__all__ = ["ConvolutionShape", "GroupConvolution", "group_convolution", "run_convolution"]
 
 
 @dataclass(frozen=True)
@@ -253,8 +253,7 @@ def run_convolution(
             largest,
             "use a smaller batch, or strategy='gather'",
         )
-    padded = torch.cat([weight, weight.new_zeros((1, c_out, c_in))]).transpose(0, 1)
-    kernel = padded.index_select(1, rows).reshape(c_out * orbits, cols * c_in)
+    kernel = owned_weights(weight, rows).reshape(c_out * orbits, cols * c_in)
     moved = x.reshape(batch, c_in, cols).transpose(1, 2).index_select(1, moves)
     product = moved.reshape(batch * order, cols * c_in) @ kernel.T
     product = product.reshape(batch, order, c_out, orbits).transpose(1, 2)

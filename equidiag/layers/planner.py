@@ -52,8 +52,8 @@ cores, float32, by ``benchmarks/fit_cost_model.py``, ``benchmarks/bench_fused.py
    factored program's (flops, plus :data:`STEP_FLOPS` per step) and its matrices fit
    :data:`FUSED_MAX_ENTRIES`; both advantages depend on the CPU threads torch uses
    (:func:`advantage`);
-6. for more than :data:`AUTO_GATHER_ELEMENTS` disjoint 0/1 networks: the group convolution where the networks are orbit indicators of one group
-   and its cost (flops, plus twice :data:`ENTRY_FLOPS` per entry of the moved inputs, the
+6. for more than :data:`AUTO_GATHER_ELEMENTS` disjoint 0/1 networks: the group convolution
+   where the networks are orbit indicators of one group and its cost (flops, plus twice :data:`ENTRY_FLOPS` per entry of the moved inputs, the
    representative rows and the product: gathered, and scattered back in the backward pass)
    is below the gathered matrix's (flops, plus twice :data:`ENTRY_FLOPS` per entry), among
    the two that fit the size limit (a matrix past it is no reason to refuse the
@@ -71,10 +71,11 @@ In eval, the kept matrix is taken where its assembly fits the size limit (gather
 layer matrix is gathered), and either the training route would assemble the same matrix on
 every call (dense, gather: the matrix is then kept up to the size limit, the memory each call
 allocates anyway), or the product and reading the matrix (:data:`ENTRY_FLOPS` per entry)
-cost less than the group convolution (training route convolution), or the matrix has at most :data:`FROZEN_MAX_ENTRIES` entries and its
-product costs at most :data:`FROZEN_ADVANTAGE` times the factored program's flops per sample
-(training route factored), at most :data:`FROZEN_FUSED_ADVANTAGE` times the fused route's
-flops and fixed cost (training route fused), or no more flops than a registered route's.
+cost less than the group convolution (training route convolution), or the matrix has at
+most :data:`FROZEN_MAX_ENTRIES` entries and its product costs at most
+:data:`FROZEN_ADVANTAGE` times the factored program's flops per sample (training route
+factored), at most :data:`FROZEN_FUSED_ADVANTAGE` times the fused route's flops and fixed cost
+(training route fused), or no more flops than a registered route's.
 
 Examples
 --------
@@ -114,7 +115,7 @@ from ..errors import (
     shown,
     size_limit,
 )
-from ._convolution import group_convolution, run_convolution
+from ._convolution import ConvolutionShape, group_convolution, run_convolution
 from ._dense import (
     dense_matrices,
     orbit_table,
@@ -497,9 +498,9 @@ def _convolution_cost(plan: ContractionPlan, call: Call) -> Candidate | None:
     if shape is None:
         return None
     order, orbits = shape.elements, max(shape.representatives, 1)
-    c_in, c_out, batch = call.in_channels, call.out_channels, call.batch
     cols = volume(plan.in_sets, call.sizes)
-    moved, product = batch * order * cols * c_in, batch * order * c_out * orbits
+    moved = call.batch * order * cols * call.in_channels
+    product = call.batch * order * call.out_channels * orbits
     tables = lowered.table_entries(call.sizes, order, 0)
     built = 2 * tables + (orbits + 1) * cols + volume(plan.out_sets, call.sizes)
     fits = (
@@ -507,18 +508,18 @@ def _convolution_cost(plan: ContractionPlan, call: Call) -> Candidate | None:
         and shape.representatives > 0
         and max(moved, product, built, plan.matrix_entries(call.sizes)) <= call.limit
     )
-    flops = _convolution_flops(plan, call, order, orbits, backward=True)
+    flops = _convolution_flops(plan, call, backward=True)
     return Candidate("convolution", flops, max(moved, product), built, fits)
 
 
-def _convolution_flops(
-    plan: ContractionPlan, call: Call, order: int, orbits: int, backward: bool
-) -> int:
+def _convolution_flops(plan: ContractionPlan, call: Call, backward: bool) -> int:
     """Return the convolution's product flops, and :data:`ENTRY_FLOPS` per entry it gathers.
 
     With ``backward``, twice that per entry: the gathers are scattered back in the backward
-    pass.
+    pass. (For a plan the route applies to.)
     """
+    shape = cast(ConvolutionShape, plan.lowered(group_convolution).shape(call.sizes))
+    order, orbits = shape.elements, max(shape.representatives, 1)
     c_in, c_out, batch = call.in_channels, call.out_channels, call.batch
     cols = volume(plan.in_sets, call.sizes)
     gathered = batch * order * (cols * c_in + c_out * orbits) + c_out * c_in * orbits * cols
@@ -1004,9 +1005,7 @@ def _plan_route(
                     "flops and fixed cost"
                 )
         elif name == "convolution":
-            shape = cast(Any, plan.lowered(group_convolution).shape(sizes))
-            orbits = max(shape.representatives, 1)
-            convolution = _convolution_flops(plan, call, shape.elements, orbits, backward=False)
+            convolution = _convolution_flops(plan, call, backward=False)
             if kept.flops + ENTRY_FLOPS * entries <= convolution:
                 why = "its product, reading the matrix, costs less than the group convolution"
         elif kept.flops <= next(c for c in candidates if c.name == name).flops:
